@@ -1,0 +1,49 @@
+"""Loader for the Gridspace-Stanford Harper Valley Bank corpus, read as published.
+
+Layout: ``data/transcript/<sid>.json`` (segments) and ``data/metadata/<sid>.json``. The reference
+text is ``human_transcript``; markers such as ``[noise]`` and ``<unk>`` are dropped, and segments
+left empty are skipped. Licence: Apache-2.0 (Gridspace Inc.).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from models.transcript import Transcript, Turn
+
+ROLES = {"agent": "agent", "caller": "customer"}
+_MARKERS = re.compile(r"\[[^\]]*\]|<unk>")
+
+
+def clean_text(text: str) -> str:
+    """Human transcript text without noise markers and cut-off tildes."""
+    return " ".join(_MARKERS.sub(" ", text).replace("~", "").split())
+
+
+def load_call(root: Path, sid: str) -> tuple[Transcript, dict[str, Any]]:
+    """One call as a Transcript (times from call start) and its metadata document."""
+    segments = json.loads((root / "data" / "transcript" / f"{sid}.json").read_text())
+    metadata = json.loads((root / "data" / "metadata" / f"{sid}.json").read_text())
+    turns = []
+    for seg in sorted(segments, key=lambda s: s["start_ms"]):
+        text = clean_text(seg["human_transcript"])
+        if not text or seg["duration_ms"] <= 0:
+            continue
+        start = seg["start_ms"] / 1000
+        turns.append(
+            Turn(
+                speaker=ROLES[seg["speaker_role"]],  # type: ignore[arg-type]
+                text=text,
+                start=start,
+                end=start + seg["duration_ms"] / 1000,
+                channel=seg["channel_index"],
+            )
+        )
+    return Transcript(call_id=sid, turns=tuple(turns), source="harper-valley"), metadata
+
+
+def call_ids(root: Path) -> list[str]:
+    return sorted(p.stem for p in (root / "data" / "transcript").glob("*.json"))

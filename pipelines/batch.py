@@ -1,0 +1,144 @@
+"""A batch run as plain functions: plan what is new, store each outcome, summarise.
+
+The Prefect flow in :mod:`pipelines.flow` wires these together; tests call them directly.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from pydantic import Field
+
+from models.transcript import Record
+from pipelines.process import CallResult, Quarantined
+from pipelines.sources import CallSource, SourceProblem
+from pipelines.store import Store
+
+
+class RunPlan(Record):
+    """What a run will do: the calls to process and those skipped as already done."""
+
+    todo: tuple[CallSource, ...]
+    unchanged: int = 0
+    already_quarantined: int = 0
+
+
+class RunSummary(Record):
+    """What a run did, for the console, the store and the morning report."""
+
+    run_id: str
+    source: str
+    pipeline_version: str
+    started_at: datetime
+    finished_at: datetime
+    discovered: int
+    processed: int
+    unchanged: int
+    already_quarantined: int
+    quarantined: tuple[Quarantined, ...] = ()
+    findings: int = 0
+    findings_by_label: dict[str, int] = Field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
+
+    @property
+    def did_nothing(self) -> bool:
+        return self.processed == 0 and not self.quarantined
+
+
+def plan_run(store: Store, sources: list[CallSource], pipeline_version: str) -> RunPlan:
+    """Skip files already processed by this pipeline version or already quarantined.
+
+    Within the batch, a second file with the same bytes is skipped and a second file claiming
+    the same call id with other content is quarantined.
+    """
+    done = store.processed_hashes(pipeline_version)
+    bad = store.quarantined_hashes()
+    todo: list[CallSource] = []
+    unchanged = already_quarantined = 0
+    seen_hashes: set[str] = set()
+    for src in sources:
+        if src.content_hash in done or src.content_hash in seen_hashes:
+            unchanged += 1
+        elif src.content_hash in bad:
+            already_quarantined += 1
+        else:
+            seen_hashes.add(src.content_hash)
+            todo.append(src)
+    return RunPlan(
+        todo=tuple(todo),
+        unchanged=unchanged,
+        already_quarantined=already_quarantined,
+    )
+
+
+def store_outcome(
+    store: Store, outcome: CallResult | Quarantined, run_id: str, seen_ids: dict[str, str]
+) -> CallResult | Quarantined:
+    """Store one call, or quarantine it if its id is taken by other content. Returns what was kept.
+
+    ``seen_ids`` maps call ids stored in this run to their paths, to catch duplicates in a batch.
+    """
+    if isinstance(outcome, CallResult):
+        stored = store.stored_hash(outcome.call_id)
+        other = seen_ids.get(outcome.call_id)
+        if other is not None or (stored is not None and stored != outcome.content_hash):
+            where = f"by {other} in this run" if other else "already stored"
+            outcome = Quarantined(
+                call_id=outcome.call_id,
+                path=outcome.path,
+                content_hash=outcome.content_hash,
+                reason=f"duplicate call id {outcome.call_id!r} with different content "
+                f"({where}); remove the old call to replace it",
+                stage="plan",
+            )
+        else:
+            store.save_call(outcome, run_id)
+            seen_ids[outcome.call_id] = outcome.path
+            return outcome
+    store.save_quarantine(outcome, run_id)
+    return outcome
+
+
+def problems_to_quarantine(problems: list[SourceProblem]) -> list[Quarantined]:
+    return [
+        Quarantined(
+            call_id=p.call_id,
+            path=p.path,
+            content_hash=p.content_hash,
+            reason=p.reason,
+            stage="discover",
+        )
+        for p in problems
+    ]
+
+
+def summarise(
+    run_id: str,
+    source: str,
+    pipeline_version: str,
+    started_at: datetime,
+    finished_at: datetime,
+    discovered: int,
+    plan: RunPlan,
+    outcomes: list[CallResult | Quarantined],
+) -> RunSummary:
+    results = [o for o in outcomes if isinstance(o, CallResult)]
+    labels = Counter(f.label for r in results for f in r.findings)
+    return RunSummary(
+        run_id=run_id,
+        source=source,
+        pipeline_version=pipeline_version,
+        started_at=started_at,
+        finished_at=finished_at,
+        discovered=discovered,
+        processed=len(results),
+        unchanged=plan.unchanged,
+        already_quarantined=plan.already_quarantined,
+        quarantined=tuple(o for o in outcomes if isinstance(o, Quarantined)),
+        findings=sum(labels.values()),
+        findings_by_label=dict(labels.most_common()),
+    )

@@ -1,0 +1,138 @@
+"""The ``callqa`` command line: run the nightly flow, list and show calls, list quarantine."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pipelines import render
+from pipelines.runtime import configure_prefect, on_progress
+from pipelines.store import Store, db_url
+
+app = typer.Typer(
+    help="Score customer-support conversations: ingest, analyse, store, report.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+DbOption = Annotated[
+    str,
+    typer.Option("--db", envvar="CALLQA_DB", help="SQLite file or SQLAlchemy URL of the store."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+SinceOption = Annotated[
+    str | None,
+    typer.Option("--since", help="Only calls started since: 7d, 24h or a date (2026-11-01)."),
+]
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """``7d``/``24h``/``30m`` before now, or an ISO date or date-time (UTC if no zone)."""
+    if value is None:
+        return None
+    m = re.fullmatch(r"(\d+)([dhm])", value.strip())
+    if m:
+        unit = {"d": "days", "h": "hours", "m": "minutes"}[m[2]]
+        return datetime.now(UTC) - timedelta(**{unit: int(m[1])})
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r}: use 7d, 24h, 30m or a date like 2026-11-01") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _open_store(db: str) -> Store:
+    return Store(db_url(db))
+
+
+@app.command()
+def run(
+    path: Annotated[Path, typer.Argument(help="Folder (or one file) of calls to process.")],
+    db: DbOption = "callqa.db",
+    since: SinceOption = None,
+    manifest: Annotated[
+        Path | None, typer.Option(help="Manifest CSV/JSONL (default: manifest.* in PATH).")
+    ] = None,
+    as_json: JsonOption = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect logs.")] = False,
+) -> None:
+    """Process every new call under PATH and store the results (the nightly job)."""
+    if not path.exists():
+        typer.echo(f"error: {path}: no such file or folder", err=True)
+        raise typer.Exit(1)
+    url = db_url(db)
+    home = Path(db).expanduser().resolve().parent if "://" not in db else Path.cwd()
+    configure_prefect(home / ".callqa" / "prefect", verbose=verbose)
+    from pipelines.flow import nightly  # imports Prefect: only after configure_prefect
+
+    with render.progress_bar("Processing calls") as advance:
+        on_progress(advance)
+        try:
+            summary = nightly(
+                str(path.resolve()),
+                url,
+                since=parse_since(since),
+                manifest=str(manifest) if manifest else None,
+            )
+        except Exception as exc:  # the run failed as a whole: say why, exit non-zero
+            typer.echo(f"error: the run failed: {exc}", err=True)
+            raise typer.Exit(1) from None
+        finally:
+            on_progress(None)
+    if as_json:
+        typer.echo(json.dumps(summary.model_dump(mode="json"), indent=2))
+    else:
+        typer.echo(render.run_summary(summary, db))
+
+
+@app.command("calls")
+def list_calls(
+    db: DbOption = "callqa.db",
+    agent: Annotated[str | None, typer.Option(help="Only this agent id.")] = None,
+    team: Annotated[str | None, typer.Option(help="Only this team.")] = None,
+    queue: Annotated[str | None, typer.Option(help="Only this queue.")] = None,
+    since: SinceOption = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many calls.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List stored calls, newest first."""
+    rows = _open_store(db).list_calls(agent, team, queue, parse_since(since), limit)
+    typer.echo(_as_json(rows) if as_json else render.calls_table(rows))
+
+
+@app.command()
+def show(
+    call_id: Annotated[str, typer.Argument(help="The call to show.")],
+    db: DbOption = "callqa.db",
+    as_json: JsonOption = False,
+) -> None:
+    """Show one call: metadata, metrics, findings with quotes and times, and the transcript."""
+    call = _open_store(db).get_call(call_id)
+    if call is None:
+        typer.echo(f"error: no call {call_id!r} in {db}", err=True)
+        raise typer.Exit(1)
+    if as_json:
+        payload = {
+            **call,
+            "transcript": call["transcript"].model_dump(mode="json"),
+            "findings": [f.model_dump(mode="json") for f in call["findings"]],
+        }
+        typer.echo(_as_json(payload))
+    else:
+        typer.echo(render.call_detail(call))
+
+
+@app.command("quarantine")
+def list_quarantine(db: DbOption = "callqa.db", as_json: JsonOption = False) -> None:
+    """List calls that could not be processed, with the reason."""
+    rows = _open_store(db).list_quarantine()
+    typer.echo(_as_json(rows) if as_json else render.quarantine_table(rows))
+
+
+def _as_json(value: Any) -> str:
+    return json.dumps(value, indent=2, default=str)

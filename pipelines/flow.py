@@ -1,0 +1,100 @@
+"""The ``nightly`` Prefect flow: discover new calls, process them in batches, store, summarise.
+
+Tasks are one call each into the plain functions of :mod:`pipelines.process` and
+:mod:`pipelines.batch`, and pass records, never model objects. Idempotency comes from the store
+(content hash + pipeline version), not from Prefect's cache, so caching is off.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from pipelines.batch import (
+    RunSummary,
+    plan_run,
+    problems_to_quarantine,
+    store_outcome,
+    summarise,
+)
+from pipelines.process import (
+    PIPELINE_VERSION,
+    CallResult,
+    ProcessSettings,
+    Quarantined,
+    process_call,
+)
+from pipelines.runtime import report_progress
+from pipelines.sources import CallSource, discover_calls
+from pipelines.store import Store
+
+BATCH_SIZE = 16
+
+
+@task(name="process-calls", cache_policy=NO_CACHE)
+def process_calls(
+    sources: list[CallSource], settings: ProcessSettings
+) -> list[CallResult | Quarantined]:
+    return [process_call(s, settings) for s in sources]
+
+
+@task(name="store-calls", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
+def store_calls(
+    db: str, run_id: str, outcomes: list[CallResult | Quarantined], seen_ids: dict[str, str]
+) -> list[CallResult | Quarantined]:
+    store, seen = Store(db), dict(seen_ids)
+    return [store_outcome(store, o, run_id, seen) for o in outcomes]
+
+
+@flow(name="nightly", log_prints=False)
+def nightly(
+    source: str,
+    db: str,
+    since: datetime | None = None,
+    manifest: str | None = None,
+    settings: ProcessSettings | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> RunSummary:
+    """Process every new call under ``source`` into the store at ``db`` (a SQLAlchemy URL)."""
+    settings = settings or ProcessSettings()
+    started = datetime.now(UTC)
+    run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    store = Store(db)
+    store.start_run(run_id, source, PIPELINE_VERSION)
+    try:
+        sources, problems = discover_calls(
+            Path(source), Path(manifest) if manifest else None, since
+        )
+        plan = plan_run(store, sources, PIPELINE_VERSION)
+        outcomes: list[CallResult | Quarantined] = []
+        for item in problems_to_quarantine(problems):
+            store.save_quarantine(item, run_id)
+            outcomes.append(item)
+        seen_ids: dict[str, str] = {}
+        todo = list(plan.todo)
+        report_progress(0, len(todo))
+        for i in range(0, len(todo), batch_size):
+            batch = todo[i : i + batch_size]
+            stored = store_calls(db, run_id, process_calls(batch, settings), seen_ids)
+            seen_ids.update({o.call_id: o.path for o in stored if isinstance(o, CallResult)})
+            outcomes += stored
+            report_progress(min(i + batch_size, len(todo)), len(todo))
+        summary = summarise(
+            run_id,
+            source,
+            PIPELINE_VERSION,
+            started,
+            datetime.now(UTC),
+            len(sources) + len(problems),
+            plan,
+            outcomes,
+        )
+    except BaseException:
+        store.finish_run(run_id, "failed", {})
+        raise
+    store.finish_run(run_id, "completed", summary.model_dump(mode="json"))
+    return summary

@@ -1,0 +1,116 @@
+"""Processing one call: read, check limits, analyse. Plain functions the flow's tasks call.
+
+Bad input never raises out of :func:`process_call`: it comes back as :class:`Quarantined` with
+the reason, so the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from models.transcript import Record, Transcript
+from pipelines.readers import ReadError, read_transcript
+from pipelines.sources import CallMetadata, CallSource, content_hash, parse_metadata
+from qa_rules.findings import Finding
+from qa_rules.metrics import ConversationMetrics, MetricThresholds, analyse_conversation
+
+# Bump when analysis output changes, so stored calls are re-analysed once.
+PIPELINE_VERSION = "0.1.0/metrics-1"
+
+
+class Limits(Record):
+    """Guards against calls too large to be real or to process safely."""
+
+    max_turns: int = Field(default=5000, ge=1)
+    max_chars: int = Field(default=1_000_000, ge=1)
+
+
+class ProcessSettings(Record):
+    thresholds: MetricThresholds = MetricThresholds()
+    limits: Limits = Limits()
+
+
+class CallResult(Record):
+    """Everything stored for one successfully processed call."""
+
+    call_id: str
+    path: str
+    content_hash: str
+    pipeline_version: str
+    metadata: CallMetadata
+    transcript: Transcript
+    metrics: ConversationMetrics
+    findings: tuple[Finding, ...]
+
+
+class Quarantined(Record):
+    """A call that could not be processed, and why."""
+
+    call_id: str
+    path: str
+    content_hash: str
+    reason: str
+    stage: Literal["discover", "read", "plan", "analyse"]
+
+
+def process_call(
+    source: CallSource, settings: ProcessSettings | None = None
+) -> CallResult | Quarantined:
+    """Read and analyse one call; bad input comes back as Quarantined with the reason."""
+    settings = settings or ProcessSettings()
+
+    def quarantine(reason: str, stage: Literal["read", "analyse"] = "read") -> Quarantined:
+        return Quarantined(
+            call_id=source.call_id,
+            path=source.path,
+            content_hash=source.content_hash,
+            reason=reason,
+            stage=stage,
+        )
+
+    path = Path(source.path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return quarantine(f"cannot read file: {exc.strerror or exc}")
+    if content_hash(raw) != source.content_hash:
+        return quarantine("file changed while the run was in progress; it will be read next run")
+    try:
+        transcript, file_metadata = read_transcript(path, raw, source.call_id)
+        metadata = _merge_metadata(file_metadata, source.metadata)
+        _check_limits(transcript, settings.limits)
+    except (ReadError, ValueError) as exc:
+        return quarantine(str(exc))
+    metrics, findings = analyse_conversation(transcript, settings.thresholds)
+    return CallResult(
+        call_id=transcript.call_id,
+        path=source.path,
+        content_hash=source.content_hash,
+        pipeline_version=PIPELINE_VERSION,
+        metadata=metadata,
+        transcript=transcript,
+        metrics=metrics,
+        findings=findings,
+    )
+
+
+def _merge_metadata(from_file: dict, from_manifest: CallMetadata) -> CallMetadata:
+    """Metadata inside the transcript file, overridden by what the manifest says."""
+    if not from_file:
+        return from_manifest
+    merged = parse_metadata(from_file).model_dump()
+    for key, value in from_manifest.model_dump(exclude_defaults=True).items():
+        merged[key] = {**merged["extra"], **value} if key == "extra" else value
+    return CallMetadata(**merged)
+
+
+def _check_limits(transcript: Transcript, limits: Limits) -> None:
+    n = len(transcript.turns)
+    if n > limits.max_turns:
+        raise ReadError(f"call too large: {n} turns (limit {limits.max_turns})")
+    chars = sum(len(t.text) for t in transcript.turns)
+    if chars > limits.max_chars:
+        raise ReadError(f"call too large: {chars} characters (limit {limits.max_chars})")

@@ -1,0 +1,151 @@
+"""Plain-text views for the console: run summary, call list, one call, quarantine.
+
+Plain aligned text (no box drawing) so output pipes well into ``grep``, ``less`` and files.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pipelines.batch import RunSummary
+from qa_rules.findings import Finding
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (only when it is a terminal); yields ``update(done, total)``."""
+    progress = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )
+    task = progress.add_task(label, total=None)
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    with progress:
+        yield update
+
+
+def clock(seconds: float | None) -> str:
+    """``m:ss`` (or ``h:mm:ss``) for a time in the call; ``--:--`` when untimed."""
+    if seconds is None:
+        return "--:--"
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    return f"{h}:{rem // 60:02d}:{rem % 60:02d}" if h else f"{rem // 60}:{rem % 60:02d}"
+
+
+def table(rows: list[list[str]], header: list[str]) -> str:
+    """Left-aligned columns separated by two spaces."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in [header, *rows]
+    ]
+    return "\n".join(lines)
+
+
+def run_summary(s: RunSummary, db: str) -> str:
+    if s.did_nothing:
+        return (
+            f"Nothing to do: {s.discovered} call file(s) found, {s.unchanged} unchanged since "
+            f"their last run, {s.already_quarantined} already quarantined. ({s.seconds:.1f} s)"
+        )
+    lines = [
+        f"Run {s.run_id}: {s.discovered} call file(s) found in {s.seconds:.1f} s",
+        f"  processed    {s.processed}",
+        f"  unchanged    {s.unchanged}",
+        f"  quarantined  {len(s.quarantined)}"
+        + (f" (+{s.already_quarantined} from earlier runs)" if s.already_quarantined else ""),
+        f"  findings     {s.findings}",
+    ]
+    if s.findings_by_label:
+        lines.append(
+            "  top findings "
+            + ", ".join(f"{k} {v}" for k, v in list(s.findings_by_label.items())[:6])
+        )
+    if s.quarantined:
+        lines += ["", "Quarantined:"]
+        lines += [f"  {q.call_id}  {q.path}\n    {q.reason}" for q in s.quarantined]
+    lines += [
+        "",
+        f"Results are in {db}: `callqa calls` lists them, `callqa show CALL_ID` shows one.",
+    ]
+    return "\n".join(lines)
+
+
+def calls_table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "No calls stored yet. Run `callqa run PATH` first."
+    body = [
+        [
+            r["call_id"],
+            r["started_at"].strftime("%Y-%m-%d %H:%M") if r["started_at"] else "-",
+            r["agent_id"] or "-",
+            r["team"] or "-",
+            r["queue"] or "-",
+            clock(r["duration_s"]),
+            str(r["turns"]),
+            str(r["negative_findings"]),
+        ]
+        for r in rows
+    ]
+    header = ["CALL", "STARTED", "AGENT", "TEAM", "QUEUE", "LENGTH", "TURNS", "ISSUES"]
+    return table(body, header)
+
+
+def call_detail(call: dict[str, Any]) -> str:
+    row, transcript = call["call"], call["transcript"]
+    started = row["started_at"].strftime("%Y-%m-%d %H:%M") if row["started_at"] else "-"
+    lines = [
+        f"Call {row['call_id']}  ({transcript.source}, speakers by {transcript.speaker_method})",
+        f"  agent {row['agent_id'] or '-'}  team {row['team'] or '-'}  queue "
+        f"{row['queue'] or '-'}  started {started}  length {clock(row['duration_s'])}",
+        "",
+        "Metrics:",
+    ]
+    lines += [f"  {name:<24} {_metric(name, v)}" for name, v in sorted(call["metrics"].items())]
+    lines += ["", f"Findings ({len(call['findings'])}):"]
+    lines += [_finding(f) for f in call["findings"]] or ["  none"]
+    lines += ["", "Transcript:"]
+    lines += [f"  [{clock(t.start)}] {t.speaker:<8} {t.text}" for t in transcript.turns]
+    return "\n".join(lines)
+
+
+def _metric(name: str, value: float) -> str:
+    if name.endswith("_share"):
+        return f"{value:.0%}"
+    if name.endswith("_s"):
+        return f"{value:.1f} s"
+    return f"{value:g}"
+
+
+def _finding(f: Finding) -> str:
+    sign = {"positive": "+", "negative": "-", "neutral": "·"}[f.polarity]
+    ev = f.evidence[0]
+    return (
+        f"  {sign} {f.behaviour}/{f.label} [{clock(ev.start)}] {f.why}\n"
+        f'      {ev.speaker}: "{ev.quote}"'
+    )
+
+
+def quarantine_table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "Quarantine is empty."
+    return "\n".join(
+        f"{r['call_id']}  {r['stage']}  {r['at'].strftime('%Y-%m-%d %H:%M')}  {r['path']}\n"
+        f"    {r['reason']}"
+        for r in rows
+    )

@@ -1,0 +1,42 @@
+"""Process-wide settings for running flows: Prefect's environment and progress reporting.
+
+Prefect reads its settings when imported, so :func:`configure_prefect` must run before any
+module that imports Prefect (the CLI calls it first).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+ProgressCallback = Callable[[int, int], None]
+_progress: ProgressCallback | None = None
+
+
+def configure_prefect(home: Path, verbose: bool = False) -> None:
+    """Defaults for a local, quiet Prefect: own home, no analytics, patient ephemeral server.
+
+    Values already in the environment win, so operators can point at a real Prefect server.
+    """
+    defaults = {
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+        "PREFECT_LOGGING_LEVEL": "INFO" if verbose else "WARNING",
+        "PREFECT_LOGGING_LOG_PRINTS": "false",
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, value)
+    home.mkdir(parents=True, exist_ok=True)
+
+
+def on_progress(callback: ProgressCallback | None) -> None:
+    """Register the function told ``(done, total)`` as calls finish (the CLI's progress bar)."""
+    global _progress
+    _progress = callback
+
+
+def report_progress(done: int, total: int) -> None:
+    if _progress is not None:
+        _progress(done, total)

@@ -1,0 +1,343 @@
+"""The results store: calls, transcripts, metrics, findings, runs and quarantine.
+
+SQLAlchemy Core over SQLite by default (``callqa.db``); any SQLAlchemy URL works, so a server
+database can replace it. A call is stored once per (content hash, pipeline version); each call is
+written in its own transaction, so a run killed halfway keeps every call it finished.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.engine import Engine
+
+from models.transcript import Transcript
+from pipelines.process import CallResult, Quarantined
+from qa_rules.findings import Finding
+
+metadata = MetaData()
+
+calls = Table(
+    "calls",
+    metadata,
+    Column("call_id", String, primary_key=True),
+    Column("content_hash", String(64), nullable=False, index=True),
+    Column("pipeline_version", String, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("source_format", String, nullable=False),
+    Column("agent_id", String, index=True),
+    Column("team", String, index=True),
+    Column("queue", String),
+    Column("customer_id", String, index=True),
+    Column("direction", String),
+    Column("started_at", DateTime(timezone=True), index=True),
+    Column("duration_s", Float),
+    Column("turns", Integer, nullable=False),
+    Column("metadata", JSON, nullable=False),
+    Column("run_id", String, nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+)
+
+transcripts = Table(
+    "transcripts",
+    metadata,
+    Column("call_id", String, primary_key=True),
+    Column("transcript", Text, nullable=False),
+)
+
+metrics = Table(
+    "metrics",
+    metadata,
+    Column("call_id", String, primary_key=True),
+    Column("name", String, primary_key=True),
+    Column("value", Float, nullable=False),
+)
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("call_id", String, nullable=False, index=True),
+    Column("key", String(12), nullable=False),
+    Column("detector", String, nullable=False),
+    Column("behaviour", String, nullable=False, index=True),
+    Column("label", String, nullable=False),
+    Column("polarity", String, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("turn", Integer, nullable=False),
+    Column("start_s", Float),
+    Column("quote", Text, nullable=False),
+    Column("why", Text, nullable=False),
+    Column("finding", Text, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", String, primary_key=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("source", Text, nullable=False),
+    Column("pipeline_version", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("summary", JSON),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("call_id", String, nullable=False, index=True),
+    Column("path", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("stage", String, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("run_id", String, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("path", "content_hash", name="one_entry_per_file_version"),
+)
+
+
+def db_url(db: str | Path) -> str:
+    """A SQLAlchemy URL: given as is when it has a scheme, else a SQLite file path."""
+    text = str(db)
+    return text if "://" in text else f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+class Store:
+    """Reads and writes callqa results. Create tables on first use."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        metadata.create_all(self.engine)
+
+    # --- writing -------------------------------------------------------------------------
+
+    def start_run(self, run_id: str, source: str, pipeline_version: str) -> None:
+        with self.engine.begin() as db:
+            db.execute(
+                insert(runs).values(
+                    run_id=run_id,
+                    started_at=_now(),
+                    source=source,
+                    pipeline_version=pipeline_version,
+                    status="running",
+                )
+            )
+
+    def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None:
+        with self.engine.begin() as db:
+            db.execute(
+                runs.update()
+                .where(runs.c.run_id == run_id)
+                .values(finished_at=_now(), status=status, summary=summary)
+            )
+
+    def save_call(self, result: CallResult, run_id: str) -> None:
+        """Store one call's results, replacing any older version of the same call."""
+        md = result.metadata
+        with self.engine.begin() as db:
+            _delete_call(db, result.call_id)
+            db.execute(
+                insert(calls).values(
+                    call_id=result.call_id,
+                    content_hash=result.content_hash,
+                    pipeline_version=result.pipeline_version,
+                    path=result.path,
+                    source_format=result.transcript.source,
+                    agent_id=md.agent_id,
+                    team=md.team,
+                    queue=md.queue,
+                    customer_id=md.customer_id,
+                    direction=md.direction,
+                    started_at=md.started_at,
+                    duration_s=result.metrics.duration_s,
+                    turns=len(result.transcript.turns),
+                    metadata=md.model_dump(mode="json"),
+                    run_id=run_id,
+                    processed_at=_now(),
+                )
+            )
+            db.execute(
+                insert(transcripts).values(
+                    call_id=result.call_id, transcript=result.transcript.to_json()
+                )
+            )
+            values = [
+                {"call_id": result.call_id, "name": name, "value": float(value)}
+                for name, value in result.metrics.model_dump().items()
+                if value is not None
+            ]
+            if values:
+                db.execute(insert(metrics), values)
+            rows = [_finding_row(result.call_id, f) for f in result.findings]
+            if rows:
+                db.execute(insert(findings), rows)
+            db.execute(delete(quarantine).where(quarantine.c.call_id == result.call_id))
+
+    def save_quarantine(self, item: Quarantined, run_id: str) -> None:
+        with self.engine.begin() as db:
+            db.execute(
+                delete(quarantine).where(
+                    (quarantine.c.path == item.path)
+                    & (quarantine.c.content_hash == item.content_hash)
+                )
+            )
+            db.execute(
+                insert(quarantine).values(
+                    call_id=item.call_id,
+                    path=item.path,
+                    content_hash=item.content_hash,
+                    stage=item.stage,
+                    reason=item.reason,
+                    run_id=run_id,
+                    at=_now(),
+                )
+            )
+
+    # --- reading -------------------------------------------------------------------------
+
+    def processed_hashes(self, pipeline_version: str) -> set[str]:
+        """Content hashes already stored by this pipeline version."""
+        with self.engine.connect() as db:
+            rows = db.execute(
+                select(calls.c.content_hash).where(calls.c.pipeline_version == pipeline_version)
+            )
+            return {r[0] for r in rows}
+
+    def quarantined_hashes(self) -> set[str]:
+        with self.engine.connect() as db:
+            return {r[0] for r in db.execute(select(quarantine.c.content_hash)) if r[0]}
+
+    def stored_hash(self, call_id: str) -> str | None:
+        with self.engine.connect() as db:
+            return db.execute(
+                select(calls.c.content_hash).where(calls.c.call_id == call_id)
+            ).scalar_one_or_none()
+
+    def list_calls(
+        self,
+        agent_id: str | None = None,
+        team: str | None = None,
+        queue: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Stored calls, newest first, with their finding counts."""
+        query = select(calls).order_by(calls.c.started_at.desc(), calls.c.call_id)
+        for column, value in (
+            (calls.c.agent_id, agent_id),
+            (calls.c.team, team),
+            (calls.c.queue, queue),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if since is not None:
+            query = query.where(calls.c.started_at >= since)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as db:
+            rows = [dict(r._mapping) for r in db.execute(query)]
+            counts = _negative_counts(db, [r["call_id"] for r in rows])
+        for row in rows:
+            row["negative_findings"] = counts.get(row["call_id"], 0)
+        return rows
+
+    def get_call(self, call_id: str) -> dict[str, Any] | None:
+        """One call: its row, transcript, metrics and findings; None if not stored."""
+        with self.engine.connect() as db:
+            row = db.execute(select(calls).where(calls.c.call_id == call_id)).first()
+            if row is None:
+                return None
+            text = db.execute(
+                select(transcripts.c.transcript).where(transcripts.c.call_id == call_id)
+            ).scalar_one()
+            metric_rows = db.execute(select(metrics).where(metrics.c.call_id == call_id))
+            finding_rows = db.execute(
+                select(findings.c.finding)
+                .where(findings.c.call_id == call_id)
+                .order_by(findings.c.start_s, findings.c.turn)
+            )
+            return {
+                "call": dict(row._mapping),
+                "transcript": Transcript.from_json(text),
+                "metrics": {r.name: r.value for r in metric_rows},
+                "findings": [Finding.from_json(r[0]) for r in finding_rows],
+            }
+
+    def list_quarantine(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as db:
+            rows = db.execute(select(quarantine).order_by(quarantine.c.at.desc()))
+            return [dict(r._mapping) for r in rows]
+
+    def list_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        with self.engine.connect() as db:
+            rows = db.execute(select(runs).order_by(runs.c.started_at.desc()).limit(limit))
+            return [dict(r._mapping) for r in rows]
+
+
+def _delete_call(db: Any, call_id: str) -> None:
+    for table in (findings, metrics, transcripts, calls):
+        db.execute(delete(table).where(table.c.call_id == call_id))
+
+
+def _finding_row(call_id: str, f: Finding) -> dict[str, Any]:
+    first = f.evidence[0]
+    return {
+        "call_id": call_id,
+        "key": f.key,
+        "detector": f.detector,
+        "behaviour": f.behaviour,
+        "label": f.label,
+        "polarity": f.polarity,
+        "confidence": f.confidence,
+        "turn": first.turn,
+        "start_s": first.start,
+        "quote": first.quote,
+        "why": f.why,
+        "finding": f.to_json(),
+    }
+
+
+def _negative_counts(db: Any, call_ids: Iterable[str]) -> dict[str, int]:
+    query = (
+        select(findings.c.call_id, func.count())
+        .where(findings.c.polarity == "negative", findings.c.call_id.in_(list(call_ids)))
+        .group_by(findings.c.call_id)
+    )
+    return {call_id: n for call_id, n in db.execute(query)}
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

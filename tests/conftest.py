@@ -1,0 +1,34 @@
+"""Shared fixtures: offline models, a private Prefect home, the bundled sample."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+from pipelines.runtime import configure_prefect  # noqa: E402
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    home = Path(config.rootpath) / ".pytest_cache" / "prefect-home"
+    configure_prefect(home)
+
+
+@pytest.fixture
+def samples() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """One temporary Prefect server for every test that runs a flow."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
