@@ -5,8 +5,9 @@ The Prefect flow in :mod:`pipelines.flow` wires these together; tests call them 
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import Field
 
@@ -73,6 +74,24 @@ def plan_run(store: Store, sources: list[CallSource], pipeline_version: str) -> 
         unchanged=unchanged,
         already_quarantined=already_quarantined,
     )
+
+
+def record_idle_run(
+    store: Store, source: str, pipeline_version: str, discovered: int, plan: RunPlan
+) -> RunSummary:
+    """Record a run that found nothing new, without starting the flow (no Prefect server)."""
+    started = datetime.now(UTC)
+    run_id = new_run_id(started)
+    store.start_run(run_id, source, pipeline_version)
+    summary = summarise(
+        run_id, source, pipeline_version, started, datetime.now(UTC), discovered, plan, []
+    )
+    store.finish_run(run_id, "completed", summary.model_dump(mode="json"))
+    return summary
+
+
+def new_run_id(started: datetime) -> str:
+    return started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
 
 
 def store_outcome(

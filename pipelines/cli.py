@@ -11,7 +11,10 @@ from typing import Annotated, Any
 import typer
 
 from pipelines import render
+from pipelines.batch import RunSummary, plan_run, record_idle_run
+from pipelines.process import PIPELINE_VERSION
 from pipelines.runtime import configure_prefect, on_progress
+from pipelines.sources import discover_calls
 from pipelines.store import Store, db_url
 
 app = typer.Typer(
@@ -66,6 +69,14 @@ def run(
         typer.echo(f"error: {path}: no such file or folder", err=True)
         raise typer.Exit(1)
     url = db_url(db)
+    summary = _idle_run(path, url, manifest, parse_since(since))
+    if summary is not None:  # nothing new: answer at once, without starting Prefect
+        typer.echo(
+            _as_json(summary.model_dump(mode="json"))
+            if as_json
+            else render.run_summary(summary, db)
+        )
+        return
     home = Path(db).expanduser().resolve().parent if "://" not in db else Path.cwd()
     configure_prefect(home / ".callqa" / "prefect", verbose=verbose)
     from pipelines.flow import nightly  # imports Prefect: only after configure_prefect
@@ -84,10 +95,24 @@ def run(
             raise typer.Exit(1) from None
         finally:
             on_progress(None)
-    if as_json:
-        typer.echo(json.dumps(summary.model_dump(mode="json"), indent=2))
-    else:
-        typer.echo(render.run_summary(summary, db))
+    typer.echo(
+        _as_json(summary.model_dump(mode="json")) if as_json else render.run_summary(summary, db)
+    )
+
+
+def _idle_run(
+    path: Path, url: str, manifest: Path | None, since: datetime | None
+) -> RunSummary | None:
+    """The summary of a run with nothing to do, recorded in the store; None if there is work."""
+    store = Store(url)
+    try:
+        sources, problems = discover_calls(path.resolve(), manifest, since)
+    except (OSError, ValueError):
+        return None  # let the flow fail and report it
+    plan = plan_run(store, sources, PIPELINE_VERSION)
+    if plan.todo or problems:
+        return None
+    return record_idle_run(store, str(path.resolve()), PIPELINE_VERSION, len(sources), plan)
 
 
 @app.command("calls")

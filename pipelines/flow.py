@@ -7,7 +7,6 @@ Tasks are one call each into the plain functions of :mod:`pipelines.process` and
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from pipelines.batch import (
     RunSummary,
+    new_run_id,
     plan_run,
     problems_to_quarantine,
     store_outcome,
@@ -62,7 +62,7 @@ def nightly(
     """Process every new call under ``source`` into the store at ``db`` (a SQLAlchemy URL)."""
     settings = settings or ProcessSettings()
     started = datetime.now(UTC)
-    run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    run_id = new_run_id(started)
     store = Store(db)
     store.start_run(run_id, source, PIPELINE_VERSION)
     try:
