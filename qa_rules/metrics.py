@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from models.transcript import Record, Speaker, Transcript, Turn
-from qa_rules.findings import Finding, quote_turn
+from qa_rules.findings import Evidence, Finding, Polarity, quote_turn
 
 DETECTOR = "conversation_metrics"
 BEHAVIOUR = "call_handling"
@@ -100,6 +100,26 @@ def analyse_conversation(
     return metrics, tuple(findings)
 
 
+def _finding(
+    label: str,
+    evidence: tuple[Evidence, ...],
+    why: str,
+    value: float,
+    polarity: Polarity = "negative",
+) -> Finding:
+    """A metric finding: measured, so full confidence."""
+    return Finding(
+        detector=DETECTOR,
+        behaviour=BEHAVIOUR,
+        label=label,
+        polarity=polarity,
+        confidence=1.0,
+        evidence=evidence,
+        why=why,
+        value=value,
+    )
+
+
 def _union_length(turns: list[Turn]) -> float:
     """Seconds covered by at least one of ``turns`` (overlaps counted once)."""
     total, cur_start, cur_end = 0.0, None, None
@@ -159,15 +179,11 @@ def _silence_findings(
     tr: Transcript, gaps: list[tuple[float, int]], th: MetricThresholds
 ) -> list[Finding]:
     return [
-        Finding(
-            detector=DETECTOR,
-            behaviour=BEHAVIOUR,
-            label="dead_air",
-            polarity="negative",
-            confidence=1.0,
-            evidence=(quote_turn(tr, after),),
-            why=f"{seconds:.1f} s of silence before this turn (limit {th.dead_air_s:.0f} s)",
-            value=round(seconds, 2),
+        _finding(
+            "dead_air",
+            (quote_turn(tr, after),),
+            f"{seconds:.1f} s of silence before this turn (limit {th.dead_air_s:.0f} s)",
+            round(seconds, 2),
         )
         for seconds, after in gaps
         if seconds >= th.dead_air_s
@@ -181,16 +197,13 @@ def _interruption_findings(
     for j, i, overlap in interruptions:
         by_agent = tr.turns[j].speaker == "agent"
         findings.append(
-            Finding(
-                detector=DETECTOR,
-                behaviour=BEHAVIOUR,
-                label="agent_interruption" if by_agent else "customer_interruption",
-                polarity="negative" if by_agent else "neutral",
-                confidence=1.0,
-                evidence=(quote_turn(tr, j), quote_turn(tr, i)),
-                why=f"the {tr.turns[j].speaker} talked over the {tr.turns[i].speaker} "
+            _finding(
+                "agent_interruption" if by_agent else "customer_interruption",
+                (quote_turn(tr, j), quote_turn(tr, i)),
+                f"the {tr.turns[j].speaker} talked over the {tr.turns[i].speaker} "
                 f"for {overlap:.1f} s",
-                value=round(overlap, 2),
+                round(overlap, 2),
+                polarity="negative" if by_agent else "neutral",
             )
         )
     return findings
@@ -201,31 +214,23 @@ def _share_findings(tr: Transcript, m: ConversationMetrics, th: MetricThresholds
     if m.agent_talk_share is not None and m.agent_talk_share > th.agent_talk_share_max:
         longest = _longest_turn(tr, "agent")
         findings.append(
-            Finding(
-                detector=DETECTOR,
-                behaviour=BEHAVIOUR,
-                label="agent_dominates",
-                polarity="negative",
-                confidence=1.0,
-                evidence=(quote_turn(tr, longest),),
-                why=f"the agent spoke {m.agent_talk_share:.0%} of the talk time "
+            _finding(
+                "agent_dominates",
+                (quote_turn(tr, longest),),
+                f"the agent spoke {m.agent_talk_share:.0%} of the talk time "
                 f"(limit {th.agent_talk_share_max:.0%}); their longest turn is quoted",
-                value=m.agent_talk_share,
+                m.agent_talk_share,
             )
         )
     if m.non_talk_share is not None and m.non_talk_share > th.non_talk_share_max:
         seconds, after = max(_silences(tr.turns))
         findings.append(
-            Finding(
-                detector=DETECTOR,
-                behaviour=BEHAVIOUR,
-                label="high_non_talk",
-                polarity="negative",
-                confidence=1.0,
-                evidence=(quote_turn(tr, after),),
-                why=f"{m.non_talk_share:.0%} of the call was silence (limit "
+            _finding(
+                "high_non_talk",
+                (quote_turn(tr, after),),
+                f"{m.non_talk_share:.0%} of the call was silence (limit "
                 f"{th.non_talk_share_max:.0%}); the longest, {seconds:.1f} s, ends here",
-                value=m.non_talk_share,
+                m.non_talk_share,
             )
         )
     return findings
@@ -243,16 +248,12 @@ def _rate_findings(tr: Transcript, m: ConversationMetrics, th: MetricThresholds)
         return []
     wpm, i = max(rated)
     return [
-        Finding(
-            detector=DETECTOR,
-            behaviour=BEHAVIOUR,
-            label="agent_speaks_fast",
-            polarity="negative",
-            confidence=1.0,
-            evidence=(quote_turn(tr, i),),
-            why=f"the agent spoke at {m.agent_wpm:.0f} words/min of speech (limit "
+        _finding(
+            "agent_speaks_fast",
+            (quote_turn(tr, i),),
+            f"the agent spoke at {m.agent_wpm:.0f} words/min of speech (limit "
             f"{th.agent_wpm_max:.0f}); their fastest turn ({wpm:.0f}) is quoted",
-            value=m.agent_wpm,
+            m.agent_wpm,
         )
     ]
 
@@ -266,16 +267,12 @@ def _first_response_findings(
     if start <= th.first_response_s:
         return []
     return [
-        Finding(
-            detector=DETECTOR,
-            behaviour=BEHAVIOUR,
-            label="slow_first_response",
-            polarity="negative",
-            confidence=1.0,
-            evidence=(quote_turn(tr, first_agent),),
-            why=f"the agent first spoke {start:.1f} s into the call "
+        _finding(
+            "slow_first_response",
+            (quote_turn(tr, first_agent),),
+            f"the agent first spoke {start:.1f} s into the call "
             f"(limit {th.first_response_s:.0f} s)",
-            value=round(start, 2),
+            round(start, 2),
         )
     ]
 
