@@ -65,6 +65,34 @@ class Turn(Record):
             return None
         return self.end - self.start
 
+    def span_times(self, char_start: int, char_end: int) -> tuple[float, float] | None:
+        """Start and end time of the words inside ``text[char_start:char_end]``.
+
+        From word times when the turn has them; otherwise the span's share of the turn's
+        characters, spread over the turn's time. None for an untimed turn.
+        """
+        timed = [
+            (w.start, w.end)
+            for offset, w in self._word_offsets()
+            if char_start <= offset < char_end and w.start is not None and w.end is not None
+        ]
+        if timed:
+            return timed[0][0], timed[-1][1]
+        if self.start is None or self.end is None:
+            return None
+        per_char = (self.end - self.start) / max(len(self.text), 1)
+        return self.start + per_char * char_start, self.start + per_char * char_end
+
+    def _word_offsets(self) -> list[tuple[int, Word]]:
+        """Each word with the character offset where it is found in the text."""
+        found, pos = [], 0
+        for w in self.words:
+            at = self.text.find(w.text.strip(), pos)
+            if at >= 0:
+                found.append((at, w))
+                pos = at + len(w.text.strip())
+        return found
+
 
 class Transcript(Record):
     """A speaker-attributed transcript of one call.

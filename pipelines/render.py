@@ -64,7 +64,7 @@ def run_summary(s: RunSummary, db: str) -> str:
             f"their last run, {s.already_quarantined} already quarantined. ({s.seconds:.1f} s)"
         )
     lines = [
-        f"Run {s.run_id}: {s.discovered} call file(s) found in {s.seconds:.1f} s",
+        f"Run {s.run_id} ({s.seconds:.1f} s): {s.discovered} call file(s) found",
         f"  processed    {s.processed}",
         f"  unchanged    {s.unchanged}",
         f"  quarantined  {len(s.quarantined)}"

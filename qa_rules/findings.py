@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from models.transcript import Record, Speaker, Transcript, Word
+from models.transcript import Record, Speaker, Transcript
 
 Polarity = Literal["positive", "negative", "neutral"]
 
@@ -53,15 +53,11 @@ class Finding(Record):
 def quote_turn(
     transcript: Transcript, turn: int, char_start: int = 0, char_end: int | None = None
 ) -> Evidence:
-    """Evidence quoting ``transcript.turns[turn]`` (the whole turn unless a span is given).
-
-    Times are the turn's times, narrowed to the words inside the span when word times exist.
-    """
+    """Evidence quoting ``transcript.turns[turn]`` (the whole turn unless a span is given)."""
     t = transcript.turns[turn]
     end_char = len(t.text) if char_end is None else char_end
-    start, end = t.start, t.end
-    if t.words and (char_start > 0 or end_char < len(t.text)):
-        start, end = _word_times_in_span(t.text, t.words, char_start, end_char) or (start, end)
+    whole = char_start == 0 and end_char == len(t.text)
+    start, end = (t.start, t.end) if whole else (t.span_times(char_start, end_char) or (None, None))
     return Evidence(
         turn=turn,
         speaker=t.speaker,
@@ -71,20 +67,3 @@ def quote_turn(
         end=end,
         quote=t.text[char_start:end_char],
     )
-
-
-def _word_times_in_span(
-    text: str, words: tuple[Word, ...], char_start: int, char_end: int
-) -> tuple[float | None, float | None] | None:
-    """Times of the first and last word whose text falls inside [char_start, char_end)."""
-    pos, inside = 0, []
-    for w in words:
-        found = text.find(w.text.strip(), pos)
-        if found < 0:
-            continue
-        pos = found + len(w.text.strip())
-        if found >= char_start and pos <= char_end and w.start is not None:
-            inside.append(w)
-    if not inside:
-        return None
-    return inside[0].start, inside[-1].end

