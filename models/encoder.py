@@ -30,7 +30,6 @@ class Encoder:
 
     tokenizer: Any
     model: Any
-    name: str
 
     @property
     def dimension(self) -> int:
@@ -75,6 +74,4 @@ def load_encoder(path: str | None = None) -> Encoder:
         raise FileNotFoundError(f"{folder}: not a Hugging Face model folder (no config.json)")
     tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     model = AutoModel.from_pretrained(folder, local_files_only=True).eval()
-    return Encoder(
-        tokenizer=tokenizer, model=model, name=folder.name if path else "all-MiniLM-L6-v2"
-    )
+    return Encoder(tokenizer=tokenizer, model=model)
