@@ -43,14 +43,22 @@ def real_turns() -> list[Turn]:
 
 
 def make_calls(n: int, turns_per_call: int = 60, seed: int = 0) -> list[Transcript]:
-    """``n`` calls of alternating agent/customer turns drawn from real turns."""
+    """``n`` calls of alternating agent/customer turns drawn from real turns.
+
+    Turns are drawn without replacement (reshuffled when used up), so repeated sentences in the
+    generated calls repeat as often as they do in the real ones.
+    """
     rng = random.Random(seed)
-    pool = {s: [t for t in real_turns() if t.speaker == s] for s in ("agent", "customer")}
+    pools = {s: [t for t in real_turns() if t.speaker == s] for s in ("agent", "customer")}
+    queues: dict[str, list[Turn]] = {s: [] for s in pools}
     calls = []
     for i in range(n):
         clock, turns = 0.0, []
         for k in range(turns_per_call):
-            t = rng.choice(pool["agent" if k % 2 == 0 else "customer"])
+            speaker = "agent" if k % 2 == 0 else "customer"
+            if not queues[speaker]:
+                queues[speaker] = rng.sample(pools[speaker], len(pools[speaker]))
+            t = queues[speaker].pop()
             length = max(1.0, 0.4 * len(t.text.split()))
             turns.append(Turn(speaker=t.speaker, text=t.text, start=clock, end=clock + length))
             clock += length + 0.5
@@ -84,10 +92,11 @@ def main() -> None:
 
     timed = TimedEncoder(encoder)
     t0 = time.perf_counter()
-    sentences = 0
+    sentences, distinct = 0, 0
     for i in range(0, len(calls), args.batch):
-        for ctx in build_contexts(calls[i : i + args.batch], timed, nlp):
-            sentences += len(ctx.sentences)
+        contexts = build_contexts(calls[i : i + args.batch], timed, nlp)
+        texts = [s.text for ctx in contexts for s in ctx.sentences]
+        sentences, distinct = sentences + len(texts), distinct + len(set(texts))
     total = time.perf_counter() - t0
     spent_encoding = timed.seconds
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -95,7 +104,8 @@ def main() -> None:
     print(f"calls                 {len(calls)} ({sentences / len(calls):.0f} sentences each)")
     print(f"spaCy pipeline        {args.nlp}")
     print(f"context building      {len(calls) / total:.1f} calls/s ({total:.1f} s)")
-    print(f"encoder               {sentences / spent_encoding:.0f} sentences/s")
+    print(f"distinct sentences    {distinct / sentences:.0%} per batch of {args.batch} calls")
+    print(f"encoder               {sentences / spent_encoding:.0f} sentences/s (all sentences)")
     print(f"encoder share         {spent_encoding / total:.0%} of the time")
     print(f"peak memory (RSS)     {peak_mb:.0f} MB")
 

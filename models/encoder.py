@@ -38,17 +38,19 @@ class Encoder:
     def encode(self, sentences: list[str], batch_size: int = 64) -> np.ndarray:
         """Unit-length float32 embeddings, one row per sentence, in the input order.
 
-        Sentences are sorted by length before batching, so batches pad little.
+        Each distinct sentence is encoded once (calls repeat "okay", "thank you" and the like),
+        and distinct sentences are sorted by length before batching, so batches pad little.
         """
         import torch
 
-        out = np.zeros((len(sentences), self.dimension), dtype=np.float32)
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        distinct = list(dict.fromkeys(sentences))
+        vectors = np.zeros((len(distinct), self.dimension), dtype=np.float32)
+        order = sorted(range(len(distinct)), key=lambda i: len(distinct[i]))
         with torch.inference_mode():
             for start in range(0, len(order), batch_size):
                 idx = order[start : start + batch_size]
                 batch = self.tokenizer(
-                    [sentences[i] for i in idx],
+                    [distinct[i] for i in idx],
                     padding=True,
                     truncation=True,
                     max_length=MAX_TOKENS,
@@ -57,9 +59,9 @@ class Encoder:
                 hidden = self.model(**batch).last_hidden_state
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled, dim=1)
-                out[idx] = pooled.numpy()
-        return out
+                vectors[idx] = torch.nn.functional.normalize(pooled, dim=1).numpy()
+        row = {sentence: i for i, sentence in enumerate(distinct)}
+        return vectors[[row[s] for s in sentences]] if sentences else vectors
 
 
 @lru_cache(maxsize=4)
@@ -67,7 +69,9 @@ def load_encoder(path: str | None = None) -> Encoder:
     """The encoder at ``path`` (default: the packaged all-MiniLM-L6-v2), loaded once."""
     import torch
     from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging
 
+    logging.disable_progress_bar()
     torch.set_num_threads(os.cpu_count() or 1)
     folder = Path(path) if path else default_model_path()
     if not (folder / "config.json").exists():

@@ -26,7 +26,7 @@ from pipelines.process import (
     CallResult,
     ProcessSettings,
     Quarantined,
-    process_call,
+    process_batch,
 )
 from pipelines.runtime import report_progress
 from pipelines.sources import CallSource, discover_calls
@@ -39,7 +39,7 @@ BATCH_SIZE = 16
 def process_calls(
     sources: list[CallSource], settings: ProcessSettings
 ) -> list[CallResult | Quarantined]:
-    return [process_call(s, settings) for s in sources]
+    return process_batch(sources, settings)
 
 
 @task(name="store-calls", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])

@@ -1,24 +1,28 @@
-"""Processing one call: read, check limits, analyse. Plain functions the flow's tasks call.
+"""Processing calls: read, check limits, measure, analyse behaviours. Plain functions the
+flow's tasks call.
 
-Bad input never raises out of :func:`process_call`: it comes back as :class:`Quarantined` with
-the reason, so the rest of the batch goes on.
+Bad input never raises out of :func:`process_batch`: it comes back as :class:`Quarantined` with
+the reason, so the rest of the batch goes on. A batch's calls share one encoder pass.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 
+from models.nlp import DEFAULT_PIPELINE
 from models.transcript import Record, Transcript
 from pipelines.readers import ReadError, read_transcript
 from pipelines.sources import CallMetadata, CallSource, content_hash, parse_metadata
+from qa_rules.analysis import AnalysisError, analyse_calls, load_analyzer
 from qa_rules.findings import Finding
 from qa_rules.metrics import ConversationMetrics, MetricThresholds, analyse_conversation
 
 # Bump when analysis output changes, so stored calls are re-analysed once.
-PIPELINE_VERSION = "0.1.0/metrics-1"
+PIPELINE_VERSION = "0.2.0/behaviours-1"
 
 
 class Limits(Record):
@@ -31,6 +35,8 @@ class Limits(Record):
 class ProcessSettings(Record):
     thresholds: MetricThresholds = MetricThresholds()
     limits: Limits = Limits()
+    nlp_pipeline: str = DEFAULT_PIPELINE
+    encoder_path: str | None = None  # a local model folder instead of the packaged encoder
 
 
 class CallResult(Record):
@@ -56,20 +62,40 @@ class Quarantined(Record):
     stage: Literal["discover", "read", "plan", "analyse"]
 
 
+def process_batch(
+    sources: Sequence[CallSource], settings: ProcessSettings | None = None
+) -> list[CallResult | Quarantined]:
+    """Read, measure and analyse calls, in order; bad input comes back as Quarantined."""
+    settings = settings or ProcessSettings()
+    measured = [measure_call(source, settings) for source in sources]
+    good = [m for m in measured if isinstance(m, CallResult)]
+    if not good:
+        return measured
+    analyzer = load_analyzer(settings.nlp_pipeline, settings.encoder_path)
+    behaviours = iter(analyse_calls([m.transcript for m in good], analyzer))
+    results: list[CallResult | Quarantined] = []
+    for m in measured:
+        if isinstance(m, Quarantined):
+            results.append(m)
+        elif isinstance(found := next(behaviours), AnalysisError):
+            results.append(_quarantine(m.call_id, m.path, m.content_hash, str(found), "analyse"))
+        else:
+            results.append(m.model_copy(update={"findings": m.findings + found}))
+    return results
+
+
 def process_call(
     source: CallSource, settings: ProcessSettings | None = None
 ) -> CallResult | Quarantined:
-    """Read and analyse one call; bad input comes back as Quarantined with the reason."""
-    settings = settings or ProcessSettings()
+    """One call through :func:`process_batch`."""
+    return process_batch([source], settings)[0]
 
-    def quarantine(reason: str, stage: Literal["read", "analyse"] = "read") -> Quarantined:
-        return Quarantined(
-            call_id=source.call_id,
-            path=source.path,
-            content_hash=source.content_hash,
-            reason=reason,
-            stage=stage,
-        )
+
+def measure_call(source: CallSource, settings: ProcessSettings) -> CallResult | Quarantined:
+    """Read one call, check its limits and measure the conversation (no behaviours yet)."""
+
+    def quarantine(reason: str) -> Quarantined:
+        return _quarantine(source.call_id, source.path, source.content_hash, reason, "read")
 
     path = Path(source.path)
     try:
@@ -95,6 +121,12 @@ def process_call(
         metrics=metrics,
         findings=findings,
     )
+
+
+def _quarantine(
+    call_id: str, path: str, digest: str, reason: str, stage: Literal["read", "analyse"]
+) -> Quarantined:
+    return Quarantined(call_id=call_id, path=path, content_hash=digest, reason=reason, stage=stage)
 
 
 def _merge_metadata(from_file: dict, from_manifest: CallMetadata) -> CallMetadata:

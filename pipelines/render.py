@@ -149,3 +149,24 @@ def quarantine_table(rows: list[dict[str, Any]]) -> str:
         f"    {r['reason']}"
         for r in rows
     )
+
+
+def evaluation(result: dict[str, Any]) -> str:
+    """An evaluation result: our metrics with the published baseline (and gap) beside each."""
+    published = {b["metric"]: b for b in result["baselines"]}
+    rows = []
+    for metric, value in result["metrics"].items():
+        base = published.get(metric)
+        mark = " *" if metric == result["primary"] else ""
+        rows.append(
+            [
+                metric + mark,
+                f"{value:.3f}",
+                f"{base['value']:.3f}" if base else "",
+                f"{value - base['value']:+.3f}" if base else "",
+            ]
+        )
+    sources = sorted({b["source"] for b in result["baselines"]})
+    head = f"{result['task']} on {result['data']}: n = {result['n']:,}, {result['seconds']} s"
+    notes = "\n".join(["* primary metric", *(f"published: {s}" for s in sources)])
+    return "\n".join([head, "", table(rows, ["metric", "ours", "published", "gap"]), "", notes])

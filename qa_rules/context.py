@@ -1,20 +1,22 @@
 """AnalysisContext: everything detectors read about one call, built once.
 
 Sentences with their turn, speaker, character span and times; their embeddings (one encoder
-pass over all sentences of all calls in a batch); and the spaCy doc of each turn. Detectors read
-it and never encode or parse again.
+pass over all sentences of all calls in a batch); the trained heads' scores per sentence; and the
+spaCy doc of each turn. Detectors read it and never encode or parse again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from models.encoder import Encoder
+from models.heads import Head
 from models.transcript import Record, Speaker, Transcript, Turn
+from qa_rules.findings import Evidence
 
 
 class Sentence(Record):
@@ -31,22 +33,41 @@ class Sentence(Record):
 
 @dataclass(frozen=True)
 class AnalysisContext:
-    """One call, analysed once. ``embeddings[i]`` belongs to ``sentences[i]``."""
+    """One call, analysed once. ``embeddings[i]`` and each ``head_scores[name][i]`` belong to
+    ``sentences[i]``; a head's columns follow its ``labels``."""
 
     transcript: Transcript
     sentences: tuple[Sentence, ...]
     embeddings: np.ndarray
     docs: tuple[Any, ...]
+    head_scores: Mapping[str, np.ndarray] = field(default_factory=dict)
+    prototype_scores: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def by_speaker(self, speaker: Speaker) -> list[int]:
         """Indexes of the sentences spoken by ``speaker``, in call order."""
         return [i for i, s in enumerate(self.sentences) if s.speaker == speaker]
 
+    def evidence(self, index: int) -> Evidence:
+        """Evidence quoting sentence ``index`` with its turn, span and times."""
+        s = self.sentences[index]
+        return Evidence(
+            turn=s.turn, speaker=s.speaker, char_start=s.char_start, char_end=s.char_end,
+            start=s.start, end=s.end, quote=s.text,
+        )  # fmt: skip
+
 
 def build_contexts(
-    transcripts: Sequence[Transcript], encoder: Encoder, nlp: Any
+    transcripts: Sequence[Transcript],
+    encoder: Encoder,
+    nlp: Any,
+    heads: Sequence[Head] = (),
+    prototypes: Mapping[str, np.ndarray] | None = None,
 ) -> list[AnalysisContext]:
-    """Contexts for many calls, with a single encoder pass over all of their sentences."""
+    """Contexts for many calls, with a single encoder pass over all of their sentences.
+
+    Each head scores those embeddings once; each prototype set (unit vectors of example
+    phrases) gives every sentence its highest cosine similarity to the set.
+    """
     parsed = []
     for tr in transcripts:
         docs = tuple(nlp.pipe(t.text for t in tr.turns))
@@ -58,11 +79,22 @@ def build_contexts(
         )
         parsed.append((tr, docs, sentences))
     vectors = encoder.encode([s.text for _, _, sents in parsed for s in sents])
+    scores = {head.name: head.scores(vectors) for head in heads}
+    similar = {name: (vectors @ p.T).max(axis=1) for name, p in (prototypes or {}).items()}
     contexts, offset = [], 0
     for tr, docs, sentences in parsed:
-        n = len(sentences)
-        contexts.append(AnalysisContext(tr, sentences, vectors[offset : offset + n], docs))
-        offset += n
+        rows = slice(offset, offset + len(sentences))
+        contexts.append(
+            AnalysisContext(
+                tr,
+                sentences,
+                vectors[rows],
+                docs,
+                {name: values[rows] for name, values in scores.items()},
+                {name: values[rows] for name, values in similar.items()},
+            )  # fmt: skip
+        )
+        offset += len(sentences)
     return contexts
 
 

@@ -30,7 +30,8 @@ class Finding(Record):
     ``behaviour`` is the QA behaviour it bears on (for example ``active_listening`` or
     ``call_handling``), ``label`` the specific thing seen (``interruption``, ``dead_air``),
     ``polarity`` whether it shows the behaviour (positive) or its absence or failure (negative).
-    ``value`` carries a measured number where there is one (seconds, a share, words per minute).
+    ``value`` carries a measured number where there is one (seconds, a share, words per minute);
+    ``details`` structured fields where the finding has them (a commitment's who, what and when).
     """
 
     detector: str
@@ -41,6 +42,7 @@ class Finding(Record):
     evidence: tuple[Evidence, ...] = Field(min_length=1)
     why: str
     value: float | None = None
+    details: dict[str, str] = Field(default_factory=dict)
 
     @property
     def key(self) -> str:

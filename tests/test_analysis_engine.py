@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from models.encoder import load_encoder
+from models.heads import load_head
 from models.nlp import BLANK, load_nlp, pipeline_kind
 from qa_rules.context import build_contexts
 from tests.helpers import make_transcript
@@ -65,8 +66,11 @@ def test_contexts_for_a_batch_encode_once_and_align(encoder):
         make_transcript("agent: Hello there.", "customer: Hi. I have a question.", call_id="b"),
     ]
     spy = CountingEncoder(encoder)
-    ctx_a, ctx_b = build_contexts(calls, spy, load_nlp(BLANK))
+    emotion = load_head("emotion")
+    ctx_a, ctx_b = build_contexts(calls, spy, load_nlp(BLANK), heads=[emotion])
     assert spy.calls == 1
+    assert ctx_a.head_scores["emotion"].shape == (4, 28)
+    assert np.allclose(ctx_b.head_scores["emotion"], emotion.scores(ctx_b.embeddings))
     assert [s.text for s in ctx_a.sentences] == [
         "Thanks for calling.",
         "How can I help?",
@@ -80,3 +84,19 @@ def test_contexts_for_a_batch_encode_once_and_align(encoder):
     assert 0 < second.start < second.end == 4.0
     assert ctx_a.by_speaker("customer") == [2, 3]
     assert ctx_b.sentences[0].start is None
+
+
+@pytest.mark.slow
+def test_encoder_encodes_repeated_sentences_once_and_keeps_order(encoder):
+    calls = []
+
+    class CountingTokenizer:
+        def __call__(self, texts, **kwargs):
+            calls.extend(texts)
+            return encoder.tokenizer(texts, **kwargs)
+
+    counting = type(encoder)(tokenizer=CountingTokenizer(), model=encoder.model)
+    v = counting.encode(["okay", "my card was declined", "okay", "thank you"])
+    assert sorted(calls) == ["my card was declined", "okay", "thank you"]
+    assert np.array_equal(v[0], v[2]) and not np.allclose(v[0], v[1])
+    assert counting.encode([]).shape == (0, 384)

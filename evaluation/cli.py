@@ -1,0 +1,90 @@
+"""The full ``callqa`` command line: the pipeline commands plus ``train`` and ``evaluate``.
+
+``pipelines`` may not import ``evaluation``, so the console script points here and this module
+adds its commands to the pipeline app.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evaluation.tasks import TASKS, evaluate
+from evaluation.training import RECIPES, train
+from models.heads import WEIGHTS_DIR
+from pipelines import render
+from pipelines.cli import app
+from pipelines.runtime import on_progress
+
+__all__ = ["app"]
+
+
+@app.command("train")
+def train_command(
+    head: Annotated[str, typer.Argument(help=f"Head to train: {', '.join(RECIPES)}.")],
+    data: Annotated[Path, typer.Option(help="The data set's file or folder, as published.")],
+    out: Annotated[Path, typer.Option(help="Folder for the weights and model card.")] = WEIGHTS_DIR,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Train a head on frozen sentence embeddings; write its weights and model card."""
+    if head not in RECIPES:
+        raise typer.BadParameter(f"{head!r}: choose one of {', '.join(RECIPES)}", param_hint="HEAD")
+    _require(data)
+    with render.progress_bar("Encoding") as advance:
+        on_progress(advance)
+        try:
+            path, card = train(head, data, out, seed)
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        finally:
+            on_progress(None)
+    typer.echo(card)
+    typer.echo(f"wrote {path} and {path.with_suffix('.md')}")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    task: Annotated[str | None, typer.Argument(help="Task to run (see --list).")] = None,
+    data: Annotated[Path | None, typer.Option(help="The data set's file or folder.")] = None,
+    weights: Annotated[
+        Path | None, typer.Option(help="Folder of heads to evaluate (default: the shipped ones).")
+    ] = None,
+    list_tasks: Annotated[bool, typer.Option("--list", help="List tasks and baselines.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """Score a task on a public labelled data set, with the published baseline beside it."""
+    if list_tasks:
+        rows = [
+            [t.name, t.primary, _baselines(t.name), t.data_hint, t.summary] for t in TASKS.values()
+        ]
+        typer.echo(render.table(rows, ["task", "primary", "published", "data", "what"]))
+        return
+    if task not in TASKS:
+        raise typer.BadParameter(f"{task!r}: choose one of {', '.join(TASKS)}", param_hint="TASK")
+    if data is None:
+        raise typer.BadParameter(f"give --data (for example {TASKS[task].data_hint})")
+    _require(data)
+    with render.progress_bar("Encoding") as advance:
+        on_progress(advance)
+        try:
+            result = evaluate(TASKS[task], data, str(weights) if weights else None)
+        except (ValueError, FileNotFoundError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        finally:
+            on_progress(None)
+    typer.echo(json.dumps(result, indent=2) if as_json else render.evaluation(result))
+
+
+def _baselines(task: str) -> str:
+    return ", ".join(f"{b.metric} {b.value:.2f}" for b in TASKS[task].baselines)
+
+
+def _require(path: Path) -> None:
+    if not path.exists():
+        typer.echo(f"error: {path}: no such file or folder", err=True)
+        raise typer.Exit(1)

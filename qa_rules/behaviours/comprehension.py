@@ -1,0 +1,168 @@
+"""Comprehension gaps: the customer repeating or correcting, requests to clarify, questions left
+unanswered, slow time-to-understanding, and stretches where the audio itself was unclear."""
+
+from __future__ import annotations
+
+from qa_rules.behaviours.base import Detector, matching, phrases, register
+from qa_rules.behaviours.problem_solving import first_relevant_reply, problem_statement
+from qa_rules.context import AnalysisContext
+from qa_rules.findings import Finding
+
+CORRECTION = phrases(
+    "no,? (no,? )?i said",
+    "that('s| is) not what i (said|asked|meant|want)",
+    "i didn't (say|ask|mean)",
+    "you('re| are) not (listening|understanding)",
+    "i (already|just) (told|said|explained)",
+    "as i (said|mentioned|explained)",
+    "like i said",
+    "let me (say|explain) (it|this|that) again",
+    "i('m| am) not asking (about|for)",
+    "no,? that('s| is) (wrong|not right|incorrect)",
+    "you misunderstood",
+    "i('ve| have) (already )?(said|told you) (this|that|twice)",
+    "i gave (it|that|this|them) to you",
+    "i('ve| have)? already (gave|given|told)",
+    "i told (you|the other agent|someone|your colleague)",
+)
+CLARIFICATION = phrases(
+    r"sorry\s*\?",
+    "pardon",
+    r"(could|can|would) you (please )?(repeat|say (that|it) again)",
+    "say (that|it) again",
+    "what do you mean",
+    "i don't (understand|follow|get (it|that))",
+    "i('m| am) (confused|lost|not sure what you mean)",
+    "come again",
+    r"what was that\s*\?",
+    "didn't (catch|hear) (that|it|you)",
+    "you lost me",
+    "not following",
+)
+REPEAT_SIMILARITY = 0.8
+LOW_CONFIDENCE = 0.6  # ASR confidence under which a turn's words are unreliable
+SLOW_TURNS, SLOW_SECONDS = 3, 90.0
+
+
+@register
+class Comprehension(Detector):
+    name = "comprehension"
+    behaviour = "comprehension"
+
+    def detect(self, ctx: AnalysisContext) -> list[Finding]:
+        unclear = {i for i, t in enumerate(ctx.transcript.turns) if _confidence(t) < LOW_CONFIDENCE}
+        findings = self._repeats(ctx)
+        findings += self.recurring(
+            ctx,
+            "customer_correction",
+            "negative",
+            matching(ctx, CORRECTION, "customer"),
+            "The customer corrected the agent or said they were not understood",
+        )
+        for speaker, label, polarity, what in (
+            ("customer", "customer_confused", "negative", "The customer did not follow the agent"),
+            (
+                "agent",
+                "agent_asks_to_clarify",
+                "neutral",
+                "The agent asked the customer to clarify",
+            ),
+        ):
+            hits = matching(ctx, CLARIFICATION, speaker)
+            clear = [i for i in hits if ctx.sentences[i].turn - 1 not in unclear]
+            findings += self.recurring(ctx, label, polarity, clear, what)
+            if len(clear) < len(hits):
+                findings += self.recurring(
+                    ctx,
+                    "unclear_audio_clarification",
+                    "neutral",
+                    [i for i in hits if i not in clear],
+                    "Asked to repeat after low-confidence audio",
+                )
+        findings += self._unanswered(ctx)
+        findings += self._time_to_understanding(ctx)
+        low = [i for i, s in enumerate(ctx.sentences) if s.turn in unclear]
+        findings += self.recurring(
+            ctx,
+            "low_asr_confidence",
+            "neutral",
+            low,
+            f"Transcribed with confidence under {LOW_CONFIDENCE}: gaps here may be the audio's",
+        )
+        return findings
+
+    def _repeats(self, ctx: AnalysisContext) -> list[Finding]:
+        customer = [
+            i for i in ctx.by_speaker("customer") if len(ctx.sentences[i].text.split()) >= 5
+        ]
+        findings, repeated = [], set()
+        for a, i in enumerate(customer):
+            for j in customer[a + 1 :]:
+                far = ctx.sentences[j].turn - ctx.sentences[i].turn >= 2
+                similarity = float(ctx.embeddings[i] @ ctx.embeddings[j])
+                if far and similarity >= REPEAT_SIMILARITY and i not in repeated:
+                    repeated |= {i, j}
+                    why = f"The customer said the same thing again (similarity {similarity:.2f})"
+                    findings.append(
+                        self.finding(ctx, "customer_repeats", "negative", [i, j], why, similarity)
+                    )
+        return findings[:3]
+
+    def _unanswered(self, ctx: AnalysisContext) -> list[Finding]:
+        findings = []
+        for i in ctx.by_speaker("customer"):
+            text = ctx.sentences[i].text
+            if (
+                not text.rstrip().endswith("?")
+                or len(text.split()) < 5
+                or CLARIFICATION.search(text)
+            ):
+                continue
+            turn = ctx.sentences[i].turn
+            reply_turn = next(
+                (s.turn for s in ctx.sentences if s.speaker == "agent" and s.turn > turn), None
+            )
+            reply = [j for j, s in enumerate(ctx.sentences) if s.turn == reply_turn]
+            if not reply or sum(len(ctx.sentences[j].text.split()) for j in reply) < 4:
+                continue  # no reply, or a short yes/no that is hard to judge
+            relevance = max(float(ctx.embeddings[i] @ ctx.embeddings[j]) for j in reply)
+            if relevance < 0.15:
+                why = (
+                    f"The agent's reply does not address the question (similarity {relevance:.2f})"
+                )
+                findings.append(
+                    self.finding(ctx, "question_not_addressed", "negative", [i, reply[0]], why, 0.5)
+                )
+        return findings
+
+    def _time_to_understanding(self, ctx: AnalysisContext) -> list[Finding]:
+        problem = problem_statement(ctx)
+        if problem is None:
+            return []
+        reply = first_relevant_reply(ctx, problem)
+        if reply is None:
+            return []
+        start, end = ctx.sentences[problem], ctx.sentences[reply]
+        agent_turns = len(
+            {
+                s.turn
+                for s in ctx.sentences
+                if s.speaker == "agent" and start.turn < s.turn < end.turn
+            }
+        )
+        seconds = end.start - start.end if end.start is not None and start.end is not None else None
+        slow = agent_turns >= SLOW_TURNS or (seconds is not None and seconds > SLOW_SECONDS)
+        took = f"{agent_turns} agent turn(s)" + (
+            f", {seconds:.0f} s" if seconds is not None else ""
+        )
+        label, polarity = ("slow_understanding", "negative") if slow else ("understood", "positive")
+        why = f"From the problem statement to the first reply that addresses it: {took}"
+        value = round(seconds, 1) if seconds is not None else float(agent_turns)
+        return [self.finding(ctx, label, polarity, [problem, reply], why, 0.7, value=value)]
+
+
+def _confidence(turn) -> float:
+    if turn.confidence is not None:
+        return turn.confidence
+    scored = [w.confidence for w in turn.words if w.confidence is not None]
+    return sum(scored) / len(scored) if scored else 1.0

@@ -1,0 +1,181 @@
+"""Empathy: empathy and apology statements, responding to the customer's distress (and how
+fast), and the negatives: dismissive or blaming language, empathy only as a closing script."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.emotion import EMOTIONS
+from qa_rules.behaviours.active_listening import REFLECTION
+from qa_rules.behaviours.base import Detector, matching, phrases, register, similar
+from qa_rules.context import AnalysisContext
+from qa_rules.findings import Finding
+
+EMPATHY = phrases(
+    "i (completely |totally |really )?understand (how|that|why|your)",
+    "i('m| am) (so |really |very |truly )?sorry (to hear|that|about|for|you)",
+    "i can (only )?imagine",
+    "that must be",
+    "i know (how|this|that) (must|can|is)",
+    "(that|this) sounds (really |so |very )?(frustrating|difficult|stressful|awful|hard)",
+    "i('d| would) (feel|be) the same",
+    "thank you for (your )?(patience|bearing with)",
+    "i appreciate your patience",
+)
+APOLOGY = phrases("sorry", "apologi[sz]e", "my apologies", "apologies")
+CLARIFYING_SORRY = phrases(r"sorry\s*\?", "sorry,? (what|could|can|say|come again|i didn't catch)")
+DISMISSIVE = phrases(
+    "calm down",
+    "(that's|that is|it's|it is) not my (problem|fault|job)",
+    "you should(n't)? have",
+    "as i (already )?(said|told you|explained)",
+    "like i (said|told you)",
+    "i already told you",
+    "(that's|that is) (just )?(the|our) policy",
+    "obviously",
+    "you need to listen",
+    "whatever",
+    "your (own )?fault",
+    "not my fault",
+)
+DISTRESS_WORDS = phrases(
+    r"frustrat\w*",
+    "ridiculous",
+    "unacceptable",
+    "angry",
+    "furious",
+    "upset",
+    "worried",
+    "annoyed",
+    "fed up",
+    "disappointed",
+    "third time",
+    "again and again",
+    "terrible",
+    "awful",
+)
+DISTRESS_EMOTIONS = (
+    "anger",
+    "annoyance",
+    "disappointment",
+    "disapproval",
+    "disgust",
+    "fear",
+    "nervousness",
+    "sadness",
+    "grief",
+)
+REPLY_TURNS = 2  # agent turns within which distress should be acknowledged
+CLOSING_SHARE = 0.2  # the last fifth of the agent's sentences
+
+
+@register
+class Empathy(Detector):
+    name = "empathy"
+    behaviour = "empathy"
+    prototypes = {
+        "empathy": (
+            "I'm so sorry you had to deal with that",
+            "I completely understand how frustrating this is",
+            "That sounds really stressful, I'm sorry",
+            "I can imagine how upsetting that must be",
+            "I'd be upset too if that happened to me",
+        ),
+    }
+
+    def detect(self, ctx: AnalysisContext) -> list[Finding]:
+        empathic = self.empathic(ctx)
+        apologies = [
+            i
+            for i in matching(ctx, APOLOGY, "agent")
+            if not CLARIFYING_SORRY.search(ctx.sentences[i].text)
+        ]
+        findings = self.recurring(
+            ctx,
+            "empathy_statement",
+            "positive",
+            [i for i in empathic if i not in apologies],
+            "Showed empathy",
+        )
+        findings += self.recurring(ctx, "apology", "positive", apologies, "Apologised")
+        dismissive = matching(ctx, DISMISSIVE, "agent")
+        findings += self.recurring(
+            ctx,
+            "dismissive_language",
+            "negative",
+            dismissive,
+            "Used dismissive or blaming language",
+        )
+        distress = distress_sentences(ctx)
+        findings += self._responses(ctx, distress, set(empathic) | set(apologies))
+        agent = ctx.by_speaker("agent")
+        closing = set(agent[int(len(agent) * (1 - CLOSING_SHARE)) :]) if len(agent) >= 5 else set()
+        if distress and empathic and set(empathic) <= closing:
+            why = "Empathy came only in the closing, after the customer's distress went unanswered"
+            findings.append(
+                self.finding(
+                    ctx, "closing_empathy_only", "negative", [distress[0], empathic[0]], why, 0.7
+                )
+            )
+        return findings
+
+    def empathic(self, ctx: AnalysisContext) -> list[int]:
+        """Agent sentences that state empathy, by phrase or by closeness to the examples."""
+        close = set(similar(ctx, "empathy", "agent", 0.6))
+        return [
+            i
+            for i in ctx.by_speaker("agent")
+            if i in close
+            or EMPATHY.search(ctx.sentences[i].text)
+            or REFLECTION.search(ctx.sentences[i].text)
+        ]
+
+    def _responses(
+        self, ctx: AnalysisContext, distress: list[int], caring: set[int]
+    ) -> list[Finding]:
+        findings, answered_turn = [], -1
+        for i in distress:
+            turn = ctx.sentences[i].turn
+            if turn <= answered_turn:
+                continue  # the same stretch of distress, already judged
+            later_turns = sorted(
+                {s.turn for s in ctx.sentences if s.speaker == "agent" and s.turn > turn}
+            )
+            window = set(later_turns[:REPLY_TURNS])
+            reply = next((j for j in sorted(caring) if ctx.sentences[j].turn in window), None)
+            if reply is None:
+                if later_turns:
+                    why = f"Distress not acknowledged in the next {REPLY_TURNS} agent turns"
+                    findings.append(
+                        self.finding(ctx, "distress_ignored", "negative", [i], why, 0.7)
+                    )
+                    answered_turn = max(window)
+                continue
+            delay = _seconds_between(ctx, i, reply)
+            why = "Acknowledged the customer's distress" + (
+                f" {delay:.0f} s later" if delay is not None else ""
+            )
+            findings.append(
+                self.finding(
+                    ctx, "distress_acknowledged", "positive", [i, reply], why, 0.8, value=delay
+                )
+            )
+            answered_turn = ctx.sentences[reply].turn
+        return findings
+
+
+def distress_sentences(ctx: AnalysisContext) -> list[int]:
+    """Customer sentences where the emotion head or the distress lexicon sees distress."""
+    scores = ctx.head_scores.get("emotion")
+    columns = [EMOTIONS.index(e) for e in DISTRESS_EMOTIONS]
+    found = []
+    for i in ctx.by_speaker("customer"):
+        by_head = scores is not None and float(np.max(scores[i, columns])) >= 0.5
+        if by_head or DISTRESS_WORDS.search(ctx.sentences[i].text):
+            found.append(i)
+    return found
+
+
+def _seconds_between(ctx: AnalysisContext, first: int, then: int) -> float | None:
+    end, start = ctx.sentences[first].end, ctx.sentences[then].start
+    return round(max(start - end, 0.0), 1) if end is not None and start is not None else None

@@ -1,0 +1,152 @@
+"""Follow-up: commitments as action items (who, what, when) and a closing summary of next steps."""
+
+from __future__ import annotations
+
+import re
+
+from qa_rules.behaviours.base import Detector, phrases, register
+from qa_rules.context import AnalysisContext
+from qa_rules.findings import Finding, quote_turn
+
+COMMITMENT = re.compile(
+    r"\b(?P<who>i|we|you)(?:'ll| will| am going to| are going to| should)\s+"
+    r"(?P<what>(?:\w+\s?){1,8})",
+    re.IGNORECASE,
+)
+FOLLOW_UP_ACTION = phrases(  # what is done after the call, as opposed to "I'll check that now"
+    r"(\w+ )?(call|ring|phone|e-?mail|text|send|post|mail|ship|follow up|contact|get back|"
+    r"reach out|"
+    r"check back|let you know|notify|update you|refund|credit|process|escalate|arrange|schedule|"
+    r"book|visit|come out|replace|deliver|arrive|be in touch|be (sent|delivered|processed|credited|"
+    r"refunded|contacted|notified|back))",
+)
+THE_CUSTOMER_WILL_RECEIVE = phrases(
+    "get|receive|see|hear|be (sent|contacted|notified|refunded|credited)"
+)
+WHEN = phrases(
+    r"within [\w -]{1,25}? (business |working )?(hours?|days?|weeks?|minutes?)",
+    r"in (the next )?\w+ (business |working )?(hours?|days?|weeks?|minutes?)",
+    "by (monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|noon|"
+    "(the )?end of|[0-9])",
+    "(this|tomorrow|friday|monday) (morning|afternoon|evening)",
+    "tomorrow",
+    "tonight",
+    "today",
+    "next (week|month|monday|tuesday|wednesday|thursday|friday)",
+    "(monday|tuesday|wednesday|thursday|friday)",
+    r"\d{1,2}(:\d{2})? ?(am|pm)",
+    "end of (the )?(day|week)",
+    "right away",
+    "shortly",
+)
+SUMMARY = phrases(
+    "to (recap|summari[sz]e|sum up)",
+    "just to confirm,? (i|we|you)",
+    "so (i('ve| have)|we('ve| have))",
+    "(so|and) you('ll| will) (receive|get|see)",
+    "the next step",
+    "what happens next",
+    "here's what",
+)
+CLOSING_SHARE = 0.25  # the last quarter of the agent's sentences
+
+
+@register
+class FollowUp(Detector):
+    name = "follow_up"
+    behaviour = "follow_up"
+
+    def detect(self, ctx: AnalysisContext) -> list[Finding]:
+        findings = [f for i in ctx.by_speaker("agent") for f in self._commitments(ctx, i)]
+        agent = ctx.by_speaker("agent")
+        if len(agent) < 6:
+            return findings
+        closing = agent[int(len(agent) * (1 - CLOSING_SHARE)) :]
+        promised = {f.evidence[0].turn for f in findings if f.label == "commitment"}
+        summary = [
+            i
+            for i in closing
+            if SUMMARY.search(ctx.sentences[i].text) or ctx.sentences[i].turn in promised
+        ]
+        if summary:
+            why = "Closed with a summary of what happens next"
+            findings.append(self.finding(ctx, "closing_summary", "positive", summary, why))
+        else:
+            why = "The closing does not sum up what was done or what happens next"
+            findings.append(
+                self.finding(ctx, "no_closing_summary", "negative", closing[-1:], why, 0.6)
+            )
+        return findings
+
+    def _commitments(self, ctx: AnalysisContext, index: int) -> list[Finding]:
+        """Each promise in sentence ``index``, quoted on its own, as an action item."""
+        s = ctx.sentences[index]
+        findings = []
+        for match in COMMITMENT.finditer(s.text):
+            who, what = match["who"].lower(), match["what"]
+            if who == "you" and not THE_CUSTOMER_WILL_RECEIVE.match(what):
+                continue  # "you'll need to…" asks the customer; "you'll get…" promises
+            if who != "you" and not FOLLOW_UP_ACTION.match(what):
+                continue  # "I'll check that now" happens during the call
+            end = _clause_end(s.text, match.start())
+            when = _when(ctx, index, match.start(), end)
+            clause = s.text[match.start() : end].rstrip(" .!,")
+            details = {"who": "agent" if who == "i" else "company", "what": clause, "when": when}
+            quote = (
+                quote_turn(
+                    ctx.transcript,
+                    s.turn,
+                    s.char_start + match.start(),
+                    s.char_start + match.start() + len(clause),
+                ),
+            )
+            if when:
+                why = f"Commitment with a time ({when})"
+                findings.append(
+                    self.finding(
+                        ctx,
+                        "commitment",
+                        "positive",
+                        [index],
+                        why,
+                        0.8,
+                        details=details,
+                        evidence=quote,
+                    )
+                )
+            else:
+                why = "Commitment without a time: the customer cannot tell when to expect it"
+                findings.append(
+                    self.finding(
+                        ctx,
+                        "commitment_without_time",
+                        "negative",
+                        [index],
+                        why,
+                        0.6,
+                        details=details,
+                        evidence=quote,
+                    )
+                )
+        return findings
+
+
+def _clause_end(text: str, start: int) -> int:
+    """Where the clause that begins at ``start`` ends: the next ", and", ";" or the end."""
+    stop = re.compile(r",? and (?=i|we|you)\b|;|,\s(?=i'll|we'll|you'll)", re.IGNORECASE)
+    found = stop.search(text, start + 1)
+    return found.start() if found else len(text)
+
+
+def _when(ctx: AnalysisContext, index: int, start: int, end: int) -> str:
+    """The first time expression between characters ``start`` and ``end`` of sentence
+    ``index``: a spaCy DATE/TIME entity or a known phrase."""
+    s = ctx.sentences[index]
+    found = [
+        (e.start_char - s.char_start, e.text)
+        for e in ctx.docs[s.turn].ents
+        if e.label_ in {"DATE", "TIME"}
+        and s.char_start + start <= e.start_char < s.char_start + end
+    ]
+    found += [(m.start(), m[0]) for m in WHEN.finditer(s.text, start, end)]
+    return min(found)[1] if found else ""

@@ -1,0 +1,326 @@
+"""Behaviour detectors: table-driven cases per detector, edge cases, and one contract test."""
+
+import pytest
+
+from models.transcript import Transcript, Turn
+from qa_rules.analysis import analyse_calls, load_analyzer
+from qa_rules.behaviours import DETECTORS, detectors
+from qa_rules.context import build_contexts
+from tests.helpers import make_transcript
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return load_analyzer()
+
+
+def labels_of(analyzer, *lines):
+    (findings,) = analyse_calls([make_transcript(*lines)], analyzer)
+    return {f.label: f for f in findings}
+
+
+CASES = [
+    # (lines, label, polarity): the call must raise this finding
+    (
+        [
+            "customer: My card was declined at the shop today.",
+            "agent: I see.",
+            "agent: Okay, let me check that.",
+        ],
+        "acknowledgement",
+        "positive",
+    ),
+    (
+        [
+            "customer: I was charged twice for the same order last week.",
+            "agent: So you're seeing a duplicate payment for one purchase, is that right?",
+        ],
+        "restatement",
+        "positive",
+    ),
+    (
+        [
+            "customer: The router keeps dropping and I have a deadline.",
+            "agent: Just to make sure I understand, it disconnects every few minutes?",
+        ],
+        "understanding_check",
+        "positive",
+    ),
+    (
+        ["customer: My order BR77190 never arrived.", "agent: Thanks, I'm looking at BR77190 now."],
+        "reuses_detail",
+        "positive",
+    ),
+    (
+        [
+            "customer: My account number is 44871209 and I can't log in.",
+            "agent: Okay.",
+            "customer: It says my password is wrong.",
+            "agent: What's your account number?",
+        ],
+        "reasks_information",
+        "negative",
+    ),
+    (
+        [
+            "customer: This is the third time I've called, it's ridiculous.",
+            "agent: I'm so sorry, that sounds really frustrating.",
+        ],
+        "distress_acknowledged",
+        "positive",
+    ),
+    (
+        [
+            "customer: I am furious, nobody has fixed this and I'm fed up.",
+            "agent: What's the account number?",
+            "customer: 4471.",
+            "agent: Hold on.",
+        ],
+        "distress_ignored",
+        "negative",
+    ),
+    (
+        ["customer: You charged me twice!", "agent: Calm down, you should have read the terms."],
+        "dismissive_language",
+        "negative",
+    ),
+    (
+        [
+            "customer: The app crashes when I open it.",
+            "agent: What happens right before it closes?",
+        ],
+        "open_question",
+        "positive",
+    ),
+    (
+        [
+            "customer: I was charged twice.",
+            "agent: That happened because the payment was retried.",
+            "agent: I've gone ahead and refunded the second charge.",
+        ],
+        "solution_offered",
+        "positive",
+    ),
+    (
+        [
+            "customer: I can't get into my account.",
+            "agent: That's not our department.",
+            "agent: You'll have to call the bank.",
+        ],
+        "deflection",
+        "negative",
+    ),
+    (
+        [
+            "customer: My internet keeps dropping every evening.",
+            "agent: I've reset the line from our side. Does that fix it?",
+            "customer: Yes, it's working now, thank you.",
+        ],
+        "resolution_confirmed",
+        "positive",
+    ),
+    (
+        [
+            "customer: I want to close my account.",
+            "agent: I'll transfer you to our retention team.",
+        ],
+        "outcome",
+        "neutral",
+    ),
+    (
+        [
+            "customer: I need a refund for the broken kettle.",
+            "agent: Okay.",
+            "customer: No, I said I need a refund, not a replacement.",
+        ],
+        "customer_correction",
+        "negative",
+    ),
+    (
+        [
+            "agent: Your plan renews on the fifth.",
+            "customer: Sorry, I don't understand what you mean.",
+        ],
+        "customer_confused",
+        "negative",
+    ),
+    (
+        [
+            "customer: I was charged twice for my order last week and I want the money back.",
+            "agent: Okay.",
+            "customer: Can you hear me?",
+            "agent: Yes.",
+            "customer: I was charged two times for my order last week, I want my money back.",
+        ],
+        "customer_repeats",
+        "negative",
+    ),
+    (
+        [
+            "customer: Hi, my name is Maria and my card was declined.",
+            "agent: I'm sorry about that Maria, let me look.",
+        ],
+        "uses_customer_name",
+        "positive",
+    ),
+    (
+        [
+            "customer: My bill is wrong.",
+            "agent: I've corrected it.",
+            "agent: While I have you, I noticed you could save ten dollars a month.",
+        ],
+        "proactive_help",
+        "positive",
+    ),
+    (
+        [
+            "customer: When will I get my refund?",
+            "agent: You'll receive the refund within 3 business days.",
+        ],
+        "commitment",
+        "positive",
+    ),
+    (
+        ["customer: Can someone call me?", "agent: I'll call you back about it."],
+        "commitment_without_time",
+        "negative",
+    ),
+]
+
+
+@pytest.mark.parametrize("lines, label, polarity", CASES, ids=[c[1] for c in CASES])
+def test_detector_finds(analyzer, lines, label, polarity):
+    found = labels_of(analyzer, *lines)
+    assert label in found, sorted(found)
+    finding = found[label]
+    assert finding.polarity == polarity
+    assert all(e.quote and e.quote in lines_text(lines) for e in finding.evidence)
+
+
+NOT_CASES = [
+    # (lines, label): the call must not raise this finding
+    (["customer: My card was declined.", "agent: Sorry?"], "apology"),
+    (["customer: I was charged twice.", "agent: I was charged twice."], "restatement"),
+    (
+        ["customer: Hello.", "agent: Can you confirm your account number for security?"],
+        "reasks_information",
+    ),
+    (["customer: Thanks, that's great.", "agent: You're welcome."], "distress_ignored"),
+    (
+        ["customer: Where is my parcel?", "agent: Let me check that for you."],
+        "commitment_without_time",
+    ),
+    (["customer: I'll wait.", "agent: Thank you."], "commitment"),
+    (["customer: I'm Not sure.", "agent: Not a problem."], "uses_customer_name"),
+]
+
+
+@pytest.mark.parametrize("lines, label", NOT_CASES, ids=[c[1] for c in NOT_CASES])
+def test_detector_stays_quiet(analyzer, lines, label):
+    assert label not in labels_of(analyzer, *lines)
+
+
+def lines_text(lines):
+    return " ".join(line.split(":", 1)[1] for line in lines)
+
+
+def test_commitment_is_an_action_item(analyzer):
+    found = labels_of(
+        analyzer,
+        "customer: Will someone call me?",
+        "agent: I'll call you back tomorrow before noon.",
+    )
+    details = found["commitment"].details
+    assert details["who"] == "agent" and "call you back" in details["what"]
+    assert "tomorrow" in details["when"]
+
+
+def test_distress_acknowledgement_is_timed(analyzer):
+    found = labels_of(
+        analyzer,
+        "[0-4] customer: I'm really upset, this is unacceptable.",
+        "[10-14] agent: I'm so sorry, I understand how frustrating that is.",
+    )
+    assert found["distress_acknowledged"].value == pytest.approx(6.0)
+
+
+def test_low_asr_confidence_is_flagged_not_blamed(analyzer):
+    turns = (
+        Turn(speaker="agent", text="How can I help?", start=0, end=2),
+        Turn(speaker="customer", text="mumble the thing", start=2, end=4, confidence=0.3),
+        Turn(speaker="agent", text="Sorry, could you repeat that?", start=4, end=6),
+    )
+    (findings,) = analyse_calls([Transcript(call_id="x", turns=turns, source="t")], analyzer)
+    labels = {f.label for f in findings}
+    assert "low_asr_confidence" in labels and "unclear_audio_clarification" in labels
+    assert "agent_asks_to_clarify" not in labels
+
+
+EDGE_CALLS = {
+    "one turn": make_transcript("agent: Hello?"),
+    "agent only": make_transcript("agent: Hello.", "agent: Are you there?", "agent: Goodbye."),
+    "customer only": make_transcript("customer: Hello?", "customer: I was charged twice!"),
+    "chat without timings": make_transcript(
+        "customer: Hi, my name is Maria and my card was declined.",
+        "agent: Sorry to hear that Maria. I'll send a new card by Friday.",
+        "customer: Thanks.",
+    ),
+    "timed": make_transcript(
+        "[0-3] agent: Thanks for calling.", "[3-8] customer: My bill is wrong, I'm upset."
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DETECTORS))
+@pytest.mark.parametrize("call", sorted(EDGE_CALLS))
+def test_contract_every_detector(analyzer, name, call):
+    """Every registered detector: findings name it, carry quotes that are in the call, stay in
+    the call's turns, and running it twice gives the same answer."""
+    transcript = EDGE_CALLS[call]
+    (ctx,) = build_contexts(
+        [transcript], analyzer.encoder, analyzer.nlp, analyzer.heads, analyzer.prototypes
+    )
+    detector = DETECTORS[name]()
+    findings = detector.detect(ctx)
+    assert findings == detector.detect(ctx)
+    for f in findings:
+        assert f.detector == name and f.behaviour == detector.behaviour
+        for e in f.evidence:
+            turn = transcript.turns[e.turn]
+            assert turn.text[e.char_start : e.char_end] == e.quote and e.speaker == turn.speaker
+
+
+def test_every_detector_is_registered_once(analyzer):
+    names = [d.name for d in detectors()]
+    assert names == sorted(set(names))
+    assert {
+        "active_listening",
+        "empathy",
+        "problem_solving",
+        "comprehension",
+        "extra_mile",
+        "follow_up",
+    } <= set(names)
+    assert [d.name for d in analyzer.detectors] == names
+
+
+def test_each_promise_in_a_sentence_is_its_own_action_item(analyzer):
+    (findings,) = analyse_calls(
+        [
+            make_transcript(
+                "customer: When do I get my money?",
+                "agent: You'll see it on your card within three to five business days, "
+                "and I'll email you a confirmation today.",
+            )
+        ],
+        analyzer,
+    )
+    items = [f.details for f in findings if f.label == "commitment"]
+    assert [(d["who"], d["when"]) for d in items] == [
+        ("company", "within three to five business days"),
+        ("agent", "today"),
+    ]
+    quotes = [f.evidence[0].quote for f in findings if f.label == "commitment"]
+    assert quotes[1] == "I'll email you a confirmation today"
