@@ -1,4 +1,4 @@
-"""Benchmark: encoder sentences/s and AnalysisContext calls/s on realistic generated calls.
+"""Benchmark: encoder sentences/s, AnalysisContext calls/s and detector time on generated calls.
 
 Calls are made by recombining real turns from the bundled sample and, when present, the Harper
 Valley corpus, into calls of about 80 sentences (a 6-minute call). Prints figures; asserts nothing.
@@ -12,15 +12,17 @@ import argparse
 import random
 import resource
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from evaluation.harper_valley import call_ids, load_call
-from models.encoder import Encoder, load_encoder
-from models.nlp import DEFAULT_PIPELINE, load_nlp
+from models.encoder import Encoder
+from models.nlp import DEFAULT_PIPELINE
 from models.transcript import Transcript, Turn
 from pipelines.readers import read_transcript
+from qa_rules.analysis import load_analyzer
 from qa_rules.context import build_contexts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,26 +89,39 @@ def main() -> None:
     args = parser.parse_args()
 
     calls = make_calls(args.calls)
-    encoder, nlp = load_encoder(), load_nlp(args.nlp)
-    build_contexts(calls[:2], encoder, nlp)  # warm up
+    analyzer = load_analyzer(args.nlp)
+    timed = TimedEncoder(analyzer.encoder)
+    build = partial(
+        build_contexts, encoder=timed, nlp=analyzer.nlp, heads=analyzer.heads,
+        prototypes=analyzer.prototypes,
+    )  # fmt: skip
+    build(calls[:2])  # warm up
+    timed.seconds = 0.0
 
-    timed = TimedEncoder(encoder)
-    t0 = time.perf_counter()
-    sentences, distinct = 0, 0
+    building = detecting = 0.0
+    sentences = distinct = findings = 0
     for i in range(0, len(calls), args.batch):
-        contexts = build_contexts(calls[i : i + args.batch], timed, nlp)
+        t0 = time.perf_counter()
+        contexts = build(calls[i : i + args.batch])
+        t1 = time.perf_counter()
+        findings += sum(len(d.detect(ctx)) for ctx in contexts for d in analyzer.detectors)
+        building, detecting = building + t1 - t0, detecting + time.perf_counter() - t1
         texts = [s.text for ctx in contexts for s in ctx.sentences]
         sentences, distinct = sentences + len(texts), distinct + len(set(texts))
-    total = time.perf_counter() - t0
-    spent_encoding = timed.seconds
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    n = len(calls)
 
-    print(f"calls                 {len(calls)} ({sentences / len(calls):.0f} sentences each)")
+    print(f"calls                 {n} ({sentences / n:.0f} sentences each)")
     print(f"spaCy pipeline        {args.nlp}")
-    print(f"context building      {len(calls) / total:.1f} calls/s ({total:.1f} s)")
+    print(f"context building      {n / building:.1f} calls/s ({building:.1f} s)")
     print(f"distinct sentences    {distinct / sentences:.0%} per batch of {args.batch} calls")
-    print(f"encoder               {sentences / spent_encoding:.0f} sentences/s (all sentences)")
-    print(f"encoder share         {spent_encoding / total:.0%} of the time")
+    print(f"encoder               {sentences / timed.seconds:.0f} sentences/s (all sentences)")
+    print(f"encoder share         {timed.seconds / building:.0%} of context building")
+    print(
+        f"six detectors         {1000 * detecting / n:.1f} ms/call, "
+        f"{detecting / building:.0%} on top of context building ({findings / n:.1f} findings/call)"
+    )
+    print(f"end to end            {n / (building + detecting):.1f} calls/s")
     print(f"peak memory (RSS)     {peak_mb:.0f} MB")
 
 

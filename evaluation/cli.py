@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from evaluation.tasks import TASKS, evaluate
+from evaluation.tasks import TASKS, Task, evaluate
 from evaluation.training import RECIPES, train
 from models.heads import WEIGHTS_DIR
 from pipelines import render
@@ -58,10 +58,7 @@ def evaluate_command(
 ) -> None:
     """Score a task on a public labelled data set, with the published baseline beside it."""
     if list_tasks:
-        rows = [
-            [t.name, t.primary, _baselines(t.name), t.data_hint, t.summary] for t in TASKS.values()
-        ]
-        typer.echo(render.table(rows, ["task", "primary", "published", "data", "what"]))
+        typer.echo("\n\n".join(_describe(t) for t in TASKS.values()))
         return
     if task not in TASKS:
         raise typer.BadParameter(f"{task!r}: choose one of {', '.join(TASKS)}", param_hint="TASK")
@@ -80,8 +77,16 @@ def evaluate_command(
     typer.echo(json.dumps(result, indent=2) if as_json else render.evaluation(result))
 
 
-def _baselines(task: str) -> str:
-    return ", ".join(f"{b.metric} {b.value:.2f}" for b in TASKS[task].baselines)
+def _describe(task: Task) -> str:
+    published = sorted({f"{b.metric} {b.value:.2f}" for b in task.baselines})
+    lines = [
+        f"{task.name}: {task.summary}",
+        f"  data       {task.data_hint} (in the data set's published format)",
+        f"  primary    {task.primary}",
+        f"  published  {', '.join(published)}",
+        f"             ({'; '.join(sorted({b.source for b in task.baselines}))})",
+    ]
+    return "\n".join(lines)
 
 
 def _require(path: Path) -> None:

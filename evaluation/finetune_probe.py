@@ -18,7 +18,7 @@ import torch
 
 from evaluation import goemotions
 from evaluation.embeddings import embed
-from evaluation.tasks import macro_scores
+from evaluation.harness import macro_scores
 from evaluation.training import in_fold
 from models.emotion import EMOTIONS
 from models.encoder import load_encoder

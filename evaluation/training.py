@@ -108,17 +108,16 @@ def train(name: str, data: Path, out: Path = WEIGHTS_DIR, seed: int = 0) -> tupl
     path = save_head(head, out)
     load_head.cache_clear()  # the evaluation below must read the new weights
     result = evaluate(TASKS[name], recipe.evaluation_data(Path(data)), str(out))
-    card = model_card(recipe, head, n_train, seed, seconds, result, path)
+    card = model_card(recipe, head, n_train, seed, seconds, result)
     path.with_suffix(".md").write_text(card, encoding="utf-8")
     return path, card
 
 
 def model_card(
-    recipe: Recipe, head: Head, n_train: int, seed: int, seconds: float, result: dict, path: Path
+    recipe: Recipe, head: Head, n_train: int, seed: int, seconds: float, result: dict
 ) -> str:
     """The Markdown model card written beside the weights."""
     shape = " → ".join(str(w.shape[1]) for w, _ in head.layers) + f" → {len(head.labels)}"
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     rows = "\n".join(f"| {k} | {v:.4f} |" for k, v in result["metrics"].items())
     baselines = "\n".join(
         f"| {b['metric']} | {b['value']:.4f} | {b['source']} |" for b in result["baselines"]
@@ -132,7 +131,7 @@ def model_card(
 - Labels ({len(head.labels)}): {", ".join(head.labels)}
 - Output: {"sigmoid per label, with per-label thresholds" if head.multi_label else "softmax"}
 - Trained in {seconds:.0f} s on 2 CPU cores (encoding included, unless cached)
-- Weights sha256: `{digest}`
+- Tensors sha256 (`Head.digest()`): `{head.digest()}`
 
 Retrain: `callqa train {head.name} --data ../shared/datasets/{recipe.data_hint.split()[0]}`
 

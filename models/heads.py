@@ -44,6 +44,15 @@ class Head:
         exp = np.exp(logits)
         return exp / exp.sum(axis=1, keepdims=True)
 
+    def digest(self) -> str:
+        """sha256 of the tensors (not the file, whose metadata order varies between writes)."""
+        import hashlib
+
+        digest = hashlib.sha256(self.thresholds.astype(np.float32).tobytes())
+        for weight, bias in self.layers:
+            digest.update(weight.astype(np.float32).tobytes() + bias.astype(np.float32).tobytes())
+        return digest.hexdigest()
+
     def decide(self, scores: np.ndarray) -> np.ndarray:
         """0/1 decisions: each label over its threshold; for single-label heads, the top label."""
         if self.multi_label:

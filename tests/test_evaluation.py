@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 
 from evaluation import goemotions, politeness
 from evaluation.cli import app
-from evaluation.tasks import TASKS, evaluate, macro_scores
+from evaluation.harness import macro_scores
+from evaluation.tasks import TASKS, evaluate
 from models.emotion import EKMAN, EMOTIONS
 from models.heads import Head, save_head
 

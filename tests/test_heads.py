@@ -82,3 +82,14 @@ def test_shipped_heads_read_customer_emotion_and_agent_politeness():
         "Why didn't you read the manual? Just do what I said.",
     ]))[:, polite.labels.index("polite")]  # fmt: skip
     assert rudeness[0] > 0.5 > rudeness[1]
+
+
+def test_digest_follows_the_tensors_not_the_file(tmp_path):
+    x, y = toy_data()
+    head = train_head("toy", ("a", "b", "c"), x, y, multi_label=True, epochs=2)
+    save_head(head, tmp_path / "one")
+    save_head(head, tmp_path / "two")
+    first, second = load_head("toy", str(tmp_path / "one")), load_head("toy", str(tmp_path / "two"))
+    assert first.digest() == second.digest() == head.digest()
+    other = train_head("toy", ("a", "b", "c"), x, y, multi_label=True, epochs=2, seed=1)
+    assert other.digest() != head.digest()

@@ -12,8 +12,9 @@ from qa_rules.context import AnalysisContext
 from qa_rules.findings import Finding
 
 ACKNOWLEDGEMENT = phrases(
-    r"^\W*(i see|got it|i understand|understood|m+-?hm+|uh-?huh|right|okay|ok|sure|absolutely|"
-    r"of course|i hear you|that makes sense|makes sense|alright)"
+    r"^\W*(i see|got it|i understand|understood|m+-?hm+|uh-?huh|hm+|mm+|right|okay|ok|sure|"
+    r"absolutely|of course|i hear you|that makes sense|makes sense|alright|all right|yeah|yep|"
+    r"oh really|oh i see|exactly|that's right|i know|gotcha)"
 )
 UNDERSTANDING_CHECK = phrases(
     "so what you('re| are) saying",

@@ -1,0 +1,146 @@
+"""Tasks for the behaviour detectors, on evaluation-only dialogue data sets (never trained on).
+
+Each task maps a data set's tags to the finding labels that should fire on those utterances and
+reports per-cue precision, recall and F1, with macro-F1 over the cues as the primary metric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sklearn.metrics import accuracy_score, f1_score
+
+from evaluation import dialogue
+from evaluation.harness import Baseline, Task, binary_scores
+
+TARGET = "callqa's target for a cue (no published per-tag baseline)"
+EPITOME_PAPER = (
+    "Sharma et al. 2020 (EPITOME), RoBERTa bi-encoder on TalkLife + Reddit; recalled, unverified"
+)
+QUESTION = {"open_question", "closed_question"}
+RESTATE = {"restatement", "understanding_check"}
+REFLECT = {"reflects_feeling", "restatement", "understanding_check"}
+EMPATHY = {"empathy_statement", "apology", "distress_acknowledged", "reflects_feeling"}
+
+# cue -> (the data set's tags, the finding labels that detect it)
+Cues = dict[str, tuple[set[str], set[str]]]
+SWDA: Cues = {
+    "acknowledge": ({"b", "bk"}, {"acknowledgement"}),
+    "non_understanding": ({"br"}, {"agent_asks_to_clarify"}),
+    "reformulate": ({"bf"}, RESTATE),
+    "apology": ({"fa"}, {"apology"}),
+    "question": ({"qy", "qw", "qo", "qh", "qrr", "qy^d", "qw^d", "^g"}, QUESTION),
+}
+MRDA: Cues = {
+    "acknowledge": ({"b", "bk"}, {"acknowledgement"}),
+    "understanding_check": ({"bu"}, {"understanding_check"}),
+    "non_understanding": ({"br"}, {"agent_asks_to_clarify"}),
+    "reformulate": ({"bs"}, RESTATE),
+    "apology": ({"fa"}, {"apology"}),
+    "sympathy": ({"by"}, EMPATHY),
+    "commit": ({"cc"}, {"commitment", "commitment_without_time"}),
+}
+ESCONV: Cues = {
+    "question": ({"Question"}, QUESTION),
+    "restatement": ({"Restatement or Paraphrasing"}, RESTATE),
+    "reflection": ({"Reflection of feelings"}, {"reflects_feeling"}),
+    "affirmation": ({"Affirmation and Reassurance"}, EMPATHY),
+}
+ANNOMI: Cues = {
+    "reflection": ({"reflection"}, REFLECT),
+    "question": ({"question"}, QUESTION),
+}
+EPITOME = {  # mechanism -> (file, the finding labels that show it)
+    "ER": ("emotional-reactions-reddit.csv", EMPATHY),
+    "IP": ("interpretations-reddit.csv", REFLECT),
+    "EX": ("explorations-reddit.csv", {"open_question"}),
+}
+
+
+def cue_scores(utterances: list[dialogue.Utterance], cues: Cues) -> tuple[int, dict[str, float]]:
+    """Per-cue precision/recall/F1/support and their macro-F1 over utterances."""
+    found = dialogue.detected_labels(utterances)
+    metrics: dict[str, float] = {}
+    for cue, (tags, labels) in cues.items():
+        truth = [bool(u.tags & tags) for u in utterances]
+        predicted = [bool(f & labels) for f in found]
+        metrics |= binary_scores(truth, predicted, cue)
+    metrics["macro_f1"] = sum(metrics[f"{cue}_f1"] for cue in cues) / len(cues)
+    return len(utterances), metrics
+
+
+def score_epitome(data: Path, weights: str | None) -> tuple[int, dict[str, float]]:
+    """Empathy levels 0/1/2 per mechanism: 0 when no matching finding quotes the response, 1 for
+    one kind of finding, 2 for two or more."""
+    folder = data if data.is_dir() else data.parent
+    metrics, n = {}, 0
+    for mechanism, (file, labels) in EPITOME.items():
+        utterances = dialogue.load_epitome(folder / file)
+        found = dialogue.detected_labels(utterances)
+        truth = [int(next(iter(u.tags))) for u in utterances]
+        predicted = [min(len(f & labels), 2) for f in found]
+        metrics[f"{mechanism}_accuracy"] = accuracy_score(truth, predicted)
+        metrics[f"{mechanism}_macro_f1"] = f1_score(truth, predicted, average="macro")
+        metrics |= binary_scores([t > 0 for t in truth], [p > 0 for p in predicted], mechanism)
+        n += len(utterances)
+    metrics["macro_f1"] = sum(metrics[f"{m}_macro_f1"] for m in EPITOME) / len(EPITOME)
+    return n, metrics
+
+
+def _cue_task(name: str, summary: str, hint: str, cues: Cues, load: Callable[[Path], list]) -> Task:
+    return Task(
+        name=name,
+        summary=summary,
+        data_hint=hint,
+        primary="macro_f1",
+        baselines=tuple(Baseline(f"{cue}_f1", 0.70, TARGET) for cue in cues),
+        score=lambda data, weights: cue_scores(load(data), cues),
+    )
+
+
+BEHAVIOUR_TASKS = (
+    _cue_task(
+        "swda_cues",
+        "SwDA dialogue acts: backchannel, non-understanding, reformulation, apology",
+        "swda/val_set.txt",
+        SWDA,
+        lambda p: dialogue.load_pipe_separated(p, (2,)),
+    ),
+    _cue_task(
+        "mrda_cues",
+        "MRDA dialogue acts: acknowledgement, understanding check, apology, commit",
+        "mrda/val_set.txt",
+        MRDA,
+        lambda p: dialogue.load_pipe_separated(p, (3, 4)),
+    ),
+    _cue_task(
+        "esconv_strategies",
+        "ESConv supporter strategies: question, restatement, reflection",
+        "esconv/valid.json",
+        ESCONV,
+        dialogue.load_esconv,
+    ),
+    _cue_task(
+        "annomi_behaviours",
+        "AnnoMI therapist behaviours: reflection and question",
+        "annomi/AnnoMI-simple.csv",
+        ANNOMI,
+        dialogue.load_annomi,
+    ),
+    Task(
+        name="empathy_levels",
+        summary="EPITOME empathy mechanisms ER/IP/EX, levels 0-2",
+        data_hint="epitome_reddit/",
+        primary="macro_f1",
+        baselines=(
+            Baseline("ER_accuracy", 0.7943, EPITOME_PAPER),
+            Baseline("ER_macro_f1", 0.7446, EPITOME_PAPER),
+            Baseline("IP_accuracy", 0.8404, EPITOME_PAPER),
+            Baseline("IP_macro_f1", 0.6260, EPITOME_PAPER),
+            Baseline("EX_accuracy", 0.9261, EPITOME_PAPER),
+            Baseline("EX_macro_f1", 0.7258, EPITOME_PAPER),
+        ),
+        score=score_epitome,
+    ),
+)
