@@ -11,8 +11,9 @@ from pathlib import Path
 
 from sklearn.metrics import accuracy_score, f1_score
 
-from evaluation import dialogue
+from evaluation import dialogue, harper_valley
 from evaluation.harness import Baseline, Task, binary_scores
+from qa_rules.analysis import analyse_calls, load_analyzer
 
 TARGET = "callqa's target for a cue (no published per-tag baseline)"
 EPITOME_PAPER = (
@@ -51,6 +52,12 @@ ANNOMI: Cues = {
     "reflection": ({"reflection"}, REFLECT),
     "question": ({"question"}, QUESTION),
 }
+HARPER_VALLEY: Cues = {
+    "acknowledgement": ({"acknowledgement"}, {"acknowledgement"}),
+    "open_question": ({"open_question"}, {"open_question"}),
+    "procedure_explanation": ({"procedure_explanation"}, {"explanation", "solution_offered"}),
+    "confirm_data": ({"confirm_data"}, {"understanding_check"}),
+}
 EPITOME = {  # mechanism -> (file, the finding labels that show it)
     "ER": ("emotional-reactions-reddit.csv", EMPATHY),
     "IP": ("interpretations-reddit.csv", REFLECT),
@@ -85,6 +92,35 @@ def score_epitome(data: Path, weights: str | None) -> tuple[int, dict[str, float
         metrics |= binary_scores([t > 0 for t in truth], [p > 0 for p in predicted], mechanism)
         n += len(utterances)
     metrics["macro_f1"] = sum(metrics[f"{m}_macro_f1"] for m in EPITOME) / len(EPITOME)
+    return n, metrics
+
+
+def score_harper_valley(data: Path, weights: str | None) -> tuple[int, dict[str, float]]:
+    """Agent turns against Gridspace's dialog-act tags (model output, not human labels), and
+    whether the problem statement we pick per call is a turn tagged problem_description."""
+    root = data if (data / "data").is_dir() else data.parent.parent
+    sids = harper_valley.call_ids(root)
+    utterances, hits, picked = [], 0, 0
+    calls = [harper_valley.load_call(root, sid)[0] for sid in sids]
+    for sid, call in zip(sids, calls, strict=True):
+        tags = harper_valley.dialog_acts(root, sid)
+        for i, turn in enumerate(call.turns):
+            if turn.speaker == "agent":
+                before = next(
+                    (t.text for t in reversed(call.turns[:i]) if t.speaker != "agent"), ""
+                )
+                utterances.append(dialogue.Utterance(before, turn.text, tags[i]))
+    for call, findings in zip(calls, analyse_calls(calls, load_analyzer()), strict=True):
+        if isinstance(findings, Exception):
+            raise findings
+        stated = [f for f in findings if f.label in {"problem_identified", "problem_not_addressed"}]
+        if stated:
+            picked += 1
+            turn = stated[0].evidence[0].turn
+            hits += "problem_description" in harper_valley.dialog_acts(root, call.call_id)[turn]
+    n, metrics = cue_scores(utterances, HARPER_VALLEY)
+    metrics["problem_statement_precision"] = hits / picked if picked else 0.0
+    metrics["problem_statement_coverage"] = picked / len(calls) if calls else 0.0
     return n, metrics
 
 
@@ -127,6 +163,15 @@ BEHAVIOUR_TASKS = (
         "annomi/AnnoMI-simple.csv",
         ANNOMI,
         dialogue.load_annomi,
+    ),
+    Task(
+        name="harper_valley_acts",
+        summary="Harper Valley bank calls: agent dialog acts and the problem statement "
+        "(Gridspace model labels, not human)",
+        data_hint="harper_valley/",
+        primary="macro_f1",
+        baselines=tuple(Baseline(f"{cue}_f1", 0.70, TARGET) for cue in HARPER_VALLEY),
+        score=score_harper_valley,
     ),
     Task(
         name="empathy_levels",

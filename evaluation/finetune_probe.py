@@ -33,8 +33,9 @@ def finetune(texts: list[str], targets: np.ndarray, epochs: int, seed: int) -> t
     base = load_encoder()
     model = copy.deepcopy(base.model).train()
     layer = torch.nn.Linear(base.dimension, targets.shape[1])
-    params = list(model.parameters()) + list(layer.parameters())
-    optimiser = torch.optim.AdamW(params, lr=5e-5)
+    optimiser = torch.optim.AdamW(
+        [{"params": model.parameters(), "lr": 5e-5}, {"params": layer.parameters(), "lr": 1e-3}]
+    )
     goal = torch.from_numpy(targets)
     generator = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
@@ -45,17 +46,25 @@ def finetune(texts: list[str], targets: np.ndarray, epochs: int, seed: int) -> t
             )  # fmt: skip
             hidden = model(**tokens).last_hidden_state
             mask = tokens["attention_mask"].unsqueeze(-1).float()
-            pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=1)
+            pooled = (hidden * mask).sum(1) / mask.sum(1)
             loss = torch.nn.functional.binary_cross_entropy_with_logits(layer(pooled), goal[batch])
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
     model.eval()
-    tuned = type(base)(tokenizer=base.tokenizer, model=model)
 
     def scores(sentences: list[str]) -> np.ndarray:
         with torch.inference_mode():
-            return torch.sigmoid(layer(torch.from_numpy(tuned.encode(sentences)))).numpy()
+            tokens = base.tokenizer(
+                sentences, padding=True, truncation=True, max_length=64, return_tensors="pt"
+            )
+            out = []
+            for start in range(0, len(sentences), 64):
+                part = {k: v[start : start + 64] for k, v in tokens.items()}
+                hidden = model(**part).last_hidden_state
+                mask = part["attention_mask"].unsqueeze(-1).float()
+                out.append(torch.sigmoid(layer((hidden * mask).sum(1) / mask.sum(1))))
+            return torch.cat(out).numpy()
 
     return scores
 

@@ -25,24 +25,38 @@ def clean_text(text: str) -> str:
 
 def load_call(root: Path, sid: str) -> tuple[Transcript, dict[str, Any]]:
     """One call as a Transcript (times from call start) and its metadata document."""
-    segments = json.loads((root / "data" / "transcript" / f"{sid}.json").read_text())
+    turns = tuple(turn for turn, _ in _segments(root, sid))
     metadata = json.loads((root / "data" / "metadata" / f"{sid}.json").read_text())
-    turns = []
+    return Transcript(call_id=sid, turns=turns, source="harper-valley"), metadata
+
+
+def dialog_acts(root: Path, sid: str) -> list[frozenset[str]]:
+    """The dialog-act tags of each turn of :func:`load_call`'s transcript, in turn order.
+
+    These are outputs of Gridspace's dialog-act model (silver labels), without the
+    ``gridspace_`` prefix.
+    """
+    return [tags for _, tags in _segments(root, sid)]
+
+
+def _segments(root: Path, sid: str) -> list[tuple[Turn, frozenset[str]]]:
+    segments = json.loads((root / "data" / "transcript" / f"{sid}.json").read_text())
+    found = []
     for seg in sorted(segments, key=lambda s: s["start_ms"]):
         text = clean_text(seg["human_transcript"])
         if not text or seg["duration_ms"] <= 0:
             continue
         start = seg["start_ms"] / 1000
-        turns.append(
-            Turn(
-                speaker=ROLES[seg["speaker_role"]],  # type: ignore[arg-type]
-                text=text,
-                start=start,
-                end=start + seg["duration_ms"] / 1000,
-                channel=seg["channel_index"],
-            )
+        turn = Turn(
+            speaker=ROLES[seg["speaker_role"]],  # type: ignore[arg-type]
+            text=text,
+            start=start,
+            end=start + seg["duration_ms"] / 1000,
+            channel=seg["channel_index"],
         )
-    return Transcript(call_id=sid, turns=tuple(turns), source="harper-valley"), metadata
+        tags = frozenset(t.removeprefix("gridspace_") for t in seg.get("dialog_acts", []))
+        found.append((turn, tags))
+    return found
 
 
 def call_ids(root: Path) -> list[str]:

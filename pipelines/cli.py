@@ -1,4 +1,5 @@
-"""The ``callqa`` command line: run the nightly flow, list and show calls, list quarantine."""
+"""The ``callqa`` command line: run the nightly flow, list and show calls, list quarantine,
+check and backtest scorecards."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from typing import Annotated, Any
 import typer
 
 from pipelines import render
+from pipelines.backtest import backtest
 from pipelines.batch import RunSummary, plan_run, record_idle_run
 from pipelines.process import PIPELINE_VERSION
 from pipelines.runtime import configure_prefect, on_progress
 from pipelines.sources import discover_calls
 from pipelines.store import Store, db_url
+from qa_rules.scorecard import Scorecard, ScorecardError, load_scorecard
 
 app = typer.Typer(
     help="Score customer-support conversations: ingest, analyse, store, report.",
@@ -146,6 +149,7 @@ def show(
             **call,
             "transcript": call["transcript"].model_dump(mode="json"),
             "findings": [f.model_dump(mode="json") for f in call["findings"]],
+            "score": call["score"].model_dump(mode="json") if call["score"] else None,
         }
         typer.echo(_as_json(payload))
     else:
@@ -161,3 +165,47 @@ def list_quarantine(db: DbOption = "callqa.db", as_json: JsonOption = False) -> 
 
 def _as_json(value: Any) -> str:
     return json.dumps(value, indent=2, default=str)
+
+
+scorecard_app = typer.Typer(help="Check, document and backtest scorecards.", no_args_is_help=True)
+app.add_typer(scorecard_app, name="scorecard")
+
+
+@scorecard_app.command("check")
+def scorecard_check(
+    path: Annotated[Path, typer.Argument(help="Scorecard YAML file, or a bundled scorecard id.")],
+) -> None:
+    """Validate a scorecard and list its sections and criteria."""
+    card = _load_card(str(path))
+    typer.echo(render.scorecard_outline(card))
+
+
+@scorecard_app.command("schema")
+def scorecard_schema() -> None:
+    """Print the JSON Schema of scorecard files (for editors and linters)."""
+    typer.echo(_as_json(Scorecard.model_json_schema()))
+
+
+@scorecard_app.command("backtest")
+def scorecard_backtest(
+    path: Annotated[Path, typer.Argument(help="The scorecard YAML to try on stored calls.")],
+    db: DbOption = "callqa.db",
+    since: SinceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Re-score stored calls with another scorecard and show what would change."""
+    card = _load_card(str(path))
+    rows = _open_store(db).scored_calls(parse_since(since))
+    if not rows:
+        typer.echo(f"error: no stored calls in {db}", err=True)
+        raise typer.Exit(1)
+    result = backtest(card, rows)
+    typer.echo(_as_json(result) if as_json else render.backtest_report(result))
+
+
+def _load_card(source: str) -> Scorecard:
+    try:
+        return load_scorecard(source)
+    except ScorecardError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None

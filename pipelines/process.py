@@ -20,9 +20,12 @@ from pipelines.sources import CallMetadata, CallSource, content_hash, parse_meta
 from qa_rules.analysis import AnalysisError, analyse_calls, load_analyzer
 from qa_rules.findings import Finding
 from qa_rules.metrics import ConversationMetrics, MetricThresholds, analyse_conversation
+from qa_rules.scorecard import DEFAULT_SCORECARD, load_scorecard
+from qa_rules.scores import InteractionScore
+from qa_rules.scoring import score_call
 
 # Bump when analysis output changes, so stored calls are re-analysed once.
-PIPELINE_VERSION = "0.2.0/behaviours-1"
+PIPELINE_VERSION = "0.3.0/scores-1"
 
 
 class Limits(Record):
@@ -37,6 +40,7 @@ class ProcessSettings(Record):
     limits: Limits = Limits()
     nlp_pipeline: str = DEFAULT_PIPELINE
     encoder_path: str | None = None  # a local model folder instead of the packaged encoder
+    scorecard: str = DEFAULT_SCORECARD  # a bundled scorecard id or a YAML file
 
 
 class CallResult(Record):
@@ -50,6 +54,7 @@ class CallResult(Record):
     transcript: Transcript
     metrics: ConversationMetrics
     findings: tuple[Finding, ...]
+    score: InteractionScore | None = None
 
 
 class Quarantined(Record):
@@ -72,6 +77,7 @@ def process_batch(
     if not good:
         return measured
     analyzer = load_analyzer(settings.nlp_pipeline, settings.encoder_path)
+    card = load_scorecard(settings.scorecard)
     behaviours = iter(analyse_calls([m.transcript for m in good], analyzer))
     results: list[CallResult | Quarantined] = []
     for m in measured:
@@ -80,7 +86,9 @@ def process_batch(
         elif isinstance(found := next(behaviours), AnalysisError):
             results.append(_quarantine(m.call_id, m.path, m.content_hash, str(found), "analyse"))
         else:
-            results.append(m.model_copy(update={"findings": m.findings + found}))
+            findings = m.findings + found
+            score = score_call(card, m.call_id, findings)
+            results.append(m.model_copy(update={"findings": findings, "score": score}))
     return results
 
 

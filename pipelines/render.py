@@ -15,6 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from pipelines.batch import RunSummary
 from qa_rules.findings import Finding
+from qa_rules.scorecard import Scorecard
+from qa_rules.scores import InteractionScore
 
 
 @contextmanager
@@ -98,11 +100,12 @@ def calls_table(rows: list[dict[str, Any]]) -> str:
             r["queue"] or "-",
             clock(r["duration_s"]),
             str(r["turns"]),
+            _total(r["total"], r["auto_failed"]),
             str(r["negative_findings"]),
         ]
         for r in rows
     ]
-    header = ["CALL", "STARTED", "AGENT", "TEAM", "QUEUE", "LENGTH", "TURNS", "ISSUES"]
+    header = ["CALL", "STARTED", "AGENT", "TEAM", "QUEUE", "LENGTH", "TURNS", "SCORE", "ISSUES"]
     return table(body, header)
 
 
@@ -117,11 +120,37 @@ def call_detail(call: dict[str, Any]) -> str:
         "Metrics:",
     ]
     lines += [f"  {name:<24} {_metric(name, v)}" for name, v in sorted(call["metrics"].items())]
+    if call["score"] is not None:
+        lines += ["", *_scorecard(call["score"])]
     lines += ["", f"Findings ({len(call['findings'])}):"]
     lines += [_finding(f) for f in call["findings"]] or ["  none"]
     lines += ["", "Transcript:"]
     lines += [f"  [{clock(t.start)}] {t.speaker:<8} {t.text}" for t in transcript.turns]
     return "\n".join(lines)
+
+
+def _total(total: float | None, auto_failed: bool | None) -> str:
+    if auto_failed:
+        return "0 (fail)"
+    return "-" if total is None else f"{total:.0f}"
+
+
+def _scorecard(score: InteractionScore) -> list[str]:
+    marks = {"yes": "yes", "no": "NO", "na": "n/a", "unsure": "?"}
+    lines = [
+        f"Score {_total(score.total, score.auto_failed)} / 100  "
+        f"(scorecard {score.scorecard_id} v{score.scorecard_version})"
+        + (f"  flags: {', '.join(score.flags)}" if score.flags else "")
+    ]
+    for answer in score.criteria:
+        points = "" if answer.score is None else f"{answer.score:.1f}/{answer.potential:.1f}"
+        mark = marks.get(str(answer.answer), str(answer.answer))
+        lines.append(f"  {mark:<4} {answer.criterion_id:<20} {points:>9}  {answer.reason}")
+        for ev in answer.evidence[:1]:
+            lines.append(
+                f'  {"":<4} {"":<20} {"":>9}  [{clock(ev.start)}] {ev.speaker}: "{ev.quote}"'
+            )
+    return lines
 
 
 def _metric(name: str, value: float) -> str:
@@ -170,3 +199,45 @@ def evaluation(result: dict[str, Any]) -> str:
     head = f"{result['task']} on {result['data']}: n = {result['n']:,}, {result['seconds']} s"
     notes = "\n".join(["* primary metric", *(f"published: {s}" for s in sources)])
     return "\n".join([head, "", table(rows, ["metric", "ours", "published", "gap"]), "", notes])
+
+
+def scorecard_outline(card: Scorecard) -> str:
+    """A scorecard's sections and criteria with their weights and flags."""
+    lines = [f"{card.name} ({card.id} v{card.version}): valid"]
+    for section in card.sections:
+        lines.append(f"  {section.weight:>5g}%  {section.label} ({section.id})")
+        for c in section.criteria:
+            marks = " ".join(m for m, on in (("critical", c.critical), ("bonus", c.bonus)) if on)
+            lines.append(f"          {c.weight:>3g}  {c.id:<22} {c.label}  {marks}".rstrip())
+    return "\n".join(lines)
+
+
+def backtest_report(result: dict[str, Any]) -> str:
+    """Totals, flags and agent ranks, now and under the tried scorecard."""
+
+    def total(value: float | None) -> str:
+        return "-" if value is None else f"{value:.0f}"
+
+    calls = [
+        [c["call_id"], c["agent_id"], total(c["old_total"]), total(c["new_total"]),
+         _change(c["old_total"], c["new_total"]), str(len(c["new_flags"]))]
+        for c in result["calls"]
+    ]  # fmt: skip
+    agents = [
+        [a["agent_id"], str(a["calls"]), total(a["old_mean"]), total(a["new_mean"]),
+         str(a.get("old_rank", "-")), str(a.get("new_rank", "-"))]
+        for a in result["agents"]
+    ]  # fmt: skip
+    flagged = result["flagged"]
+    return "\n".join([
+        f"Backtest of {result['scorecard']} on {len(calls)} stored call(s)",
+        f"  calls with flags: {flagged['old']} now, {flagged['new']} with this scorecard",
+        "",
+        table(calls, ["CALL", "AGENT", "NOW", "NEW", "CHANGE", "FLAGS"]),
+        "",
+        table(agents, ["AGENT", "CALLS", "MEAN NOW", "MEAN NEW", "RANK NOW", "RANK NEW"]),
+    ])  # fmt: skip
+
+
+def _change(old: float | None, new: float | None) -> str:
+    return "" if old is None or new is None else f"{new - old:+.0f}"

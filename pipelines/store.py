@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -35,6 +36,7 @@ from sqlalchemy.engine import Engine
 from models.transcript import Transcript
 from pipelines.process import CallResult, Quarantined
 from qa_rules.findings import Finding
+from qa_rules.scores import InteractionScore
 
 metadata = MetaData()
 
@@ -90,6 +92,18 @@ findings = Table(
     Column("quote", Text, nullable=False),
     Column("why", Text, nullable=False),
     Column("finding", Text, nullable=False),
+)
+
+scores = Table(
+    "scores",
+    metadata,
+    Column("call_id", String, primary_key=True),
+    Column("scorecard_id", String, nullable=False),
+    Column("scorecard_version", String, nullable=False),
+    Column("total", Float),
+    Column("auto_failed", Boolean, nullable=False),
+    Column("flags", JSON, nullable=False),
+    Column("score", Text, nullable=False),
 )
 
 runs = Table(
@@ -197,6 +211,8 @@ class Store:
             rows = [_finding_row(result.call_id, f) for f in result.findings]
             if rows:
                 db.execute(insert(findings), rows)
+            if result.score is not None:
+                db.execute(insert(scores).values(**_score_row(result.score)))
             db.execute(delete(quarantine).where(quarantine.c.call_id == result.call_id))
 
     def save_quarantine(self, item: Quarantined, run_id: str) -> None:
@@ -247,8 +263,12 @@ class Store:
         since: datetime | None = None,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Stored calls, newest first, with their finding counts."""
-        query = select(calls).order_by(calls.c.started_at.desc(), calls.c.call_id)
+        """Stored calls, newest first, with their score and finding counts."""
+        query = (
+            select(calls, scores.c.total, scores.c.auto_failed, scores.c.flags)
+            .outerjoin(scores, scores.c.call_id == calls.c.call_id)
+            .order_by(calls.c.started_at.desc(), calls.c.call_id)
+        )
         for column, value in (
             (calls.c.agent_id, agent_id),
             (calls.c.team, team),
@@ -268,7 +288,7 @@ class Store:
         return rows
 
     def get_call(self, call_id: str) -> dict[str, Any] | None:
-        """One call: its row, transcript, metrics and findings; None if not stored."""
+        """One call: its row, transcript, metrics, findings and score; None if not stored."""
         with self.engine.connect() as db:
             row = db.execute(select(calls).where(calls.c.call_id == call_id)).first()
             if row is None:
@@ -282,12 +302,36 @@ class Store:
                 .where(findings.c.call_id == call_id)
                 .order_by(findings.c.start_s, findings.c.turn)
             )
+            score = db.execute(
+                select(scores.c.score).where(scores.c.call_id == call_id)
+            ).scalar_one_or_none()
             return {
                 "call": dict(row._mapping),
                 "transcript": Transcript.from_json(text),
                 "metrics": {r.name: r.value for r in metric_rows},
                 "findings": [Finding.from_json(r[0]) for r in finding_rows],
+                "score": InteractionScore.from_json(score) if score else None,
             }
+
+    def scored_calls(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Every stored call with its agent, findings and current score (for a backtest)."""
+        query = select(calls.c.call_id, calls.c.agent_id, calls.c.team, scores.c.score).outerjoin(
+            scores, scores.c.call_id == calls.c.call_id
+        )
+        if since is not None:
+            query = query.where(calls.c.started_at >= since)
+        with self.engine.connect() as db:
+            rows = [dict(r._mapping) for r in db.execute(query.order_by(calls.c.call_id))]
+            found: dict[str, list[Finding]] = {r["call_id"]: [] for r in rows}
+            for call_id, text in db.execute(
+                select(findings.c.call_id, findings.c.finding).order_by(findings.c.id)
+            ):
+                if call_id in found:
+                    found[call_id].append(Finding.from_json(text))
+        for row in rows:
+            row["findings"] = tuple(found[row["call_id"]])
+            row["score"] = InteractionScore.from_json(row["score"]) if row["score"] else None
+        return rows
 
     def list_quarantine(self) -> list[dict[str, Any]]:
         with self.engine.connect() as db:
@@ -301,7 +345,7 @@ class Store:
 
 
 def _delete_call(db: Any, call_id: str) -> None:
-    for table in (findings, metrics, transcripts, calls):
+    for table in (scores, findings, metrics, transcripts, calls):
         db.execute(delete(table).where(table.c.call_id == call_id))
 
 
@@ -320,6 +364,18 @@ def _finding_row(call_id: str, f: Finding) -> dict[str, Any]:
         "quote": first.quote,
         "why": f.why,
         "finding": f.to_json(),
+    }
+
+
+def _score_row(score: InteractionScore) -> dict[str, Any]:
+    return {
+        "call_id": score.call_id,
+        "scorecard_id": score.scorecard_id,
+        "scorecard_version": score.scorecard_version,
+        "total": score.total,
+        "auto_failed": score.auto_failed,
+        "flags": list(score.flags),
+        "score": score.to_json(),
     }
 
 

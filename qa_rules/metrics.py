@@ -14,6 +14,15 @@ from qa_rules.findings import Evidence, Finding, Polarity, quote_turn
 
 DETECTOR = "conversation_metrics"
 BEHAVIOUR = "call_handling"
+LABELS = (
+    "dead_air",
+    "agent_interruption",
+    "customer_interruption",
+    "agent_dominates",
+    "high_non_talk",
+    "agent_speaks_fast",
+    "slow_first_response",
+)
 
 
 class MetricThresholds(Record):

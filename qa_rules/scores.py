@@ -1,7 +1,8 @@
 """Score records: a scorecard's answer per criterion and the total for one interaction.
 
-Every answer that is not N/A carries the evidence behind it; ``finding_keys`` link it to the
-findings it was computed from.
+An answer based on findings carries their evidence, and ``finding_keys`` link it to them. An
+answer based on the absence of findings (``basis="absence"``: "no dead air was found") says what
+was looked for in its reason instead.
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ class CriterionScore(Record):
     confidence: float = Field(ge=0.0, le=1.0)
     reason: str
     source: Literal["system", "reviewer"] = "system"
+    basis: Literal["findings", "absence"] = "findings"
     finding_keys: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()
 
     @model_validator(mode="after")
     def _answers_carry_evidence(self) -> CriterionScore:
-        if self.answer not in ("na", "unsure") and self.source == "system" and not self.evidence:
+        answered = self.answer not in ("na", "unsure") and self.source == "system"
+        if answered and self.basis == "findings" and not self.evidence:
             raise ValueError(f"criterion {self.criterion_id!r}: an answer needs evidence")
         return self
 

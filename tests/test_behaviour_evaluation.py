@@ -5,8 +5,9 @@ import json
 
 import pytest
 
-from evaluation import dialogue
+from evaluation import dialogue, harper_valley
 from evaluation.behaviour_tasks import cue_scores, score_epitome
+from qa_rules.behaviours.base import is_question
 
 
 def test_swda_and_mrda_lines_get_the_other_speakers_last_words(tmp_path):
@@ -108,3 +109,32 @@ def test_cue_scores_count_hits_and_misses():
     assert metrics["apology_recall"] == 1.0 and metrics["apology_precision"] == 0.5
     assert metrics["acknowledge_f1"] == 1.0 and metrics["acknowledge_support"] == 1
     assert metrics["macro_f1"] == pytest.approx((2 / 3 + 1) / 2)
+
+
+def test_harper_valley_turns_keep_their_dialog_acts(tmp_path):
+    segments = [
+        {"start_ms": 0, "duration_ms": 2000, "human_transcript": "hi how can i help you",
+         "speaker_role": "agent", "channel_index": 2, "dialog_acts": ["gridspace_greeting"]},
+        {"start_ms": 2500, "duration_ms": 500, "human_transcript": "[noise]",
+         "speaker_role": "caller", "channel_index": 1, "dialog_acts": ["gridspace_other"]},
+        {"start_ms": 3000, "duration_ms": 3000, "human_transcript": "i lost my card",
+         "speaker_role": "caller", "channel_index": 1,
+         "dialog_acts": ["gridspace_problem_description"]},
+    ]  # fmt: skip
+    (tmp_path / "data" / "transcript").mkdir(parents=True)
+    (tmp_path / "data" / "metadata").mkdir()
+    (tmp_path / "data" / "transcript" / "c1.json").write_text(json.dumps(segments))
+    (tmp_path / "data" / "metadata" / "c1.json").write_text("{}")
+    call, _ = harper_valley.load_call(tmp_path, "c1")
+    acts = harper_valley.dialog_acts(tmp_path, "c1")
+    assert [t.text for t in call.turns] == ["hi how can i help you", "i lost my card"]
+    assert acts == [{"greeting"}, {"problem_description"}]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("Which card?", True), ("how can i help you", True), ("can you tell me the amount", True),
+     ("I can help you.", False), ("how are you.", False), ("okay", False)],
+)  # fmt: skip
+def test_questions_are_found_with_or_without_punctuation(text, expected):
+    assert is_question(text) is expected

@@ -126,7 +126,7 @@ CASES = [
             "customer: I want to close my account.",
             "agent: I'll transfer you to our retention team.",
         ],
-        "outcome",
+        "transferred",
         "neutral",
     ),
     (
@@ -287,6 +287,7 @@ def test_contract_every_detector(analyzer, name, call):
     assert findings == detector.detect(ctx)
     for f in findings:
         assert f.detector == name and f.behaviour == detector.behaviour
+        assert f.label in detector.labels
         for e in f.evidence:
             turn = transcript.turns[e.turn]
             assert turn.text[e.char_start : e.char_end] == e.quote and e.speaker == turn.speaker
@@ -324,3 +325,22 @@ def test_each_promise_in_a_sentence_is_its_own_action_item(analyzer):
     ]
     quotes = [f.evidence[0].quote for f in findings if f.label == "commitment"]
     assert quotes[1] == "I'll email you a confirmation today"
+
+
+CALL_HANDLING = [
+    (["agent: Thank you for calling Northwind, this is Priya.", "customer: Hi."], "greeting"),
+    (["agent: Yeah?", "customer: My bill is wrong."], "no_greeting"),
+    (["agent: Hello, my name is Sam.", "customer: My card was declined.",
+      "agent: Can I take your date of birth for security?"], "verification"),
+    (["agent: Hello, my name is Sam.", "customer: My card was declined.",
+      "agent: Okay, it is unblocked now."], "no_verification"),
+    (["agent: Hi, this is Sam.", "customer: Hi.", "agent: Is there anything else I can help with?",
+      "customer: No.", "agent: Have a great day."], "closing"),
+    (["agent: Hi, this is Sam.", "customer: Hi.", "agent: Done.", "customer: Ok.",
+      "agent: Your card works.", "agent: It was blocked.", "agent: Whatever."], "no_closing"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("lines, label", CALL_HANDLING, ids=[c[1] for c in CALL_HANDLING])
+def test_call_handling(analyzer, lines, label):
+    assert label in labels_of(analyzer, *lines)

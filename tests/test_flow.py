@@ -2,10 +2,13 @@
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
+import qa_rules
 from pipelines.cli import app
 from pipelines.flow import nightly, process_calls
 from pipelines.process import ProcessSettings
@@ -70,6 +73,28 @@ def test_cli_run_show_calls_quarantine(tmp_path, samples, prefect_server):
     quarantined = runner.invoke(app, ["quarantine", "--db", db, "--json"])
     assert json.loads(quarantined.output)[0]["call_id"] == "up-20261122-0008"
 
+    # scores: the well-handled call beats the badly handled one, which fails on dismissiveness
+    assert as_json["score"]["auto_failed"] and "auto_fail:respectful" in as_json["score"]["flags"]
+    good = json.loads(runner.invoke(app, ["show", "nw-20261120-0001", "--db", db, "--json"]).output)
+    assert good["score"]["total"] >= 80
+    assert all(a["evidence"] or a["basis"] == "absence" or a["answer"] in ("na", "unsure")
+               for a in good["score"]["criteria"])  # fmt: skip
+    assert "Score 0 (fail) / 100" in shown.output
+
+    # backtest a scorecard without the critical criterion: the failed call gets a total
+    bundled = Path(qa_rules.__file__).parent / "scorecards" / "voice-support.yaml"
+    card = yaml.safe_load(bundled.read_text())
+    for section in card["sections"]:
+        for criterion in section["criteria"]:
+            criterion["critical"] = False
+    trial = tmp_path / "trial.yaml"
+    trial.write_text(yaml.safe_dump(card))
+    tried = runner.invoke(app, ["scorecard", "backtest", str(trial), "--db", db, "--json"])
+    assert tried.exit_code == 0, tried.output
+    calls = {c["call_id"]: c for c in json.loads(tried.output)["calls"]}
+    assert calls["fl-20261120-0002"]["old_total"] == 0 < calls["fl-20261120-0002"]["new_total"]
+    assert calls["nw-20261120-0001"]["old_total"] == calls["nw-20261120-0001"]["new_total"]
+
 
 def test_cli_errors_exit_non_zero(tmp_path):
     runner = CliRunner()
@@ -77,5 +102,12 @@ def test_cli_errors_exit_non_zero(tmp_path):
     assert runner.invoke(app, ["show", "nope", "--db", db]).exit_code == 1
     assert runner.invoke(app, ["run", str(tmp_path / "missing"), "--db", db]).exit_code == 1
     assert runner.invoke(app, ["calls", "--db", db, "--since", "soon"]).exit_code == 2
-    for command in ([], ["run"], ["calls"], ["show"], ["quarantine"]):
+    for command in ([], ["run"], ["calls"], ["show"], ["quarantine"], ["scorecard", "backtest"]):
         assert runner.invoke(app, [*command, "--help"]).exit_code == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nversion: '1'\nname: X\nsections: []\n")
+    checked = runner.invoke(app, ["scorecard", "check", str(bad)])
+    assert checked.exit_code == 1 and "bad.yaml" in checked.output
+    assert runner.invoke(app, ["scorecard", "backtest", str(bad), "--db", db]).exit_code == 1
+    schema = json.loads(runner.invoke(app, ["scorecard", "schema"]).output)
+    assert schema["title"] == "Scorecard"

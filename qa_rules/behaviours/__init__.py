@@ -1,5 +1,5 @@
 """Behaviour detectors, registered by name: active listening, empathy, problem solving,
-comprehension gaps, extra mile and follow-up. Plug-ins register through the
+comprehension gaps, extra mile, follow-up and call handling. Plug-ins register through the
 ``callqa.behaviours`` entry-point group (a :class:`Detector` subclass)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from importlib.metadata import entry_points
 
 from qa_rules.behaviours import (  # noqa: F401  (importing registers them)
     active_listening,
+    call_handling,
     comprehension,
     empathy,
     extra_mile,

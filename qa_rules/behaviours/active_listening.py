@@ -87,6 +87,14 @@ GENERIC_DETAILS = {"today", "now", "tomorrow", "yesterday", "one", "two", "first
 class ActiveListening(Detector):
     name = "active_listening"
     behaviour = "active_listening"
+    labels = (
+        "acknowledgement",
+        "understanding_check",
+        "reflects_feeling",
+        "restatement",
+        "reuses_detail",
+        "reasks_information",
+    )
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
         findings: list[Finding] = []

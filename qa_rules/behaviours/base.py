@@ -1,10 +1,11 @@
 """The detector contract, the registry and the helpers every behaviour module shares.
 
-A detector is a class with a ``name``, the ``behaviour`` it bears on, optional ``prototypes``
-(named sets of example phrases, embedded once per process and scored against every sentence when
-contexts are built) and ``detect(ctx) -> list[Finding]``. ``__init__`` only stores config; nothing
-is kept between calls. Register one with :func:`register`, or from another package through the
-``callqa.behaviours`` entry-point group.
+A detector is a class with a ``name``, the ``behaviour`` it bears on, the ``labels`` of the
+findings it can raise, optional ``prototypes`` (named sets of example phrases, embedded once per
+process and scored against every sentence when contexts are built) and
+``detect(ctx) -> list[Finding]``. ``__init__`` only stores config; nothing is kept between calls.
+Register one with :func:`register`, or from another package through the ``callqa.behaviours``
+entry-point group.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ MAX_QUOTES = 3  # evidence quoted per finding when a behaviour recurs through a 
 class Detector:
     name: ClassVar[str]
     behaviour: ClassVar[str]
+    labels: ClassVar[tuple[str, ...]]  # every finding label it can raise
     prototypes: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
@@ -41,6 +43,8 @@ class Detector:
         evidence: tuple[Evidence, ...] = (),
     ) -> Finding:
         """A finding quoting the given sentences (at most :data:`MAX_QUOTES`), or ``evidence``."""
+        if label not in self.labels:
+            raise ValueError(f"detector {self.name!r} raised undeclared label {label!r}")
         return Finding(
             detector=self.name,
             behaviour=self.behaviour,
@@ -85,6 +89,19 @@ def similar(ctx: AnalysisContext, prototype: str, speaker: str, threshold: float
     """Sentences by ``speaker`` at least ``threshold`` similar to a prototype set."""
     scores = ctx.prototype_scores[prototype]
     return [i for i in ctx.by_speaker(speaker) if scores[i] >= threshold]
+
+
+QUESTION_START = re.compile(
+    r"^\W*(what|how|why|when|where|which|who|whose|(can|could|would|will|do|did|does|is|are|was|"
+    r"were|have|has|may|should|shall) (you|i|we|it|that|this|there|they|he|she|your|my))\b",
+    re.IGNORECASE,
+)
+
+
+def is_question(text: str) -> bool:
+    """Ends with a question mark, or (in unpunctuated ASR text) opens like a question."""
+    text = text.strip()
+    return text.endswith("?") or (text[-1:] not in ".!" and bool(QUESTION_START.match(text)))
 
 
 def words(text: str) -> set[str]:

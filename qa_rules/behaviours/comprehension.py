@@ -3,7 +3,7 @@ unanswered, slow time-to-understanding, and stretches where the audio itself was
 
 from __future__ import annotations
 
-from qa_rules.behaviours.base import Detector, matching, phrases, register
+from qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
 from qa_rules.behaviours.problem_solving import first_relevant_reply, problem_statement
 from qa_rules.context import AnalysisContext
 from qa_rules.findings import Finding
@@ -48,6 +48,17 @@ SLOW_TURNS, SLOW_SECONDS = 3, 90.0
 class Comprehension(Detector):
     name = "comprehension"
     behaviour = "comprehension"
+    labels = (
+        "customer_repeats",
+        "customer_correction",
+        "customer_confused",
+        "agent_asks_to_clarify",
+        "unclear_audio_clarification",
+        "question_not_addressed",
+        "understood",
+        "slow_understanding",
+        "low_asr_confidence",
+    )
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
         unclear = {i for i, t in enumerate(ctx.transcript.turns) if _confidence(t) < LOW_CONFIDENCE}
@@ -112,11 +123,7 @@ class Comprehension(Detector):
         findings = []
         for i in ctx.by_speaker("customer"):
             text = ctx.sentences[i].text
-            if (
-                not text.rstrip().endswith("?")
-                or len(text.split()) < 5
-                or CLARIFICATION.search(text)
-            ):
+            if not is_question(text) or len(text.split()) < 5 or CLARIFICATION.search(text):
                 continue
             turn = ctx.sentences[i].turn
             reply_turn = next(

@@ -73,6 +73,14 @@ CLOSING_SHARE = 0.2  # the last fifth of the agent's sentences
 class Empathy(Detector):
     name = "empathy"
     behaviour = "empathy"
+    labels = (
+        "empathy_statement",
+        "apology",
+        "dismissive_language",
+        "distress_acknowledged",
+        "distress_ignored",
+        "closing_empathy_only",
+    )
     prototypes = {
         "empathy": (
             "I'm so sorry you had to deal with that",

@@ -32,6 +32,10 @@ NOT_NAMES = {"The", "Just", "About", "Calling", "Really", "Not", "Still", "Very"
 class ExtraMile(Detector):
     name = "extra_mile"
     behaviour = "extra_mile"
+    labels = (
+        "proactive_help",
+        "uses_customer_name",
+    )
     prototypes = {
         "proactive": (
             "While I have you, I noticed your plan could save you money",

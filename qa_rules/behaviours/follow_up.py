@@ -55,6 +55,12 @@ CLOSING_SHARE = 0.25  # the last quarter of the agent's sentences
 class FollowUp(Detector):
     name = "follow_up"
     behaviour = "follow_up"
+    labels = (
+        "commitment",
+        "commitment_without_time",
+        "closing_summary",
+        "no_closing_summary",
+    )
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
         findings = [f for i in ctx.by_speaker("agent") for f in self._commitments(ctx, i)]

@@ -3,7 +3,7 @@ resolution confirmed, and the outcome of the call."""
 
 from __future__ import annotations
 
-from qa_rules.behaviours.base import Detector, matching, phrases, register
+from qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
 from qa_rules.context import AnalysisContext
 from qa_rules.findings import Finding
 
@@ -135,10 +135,25 @@ def first_relevant_reply(ctx: AnalysisContext, index: int, threshold: float = 0.
     return None
 
 
+OUTCOMES = ("resolved", "unresolved", "transferred", "escalated", "callback")
+
+
 @register
 class ProblemSolving(Detector):
     name = "problem_solving"
     behaviour = "problem_solving"
+    labels = (
+        "problem_identified",
+        "problem_not_addressed",
+        "open_question",
+        "closed_question",
+        "explanation",
+        "solution_offered",
+        "ownership",
+        "deflection",
+        "resolution_confirmed",
+        *OUTCOMES,
+    )
     prototypes = {
         "problem": (
             "I was charged twice for my order",
@@ -158,8 +173,7 @@ class ProblemSolving(Detector):
         questions = [
             i
             for i in ctx.by_speaker("agent")
-            if ctx.sentences[i].text.rstrip().endswith("?")
-            and not NOT_PROBING.search(ctx.sentences[i].text)
+            if is_question(ctx.sentences[i].text) and not NOT_PROBING.search(ctx.sentences[i].text)
         ]
         opened = [i for i in questions if OPEN_QUESTION.search(ctx.sentences[i].text)]
         closed = [i for i in questions if i not in opened]
@@ -236,6 +250,7 @@ class ProblemSolving(Detector):
         return self.outcome(ctx, "unresolved", "negative", agent[-1:], why)
 
     def outcome(self, ctx, outcome: str, polarity, sentences, why: str) -> Finding:
+        """The call's outcome, as a finding labelled with it (``details`` name it too)."""
         return self.finding(
-            ctx, "outcome", polarity, sentences, why, 0.7, details={"outcome": outcome}
+            ctx, outcome, polarity, sentences, why, 0.7, details={"outcome": outcome}
         )

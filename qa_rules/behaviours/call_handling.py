@@ -1,0 +1,88 @@
+"""Call handling: a proper greeting, identity verification when the customer's account comes up,
+and a proper closing. Timing problems (dead air, interruptions) come from the metrics."""
+
+from __future__ import annotations
+
+from qa_rules.behaviours.base import Detector, matching, phrases, register
+from qa_rules.context import AnalysisContext
+from qa_rules.findings import Finding
+
+GREETING = phrases(
+    "thank(s| you) for (calling|contacting|choosing|holding)",
+    "welcome to",
+    "good (morning|afternoon|evening)",
+    "(hello|hi),? (and )?(thank|welcome|you('ve| have) reached|this is|my name)",
+    "(this is|my name is|my name's|you're speaking (to|with)) [a-z]+",
+    "how (can|may) i (help|assist)",
+)
+VERIFICATION = phrases(
+    "(confirm|verify) (your|the) (identity|name|date of birth|address|account|security|"
+    "postcode|zip)",
+    "security (question|check|purposes)",
+    "for (security|verification)",
+    "date of birth",
+    "last (four|4) digits",
+    "(first|second) line of (your|the) address",
+    "(can|could|may) i (have|get|take) your (account|card|policy|member) (number|id)",
+)
+ACCOUNT_TALK = phrases(
+    "account", "card", "balance", "payment", "bill", "charge", "order", "password"
+)
+CLOSING = phrases(
+    "thank(s| you) for (calling|contacting|your call|choosing)",
+    "have a (great|good|nice|lovely|wonderful)",
+    "anything else (i|we) can",
+    "is there anything else",
+    "take care",
+    "goodbye",
+    "bye",
+    "enjoy (the|your) (rest|day|evening|weekend)",
+)
+OPENING_SENTENCES = 3  # the greeting must come in the agent's first sentences
+CLOSING_SENTENCES = 4  # the closing in the agent's last ones
+
+
+@register
+class CallHandling(Detector):
+    name = "call_handling"
+    behaviour = "call_handling"
+    labels = (
+        "greeting",
+        "no_greeting",
+        "verification",
+        "no_verification",
+        "closing",
+        "no_closing",
+    )
+
+    def detect(self, ctx: AnalysisContext) -> list[Finding]:
+        agent = ctx.by_speaker("agent")
+        if not agent:
+            return []
+        findings = []
+        opening, ending = agent[:OPENING_SENTENCES], agent[-CLOSING_SENTENCES:]
+        greeted = [i for i in opening if GREETING.search(ctx.sentences[i].text)]
+        if greeted:
+            findings.append(
+                self.finding(ctx, "greeting", "positive", greeted[:1], "Greeted the customer")
+            )
+        else:
+            why = "The agent's opening has no greeting, name or offer of help"
+            findings.append(self.finding(ctx, "no_greeting", "negative", opening[:1], why, 0.7))
+        verified = matching(ctx, VERIFICATION, "agent")
+        account = matching(ctx, ACCOUNT_TALK, "customer")
+        if verified:
+            why = "Verified the customer's identity"
+            findings.append(self.finding(ctx, "verification", "positive", verified[:1], why))
+        elif account:
+            why = "The customer's account was discussed without verifying who they are"
+            findings.append(self.finding(ctx, "no_verification", "negative", account[:1], why, 0.6))
+        closed = [i for i in ending if CLOSING.search(ctx.sentences[i].text)]
+        if closed:
+            findings.append(
+                self.finding(ctx, "closing", "positive", closed[-1:], "Closed the call properly")
+            )
+        elif len(agent) > OPENING_SENTENCES:
+            why = "The agent's last words have no thanks, offer of further help or goodbye"
+            findings.append(self.finding(ctx, "no_closing", "negative", ending[-1:], why, 0.7))
+        return findings

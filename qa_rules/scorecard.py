@@ -1,0 +1,123 @@
+"""Scorecards: the QA team's criteria as validated YAML.
+
+A scorecard has an id, a version and sections; section weights add up to 100 and each section's
+criteria share its weight in proportion to their own weights. A criterion reads findings by label:
+``yes_when`` labels show the behaviour, ``no_when`` labels its failure; ``if_neither`` says what a
+call with neither gets. ``na_unless`` makes it N/A unless one of those labels was found (empathy
+for distress is N/A when there was no distress). A critical criterion answered "no" fails the
+whole call; a bonus criterion adds points without adding to the potential.
+
+Validation rejects unknown fields (typos), unknown finding labels, duplicate ids, weights that do
+not add up and criteria that read nothing. ``callqa scorecard schema`` prints the JSON Schema.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import Field, ValidationError, model_validator
+
+from models.transcript import Record, Speaker
+from qa_rules import metrics
+from qa_rules.behaviours import detectors
+
+BUNDLED = Path(__file__).parent / "scorecards"
+DEFAULT_SCORECARD = "voice-support"
+Identifier = Field(pattern=r"^[a-z][a-z0-9_]*$")
+
+
+class Criterion(Record):
+    id: str = Identifier
+    label: str
+    description: str = ""
+    weight: float = Field(gt=0)
+    yes_when: tuple[str, ...] = ()
+    no_when: tuple[str, ...] = ()
+    if_neither: Literal["yes", "no", "na", "unsure"] = "unsure"
+    na_unless: tuple[str, ...] = ()
+    speaker: Speaker | None = None  # only findings whose first quote is this speaker's
+    within_s: float | None = Field(default=None, gt=0)  # only findings in the first N seconds
+    critical: bool = False
+    bonus: bool = False
+    coaching: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _reads_something(self) -> Criterion:
+        if not self.yes_when and not self.no_when:
+            raise ValueError(f"criterion {self.id!r} reads no findings (yes_when or no_when)")
+        if self.critical and self.bonus:
+            raise ValueError(f"criterion {self.id!r} cannot be both critical and a bonus")
+        return self
+
+
+class Section(Record):
+    id: str = Identifier
+    label: str
+    weight: float = Field(gt=0)
+    criteria: tuple[Criterion, ...] = Field(min_length=1)
+
+
+class Scorecard(Record):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    version: str
+    name: str
+    description: str = ""
+    sections: tuple[Section, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scorecard:
+        ids = [s.id for s in self.sections] + [c.id for s in self.sections for c in s.criteria]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate ids: {', '.join(duplicates)}")
+        total = sum(s.weight for s in self.sections)
+        if abs(total - 100) > 0.01:
+            raise ValueError(f"section weights add up to {total:g}, not 100")
+        known = known_labels()
+        for criterion in self.criteria():
+            unknown = [
+                label
+                for label in (*criterion.yes_when, *criterion.no_when, *criterion.na_unless)
+                if label not in known
+            ]
+            if unknown:
+                raise ValueError(
+                    f"criterion {criterion.id!r} reads unknown finding labels: {', '.join(unknown)}"
+                )
+        return self
+
+    def criteria(self) -> list[Criterion]:
+        return [c for s in self.sections for c in s.criteria]
+
+
+@lru_cache(maxsize=1)
+def known_labels() -> frozenset[str]:
+    """Every finding label the metrics and the registered detectors can raise."""
+    return frozenset(metrics.LABELS) | {label for d in detectors() for label in d.labels}
+
+
+class ScorecardError(ValueError):
+    """A scorecard file that cannot be used, with every problem found in it."""
+
+
+def load_scorecard(source: str | Path = DEFAULT_SCORECARD) -> Scorecard:
+    """A bundled scorecard by id, or a YAML file by path, validated."""
+    path = Path(source)
+    if not path.suffix:
+        path = BUNDLED / f"{source}.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScorecardError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ScorecardError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        return Scorecard.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'scorecard'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ScorecardError(f"{path}: {problems}") from None

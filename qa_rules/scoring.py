@@ -1,0 +1,122 @@
+"""Scoring: a scorecard turns one call's findings into answers, points and a 0-100 total.
+
+Per criterion: "yes" when ``yes_when`` findings are present and no ``no_when`` ones, "no" for the
+reverse, "unsure" (the call goes to review) when both are present or the findings are weak, and
+``if_neither`` when neither is. A "yes" earns the criterion's share of its section's weight;
+N/A and unsure answers leave the potential. The total is earned over potential, times 100, capped
+at 100 (bonus points can lift a weak section). A critical criterion answered "no" on findings
+zeroes the total.
+"""
+
+from __future__ import annotations
+
+from qa_rules.findings import Finding
+from qa_rules.scorecard import Criterion, Scorecard, Section
+from qa_rules.scores import CriterionScore, InteractionScore
+
+MIN_CONFIDENCE = 0.5  # weaker findings make an answer "unsure"
+MAX_EVIDENCE = 5
+
+
+def score_call(card: Scorecard, call_id: str, findings: tuple[Finding, ...]) -> InteractionScore:
+    """The call's answers to every criterion of ``card``, its total and its flags."""
+    answers = [
+        answer(criterion, _points(section, criterion), findings)
+        for section in card.sections
+        for criterion in section.criteria
+    ]
+    potential = sum(a.potential for a in answers)
+    earned = sum(a.score or 0.0 for a in answers)
+    critical = {c.id for c in card.criteria() if c.critical}
+    failed = [a.criterion_id for a in answers if a.criterion_id in critical and a.answer == "no"
+              and a.basis == "findings"]  # fmt: skip
+    total = None if potential == 0 else min(100.0, round(100 * earned / potential, 1))
+    flags = tuple(f"auto_fail:{c}" for c in failed) + tuple(
+        f"unsure:{a.criterion_id}" for a in answers if a.answer == "unsure"
+    )
+    return InteractionScore(
+        call_id=call_id,
+        scorecard_id=card.id,
+        scorecard_version=card.version,
+        criteria=tuple(answers),
+        total=0.0 if failed else total,
+        auto_failed=bool(failed),
+        flags=flags,
+    )
+
+
+def answer(criterion: Criterion, points: float, findings: tuple[Finding, ...]) -> CriterionScore:
+    """One criterion's answer from the findings it reads; ``points`` is what a "yes" earns."""
+    yes = _reading(criterion, criterion.yes_when, findings)
+    no = _reading(criterion, criterion.no_when, findings)
+    gate = _reading(criterion, criterion.na_unless, findings) if criterion.na_unless else None
+    if gate == []:
+        return _scored(criterion, "na", 0.0, "N/A: none of " + ", ".join(criterion.na_unless))
+    if yes and no:
+        why = f"Unsure: both {_labels(yes)} and {_labels(no)} were found"
+        return _scored(criterion, "unsure", points, why, yes + no)
+    basis = yes or no
+    if basis:
+        confidence = sum(f.confidence for f in basis) / len(basis)
+        if confidence < MIN_CONFIDENCE:
+            why = f"Unsure: {_labels(basis)} found with low confidence ({confidence:.2f})"
+            return _scored(criterion, "unsure", points, why, basis)
+        verdict = "yes" if yes else "no"
+        return _scored(criterion, verdict, points, f"{verdict.title()}: {_labels(basis)}", basis)
+    looked_for = ", ".join((*criterion.yes_when, *criterion.no_when))
+    verdict = "N/A" if criterion.if_neither == "na" else criterion.if_neither.title()
+    why = f"{verdict}: none of {looked_for} was found"
+    return _scored(criterion, criterion.if_neither, points, why, absence=True)
+
+
+def _points(section: Section, criterion: Criterion) -> float:
+    regular = sum(c.weight for c in section.criteria if not c.bonus) or criterion.weight
+    return section.weight * criterion.weight / regular
+
+
+def _reading(criterion: Criterion, labels: tuple[str, ...], findings: tuple[Finding, ...]):
+    chosen = []
+    for f in findings:
+        first = f.evidence[0]
+        if f.label not in labels:
+            continue
+        if criterion.speaker and first.speaker != criterion.speaker:
+            continue
+        if criterion.within_s is not None and (
+            first.start is None or first.start > criterion.within_s
+        ):
+            continue
+        chosen.append(f)
+    return chosen
+
+
+def _labels(findings: list[Finding]) -> str:
+    return ", ".join(sorted({f.label for f in findings}))
+
+
+def _scored(
+    criterion: Criterion,
+    verdict: str,
+    points: float,
+    why: str,
+    findings: list[Finding] = (),
+    absence: bool = False,
+) -> CriterionScore:
+    counts = verdict in ("yes", "no")
+    earned = points if verdict == "yes" else 0.0
+    confidence = (
+        sum(f.confidence for f in findings) / len(findings)
+        if findings
+        else (0.6 if counts else 1.0)
+    )
+    return CriterionScore(
+        criterion_id=criterion.id,
+        answer=verdict,  # type: ignore[arg-type]
+        score=earned if counts else None,
+        potential=points if counts and not criterion.bonus else 0.0,
+        confidence=round(confidence, 3),
+        reason=why,
+        basis="absence" if absence else "findings",
+        finding_keys=tuple(f.key for f in findings),
+        evidence=tuple(e for f in findings for e in f.evidence)[:MAX_EVIDENCE],
+    )

@@ -1,0 +1,143 @@
+"""Scorecards: validation of the YAML, and the scoring arithmetic."""
+
+import pytest
+import yaml
+
+from qa_rules.findings import Evidence, Finding
+from qa_rules.scorecard import Scorecard, ScorecardError, load_scorecard
+from qa_rules.scoring import score_call
+
+
+def card(**changes):
+    """A two-section scorecard as a dict, with ``changes`` applied to its first criterion."""
+    first = {"id": "restated", "label": "Restated", "weight": 1, "yes_when": ["restatement"],
+             "if_neither": "no"} | changes  # fmt: skip
+    return {
+        "id": "test",
+        "version": "1",
+        "name": "Test",
+        "sections": [
+            {"id": "listening", "label": "Listening", "weight": 60, "criteria": [
+                first,
+                {"id": "respectful", "label": "Respectful", "weight": 1, "critical": True,
+                 "no_when": ["dismissive_language"], "if_neither": "yes"},
+            ]},
+            {"id": "empathy", "label": "Empathy", "weight": 40, "criteria": [
+                {"id": "distress", "label": "Distress", "weight": 3,
+                 "yes_when": ["distress_acknowledged"], "no_when": ["distress_ignored"],
+                 "na_unless": ["distress_acknowledged", "distress_ignored"]},
+                {"id": "name", "label": "Name", "weight": 1, "bonus": True,
+                 "yes_when": ["uses_customer_name"], "if_neither": "no"},
+            ]},
+        ],
+    }  # fmt: skip
+
+
+def finding(label, polarity="positive", confidence=0.9, start=5.0):
+    evidence = Evidence(turn=1, speaker="agent", char_start=0, char_end=2, start=start, quote="hi")
+    return Finding(detector="t", behaviour="b", label=label, polarity=polarity,
+                   confidence=confidence, evidence=(evidence,), why="because")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"yes_whn": ["restatement"]}, "Extra inputs are not permitted"),
+        ({"yes_when": ["restatment"]}, "unknown finding labels: restatment"),
+        ({"id": "respectful"}, "duplicate ids: respectful"),
+        ({"yes_when": [], "no_when": []}, "reads no findings"),
+        ({"weight": 0}, "greater than 0"),
+        ({"critical": True, "bonus": True}, "both critical and a bonus"),
+        ({"if_neither": "maybe"}, "Input should be"),
+    ],
+)
+def test_invalid_scorecards_are_rejected_with_the_reason(tmp_path, change, message):
+    path = tmp_path / "card.yaml"
+    path.write_text(yaml.safe_dump(card(**change)))
+    with pytest.raises(ScorecardError, match=message):
+        load_scorecard(path)
+
+
+def test_section_weights_must_add_up(tmp_path):
+    data = card()
+    data["sections"][1]["weight"] = 30
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(data))
+    with pytest.raises(ScorecardError, match="add up to 90, not 100"):
+        load_scorecard(tmp_path / "c.yaml")
+
+
+def test_unreadable_and_malformed_files_name_the_file(tmp_path):
+    with pytest.raises(ScorecardError, match="cannot read"):
+        load_scorecard(tmp_path / "missing.yaml")
+    (tmp_path / "bad.yaml").write_text("id: [unclosed")
+    with pytest.raises(ScorecardError, match="bad.yaml: not valid YAML"):
+        load_scorecard(tmp_path / "bad.yaml")
+
+
+def test_the_bundled_scorecard_is_valid_and_has_a_json_schema():
+    bundled = load_scorecard()
+    assert bundled.id == "voice-support" and sum(s.weight for s in bundled.sections) == 100
+    assert {s.id for s in bundled.sections} >= {
+        "active_listening", "empathy", "problem_solving", "comprehension", "extra_mile",
+        "follow_up", "call_handling",
+    }  # fmt: skip
+    schema = Scorecard.model_json_schema()
+    assert schema["additionalProperties"] is False and "sections" in schema["properties"]
+
+
+def score(findings, **changes):
+    return score_call(Scorecard.model_validate(card(**changes)), "c1", tuple(findings))
+
+
+def answers(result):
+    return {a.criterion_id: a for a in result.criteria}
+
+
+def test_yes_earns_the_criterions_share_and_na_leaves_the_potential():
+    result = score([finding("restatement")])
+    got = answers(result)
+    assert got["restated"].answer == "yes" and got["restated"].score == pytest.approx(30.0)
+    assert got["respectful"].answer == "yes" and got["respectful"].basis == "absence"
+    assert got["distress"].answer == "na" and got["distress"].potential == 0
+    assert result.total == pytest.approx(100.0)  # 60 of 60: the empathy section is N/A
+    assert got["restated"].evidence[0].quote == "hi"
+    assert got["restated"].finding_keys == (finding("restatement").key,)
+
+
+def test_no_answers_and_na_arithmetic():
+    result = score([finding("distress_ignored", "negative")])
+    got = answers(result)
+    assert got["restated"].answer == "no" and got["restated"].score == 0
+    assert got["distress"].answer == "no" and got["distress"].potential == pytest.approx(40.0)
+    assert result.total == pytest.approx(100 * 30 / 100)  # respectful 30 of 100
+
+
+def test_bonus_adds_points_without_potential_and_the_total_is_capped():
+    result = score([finding("restatement"), finding("uses_customer_name")])
+    got = answers(result)
+    assert got["name"].potential == 0 and got["name"].score == pytest.approx(40 / 3)
+    assert result.total == 100.0
+
+
+def test_critical_no_on_evidence_fails_the_call():
+    result = score([finding("restatement"), finding("dismissive_language", "negative")])
+    assert result.auto_failed and result.total == 0
+    assert "auto_fail:respectful" in result.flags
+
+
+def test_disagreeing_or_weak_findings_abstain_and_flag_review():
+    both = score([finding("distress_acknowledged"), finding("distress_ignored", "negative")])
+    assert answers(both)["distress"].answer == "unsure"
+    assert "unsure:distress" in both.flags
+    weak = score([finding("restatement", confidence=0.3)])
+    assert answers(weak)["restated"].answer == "unsure"
+    assert answers(weak)["restated"].potential == 0
+
+
+def test_speaker_and_time_filters():
+    late = score([finding("restatement", start=120.0)], within_s=60)
+    assert answers(late)["restated"].answer == "no"
+    early = score([finding("restatement", start=10.0)], within_s=60, speaker="agent")
+    assert answers(early)["restated"].answer == "yes"
+    other = score([finding("restatement")], speaker="customer")
+    assert answers(other)["restated"].answer == "no"
