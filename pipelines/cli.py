@@ -15,9 +15,11 @@ from pipelines import render
 from pipelines.backtest import backtest
 from pipelines.batch import RunSummary, plan_run, record_idle_run
 from pipelines.process import PIPELINE_VERSION
+from pipelines.review import estimate, random_sample, review_queue
 from pipelines.runtime import configure_prefect, on_progress
 from pipelines.sources import discover_calls
 from pipelines.store import Store, db_url
+from qa_rules.flags import FlagRules
 from qa_rules.scorecard import Scorecard, ScorecardError, load_scorecard
 
 app = typer.Typer(
@@ -209,3 +211,35 @@ def _load_card(source: str) -> Scorecard:
     except ScorecardError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
+
+
+@app.command()
+def queue(
+    db: DbOption = "callqa.db",
+    since: SinceOption = None,
+    team: Annotated[str | None, typer.Option(help="Only this team.")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many flagged calls.")] = None,
+    sample_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of calls in the random sample.")
+    ] = 0.1,
+    as_json: JsonOption = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print the flagged calls as CSV.")] = False,
+) -> None:
+    """The review queue: flagged calls by priority, then a random sample for unbiased averages."""
+    rows = [
+        r for r in _open_store(db).scored_calls(parse_since(since)) if team in (None, r["team"])
+    ]
+    flagged = review_queue(rows, FlagRules())[:limit]
+    sample = random_sample(rows, sample_rate)
+    totals = [r["score"].total for r in sample if r["score"] and r["score"].total is not None]
+    result = {
+        "flagged": flagged,
+        "sample": [{"call_id": r["call_id"], "agent_id": r["agent_id"], "team": r["team"],
+                    "total": r["score"].total if r["score"] else None} for r in sample],
+        "sample_rate": sample_rate,
+        "sample_estimate": estimate(totals),
+    }  # fmt: skip
+    if as_csv:
+        typer.echo(render.queue_csv(flagged), nl=False)
+    else:
+        typer.echo(_as_json(result) if as_json else render.review_queue(result))

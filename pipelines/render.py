@@ -241,3 +241,46 @@ def backtest_report(result: dict[str, Any]) -> str:
 
 def _change(old: float | None, new: float | None) -> str:
     return "" if old is None or new is None else f"{new - old:+.0f}"
+
+
+def review_queue(result: dict[str, Any]) -> str:
+    """Flagged calls with their reasons and first quote, then the random sample's estimate."""
+    lines = [f"Review queue: {len(result['flagged'])} flagged call(s), highest priority first", ""]
+    for q in result["flagged"]:
+        total = "-" if q["total"] is None else f"{q['total']:.0f}"
+        lines.append(
+            f"{q['priority']:>3}  {q['call_id']}  agent {q['agent_id'] or '-'}  score {total}"
+        )
+        for flag in q["flags"]:
+            lines.append(f"       {flag['reason']}: {flag['why']}")
+            for ev in flag["evidence"][:1]:
+                lines.append(f'         [{clock(ev["start"])}] {ev["speaker"]}: "{ev["quote"]}"')
+    est = result["sample_estimate"]
+    rate = f"{result['sample_rate']:.0%}"
+    sampled = ", ".join(s["call_id"] for s in result["sample"]) or "none"
+    mean = "-" if est["mean"] is None else f"{est['mean']:.1f}"
+    ci = f" ± {est['ci95']:.1f} (95% CI)" if est["ci95"] is not None else ""
+    lines += [
+        "",
+        f"Random sample ({rate} of calls, at least one per agent and week, apart from flags):",
+        f"  {sampled}",
+        f"  mean score {mean}{ci}, n = {est['n']}",
+    ]
+    return "\n".join(lines)
+
+
+def queue_csv(flagged: list[dict[str, Any]]) -> str:
+    """The flagged calls as CSV: one row per call, reasons joined by ';'."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["priority", "call_id", "agent_id", "team", "total", "reasons", "why"])
+    for q in flagged:
+        writer.writerow([
+            q["priority"], q["call_id"], q["agent_id"] or "", q["team"] or "",
+            "" if q["total"] is None else q["total"],
+            ";".join(f["reason"] for f in q["flags"]), " | ".join(f["why"] for f in q["flags"]),
+        ])  # fmt: skip
+    return out.getvalue()

@@ -314,10 +314,10 @@ class Store:
             }
 
     def scored_calls(self, since: datetime | None = None) -> list[dict[str, Any]]:
-        """Every stored call with its agent, findings and current score (for a backtest)."""
-        query = select(calls.c.call_id, calls.c.agent_id, calls.c.team, scores.c.score).outerjoin(
-            scores, scores.c.call_id == calls.c.call_id
-        )
+        """Every stored call with its agent, team, start, findings and score."""
+        query = select(
+            calls.c.call_id, calls.c.agent_id, calls.c.team, calls.c.started_at, scores.c.score
+        ).outerjoin(scores, scores.c.call_id == calls.c.call_id)
         if since is not None:
             query = query.where(calls.c.started_at >= since)
         with self.engine.connect() as db:

@@ -344,3 +344,17 @@ CALL_HANDLING = [
 @pytest.mark.parametrize("lines, label", CALL_HANDLING, ids=[c[1] for c in CALL_HANDLING])
 def test_call_handling(analyzer, lines, label):
     assert label in labels_of(analyzer, *lines)
+
+
+def test_customer_sentiment_shift_over_the_call(analyzer):
+    calm = ["customer: Hi, I have a question about my bill.", "customer: It's for October."]
+    angry = ["customer: This is ridiculous, I'm furious.", "customer: I'm so angry and upset."]
+    lines = []
+    for text in calm + calm + angry:
+        lines += [text, "agent: Okay."]
+    worse = labels_of(analyzer, *lines)
+    assert worse["sentiment_worsened"].polarity == "negative"
+    assert worse["sentiment_worsened"].value > 0.2
+    assert "furious" in worse["sentiment_worsened"].evidence[0].quote or "angry" in (
+        worse["sentiment_worsened"].evidence[0].quote
+    )

@@ -81,6 +81,17 @@ def test_cli_run_show_calls_quarantine(tmp_path, samples, prefect_server):
                for a in good["score"]["criteria"])  # fmt: skip
     assert "Score 0 (fail) / 100" in shown.output
 
+    # the review queue puts the failed call first and samples apart from the flags
+    queued = json.loads(runner.invoke(app, ["queue", "--db", db, "--json"]).output)
+    assert queued["flagged"][0]["call_id"] == "fl-20261120-0002"
+    assert queued["flagged"][0]["flags"][0]["reason"] == "auto_fail"
+    assert "nw-20261120-0001" not in {q["call_id"] for q in queued["flagged"]}
+    assert queued["sample"] and queued["sample_estimate"]["n"] == len(queued["sample"])
+    csv_lines = runner.invoke(app, ["queue", "--db", db, "--csv"]).output.splitlines()
+    assert csv_lines[0].startswith("priority,call_id") and len(csv_lines) == 1 + len(
+        queued["flagged"]
+    )
+
     # backtest a scorecard without the critical criterion: the failed call gets a total
     bundled = Path(qa_rules.__file__).parent / "scorecards" / "voice-support.yaml"
     card = yaml.safe_load(bundled.read_text())

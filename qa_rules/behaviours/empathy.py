@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.emotion import EMOTIONS
+from models.emotion import EMOTIONS, SENTIMENT
 from qa_rules.behaviours.active_listening import REFLECTION
 from qa_rules.behaviours.base import Detector, matching, phrases, register, similar
 from qa_rules.context import AnalysisContext
@@ -67,6 +67,7 @@ DISTRESS_EMOTIONS = (
 )
 REPLY_TURNS = 2  # agent turns within which distress should be acknowledged
 CLOSING_SHARE = 0.2  # the last fifth of the agent's sentences
+SENTIMENT_SHIFT = 0.2  # change in mean negative-emotion probability worth a finding
 
 
 @register
@@ -80,6 +81,8 @@ class Empathy(Detector):
         "distress_acknowledged",
         "distress_ignored",
         "closing_empathy_only",
+        "sentiment_worsened",
+        "sentiment_improved",
     )
     prototypes = {
         "empathy": (
@@ -125,7 +128,33 @@ class Empathy(Detector):
                     ctx, "closing_empathy_only", "negative", [distress[0], empathic[0]], why, 0.7
                 )
             )
+        findings += self._sentiment_shift(ctx)
         return findings
+
+    def _sentiment_shift(self, ctx: AnalysisContext) -> list[Finding]:
+        """The customer's negative emotion in the last third of their sentences against the
+        first third, when it moved by at least :data:`SENTIMENT_SHIFT`."""
+        customer = ctx.by_speaker("customer")
+        scores = ctx.head_scores.get("emotion")
+        if scores is None or len(customer) < 6:
+            return []
+        negative = scores[:, [EMOTIONS.index(e) for e in SENTIMENT["negative"]]].max(axis=1)
+        third = len(customer) // 3
+        start, end = customer[:third], customer[-third:]
+        before, after = float(negative[start].mean()), float(negative[end].mean())
+        if abs(after - before) < SENTIMENT_SHIFT:
+            return []
+        worse = after > before
+        quoted = (
+            max(end, key=lambda i: negative[i]) if worse else max(start, key=lambda i: negative[i])
+        )
+        label, polarity = (
+            ("sentiment_worsened", "negative") if worse else ("sentiment_improved", "positive")
+        )
+        why = f"Customer's negative emotion: {before:.2f} at the start, {after:.2f} at the end"
+        return [
+            self.finding(ctx, label, polarity, [quoted], why, 0.6, value=round(after - before, 3))
+        ]
 
     def empathic(self, ctx: AnalysisContext) -> list[int]:
         """Agent sentences that state empathy, by phrase or by closeness to the examples."""

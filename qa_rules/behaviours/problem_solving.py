@@ -204,7 +204,8 @@ class ProblemSolving(Detector):
             why = "The customer stated a problem, but no agent sentence after it addresses it"
             return [self.finding(ctx, "problem_not_addressed", "negative", [problem], why, 0.6)]
         why = "Customer's problem statement, and the first agent sentence that addresses it"
-        confidence = float(ctx.embeddings[problem] @ ctx.embeddings[reply])
+        similarity = float(ctx.embeddings[problem] @ ctx.embeddings[reply])
+        confidence = min(1.0, 0.4 + similarity)  # the reply passed a 0.45 similarity bar
         return [
             self.finding(ctx, "problem_identified", "positive", [problem, reply], why, confidence)
         ]

@@ -1,0 +1,67 @@
+"""The review queue: flagged calls by priority, and a random sample per agent and week.
+
+The random sample is drawn apart from the flags (a stable hash of the call id decides), so team
+and agent averages estimated from it are not biased towards bad calls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from statistics import mean, stdev
+from typing import Any
+
+from scipy.stats import t as student
+
+from qa_rules.flags import FlagRules, flag_call
+
+
+def review_queue(rows: list[dict[str, Any]], rules: FlagRules) -> list[dict[str, Any]]:
+    """Flagged calls, highest priority first (then lowest total)."""
+    queue = []
+    for row in rows:
+        flags = flag_call(row["score"], row["findings"], rules)
+        if flags:
+            total = row["score"].total if row["score"] else None
+            queue.append({
+                "call_id": row["call_id"], "agent_id": row["agent_id"], "team": row["team"],
+                "started_at": row["started_at"], "total": total, "priority": flags[0].priority,
+                "flags": [f.model_dump(mode="json") for f in flags],
+            })  # fmt: skip
+    return sorted(
+        queue, key=lambda q: (-q["priority"], q["total"] if q["total"] is not None else 0)
+    )
+
+
+def in_sample(call_id: str, rate: float) -> bool:
+    """Whether a call is in the random review sample; stable for a call id and rate."""
+    draw = int(hashlib.sha256(f"sample|{call_id}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return draw < rate
+
+
+def random_sample(rows: list[dict[str, Any]], rate: float) -> list[dict[str, Any]]:
+    """The sampled calls; every agent gets at least one per ISO week when they had calls."""
+    chosen = {r["call_id"] for r in rows if in_sample(r["call_id"], rate)}
+    weeks: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        week = r["started_at"].strftime("%G-W%V") if r["started_at"] else "undated"
+        weeks.setdefault((r["agent_id"] or "-", week), []).append(r)
+    for group in weeks.values():
+        if not chosen & {r["call_id"] for r in group}:
+            chosen.add(
+                min(group, key=lambda r: hashlib.sha256(r["call_id"].encode()).hexdigest())[
+                    "call_id"
+                ]
+            )
+    return [r for r in rows if r["call_id"] in chosen]
+
+
+def estimate(values: list[float]) -> dict[str, float | int | None]:
+    """Mean with a 95% t-interval half-width (None below two values)."""
+    n = len(values)
+    if n == 0:
+        return {"n": 0, "mean": None, "ci95": None}
+    if n == 1:
+        return {"n": 1, "mean": round(values[0], 1), "ci95": None}
+    half = float(student.ppf(0.975, n - 1)) * stdev(values) / math.sqrt(n)
+    return {"n": n, "mean": round(mean(values), 1), "ci95": round(half, 1)}

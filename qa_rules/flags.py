@@ -1,0 +1,99 @@
+"""Review flags: why a human should look at a call, with the evidence and a priority.
+
+Rules are configurable (:class:`FlagRules`); each flag names its reason, says why in one line,
+quotes what triggered it and carries a priority that orders the review queue.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from models.transcript import Record
+from qa_rules.findings import Evidence, Finding
+from qa_rules.scores import InteractionScore
+
+
+class FlagRules(Record):
+    """When a call goes to review. Set a threshold to None to turn its rule off."""
+
+    min_total: float | None = Field(default=60.0, ge=0, le=100)
+    long_silence_s: float | None = Field(default=30.0, gt=0)
+    comprehension_gaps: int | None = Field(default=2, ge=1)
+    flag_unsure: bool = True
+    flag_unresolved: bool = True
+    flag_escalated: bool = True
+    flag_sentiment_worsened: bool = True
+    flag_low_asr_confidence: bool = True
+
+
+class Flag(Record):
+    reason: str
+    priority: int = Field(ge=0, le=100)
+    why: str
+    evidence: tuple[Evidence, ...] = ()
+
+
+COMPREHENSION_GAPS = {
+    "customer_repeats", "customer_correction", "customer_confused", "question_not_addressed",
+    "slow_understanding", "reasks_information",
+}  # fmt: skip
+
+
+def flag_call(
+    score: InteractionScore | None, findings: tuple[Finding, ...], rules: FlagRules | None = None
+) -> tuple[Flag, ...]:
+    """Every flag the call raises under ``rules``, highest priority first."""
+    rules = rules or FlagRules()
+    flags: list[Flag] = []
+    by_label: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_label.setdefault(f.label, []).append(f)
+
+    def quotes(*labels: str) -> tuple[Evidence, ...]:
+        return tuple(f.evidence[0] for label in labels for f in by_label.get(label, []))[:3]
+
+    if score is not None:
+        for answer in score.criteria:
+            if answer.answer == "no" and f"auto_fail:{answer.criterion_id}" in score.flags:
+                why = f"Critical criterion {answer.criterion_id} failed: {answer.reason}"
+                flags.append(Flag(reason="auto_fail", priority=100, why=why,
+                                  evidence=answer.evidence[:3]))  # fmt: skip
+            if answer.answer == "unsure" and rules.flag_unsure:
+                why = f"{answer.criterion_id}: {answer.reason}"
+                flags.append(Flag(reason="unsure", priority=50, why=why,
+                                  evidence=answer.evidence[:3]))  # fmt: skip
+        low = rules.min_total
+        if (
+            low is not None
+            and score.total is not None
+            and score.total < low
+            and not score.auto_failed
+        ):
+            why = f"Total {score.total:.0f} is under {low:.0f}"
+            flags.append(Flag(reason="low_score", priority=min(90, 60 + int(low - score.total)),
+                              why=why))  # fmt: skip
+    for enabled, label, reason, priority, why in (
+        (rules.flag_unresolved, "unresolved", "unresolved", 70, "The problem was not resolved"),
+        (rules.flag_escalated, "escalated", "escalated", 60, "The call was escalated"),
+        (rules.flag_sentiment_worsened, "sentiment_worsened", "sentiment_worsened", 65,
+         "The customer ended the call more upset than they started"),
+        (rules.flag_low_asr_confidence, "low_asr_confidence", "low_asr_confidence", 20,
+         "Parts of the transcript are unreliable; check the audio"),
+    ):  # fmt: skip
+        if enabled and label in by_label:
+            flags.append(Flag(reason=reason, priority=priority, why=why, evidence=quotes(label)))
+    gaps = sorted(COMPREHENSION_GAPS & by_label.keys())
+    gap_count = sum(len(by_label[label]) for label in gaps)
+    if rules.comprehension_gaps is not None and gap_count >= rules.comprehension_gaps:
+        why = f"{gap_count} comprehension gaps: {', '.join(gaps)}"
+        flags.append(Flag(reason="comprehension_gaps", priority=min(80, 55 + 5 * gap_count),
+                          why=why, evidence=quotes(*gaps)))  # fmt: skip
+    silences = [
+        f for f in by_label.get("dead_air", []) if (f.value or 0) >= (rules.long_silence_s or 1e9)
+    ]
+    if silences:
+        longest = max(f.value or 0 for f in silences)
+        why = f"{longest:.0f} s of silence"
+        flags.append(Flag(reason="long_silence", priority=40, why=why,
+                          evidence=tuple(f.evidence[0] for f in silences)[:3]))  # fmt: skip
+    return tuple(sorted(flags, key=lambda f: -f.priority))

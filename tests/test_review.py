@@ -1,0 +1,99 @@
+"""Review flags, the queue order, the random sample and its estimate."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pipelines.review import estimate, in_sample, random_sample, review_queue
+from qa_rules.findings import Evidence, Finding
+from qa_rules.flags import FlagRules, flag_call
+from qa_rules.scores import CriterionScore, InteractionScore
+
+
+def finding(label, value=None):
+    evidence = Evidence(turn=0, speaker="agent", char_start=0, char_end=3, start=1.0, quote="hey")
+    return Finding(detector="t", behaviour="b", label=label, polarity="negative", confidence=0.9,
+                   evidence=(evidence,), why="w", value=value)  # fmt: skip
+
+
+def score(total, flags=(), answers=()):
+    return InteractionScore(call_id="c", scorecard_id="s", scorecard_version="1",
+                            criteria=tuple(answers), total=total, flags=tuple(flags),
+                            auto_failed=any(f.startswith("auto_fail") for f in flags))  # fmt: skip
+
+
+def reasons(flags):
+    return [f.reason for f in flags]
+
+
+@pytest.mark.parametrize(
+    "findings, total, expected",
+    [
+        ([], 90, []),
+        ([], 40, ["low_score"]),
+        ([finding("unresolved")], 90, ["unresolved"]),
+        ([finding("escalated")], 90, ["escalated"]),
+        ([finding("sentiment_worsened")], 90, ["sentiment_worsened"]),
+        ([finding("low_asr_confidence")], 90, ["low_asr_confidence"]),
+        ([finding("customer_repeats"), finding("customer_correction")], 90, ["comprehension_gaps"]),
+        ([finding("customer_repeats")], 90, []),
+        ([finding("dead_air", 45.0)], 90, ["long_silence"]),
+        ([finding("dead_air", 12.0)], 90, []),
+    ],
+)
+def test_flag_rules(findings, total, expected):
+    assert reasons(flag_call(score(total), tuple(findings))) == expected
+
+
+def test_auto_fail_and_unsure_criteria_are_flagged_first():
+    ev = finding("dismissive_language").evidence
+    failed = CriterionScore(criterion_id="respectful", answer="no", score=0, potential=5,
+                            confidence=0.9, reason="No", evidence=ev)  # fmt: skip
+    unsure = CriterionScore(criterion_id="restated", answer="unsure", score=None, potential=0,
+                            confidence=0.3, reason="Unsure")  # fmt: skip
+    flags = flag_call(
+        score(0, ["auto_fail:respectful", "unsure:restated"], [failed, unsure]),
+        (finding("unresolved"),),
+    )
+    assert reasons(flags) == ["auto_fail", "unresolved", "unsure"]
+    assert flags[0].evidence[0].quote == "hey"
+
+
+def test_rules_can_be_turned_off():
+    rules = FlagRules(min_total=None, flag_unresolved=False)
+    assert flag_call(score(10), (finding("unresolved"),), rules) == ()
+
+
+def rows(n, agent="a1", week_day=2):
+    return [
+        {"call_id": f"{agent}-{i}", "agent_id": agent, "team": "t", "findings": (),
+         "started_at": datetime(2026, 11, week_day + (i % 3), tzinfo=UTC), "score": score(50 + i)}
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def test_queue_orders_by_priority_then_lowest_total():
+    calls = rows(3)
+    calls[1]["findings"] = (finding("unresolved"),)
+    queue = review_queue(calls, FlagRules(min_total=51.5))
+    assert [q["call_id"] for q in queue] == ["a1-1", "a1-0"]  # unresolved 70 beats low score 61
+
+
+def test_random_sample_is_stable_and_covers_every_agent_week():
+    calls = rows(40) + rows(2, agent="a2")
+    first, second = random_sample(calls, 0.1), random_sample(calls, 0.1)
+    assert first == second
+    assert {r["agent_id"] for r in first} == {"a1", "a2"}
+    assert 1 <= sum(r["agent_id"] == "a1" for r in first) <= 15
+    assert in_sample("x", 1.0) and not in_sample("x", 0.0)
+
+
+def test_estimate_matches_a_t_interval():
+    from scipy import stats
+
+    values = [60.0, 70.0, 80.0, 90.0]
+    got = estimate(values)
+    low, high = stats.t.interval(0.95, 3, loc=75, scale=stats.sem(values))
+    assert got["mean"] == 75.0 and got["ci95"] == pytest.approx((high - low) / 2, abs=0.05)
+    assert estimate([]) == {"n": 0, "mean": None, "ci95": None}
+    assert estimate([5.0])["ci95"] is None
