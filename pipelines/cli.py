@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +16,7 @@ from pipelines import render
 from pipelines.backtest import backtest
 from pipelines.batch import RunSummary, plan_run, record_idle_run
 from pipelines.process import PIPELINE_VERSION
-from pipelines.review import estimate, random_sample, review_queue
+from pipelines.review import agreement, estimate, random_sample, review_queue
 from pipelines.runtime import configure_prefect, on_progress
 from pipelines.sources import discover_calls
 from pipelines.store import Store, db_url
@@ -37,6 +38,12 @@ SinceOption = Annotated[
     str | None,
     typer.Option("--since", help="Only calls started since: 7d, 24h or a date (2026-11-01)."),
 ]
+
+
+class ReviewAnswer(StrEnum):
+    yes = "yes"
+    no = "no"
+    na = "na"
 
 
 def parse_since(value: str | None) -> datetime | None:
@@ -243,3 +250,37 @@ def queue(
         typer.echo(render.queue_csv(flagged), nl=False)
     else:
         typer.echo(_as_json(result) if as_json else render.review_queue(result))
+
+
+@app.command()
+def review(
+    call_id: Annotated[str, typer.Argument(help="The call reviewed.")],
+    criterion: Annotated[str, typer.Argument(help="The criterion id (see `callqa show`).")],
+    answer: Annotated[ReviewAnswer, typer.Argument(help="The reviewer's answer.")],
+    comment: Annotated[str, typer.Option(help="Why.")] = "",
+    reviewer: Annotated[str, typer.Option(envvar="USER", help="Who reviewed.")] = "reviewer",
+    db: DbOption = "callqa.db",
+) -> None:
+    """Record a reviewer's answer to one criterion of a call (the system's answer is kept)."""
+    try:
+        row = _open_store(db).save_review(call_id, criterion, answer.value, comment, reviewer)
+    except KeyError as exc:
+        typer.echo(f"error: {exc.args[0]}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"{call_id} {criterion}: system said {row['system_answer']}, {reviewer} says {answer.value}"
+    )
+
+
+@app.command("agreement")
+def agreement_command(db: DbOption = "callqa.db", as_json: JsonOption = False) -> None:
+    """How often reviewers agree with the system, per criterion (Cohen's kappa)."""
+    rows = agreement(_open_store(db).list_reviews())
+    if as_json:
+        typer.echo(_as_json(rows))
+    elif not rows:
+        typer.echo("No reviews yet. Record one with `callqa review CALL_ID CRITERION ANSWER`.")
+    else:
+        body = [[r["criterion_id"], str(r["n"]), f"{r['agreement']:.0%}",
+                 "-" if r["kappa"] is None else f"{r['kappa']:.2f}"] for r in rows]  # fmt: skip
+        typer.echo(render.table(body, ["CRITERION", "REVIEWS", "AGREE", "KAPPA"]))

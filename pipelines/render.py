@@ -122,6 +122,13 @@ def call_detail(call: dict[str, Any]) -> str:
     lines += [f"  {name:<24} {_metric(name, v)}" for name, v in sorted(call["metrics"].items())]
     if call["score"] is not None:
         lines += ["", *_scorecard(call["score"])]
+    if call["reviews"]:
+        lines += ["", "Reviews:"]
+        lines += [
+            f"  {r['at']:%Y-%m-%d %H:%M} {r['reviewer']}: {r['criterion_id']} {r['system_answer']}"
+            f" -> {r['answer']}" + (f" ({r['comment']})" if r["comment"] else "")
+            for r in call["reviews"]
+        ]
     lines += ["", f"Findings ({len(call['findings'])}):"]
     lines += [_finding(f) for f in call["findings"]] or ["  none"]
     lines += ["", "Transcript:"]

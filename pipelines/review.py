@@ -65,3 +65,24 @@ def estimate(values: list[float]) -> dict[str, float | int | None]:
         return {"n": 1, "mean": round(values[0], 1), "ci95": None}
     half = float(student.ppf(0.975, n - 1)) * stdev(values) / math.sqrt(n)
     return {"n": n, "mean": round(mean(values), 1), "ci95": round(half, 1)}
+
+
+def agreement(reviews: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """System-vs-reviewer agreement per criterion (latest review per call): n, the share that
+    agree and Cohen's kappa (None for one review, or one answer on both sides)."""
+    from sklearn.metrics import cohen_kappa_score
+
+    latest = {(r["call_id"], r["criterion_id"]): r for r in reviews}
+    by_criterion: dict[str, list[dict[str, Any]]] = {}
+    for review in latest.values():
+        by_criterion.setdefault(review["criterion_id"], []).append(review)
+    rows = []
+    for criterion, own in sorted(by_criterion.items()):
+        system = [r["system_answer"] for r in own]
+        human = [r["answer"] for r in own]
+        agree = sum(s == h for s, h in zip(system, human, strict=True)) / len(own)
+        varied = len(own) > 1 and len(set(system) | set(human)) > 1
+        kappa = cohen_kappa_score(system, human) if varied else None
+        rows.append({"criterion_id": criterion, "n": len(own), "agreement": round(agree, 3),
+                     "kappa": None if kappa is None else round(float(kappa), 3)})  # fmt: skip
+    return rows

@@ -106,6 +106,19 @@ scores = Table(
     Column("score", Text, nullable=False),
 )
 
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("call_id", String, nullable=False, index=True),
+    Column("criterion_id", String, nullable=False),
+    Column("system_answer", String, nullable=False),
+    Column("answer", String, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("reviewer", String, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
 runs = Table(
     "runs",
     metadata,
@@ -288,7 +301,8 @@ class Store:
         return rows
 
     def get_call(self, call_id: str) -> dict[str, Any] | None:
-        """One call: its row, transcript, metrics, findings and score; None if not stored."""
+        """One call: its row, transcript, metrics, findings, score and reviews; None if not
+        stored."""
         with self.engine.connect() as db:
             row = db.execute(select(calls).where(calls.c.call_id == call_id)).first()
             if row is None:
@@ -311,6 +325,12 @@ class Store:
                 "metrics": {r.name: r.value for r in metric_rows},
                 "findings": [Finding.from_json(r[0]) for r in finding_rows],
                 "score": InteractionScore.from_json(score) if score else None,
+                "reviews": [
+                    dict(r._mapping)
+                    for r in db.execute(
+                        select(reviews).where(reviews.c.call_id == call_id).order_by(reviews.c.id)
+                    )
+                ],
             }
 
     def scored_calls(self, since: datetime | None = None) -> list[dict[str, Any]]:
@@ -332,6 +352,37 @@ class Store:
             row["findings"] = tuple(found[row["call_id"]])
             row["score"] = InteractionScore.from_json(row["score"]) if row["score"] else None
         return rows
+
+    def save_review(
+        self, call_id: str, criterion_id: str, answer: str, comment: str, reviewer: str
+    ) -> dict[str, Any]:
+        """Record a reviewer's answer to one criterion of a stored, scored call.
+
+        Raises KeyError when the call or criterion is unknown. Reviews are kept after the call
+        is re-processed: they are the reviewer's word on that call.
+        """
+        call = self.get_call(call_id)
+        if call is None or call["score"] is None:
+            raise KeyError(f"no scored call {call_id!r}")
+        system = {str(a.criterion_id): str(a.answer) for a in call["score"].criteria}
+        if criterion_id not in system:
+            raise KeyError(f"call {call_id!r} has no criterion {criterion_id!r}")
+        row = {
+            "call_id": call_id, "criterion_id": criterion_id,
+            "system_answer": system[criterion_id], "answer": answer, "comment": comment,
+            "reviewer": reviewer, "at": _now(),
+        }  # fmt: skip
+        with self.engine.begin() as db:
+            db.execute(insert(reviews).values(**row))
+        return row
+
+    def list_reviews(self, call_id: str | None = None) -> list[dict[str, Any]]:
+        """Reviews, oldest first (the latest per call and criterion is the one that counts)."""
+        query = select(reviews).order_by(reviews.c.at, reviews.c.id)
+        if call_id is not None:
+            query = query.where(reviews.c.call_id == call_id)
+        with self.engine.connect() as db:
+            return [dict(r._mapping) for r in db.execute(query)]
 
     def list_quarantine(self) -> list[dict[str, Any]]:
         with self.engine.connect() as db:

@@ -92,6 +92,26 @@ def test_cli_run_show_calls_quarantine(tmp_path, samples, prefect_server):
         queued["flagged"]
     )
 
+    # a reviewer overrides one answer; agreement is reported per criterion
+    note = ["--comment", "asked what happened", "--reviewer", "qa1"]
+    reviewed = runner.invoke(
+        app, ["review", "nw-20261120-0001", "probed", "yes", "--db", db, *note]
+    )
+    assert reviewed.exit_code == 0 and "qa1 says yes" in reviewed.output
+    assert (
+        runner.invoke(app, ["review", "nw-20261120-0001", "nope", "yes", "--db", db]).exit_code == 1
+    )
+    assert (
+        runner.invoke(app, ["review", "nw-20261120-0001", "probed", "maybe", "--db", db]).exit_code
+        == 2
+    )
+    agreed = json.loads(runner.invoke(app, ["agreement", "--db", db, "--json"]).output)
+    assert agreed == [{"criterion_id": "probed", "n": 1, "agreement": 0.0, "kappa": None}]
+    assert (
+        "qa1: probed no -> yes (asked what happened)"
+        in runner.invoke(app, ["show", "nw-20261120-0001", "--db", db]).output
+    )
+
     # backtest a scorecard without the critical criterion: the failed call gets a total
     bundled = Path(qa_rules.__file__).parent / "scorecards" / "voice-support.yaml"
     card = yaml.safe_load(bundled.read_text())

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipelines.review import estimate, in_sample, random_sample, review_queue
+from pipelines.review import agreement, estimate, in_sample, random_sample, review_queue
 from qa_rules.findings import Evidence, Finding
 from qa_rules.flags import FlagRules, flag_call
 from qa_rules.scores import CriterionScore, InteractionScore
@@ -97,3 +97,22 @@ def test_estimate_matches_a_t_interval():
     assert got["mean"] == 75.0 and got["ci95"] == pytest.approx((high - low) / 2, abs=0.05)
     assert estimate([]) == {"n": 0, "mean": None, "ci95": None}
     assert estimate([5.0])["ci95"] is None
+
+
+def test_agreement_uses_the_latest_review_and_matches_sklearn_kappa():
+    from sklearn.metrics import cohen_kappa_score
+
+    system = ["yes", "yes", "no", "no", "yes", "na"]
+    human = ["yes", "no", "no", "no", "yes", "yes"]
+    reviews = [
+        {"call_id": f"c{i}", "criterion_id": "probed", "system_answer": s, "answer": h}
+        for i, (s, h) in enumerate(zip(system, human, strict=True))
+    ]
+    reviews.insert(
+        0, {"call_id": "c1", "criterion_id": "probed", "system_answer": "yes", "answer": "yes"}
+    )  # fmt: skip  (superseded by the later review of c1)
+    (row,) = agreement(reviews)
+    assert row["n"] == 6 and row["agreement"] == pytest.approx(4 / 6, abs=1e-3)
+    assert row["kappa"] == pytest.approx(cohen_kappa_score(system, human), abs=1e-3)
+    same = [{"call_id": "c", "criterion_id": "x", "system_answer": "yes", "answer": "yes"}]
+    assert agreement(same)[0]["kappa"] is None
