@@ -110,10 +110,14 @@ def score_harper_valley(data: Path, weights: str | None) -> tuple[int, dict[str,
                     (t.text for t in reversed(call.turns[:i]) if t.speaker != "agent"), ""
                 )
                 utterances.append(dialogue.Utterance(before, turn.text, tags[i]))
-    for call, findings in zip(calls, analyse_calls(calls, load_analyzer()), strict=True):
-        if isinstance(findings, Exception):
-            raise findings
-        stated = [f for f in findings if f.label in {"problem_identified", "problem_not_addressed"}]
+    for call, analysis in zip(calls, analyse_calls(calls, load_analyzer()), strict=True):
+        if isinstance(analysis, Exception):
+            raise analysis
+        stated = [
+            f
+            for f in analysis.findings
+            if f.label in {"problem_identified", "problem_not_addressed"}
+        ]
         if stated:
             picked += 1
             turn = stated[0].evidence[0].turn

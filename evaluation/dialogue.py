@@ -34,11 +34,13 @@ def detected_labels(utterances: list[Utterance]) -> list[set[str]]:
     for start in range(0, len(utterances), CHUNK):
         chunk = utterances[start : start + CHUNK]
         calls = [_call(f"u{start + i}", u) for i, u in enumerate(chunk)]
-        for call, findings in zip(calls, analyse_calls(calls, analyzer), strict=True):
-            if isinstance(findings, Exception):
-                raise findings
+        for call, analysis in zip(calls, analyse_calls(calls, analyzer), strict=True):
+            if isinstance(analysis, Exception):
+                raise analysis
             target = len(call.turns) - 1
-            found.append({f.label for f in findings if any(e.turn == target for e in f.evidence)})
+            found.append(
+                {f.label for f in analysis.findings if any(e.turn == target for e in f.evidence)}
+            )
         report_progress(min(start + CHUNK, len(utterances)), len(utterances))
     return found
 

@@ -159,6 +159,7 @@ def show(
             "transcript": call["transcript"].model_dump(mode="json"),
             "findings": [f.model_dump(mode="json") for f in call["findings"]],
             "score": call["score"].model_dump(mode="json") if call["score"] else None,
+            "customer_emotion": [p.model_dump(mode="json") for p in call["customer_emotion"]],
         }
         typer.echo(_as_json(payload))
     else:

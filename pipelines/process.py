@@ -17,7 +17,7 @@ from models.nlp import DEFAULT_PIPELINE
 from models.transcript import Record, Transcript
 from pipelines.readers import ReadError, read_transcript
 from pipelines.sources import CallMetadata, CallSource, content_hash, parse_metadata
-from qa_rules.analysis import AnalysisError, analyse_calls, load_analyzer
+from qa_rules.analysis import AnalysisError, EmotionPoint, analyse_calls, load_analyzer
 from qa_rules.findings import Finding
 from qa_rules.metrics import ConversationMetrics, MetricThresholds, analyse_conversation
 from qa_rules.scorecard import DEFAULT_SCORECARD, load_scorecard
@@ -55,6 +55,7 @@ class CallResult(Record):
     metrics: ConversationMetrics
     findings: tuple[Finding, ...]
     score: InteractionScore | None = None
+    customer_emotion: tuple[EmotionPoint, ...] = ()
 
 
 class Quarantined(Record):
@@ -86,9 +87,13 @@ def process_batch(
         elif isinstance(found := next(behaviours), AnalysisError):
             results.append(_quarantine(m.call_id, m.path, m.content_hash, str(found), "analyse"))
         else:
-            findings = m.findings + found
-            score = score_call(card, m.call_id, findings)
-            results.append(m.model_copy(update={"findings": findings, "score": score}))
+            findings = m.findings + found.findings
+            update = {
+                "findings": findings,
+                "score": score_call(card, m.call_id, findings),
+                "customer_emotion": found.customer_emotion,
+            }
+            results.append(m.model_copy(update=update))
     return results
 
 

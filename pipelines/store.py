@@ -35,6 +35,7 @@ from sqlalchemy.engine import Engine
 
 from models.transcript import Transcript
 from pipelines.process import CallResult, Quarantined
+from qa_rules.analysis import EmotionPoint
 from qa_rules.findings import Finding
 from qa_rules.scores import InteractionScore
 
@@ -104,6 +105,13 @@ scores = Table(
     Column("auto_failed", Boolean, nullable=False),
     Column("flags", JSON, nullable=False),
     Column("score", Text, nullable=False),
+)
+
+emotion_tracks = Table(
+    "emotion_tracks",
+    metadata,
+    Column("call_id", String, primary_key=True),
+    Column("track", JSON, nullable=False),  # per customer sentence: turn, start, negative, positive
 )
 
 reviews = Table(
@@ -226,6 +234,8 @@ class Store:
                 db.execute(insert(findings), rows)
             if result.score is not None:
                 db.execute(insert(scores).values(**_score_row(result.score)))
+            track = [p.model_dump(mode="json") for p in result.customer_emotion]
+            db.execute(insert(emotion_tracks).values(call_id=result.call_id, track=track))
             db.execute(delete(quarantine).where(quarantine.c.call_id == result.call_id))
 
     def save_quarantine(self, item: Quarantined, run_id: str) -> None:
@@ -319,12 +329,16 @@ class Store:
             score = db.execute(
                 select(scores.c.score).where(scores.c.call_id == call_id)
             ).scalar_one_or_none()
+            track = db.execute(
+                select(emotion_tracks.c.track).where(emotion_tracks.c.call_id == call_id)
+            ).scalar_one_or_none()
             return {
                 "call": dict(row._mapping),
                 "transcript": Transcript.from_json(text),
                 "metrics": {r.name: r.value for r in metric_rows},
                 "findings": [Finding.from_json(r[0]) for r in finding_rows],
                 "score": InteractionScore.from_json(score) if score else None,
+                "customer_emotion": [EmotionPoint(**p) for p in track or []],
                 "reviews": [
                     dict(r._mapping)
                     for r in db.execute(
@@ -396,7 +410,7 @@ class Store:
 
 
 def _delete_call(db: Any, call_id: str) -> None:
-    for table in (scores, findings, metrics, transcripts, calls):
+    for table in (emotion_tracks, scores, findings, metrics, transcripts, calls):
         db.execute(delete(table).where(table.c.call_id == call_id))
 
 

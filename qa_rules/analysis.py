@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from models.emotion import EMOTIONS, SENTIMENT
 from models.encoder import Encoder, load_encoder
 from models.heads import Head, load_head
 from models.nlp import DEFAULT_PIPELINE, load_nlp
-from models.transcript import Transcript
+from models.transcript import Record, Transcript
 from qa_rules.behaviours import Detector, detectors
-from qa_rules.context import build_contexts
+from qa_rules.context import AnalysisContext, build_contexts
 from qa_rules.findings import Finding
 
 HEADS = ("emotion", "politeness")
@@ -26,6 +27,20 @@ HEADS = ("emotion", "politeness")
 
 class AnalysisError(ValueError):
     """A detector failed on one call; the call is quarantined, the batch goes on."""
+
+
+class EmotionPoint(Record):
+    """The customer's emotion in one sentence: the top negative and positive probabilities."""
+
+    turn: int
+    start: float | None
+    negative: float
+    positive: float
+
+
+class CallAnalysis(Record):
+    findings: tuple[Finding, ...]
+    customer_emotion: tuple[EmotionPoint, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,12 +68,13 @@ def load_analyzer(nlp: str = DEFAULT_PIPELINE, encoder: str | None = None) -> An
 
 def analyse_calls(
     transcripts: Sequence[Transcript], analyzer: Analyzer
-) -> list[tuple[Finding, ...] | AnalysisError]:
-    """Behaviour findings per call, in order; a call whose analysis failed gets the error."""
+) -> list[CallAnalysis | AnalysisError]:
+    """Behaviour findings and the customer's emotion per call, in order; a call whose analysis
+    failed gets the error."""
     contexts = build_contexts(
         transcripts, analyzer.encoder, analyzer.nlp, analyzer.heads, analyzer.prototypes
     )
-    results: list[tuple[Finding, ...] | AnalysisError] = []
+    results: list[CallAnalysis | AnalysisError] = []
     for ctx in contexts:
         findings: list[Finding] = []
         try:
@@ -68,5 +84,23 @@ def analyse_calls(
             name = type(exc).__name__
             results.append(AnalysisError(f"detector {detector.name} failed: {name}: {exc}"))
             continue
-        results.append(tuple(findings))
+        results.append(CallAnalysis(findings=tuple(findings), customer_emotion=emotion_track(ctx)))
     return results
+
+
+def emotion_track(ctx: AnalysisContext) -> tuple[EmotionPoint, ...]:
+    """Per customer sentence, the highest negative and positive emotion probability."""
+    scores = ctx.head_scores.get("emotion")
+    if scores is None:
+        return ()
+    negative = scores[:, [EMOTIONS.index(e) for e in SENTIMENT["negative"]]].max(axis=1)
+    positive = scores[:, [EMOTIONS.index(e) for e in SENTIMENT["positive"]]].max(axis=1)
+    return tuple(
+        EmotionPoint(
+            turn=ctx.sentences[i].turn,
+            start=ctx.sentences[i].start,
+            negative=round(float(negative[i]), 3),
+            positive=round(float(positive[i]), 3),
+        )
+        for i in ctx.by_speaker("customer")
+    )

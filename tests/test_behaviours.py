@@ -17,8 +17,8 @@ def analyzer():
 
 
 def labels_of(analyzer, *lines):
-    (findings,) = analyse_calls([make_transcript(*lines)], analyzer)
-    return {f.label: f for f in findings}
+    (analysis,) = analyse_calls([make_transcript(*lines)], analyzer)
+    return {f.label: f for f in analysis.findings}
 
 
 CASES = [
@@ -252,8 +252,8 @@ def test_low_asr_confidence_is_flagged_not_blamed(analyzer):
         Turn(speaker="customer", text="mumble the thing", start=2, end=4, confidence=0.3),
         Turn(speaker="agent", text="Sorry, could you repeat that?", start=4, end=6),
     )
-    (findings,) = analyse_calls([Transcript(call_id="x", turns=turns, source="t")], analyzer)
-    labels = {f.label for f in findings}
+    (analysis,) = analyse_calls([Transcript(call_id="x", turns=turns, source="t")], analyzer)
+    labels = {f.label for f in analysis.findings}
     assert "low_asr_confidence" in labels and "unclear_audio_clarification" in labels
     assert "agent_asks_to_clarify" not in labels
 
@@ -308,7 +308,7 @@ def test_every_detector_is_registered_once(analyzer):
 
 
 def test_each_promise_in_a_sentence_is_its_own_action_item(analyzer):
-    (findings,) = analyse_calls(
+    (analysis,) = analyse_calls(
         [
             make_transcript(
                 "customer: When do I get my money?",
@@ -318,6 +318,7 @@ def test_each_promise_in_a_sentence_is_its_own_action_item(analyzer):
         ],
         analyzer,
     )
+    findings = analysis.findings
     items = [f.details for f in findings if f.label == "commitment"]
     assert [(d["who"], d["when"]) for d in items] == [
         ("company", "within three to five business days"),
@@ -353,6 +354,9 @@ def test_customer_sentiment_shift_over_the_call(analyzer):
     for text in calm + calm + angry:
         lines += [text, "agent: Okay."]
     worse = labels_of(analyzer, *lines)
+    (analysis,) = analyse_calls([make_transcript(*lines)], analyzer)
+    track = analysis.customer_emotion
+    assert len(track) == 6 and track[-1].negative > track[0].negative + 0.2
     assert worse["sentiment_worsened"].polarity == "negative"
     assert worse["sentiment_worsened"].value > 0.2
     assert "furious" in worse["sentiment_worsened"].evidence[0].quote or "angry" in (
