@@ -16,12 +16,15 @@ from pipelines import render
 from pipelines.backtest import backtest
 from pipelines.batch import RunSummary, plan_run, record_idle_run
 from pipelines.process import PIPELINE_VERSION
+from pipelines.reports import write_call_pages
 from pipelines.review import agreement, estimate, random_sample, review_queue
 from pipelines.runtime import configure_prefect, on_progress
 from pipelines.sources import discover_calls
 from pipelines.store import Store, db_url
 from qa_rules.flags import FlagRules
-from qa_rules.scorecard import Scorecard, ScorecardError, load_scorecard
+from qa_rules.scorecard import DEFAULT_SCORECARD, Scorecard, ScorecardError, load_scorecard
+
+REPORTS = "callqa-reports"  # beside the database
 
 app = typer.Typer(
     help="Score customer-support conversations: ingest, analyse, store, report.",
@@ -101,6 +104,7 @@ def run(
                 url,
                 since=parse_since(since),
                 manifest=str(manifest) if manifest else None,
+                reports=str(home / REPORTS),
             )
         except Exception as exc:  # the run failed as a whole: say why, exit non-zero
             typer.echo(f"error: the run failed: {exc}", err=True)
@@ -110,6 +114,8 @@ def run(
     typer.echo(
         _as_json(summary.model_dump(mode="json")) if as_json else render.run_summary(summary, db)
     )
+    if not as_json and summary.processed:
+        typer.echo(f"Reports: {home / REPORTS / 'index.html'}")
 
 
 def _idle_run(
@@ -285,3 +291,28 @@ def agreement_command(db: DbOption = "callqa.db", as_json: JsonOption = False) -
         body = [[r["criterion_id"], str(r["n"]), f"{r['agreement']:.0%}",
                  "-" if r["kappa"] is None else f"{r['kappa']:.2f}"] for r in rows]  # fmt: skip
         typer.echo(render.table(body, ["CRITERION", "REVIEWS", "AGREE", "KAPPA"]))
+
+
+@app.command()
+def report(
+    call_ids: Annotated[
+        list[str] | None, typer.Argument(help="Calls to report (default: all).")
+    ] = None,
+    db: DbOption = "callqa.db",
+    out: Annotated[Path, typer.Option(help="Folder for the HTML pages.")] = Path(REPORTS),
+    scorecard: Annotated[
+        str, typer.Option(help="Scorecard id or YAML file the calls were scored with.")
+    ] = DEFAULT_SCORECARD,
+) -> None:
+    """Write HTML reports: one page per call, with the scorecard, evidence and transcript."""
+    store = _open_store(db)
+    wanted = call_ids or [r["call_id"] for r in store.list_calls()]
+    calls = []
+    for call_id in wanted:
+        call = store.get_call(call_id)
+        if call is None:
+            typer.echo(f"error: no call {call_id!r} in {db}", err=True)
+            raise typer.Exit(1)
+        calls.append(call)
+    written = write_call_pages(calls, _load_card(scorecard), out / "calls")
+    typer.echo(f"wrote {len(written)} call report(s) to {out / 'calls'}")

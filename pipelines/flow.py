@@ -28,9 +28,11 @@ from pipelines.process import (
     Quarantined,
     process_batch,
 )
+from pipelines.reports import write_run_reports
 from pipelines.runtime import report_progress
 from pipelines.sources import CallSource, discover_calls
 from pipelines.store import Store
+from qa_rules.scorecard import load_scorecard
 
 BATCH_SIZE = 16
 
@@ -50,6 +52,14 @@ def store_calls(
     return [store_outcome(store, o, run_id, seen) for o in outcomes]
 
 
+@task(name="write-reports", cache_policy=NO_CACHE)
+def write_reports(db: str, summary: RunSummary, scorecard: str, folder: str) -> str:
+    store = Store(db)
+    calls = [store.get_call(row["call_id"]) for row in store.list_calls(run_id=summary.run_id)]
+    card = load_scorecard(scorecard)
+    return str(write_run_reports(summary, [c for c in calls if c], card, Path(folder)))
+
+
 @flow(name="nightly", log_prints=False)
 def nightly(
     source: str,
@@ -58,8 +68,10 @@ def nightly(
     manifest: str | None = None,
     settings: ProcessSettings | None = None,
     batch_size: int = BATCH_SIZE,
+    reports: str | None = None,
 ) -> RunSummary:
-    """Process every new call under ``source`` into the store at ``db`` (a SQLAlchemy URL)."""
+    """Process every new call under ``source`` into the store at ``db`` (a SQLAlchemy URL);
+    with ``reports``, write that folder's HTML: a page per processed call and the run summary."""
     settings = settings or ProcessSettings()
     started = datetime.now(UTC)
     run_id = new_run_id(started)
@@ -97,4 +109,6 @@ def nightly(
         store.finish_run(run_id, "failed", {})
         raise
     store.finish_run(run_id, "completed", summary.model_dump(mode="json"))
+    if reports:
+        write_reports(db, summary, settings.scorecard, reports)
     return summary

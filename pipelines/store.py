@@ -285,6 +285,7 @@ class Store:
         queue: str | None = None,
         since: datetime | None = None,
         limit: int | None = None,
+        run_id: str | None = None,
     ) -> list[dict[str, Any]]:
         """Stored calls, newest first, with their score and finding counts."""
         query = (
@@ -296,6 +297,7 @@ class Store:
             (calls.c.agent_id, agent_id),
             (calls.c.team, team),
             (calls.c.queue, queue),
+            (calls.c.run_id, run_id),
         ):
             if value is not None:
                 query = query.where(column == value)

@@ -1,0 +1,70 @@
+"""HTML reports: a call page and a run summary, checked by parsing their key elements."""
+
+from html.parser import HTMLParser
+
+import pytest
+
+from pipelines.reports import emotion_svg, highlight, histogram_svg
+from qa_rules.analysis import EmotionPoint
+from tests.test_review import finding
+
+
+class Elements(HTMLParser):
+    """Collects tags with their attributes and the page text."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.tags, self.text = [], []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def find(self, tag, **attrs):
+        return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())]
+
+
+def test_highlight_marks_quoted_spans_by_polarity_and_escapes_text():
+    f = finding("dismissive_language")  # quotes characters 0-3 of turn 0, negative
+    html = highlight("hey <you> there", 0, [f])
+    assert html.startswith('<mark class="negative" title="dismissive_language">hey</mark>')
+    assert "&lt;you&gt;" in html
+    assert highlight("hey there", 1, [f]) == "hey there"  # other turns are untouched
+
+
+def test_charts_are_inline_svg():
+    points = [EmotionPoint(turn=i, start=float(i), negative=0.1 * i, positive=0.5) for i in range(4)]
+    chart = Elements(emotion_svg(points))
+    assert len(chart.find("polyline")) == 2
+    assert emotion_svg(points[:1]) == ""
+    bars = Elements(histogram_svg([5.0, 55.0, 58.0, 100.0]))
+    assert len(bars.find("rect")) == 10
+
+
+@pytest.mark.slow
+def test_a_call_page_shows_score_scorecard_evidence_and_transcript(report_folder):
+    page = Elements((report_folder / "calls" / "nw-20261120-0001.html").read_text())
+    text = " ".join(page.text)
+    assert "Call nw-20261120-0001" in text and "of 100" in text
+    assert "Restated or checked the customer's issue" in text  # a scorecard row
+    assert page.find("a", href="#t0")  # evidence links into the transcript
+    assert page.find("div", id="t0", **{"class": "turn"})
+    assert page.find("mark", **{"class": "positive"})
+    assert page.find("svg")  # the emotion chart
+    summary = Elements((report_folder / "index.html").read_text())
+    assert summary.find("a", href="calls/fl-20261120-0002.html")
+    assert "auto_fail" in " ".join(summary.text)
+
+
+@pytest.fixture(scope="module")
+def report_folder(tmp_path_factory, prefect_server):
+    from pipelines.flow import nightly
+    from pipelines.store import db_url
+    from tests.conftest import SAMPLES
+
+    folder = tmp_path_factory.mktemp("reports")
+    nightly(str(SAMPLES), db_url(folder / "r.db"), reports=str(folder / "html"))
+    return folder / "html"
