@@ -16,11 +16,12 @@ from pipelines import render
 from pipelines.backtest import backtest
 from pipelines.batch import RunSummary, plan_run, record_idle_run
 from pipelines.process import PIPELINE_VERSION
-from pipelines.reports import write_call_pages
+from pipelines.reports import coaching_markdown, coaching_page, write_call_pages
 from pipelines.review import agreement, estimate, random_sample, review_queue
 from pipelines.runtime import configure_prefect, on_progress
 from pipelines.sources import discover_calls
 from pipelines.store import Store, db_url
+from qa_rules.coaching import coaching_plan
 from qa_rules.flags import FlagRules
 from qa_rules.scorecard import DEFAULT_SCORECARD, Scorecard, ScorecardError, load_scorecard
 
@@ -316,3 +317,27 @@ def report(
         calls.append(call)
     written = write_call_pages(calls, _load_card(scorecard), out / "calls")
     typer.echo(f"wrote {len(written)} call report(s) to {out / 'calls'}")
+
+
+@app.command()
+def coach(
+    agent: Annotated[str, typer.Argument(help="The agent id.")],
+    db: DbOption = "callqa.db",
+    since: SinceOption = None,
+    out: Annotated[Path, typer.Option(help="Folder for the HTML pages.")] = Path(REPORTS),
+    scorecard: Annotated[str, typer.Option(help="Scorecard id or YAML file.")] = DEFAULT_SCORECARD,
+    as_json: JsonOption = False,
+) -> None:
+    """A coaching plan for one agent: what to work on, with their moments and peers' examples."""
+    rows = _open_store(db).scored_calls(parse_since(since))
+    try:
+        plan = coaching_plan(agent, rows, _load_card(scorecard))
+    except KeyError as exc:
+        typer.echo(f"error: {exc.args[0]}", err=True)
+        raise typer.Exit(1) from None
+    folder = out / "agents"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{agent}.html").write_text(coaching_page(plan), encoding="utf-8")
+    markdown = coaching_markdown(plan)
+    (folder / f"{agent}.md").write_text(markdown, encoding="utf-8")
+    typer.echo(_as_json(plan.model_dump(mode="json")) if as_json else markdown)

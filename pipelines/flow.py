@@ -57,7 +57,8 @@ def write_reports(db: str, summary: RunSummary, scorecard: str, folder: str) -> 
     store = Store(db)
     calls = [store.get_call(row["call_id"]) for row in store.list_calls(run_id=summary.run_id)]
     card = load_scorecard(scorecard)
-    return str(write_run_reports(summary, [c for c in calls if c], card, Path(folder)))
+    history = store.scored_calls()
+    return str(write_run_reports(summary, [c for c in calls if c], history, card, Path(folder)))
 
 
 @flow(name="nightly", log_prints=False)

@@ -1,4 +1,5 @@
-"""Static HTML reports (no server, charts inline as SVG): one page per call, a run summary.
+"""Static HTML reports (no server, charts inline as SVG): one page per call, a run summary, and
+coaching plans (also as Markdown).
 
 Pages are rendered from what the store holds, with Jinja2 templates in ``pipelines/templates``.
 """
@@ -17,6 +18,7 @@ from pipelines.batch import RunSummary
 from pipelines.render import clock
 from qa_rules.analysis import EmotionPoint
 from qa_rules.behaviours.problem_solving import OUTCOMES
+from qa_rules.coaching import CoachingPlan, coaching_plan
 from qa_rules.flags import FlagRules, flag_call
 from qa_rules.scorecard import Scorecard
 
@@ -161,9 +163,15 @@ def _row(label: str, answer: Any) -> dict[str, Any]:
 
 
 def run_page(
-    summary: RunSummary, calls: list[dict[str, Any]], rules: FlagRules | None = None
+    summary: RunSummary,
+    calls: list[dict[str, Any]],
+    agents: list[str] = (),
+    rules: FlagRules | None = None,
+    root: str = "",
 ) -> str:
-    """The morning summary of one run: counts, score distribution, flags, teams, calls."""
+    """The morning summary of one run: counts, score distribution, flags, teams, calls.
+
+    ``root`` is the path from the page to the reports folder (links to calls and agents)."""
     flags = {
         c["call"]["call_id"]: flag_call(c["score"], tuple(c["findings"]), rules) for c in calls
     }
@@ -196,6 +204,8 @@ def run_page(
             flag_reasons=reasons.most_common(),
             teams=team_rows,
             quarantine=summary.quarantined,
+            agents=agents,
+            root=root,
             calls=[
                 {
                     "call_id": c["call"]["call_id"],
@@ -241,15 +251,79 @@ def histogram_svg(totals: list[float], width: int = 1000, height: int = 160) -> 
 
 
 def write_run_reports(
-    summary: RunSummary, calls: list[dict[str, Any]], card: Scorecard, folder: Path
+    summary: RunSummary,
+    calls: list[dict[str, Any]],
+    history: list[dict[str, Any]],
+    card: Scorecard,
+    folder: Path,
 ) -> Path:
-    """Write the run's call pages, ``runs/<run_id>.html`` and ``index.html`` (the latest run)."""
+    """Write the run's call pages, the coaching plans of its agents (from all of ``history``),
+    ``runs/<run_id>.html`` and ``index.html`` (the latest run)."""
     write_call_pages(calls, card, folder / "calls")
-    page = run_page(summary, calls)
+    agents = sorted({c["call"]["agent_id"] for c in calls if c["call"]["agent_id"]})
+    write_coaching_plans(agents, history, card, folder / "agents")
     (folder / "runs").mkdir(parents=True, exist_ok=True)
-    (folder / "runs" / f"{summary.run_id}.html").write_text(
-        page.replace('href="calls/', 'href="../calls/'), encoding="utf-8"
-    )
+    page = folder / "runs" / f"{summary.run_id}.html"
+    page.write_text(run_page(summary, calls, agents, root="../"), encoding="utf-8")
     index = folder / "index.html"
-    index.write_text(page, encoding="utf-8")
+    index.write_text(run_page(summary, calls, agents), encoding="utf-8")
     return index
+
+
+def coaching_page(plan: CoachingPlan) -> str:
+    """A coaching plan as HTML."""
+    env = environment()
+    env.globals.update(pct=_pct, rate=_rate)
+    return env.get_template("coach.html.j2").render(plan=plan)
+
+
+def coaching_markdown(plan: CoachingPlan) -> str:
+    """A coaching plan as Markdown, for notes and tickets."""
+    lines = [
+        f"# Coaching plan: {plan.agent_id}",
+        "",
+        f"Team {plan.team or '-'} · {plan.calls} scored call(s) · mean score "
+        f"{_pct(plan.mean_total)} (team {_pct(plan.team_mean_total)}) · "
+        f"follow up on {plan.follow_up}",
+    ]
+    for number, area in enumerate(plan.focus, start=1):
+        s = area.stats
+        interval = f" (95% CI {_rate(s.interval[0])}-{_rate(s.interval[1])})" if s.interval else ""
+        lines += [
+            "",
+            f"## {number}. {s.label}",
+            "",
+            f"Passed {_rate(s.pass_rate)} of {s.n}{interval}; team {_rate(s.team_pass_rate)} "
+            f"of {s.team_n}. Worth {s.gain} points per call.",
+        ]
+        lines += [f'- yours: {m.call_id} [{clock(m.evidence.start)}] "{m.evidence.quote}"'
+                  for m in area.own_moments]  # fmt: skip
+        lines += [f'- {m.agent_id}: {m.call_id} [{clock(m.evidence.start)}] "{m.evidence.quote}"'
+                  for m in area.peer_moments]  # fmt: skip
+        lines += [f"- practice, {p.title}: {p.practice}" for p in area.practice]
+    return "\n".join(lines) + "\n"
+
+
+def write_coaching_plans(
+    agents: list[str], rows: list[dict[str, Any]], card: Scorecard, folder: Path
+) -> list[Path]:
+    """``<agent>.html`` and ``<agent>.md`` in ``folder`` for each agent with scored calls."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for agent in agents:
+        try:
+            plan = coaching_plan(agent, rows, card)
+        except KeyError:
+            continue  # no scored calls for this agent
+        (folder / f"{agent}.html").write_text(coaching_page(plan), encoding="utf-8")
+        (folder / f"{agent}.md").write_text(coaching_markdown(plan), encoding="utf-8")
+        written.append(folder / f"{agent}.html")
+    return written
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"

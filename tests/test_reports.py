@@ -24,7 +24,9 @@ class Elements(HTMLParser):
         self.text.append(data)
 
     def find(self, tag, **attrs):
-        return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())]
+        return [
+            a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())
+        ]
 
 
 def test_highlight_marks_quoted_spans_by_polarity_and_escapes_text():
@@ -36,7 +38,7 @@ def test_highlight_marks_quoted_spans_by_polarity_and_escapes_text():
 
 
 def test_charts_are_inline_svg():
-    points = [EmotionPoint(turn=i, start=float(i), negative=0.1 * i, positive=0.5) for i in range(4)]
+    points = [EmotionPoint(turn=i, start=i, negative=i / 10, positive=0.5) for i in range(4)]
     chart = Elements(emotion_svg(points))
     assert len(chart.find("polyline")) == 2
     assert emotion_svg(points[:1]) == ""
@@ -68,3 +70,16 @@ def report_folder(tmp_path_factory, prefect_server):
     folder = tmp_path_factory.mktemp("reports")
     nightly(str(SAMPLES), db_url(folder / "r.db"), reports=str(folder / "html"))
     return folder / "html"
+
+
+@pytest.mark.slow
+def test_the_run_writes_coaching_plans_in_html_and_markdown(report_folder):
+    markdown = (report_folder / "agents" / "a-kevin.md").read_text()
+    assert markdown.startswith("# Coaching plan: a-kevin")
+    assert '"Sir, you need to calm down."' in markdown  # his own moment, quoted
+    page = Elements((report_folder / "agents" / "a-kevin.html").read_text())
+    links = [a["href"] for a in page.find("a") if "href" in a]
+    assert any(link.startswith("../calls/fl-20261120-0002.html#t") for link in links)
+    assert Elements((report_folder / "index.html").read_text()).find(
+        "a", href="agents/a-kevin.html"
+    )
