@@ -79,6 +79,7 @@ def nightly(
     store = Store(db)
     store.start_run(run_id, source, PIPELINE_VERSION)
     try:
+        store.freeze_scorecard(load_scorecard(settings.scorecard))
         sources, problems = discover_calls(
             Path(source), Path(manifest) if manifest else None, since
         )

@@ -1,4 +1,4 @@
-"""The results store: calls, transcripts, metrics, findings, runs and quarantine.
+"""The results store: calls, transcripts, metrics, findings, scores, reviews, runs, quarantine.
 
 SQLAlchemy Core over SQLite by default (``callqa.db``); any SQLAlchemy URL works, so a server
 database can replace it. A call is stored once per (content hash, pipeline version); each call is
@@ -7,6 +7,8 @@ written in its own transaction, so a run killed halfway keeps every call it fini
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +39,7 @@ from models.transcript import Transcript
 from pipelines.process import CallResult, Quarantined
 from qa_rules.analysis import EmotionPoint
 from qa_rules.findings import Finding
+from qa_rules.scorecard import Scorecard
 from qa_rules.scores import InteractionScore
 
 metadata = MetaData()
@@ -112,6 +115,16 @@ emotion_tracks = Table(
     metadata,
     Column("call_id", String, primary_key=True),
     Column("track", JSON, nullable=False),  # per customer sentence: turn, start, negative, positive
+)
+
+scorecards = Table(
+    "scorecards",
+    metadata,
+    Column("scorecard_id", String, primary_key=True),
+    Column("version", String, primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("definition", JSON, nullable=False),
+    Column("first_used", DateTime(timezone=True), nullable=False),
 )
 
 reviews = Table(
@@ -368,6 +381,28 @@ class Store:
             row["findings"] = tuple(found[row["call_id"]])
             row["score"] = InteractionScore.from_json(row["score"]) if row["score"] else None
         return rows
+
+    def freeze_scorecard(self, card: Scorecard) -> None:
+        """Record the scorecard version in use; a changed definition under a used version is an
+        error, so stored results always mean what their version says."""
+        definition = card.model_dump(mode="json")
+        digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()
+        with self.engine.begin() as db:
+            used = db.execute(
+                select(scorecards.c.digest).where(
+                    (scorecards.c.scorecard_id == card.id) & (scorecards.c.version == card.version)
+                )
+            ).scalar_one_or_none()
+            if used is None:
+                db.execute(insert(scorecards).values(
+                    scorecard_id=card.id, version=card.version, digest=digest,
+                    definition=definition, first_used=_now(),
+                ))  # fmt: skip
+            elif used != digest:
+                raise ValueError(
+                    f"scorecard {card.id} v{card.version} changed since calls were scored with "
+                    "it; give the changed scorecard a new version"
+                )
 
     def save_review(
         self, call_id: str, criterion_id: str, answer: str, comment: str, reviewer: str

@@ -141,3 +141,16 @@ def test_speaker_and_time_filters():
     assert answers(early)["restated"].answer == "yes"
     other = score([finding("restatement")], speaker="customer")
     assert answers(other)["restated"].answer == "no"
+
+
+def test_a_used_scorecard_version_is_frozen(tmp_path):
+    from pipelines.store import Store, db_url
+
+    store = Store(db_url(tmp_path / "s.db"))
+    used = Scorecard.model_validate(card())
+    store.freeze_scorecard(used)
+    store.freeze_scorecard(used)  # the same definition again is fine
+    changed = Scorecard.model_validate(card(weight=2))
+    with pytest.raises(ValueError, match="test v1 changed since calls were scored"):
+        store.freeze_scorecard(changed)
+    store.freeze_scorecard(changed.model_copy(update={"version": "2"}))
