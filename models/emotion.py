@@ -49,6 +49,11 @@ def group_columns(grouping: dict[str, tuple[str, ...]]) -> list[list[int]]:
     return [[EMOTIONS.index(name) for name in members] for members in grouping.values()]
 
 
+def sentiment(scores: np.ndarray, polarity: str) -> np.ndarray:
+    """Per row, the highest probability among the emotions of one sentiment group."""
+    return scores[:, [EMOTIONS.index(e) for e in SENTIMENT[polarity]]].max(axis=1)
+
+
 def group_max(values: np.ndarray, grouping: dict[str, tuple[str, ...]]) -> np.ndarray:
     """Collapse per-emotion columns (scores or 0/1 decisions) to one column per group by max."""
     return np.stack([values[:, cols].max(axis=1) for cols in group_columns(grouping)], axis=1)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from models.emotion import EMOTIONS, SENTIMENT
+from models.emotion import sentiment
 from models.encoder import Encoder, load_encoder
 from models.heads import Head, load_head
 from models.nlp import DEFAULT_PIPELINE, load_nlp
@@ -93,8 +93,7 @@ def emotion_track(ctx: AnalysisContext) -> tuple[EmotionPoint, ...]:
     scores = ctx.head_scores.get("emotion")
     if scores is None:
         return ()
-    negative = scores[:, [EMOTIONS.index(e) for e in SENTIMENT["negative"]]].max(axis=1)
-    positive = scores[:, [EMOTIONS.index(e) for e in SENTIMENT["positive"]]].max(axis=1)
+    negative, positive = sentiment(scores, "negative"), sentiment(scores, "positive")
     return tuple(
         EmotionPoint(
             turn=ctx.sentences[i].turn,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.emotion import EMOTIONS, SENTIMENT
+from models.emotion import EMOTIONS, sentiment
 from qa_rules.behaviours.active_listening import REFLECTION
 from qa_rules.behaviours.base import Detector, matching, phrases, register, similar
 from qa_rules.context import AnalysisContext
@@ -138,7 +138,7 @@ class Empathy(Detector):
         scores = ctx.head_scores.get("emotion")
         if scores is None or len(customer) < 6:
             return []
-        negative = scores[:, [EMOTIONS.index(e) for e in SENTIMENT["negative"]]].max(axis=1)
+        negative = sentiment(scores, "negative")
         third = len(customer) // 3
         start, end = customer[:third], customer[-third:]
         before, after = float(negative[start].mean()), float(negative[end].mean())
