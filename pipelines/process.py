@@ -79,7 +79,7 @@ def process_batch(
         return measured
     analyzer = load_analyzer(settings.nlp_pipeline, settings.encoder_path)
     card = load_scorecard(settings.scorecard)
-    behaviours = iter(analyse_calls([m.transcript for m in good], analyzer))
+    behaviours = iter(analyse_calls([m.transcript for m in good], analyzer, card.rules))
     results: list[CallResult | Quarantined] = []
     for m in measured:
         if isinstance(m, Quarantined):

@@ -6,7 +6,7 @@ trained heads, the registered detectors and their prototype phrases, embedded.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -21,6 +21,7 @@ from models.transcript import Record, Transcript
 from qa_rules.behaviours import Detector, detectors
 from qa_rules.context import AnalysisContext, build_contexts
 from qa_rules.findings import Finding
+from qa_rules.rules import Rule, apply_rules
 
 HEADS = ("emotion", "politeness")
 
@@ -67,25 +68,35 @@ def load_analyzer(nlp: str = DEFAULT_PIPELINE, encoder: str | None = None) -> An
 
 
 def analyse_calls(
-    transcripts: Sequence[Transcript], analyzer: Analyzer
+    transcripts: Sequence[Transcript], analyzer: Analyzer, rules: tuple[Rule, ...] = ()
 ) -> list[CallAnalysis | AnalysisError]:
-    """Behaviour findings and the customer's emotion per call, in order; a call whose analysis
-    failed gets the error."""
+    """Behaviour findings (detectors, then the scorecard's custom ``rules``) and the customer's
+    emotion per call, in order; a call whose analysis failed gets the error."""
     contexts = build_contexts(
         transcripts, analyzer.encoder, analyzer.nlp, analyzer.heads, analyzer.prototypes
     )
+    examples = {r.id: analyzer.encoder.encode(list(r.examples)) for r in rules if r.examples}
+    steps = [(d.name, d.detect) for d in analyzer.detectors]
+    steps.append(("scorecard rules", lambda ctx: apply_rules(ctx, rules, examples)))
     results: list[CallAnalysis | AnalysisError] = []
     for ctx in contexts:
-        findings: list[Finding] = []
         try:
-            for detector in analyzer.detectors:
-                findings += detector.detect(ctx)
-        except Exception as exc:  # a detector bug must not sink the batch: quarantine the call
-            name = type(exc).__name__
-            results.append(AnalysisError(f"detector {detector.name} failed: {name}: {exc}"))
+            findings = _run(ctx, steps)
+        except AnalysisError as exc:  # a detector bug must not sink the batch: quarantine the call
+            results.append(exc)
             continue
         results.append(CallAnalysis(findings=tuple(findings), customer_emotion=emotion_track(ctx)))
     return results
+
+
+def _run(ctx: AnalysisContext, steps: list[tuple[str, Callable]]) -> list[Finding]:
+    findings: list[Finding] = []
+    for name, step in steps:
+        try:
+            findings += step(ctx)
+        except Exception as exc:
+            raise AnalysisError(f"{name} failed: {type(exc).__name__}: {exc}") from exc
+    return findings
 
 
 def emotion_track(ctx: AnalysisContext) -> tuple[EmotionPoint, ...]:

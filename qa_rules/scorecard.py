@@ -3,9 +3,11 @@
 A scorecard has an id, a version and sections; section weights add up to 100 and each section's
 criteria share its weight in proportion to their own weights. A criterion reads findings by label:
 ``yes_when`` labels show the behaviour, ``no_when`` labels its failure; ``if_neither`` says what a
-call with neither gets. ``na_unless`` makes it N/A unless one of those labels was found (empathy
-for distress is N/A when there was no distress). A critical criterion answered "no" fails the
-whole call; a bonus criterion adds points without adding to the potential.
+call with neither gets. ``na_unless`` makes it N/A unless one of those labels was found
+(empathy for distress is N/A when there was no distress). A critical criterion answered "no"
+fails the whole call; a bonus criterion adds points without adding to the potential. Custom
+``rules`` (keyword, phrase, regex or semantic; see :mod:`qa_rules.rules`) raise findings
+labelled with their id, which criteria read like any other.
 
 Validation rejects unknown fields (typos), unknown finding labels, duplicate ids, weights that do
 not add up and criteria that read nothing. ``callqa scorecard schema`` prints the JSON Schema.
@@ -23,6 +25,7 @@ from pydantic import Field, ValidationError, model_validator
 from models.transcript import Record, Speaker
 from qa_rules import metrics
 from qa_rules.behaviours import detectors
+from qa_rules.rules import Rule
 
 BUNDLED = Path(__file__).parent / "scorecards"
 DEFAULT_SCORECARD = "voice-support"
@@ -65,18 +68,23 @@ class Scorecard(Record):
     version: str
     name: str
     description: str = ""
+    rules: tuple[Rule, ...] = ()
     sections: tuple[Section, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scorecard:
         ids = [s.id for s in self.sections] + [c.id for s in self.sections for c in s.criteria]
+        ids += [r.id for r in self.rules]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"duplicate ids: {', '.join(duplicates)}")
         total = sum(s.weight for s in self.sections)
         if abs(total - 100) > 0.01:
             raise ValueError(f"section weights add up to {total:g}, not 100")
-        known = known_labels()
+        clashing = sorted({r.id for r in self.rules} & known_labels())
+        if clashing:
+            raise ValueError(f"rule ids clash with finding labels: {', '.join(clashing)}")
+        known = known_labels() | {r.id for r in self.rules}
         for criterion in self.criteria():
             unknown = [
                 label

@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from pipelines.batch import plan_run, store_outcome
-from pipelines.process import PIPELINE_VERSION, CallResult, Limits, ProcessSettings, process_call
+from pipelines.process import (
+    PIPELINE_VERSION,
+    CallResult,
+    Limits,
+    ProcessSettings,
+    Quarantined,
+    process_batch,
+    process_call,
+)
 from pipelines.sources import discover_calls
 from pipelines.store import Store, db_url
 
@@ -148,3 +156,23 @@ def test_store_round_trips_a_call(tmp_path, store, samples):
     }
     assert call["metrics"]["agent_interruptions"] == 2
     assert store.list_calls(agent_id="nobody") == []
+
+
+@pytest.mark.slow
+def test_a_failing_detector_quarantines_only_its_call(tmp_path, monkeypatch):
+    from qa_rules.behaviours.follow_up import FollowUp
+
+    def broken(self, ctx):
+        if "boom" in ctx.transcript.turns[0].text:
+            raise RuntimeError("bad input for this detector")
+        return []
+
+    monkeypatch.setattr(FollowUp, "detect", broken)
+    for name, text in (("ok.txt", "Agent: Hello.\nCustomer: Hi.\n"), ("bad.txt", "Agent: boom\n")):
+        (tmp_path / name).write_text(text)
+    sources, _ = discover_calls(tmp_path, None, None)
+    results = {r.call_id: r for r in process_batch(sources)}
+    assert isinstance(results["ok"], CallResult)
+    bad = results["bad"]
+    assert isinstance(bad, Quarantined) and bad.stage == "analyse"
+    assert "follow_up failed: RuntimeError: bad input for this detector" in bad.reason

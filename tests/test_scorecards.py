@@ -154,3 +154,65 @@ def test_a_used_scorecard_version_is_frozen(tmp_path):
     with pytest.raises(ValueError, match="test v1 changed since calls were scored"):
         store.freeze_scorecard(changed)
     store.freeze_scorecard(changed.model_copy(update={"version": "2"}))
+
+
+RULES = [
+    {"id": "cancel_talk", "label": "Customer talks of cancelling", "kind": "keyword",
+     "patterns": ["cancel", "close my account"], "speaker": "customer", "polarity": "negative"},
+    {"id": "legal_threat", "label": "Legal threat", "kind": "regex",
+     "patterns": [r"\blawyers?\b|\bsue\b"]},
+    {"id": "early_recording_notice", "label": "Recording notice in the first 10 s",
+     "kind": "phrase", "patterns": ["this call is recorded"], "within_s": 10,
+     "polarity": "positive"},
+    {"id": "price_complaint", "label": "Complains about price", "kind": "semantic",
+     "examples": ["this is far too expensive", "your prices are a rip-off"], "threshold": 0.5},
+    {"id": "angry_customer", "label": "Angry customer", "kind": "keyword",
+     "patterns": ["!"], "emotion": "anger"},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "rule, message",
+    [
+        ({"id": "x", "label": "X", "kind": "semantic"}, "needs examples"),
+        ({"id": "x", "label": "X", "kind": "regex", "patterns": ["(unclosed"]}, "bad regex"),
+        ({"id": "x", "label": "X", "kind": "keyword"}, "needs patterns"),
+        ({"id": "x", "label": "X", "kind": "keyword", "patterns": ["a"], "emotion": "rage"},
+         "unknown emotion"),
+        ({"id": "apology", "label": "X", "kind": "keyword", "patterns": ["a"]}, "clash"),
+    ],
+)  # fmt: skip
+def test_invalid_rules_are_rejected(tmp_path, rule, message):
+    data = card()
+    data["rules"] = [rule]
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(data))
+    with pytest.raises(ScorecardError, match=message):
+        load_scorecard(tmp_path / "c.yaml")
+
+
+@pytest.mark.slow
+def test_rules_raise_findings_that_criteria_read():
+    from qa_rules.analysis import analyse_calls, load_analyzer
+    from tests.helpers import make_transcript
+
+    data = card(yes_when=["early_recording_notice"])
+    data["rules"] = RULES
+    scorecard = Scorecard.model_validate(data)
+    call = make_transcript(
+        "[0-4] agent: Hello, this call is recorded for training.",
+        "[5-9] customer: I want to cancel, your prices are far too expensive.",
+        "[10-12] customer: My lawyer will hear about this.",
+        "[13-15] agent: I cancel nothing without checking.",
+    )
+    (analysis,) = analyse_calls([call], load_analyzer(), scorecard.rules)
+    found = {f.label: f for f in analysis.findings if f.detector == "scorecard_rules"}
+    assert set(found) == {
+        "cancel_talk",
+        "legal_threat",
+        "early_recording_notice",
+        "price_complaint",
+    }
+    assert [e.turn for e in found["cancel_talk"].evidence] == [1]  # customer only
+    assert found["cancel_talk"].polarity == "negative"
+    scored = score_call(scorecard, "c", analysis.findings)
+    assert answers(scored)["restated"].answer == "yes"  # the criterion reads the rule
