@@ -40,6 +40,7 @@ class Criterion(Record):
     yes_when: tuple[str, ...] = ()
     no_when: tuple[str, ...] = ()
     if_neither: Literal["yes", "no", "na", "unsure"] = "unsure"
+    scale: int | None = Field(default=None, ge=2)  # answer 0..scale: how many yes_when labels
     na_unless: tuple[str, ...] = ()
     speaker: Speaker | None = None  # only findings whose first quote is this speaker's
     within_s: float | None = Field(default=None, gt=0)  # only findings in the first N seconds
@@ -51,6 +52,10 @@ class Criterion(Record):
     def _reads_something(self) -> Criterion:
         if not self.yes_when and not self.no_when:
             raise ValueError(f"criterion {self.id!r} reads no findings (yes_when or no_when)")
+        if self.scale and len(self.yes_when) < self.scale:
+            raise ValueError(
+                f"criterion {self.id!r}: a scale of {self.scale} needs as many yes_when"
+            )
         if self.critical and self.bonus:
             raise ValueError(f"criterion {self.id!r} cannot be both critical and a bonus")
         return self

@@ -1,11 +1,12 @@
 """Scoring: a scorecard turns one call's findings into answers, points and a 0-100 total.
 
-Per criterion: "yes" when ``yes_when`` findings are present and no ``no_when`` ones, "no" for the
-reverse, "unsure" (the call goes to review) when both are present or the findings are weak, and
-``if_neither`` when neither is. A "yes" earns the criterion's share of its section's weight;
-N/A and unsure answers leave the potential. The total is earned over potential, times 100, capped
-at 100 (bonus points can lift a weak section). A critical criterion answered "no" on findings
-zeroes the total.
+Per criterion: "yes" when ``yes_when`` findings are present and no ``no_when`` ones (on a
+``scale`` criterion, the number of different ``yes_when`` labels found, up to the scale, earning
+that share of the points), "no" for the reverse, "unsure" (the call goes to review) when both
+are present or the findings are weak, and ``if_neither`` when neither is. A "yes" earns the
+criterion's share of its section's weight; N/A and unsure answers leave the potential. The total
+is earned over potential, times 100, capped at 100 (bonus points can lift a weak section). A
+critical criterion answered "no" on findings zeroes the total.
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ def answer(criterion: Criterion, points: float, findings: tuple[Finding, ...]) -
         if confidence < MIN_CONFIDENCE:
             why = f"Unsure: {_labels(basis)} found with low confidence ({confidence:.2f})"
             return _scored(criterion, "unsure", points, why, basis)
+        if criterion.scale and yes:
+            level = min(len({f.label for f in yes}), criterion.scale)
+            why = f"{level} of {criterion.scale}: {_labels(yes)}"
+            return _scored(criterion, level, points, why, yes)
         verdict = "yes" if yes else "no"
         return _scored(criterion, verdict, points, f"{verdict.title()}: {_labels(basis)}", basis)
     looked_for = ", ".join((*criterion.yes_when, *criterion.no_when))
@@ -96,14 +101,17 @@ def _labels(findings: list[Finding]) -> str:
 
 def _scored(
     criterion: Criterion,
-    verdict: str,
+    verdict: str | int,
     points: float,
     why: str,
     findings: list[Finding] = (),
     absence: bool = False,
 ) -> CriterionScore:
-    counts = verdict in ("yes", "no")
-    earned = points if verdict == "yes" else 0.0
+    counts = verdict in ("yes", "no") or isinstance(verdict, int)
+    if isinstance(verdict, int):  # a level on the criterion's scale
+        earned = points * verdict / (criterion.scale or 1)
+    else:
+        earned = points if verdict == "yes" else 0.0
     confidence = (
         sum(f.confidence for f in findings) / len(findings)
         if findings

@@ -216,3 +216,13 @@ def test_rules_raise_findings_that_criteria_read():
     assert found["cancel_talk"].polarity == "negative"
     scored = score_call(scorecard, "c", analysis.findings)
     assert answers(scored)["restated"].answer == "yes"  # the criterion reads the rule
+
+
+def test_scale_answers_earn_their_share():
+    scale = {"yes_when": ["empathy_statement", "apology", "reflects_feeling"], "scale": 3}
+    result = score([finding("apology"), finding("reflects_feeling")], **scale)
+    got = answers(result)["restated"]
+    assert got.answer == 2 and got.score == pytest.approx(30 * 2 / 3)
+    assert got.potential == pytest.approx(30.0)
+    with pytest.raises(ValueError, match="scale of 3 needs as many yes_when"):
+        Scorecard.model_validate(card(yes_when=["apology"], scale=3))
