@@ -14,7 +14,7 @@ def backtest(card: Scorecard, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Per-call old and new totals, flag counts, and per-agent means and ranks, old and new."""
     calls = []
     for row in rows:
-        new = score_call(card, row["call_id"], row["findings"])
+        new = score_call(card, row["call_id"], row["findings"], row["metrics"])
         old = row["score"]
         calls.append({
             "call_id": row["call_id"],

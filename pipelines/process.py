@@ -90,7 +90,7 @@ def process_batch(
             findings = m.findings + found.findings
             update = {
                 "findings": findings,
-                "score": score_call(card, m.call_id, findings),
+                "score": score_call(card, m.call_id, findings, m.metrics.model_dump()),
                 "customer_emotion": found.customer_emotion,
             }
             results.append(m.model_copy(update=update))

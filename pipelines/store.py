@@ -363,7 +363,7 @@ class Store:
             }
 
     def scored_calls(self, since: datetime | None = None) -> list[dict[str, Any]]:
-        """Every stored call with its agent, team, start, findings and score."""
+        """Every stored call with its agent, team, start, findings, metrics and score."""
         query = select(
             calls.c.call_id, calls.c.agent_id, calls.c.team, calls.c.started_at, scores.c.score
         ).outerjoin(scores, scores.c.call_id == calls.c.call_id)
@@ -372,6 +372,10 @@ class Store:
         with self.engine.connect() as db:
             rows = [dict(r._mapping) for r in db.execute(query.order_by(calls.c.call_id))]
             found: dict[str, list[Finding]] = {r["call_id"]: [] for r in rows}
+            measured: dict[str, dict[str, float]] = {r["call_id"]: {} for r in rows}
+            for call_id, name, value in db.execute(select(metrics)):
+                if call_id in measured:
+                    measured[call_id][name] = value
             for call_id, text in db.execute(
                 select(findings.c.call_id, findings.c.finding).order_by(findings.c.id)
             ):
@@ -379,6 +383,7 @@ class Store:
                     found[call_id].append(Finding.from_json(text))
         for row in rows:
             row["findings"] = tuple(found[row["call_id"]])
+            row["metrics"] = measured[row["call_id"]]
             row["score"] = InteractionScore.from_json(row["score"]) if row["score"] else None
         return rows
 

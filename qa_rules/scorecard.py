@@ -7,7 +7,8 @@ call with neither gets. ``na_unless`` makes it N/A unless one of those labels wa
 (empathy for distress is N/A when there was no distress). A critical criterion answered "no"
 fails the whole call; a bonus criterion adds points without adding to the potential. Custom
 ``rules`` (keyword, phrase, regex or semantic; see :mod:`qa_rules.rules`) raise findings
-labelled with their id, which criteria read like any other.
+labelled with their id, which criteria read like any other. A criterion can instead read a
+conversation ``metric`` against ``at_most`` / ``at_least`` (N/A when the call has no timings).
 
 Validation rejects unknown fields (typos), unknown finding labels, duplicate ids, weights that do
 not add up and criteria that read nothing. ``callqa scorecard schema`` prints the JSON Schema.
@@ -41,6 +42,9 @@ class Criterion(Record):
     no_when: tuple[str, ...] = ()
     if_neither: Literal["yes", "no", "na", "unsure"] = "unsure"
     scale: int | None = Field(default=None, ge=2)  # answer 0..scale: how many yes_when labels
+    metric: str | None = None  # a conversation metric, with at_most and/or at_least
+    at_most: float | None = None
+    at_least: float | None = None
     na_unless: tuple[str, ...] = ()
     speaker: Speaker | None = None  # only findings whose first quote is this speaker's
     within_s: float | None = Field(default=None, gt=0)  # only findings in the first N seconds
@@ -50,7 +54,12 @@ class Criterion(Record):
 
     @model_validator(mode="after")
     def _reads_something(self) -> Criterion:
-        if not self.yes_when and not self.no_when:
+        if self.metric is not None:
+            if self.metric not in metrics.ConversationMetrics.model_fields:
+                raise ValueError(f"criterion {self.id!r} reads unknown metric {self.metric!r}")
+            if self.at_most is None and self.at_least is None:
+                raise ValueError(f"criterion {self.id!r}: a metric needs at_most or at_least")
+        elif not self.yes_when and not self.no_when:
             raise ValueError(f"criterion {self.id!r} reads no findings (yes_when or no_when)")
         if self.scale and len(self.yes_when) < self.scale:
             raise ValueError(

@@ -2,7 +2,8 @@
 
 An answer based on findings carries their evidence, and ``finding_keys`` link it to them. An
 answer based on the absence of findings (``basis="absence"``: "no dead air was found") says what
-was looked for in its reason instead.
+was looked for in its reason instead; one based on a metric (``basis="metric"``) gives the value
+and the bound.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class CriterionScore(Record):
     confidence: float = Field(ge=0.0, le=1.0)
     reason: str
     source: Literal["system", "reviewer"] = "system"
-    basis: Literal["findings", "absence"] = "findings"
+    basis: Literal["findings", "absence", "metric"] = "findings"
     finding_keys: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()
 

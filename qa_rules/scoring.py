@@ -19,10 +19,15 @@ MIN_CONFIDENCE = 0.5  # weaker findings make an answer "unsure"
 MAX_EVIDENCE = 5
 
 
-def score_call(card: Scorecard, call_id: str, findings: tuple[Finding, ...]) -> InteractionScore:
+def score_call(
+    card: Scorecard,
+    call_id: str,
+    findings: tuple[Finding, ...],
+    metrics: dict[str, float | None] | None = None,
+) -> InteractionScore:
     """The call's answers to every criterion of ``card``, its total and its flags."""
     answers = [
-        answer(criterion, _points(section, criterion), findings)
+        answer(criterion, _points(section, criterion), findings, metrics or {})
         for section in card.sections
         for criterion in section.criteria
     ]
@@ -46,8 +51,16 @@ def score_call(card: Scorecard, call_id: str, findings: tuple[Finding, ...]) -> 
     )
 
 
-def answer(criterion: Criterion, points: float, findings: tuple[Finding, ...]) -> CriterionScore:
-    """One criterion's answer from the findings it reads; ``points`` is what a "yes" earns."""
+def answer(
+    criterion: Criterion,
+    points: float,
+    findings: tuple[Finding, ...],
+    metrics: dict[str, float | None] | None = None,
+) -> CriterionScore:
+    """One criterion's answer from the findings or metric it reads; ``points`` is what a "yes"
+    earns."""
+    if criterion.metric is not None:
+        return _metric_answer(criterion, points, (metrics or {}).get(criterion.metric))
     yes = _reading(criterion, criterion.yes_when, findings)
     no = _reading(criterion, criterion.no_when, findings)
     gate = _reading(criterion, criterion.na_unless, findings) if criterion.na_unless else None
@@ -72,6 +85,22 @@ def answer(criterion: Criterion, points: float, findings: tuple[Finding, ...]) -
     verdict = "N/A" if criterion.if_neither == "na" else criterion.if_neither.title()
     why = f"{verdict}: none of {looked_for} was found"
     return _scored(criterion, criterion.if_neither, points, why, absence=True)
+
+
+def _metric_answer(criterion: Criterion, points: float, value: float | None) -> CriterionScore:
+    if value is None:
+        return _scored(criterion, "na", points, f"N/A: {criterion.metric} was not measured")
+    bounds = [
+        f"{word} {bound:g}"
+        for word, bound in (("at most", criterion.at_most), ("at least", criterion.at_least))
+        if bound is not None
+    ]
+    within = (criterion.at_most is None or value <= criterion.at_most) and (
+        criterion.at_least is None or value >= criterion.at_least
+    )
+    verdict = "yes" if within else "no"
+    why = f"{verdict.title()}: {criterion.metric} {value:.3g}, {' and '.join(bounds)}"
+    return _scored(criterion, verdict, points, why, basis="metric")
 
 
 def _points(section: Section, criterion: Criterion) -> float:
@@ -106,6 +135,7 @@ def _scored(
     why: str,
     findings: list[Finding] = (),
     absence: bool = False,
+    basis: str = "findings",
 ) -> CriterionScore:
     counts = verdict in ("yes", "no") or isinstance(verdict, int)
     if isinstance(verdict, int):  # a level on the criterion's scale
@@ -115,7 +145,7 @@ def _scored(
     confidence = (
         sum(f.confidence for f in findings) / len(findings)
         if findings
-        else (0.6 if counts else 1.0)
+        else (0.6 if counts and basis != "metric" else 1.0)
     )
     return CriterionScore(
         criterion_id=criterion.id,
@@ -124,7 +154,7 @@ def _scored(
         potential=points if counts and not criterion.bonus else 0.0,
         confidence=round(confidence, 3),
         reason=why,
-        basis="absence" if absence else "findings",
+        basis="absence" if absence else basis,
         finding_keys=tuple(f.key for f in findings),
         evidence=tuple(e for f in findings for e in f.evidence)[:MAX_EVIDENCE],
     )

@@ -226,3 +226,17 @@ def test_scale_answers_earn_their_share():
     assert got.potential == pytest.approx(30.0)
     with pytest.raises(ValueError, match="scale of 3 needs as many yes_when"):
         Scorecard.model_validate(card(yes_when=["apology"], scale=3))
+
+
+def test_metric_criteria_compare_against_their_bounds():
+    talk = {"yes_when": [], "metric": "agent_talk_share", "at_most": 0.7}
+    assert answers(score([], **talk))["restated"].answer == "na"  # not measured (chat)
+    scorecard = Scorecard.model_validate(card(**talk))
+    over = answers(score_call(scorecard, "c", (), {"agent_talk_share": 0.74}))["restated"]
+    assert over.answer == "no" and over.basis == "metric" and "0.74, at most 0.7" in over.reason
+    under = answers(score_call(scorecard, "c", (), {"agent_talk_share": 0.5}))["restated"]
+    assert under.answer == "yes" and under.confidence == 1.0
+    with pytest.raises(ValueError, match="unknown metric"):
+        Scorecard.model_validate(card(yes_when=[], metric="talkiness", at_most=1))
+    with pytest.raises(ValueError, match="needs at_most or at_least"):
+        Scorecard.model_validate(card(yes_when=[], metric="agent_talk_share"))
