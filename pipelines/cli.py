@@ -17,7 +17,13 @@ from pipelines.backtest import backtest
 from pipelines.batch import RunSummary, plan_run, record_idle_run
 from pipelines.process import PIPELINE_VERSION
 from pipelines.reports import coaching_markdown, coaching_page, write_call_pages
-from pipelines.review import agreement, estimate, random_sample, review_queue
+from pipelines.review import (
+    agreement,
+    estimate,
+    random_sample,
+    review_queue,
+    sample_estimates,
+)
 from pipelines.runtime import configure_prefect, on_progress
 from pipelines.sources import discover_calls
 from pipelines.store import Store, db_url
@@ -253,6 +259,8 @@ def queue(
                     "total": r["score"].total if r["score"] else None} for r in sample],
         "sample_rate": sample_rate,
         "sample_estimate": estimate(totals),
+        "sample_by_team": sample_estimates(sample, "team"),
+        "sample_by_agent": sample_estimates(sample, "agent_id"),
     }  # fmt: skip
     if as_csv:
         typer.echo(render.queue_csv(flagged), nl=False)

@@ -273,6 +273,9 @@ def review_queue(result: dict[str, Any]) -> str:
         f"  {sampled}",
         f"  mean score {mean}{ci}, n = {est['n']}",
     ]
+    for team, team_est in result["sample_by_team"].items():
+        half = f" ± {team_est['ci95']:.1f}" if team_est["ci95"] is not None else ""
+        lines.append(f"  team {team}: {team_est['mean']:.1f}{half}, n = {team_est['n']}")
     return "\n".join(lines)
 
 

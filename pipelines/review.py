@@ -56,6 +56,15 @@ def random_sample(rows: list[dict[str, Any]], rate: float) -> list[dict[str, Any
     return [r for r in rows if r["call_id"] in chosen]
 
 
+def sample_estimates(sample: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
+    """Mean score with a 95% interval per team or agent (``key``), from the random sample."""
+    groups: dict[str, list[float]] = {}
+    for r in sample:
+        if r["score"] is not None and r["score"].total is not None:
+            groups.setdefault(r[key] or "-", []).append(r["score"].total)
+    return {name: estimate(values) for name, values in sorted(groups.items())}
+
+
 def estimate(values: list[float]) -> dict[str, float | int | None]:
     """Mean with a 95% t-interval half-width (None below two values)."""
     n = len(values)

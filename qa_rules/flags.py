@@ -82,6 +82,10 @@ def flag_call(
     ):  # fmt: skip
         if enabled and label in by_label:
             flags.append(Flag(reason=reason, priority=priority, why=why, evidence=quotes(label)))
+    for f in findings:
+        if f.details.get("flag"):
+            flags.append(Flag(reason=f"rule:{f.label}", priority=int(f.details["flag"]), why=f.why,
+                              evidence=tuple(e for e in f.evidence[:3])))  # fmt: skip
     gaps = sorted(COMPREHENSION_GAPS & by_label.keys())
     gap_count = sum(len(by_label[label]) for label in gaps)
     if rules.comprehension_gaps is not None and gap_count >= rules.comprehension_gaps:

@@ -3,7 +3,8 @@
 A rule matches sentences by keyword, phrase, regular expression or meaning (example sentences and
 a similarity threshold), optionally only for one speaker, in the first N seconds, or when the
 emotion head sees a given emotion. Each match becomes a finding labelled with the rule's id, so
-criteria can read it like any detector's finding.
+criteria can read it like any detector's finding; a rule with a ``flag`` priority also sends the
+call to review.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Rule(Record):
     within_s: float | None = Field(default=None, gt=0)
     emotion: str | None = None  # the emotion head must give this emotion 0.5 or more
     polarity: Polarity = "neutral"
+    flag: int | None = Field(default=None, ge=1, le=100)  # a match sends the call to review
 
     @model_validator(mode="after")
     def _complete(self) -> Rule:
@@ -80,6 +82,7 @@ def apply_rules(
                 confidence=0.9 if rule.kind != "semantic" else 0.7,
                 evidence=tuple(ctx.evidence(i) for i in hits[:MAX_QUOTES]),
                 why=f"{rule.label} ({times})", value=float(len(hits)),
+                details={"flag": str(rule.flag)} if rule.flag else {},
             ))  # fmt: skip
     return findings
 

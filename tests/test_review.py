@@ -4,7 +4,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipelines.review import agreement, estimate, in_sample, random_sample, review_queue
+from pipelines.review import (
+    agreement,
+    estimate,
+    in_sample,
+    random_sample,
+    review_queue,
+    sample_estimates,
+)
 from qa_rules.findings import Evidence, Finding
 from qa_rules.flags import FlagRules, flag_call
 from qa_rules.scores import CriterionScore, InteractionScore
@@ -116,3 +123,16 @@ def test_agreement_uses_the_latest_review_and_matches_sklearn_kappa():
     assert row["kappa"] == pytest.approx(cohen_kappa_score(system, human), abs=1e-3)
     same = [{"call_id": "c", "criterion_id": "x", "system_answer": "yes", "answer": "yes"}]
     assert agreement(same)[0]["kappa"] is None
+
+
+def test_a_flagging_custom_rule_sends_the_call_to_review():
+    rule_hit = finding("legal_threat").model_copy(update={"details": {"flag": "85"}})
+    flags = flag_call(score(90), (rule_hit,))
+    assert [(f.reason, f.priority) for f in flags] == [("rule:legal_threat", 85)]
+
+
+def test_sample_estimates_per_team():
+    calls = rows(3) + rows(2, agent="a2")
+    calls[-1]["team"] = "west"
+    by_team = sample_estimates(calls, "team")
+    assert by_team["t"]["n"] == 4 and by_team["west"] == {"n": 1, "mean": 51.0, "ci95": None}
