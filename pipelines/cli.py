@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import yaml
+from pydantic import ValidationError
 
 from pipelines import render
 from pipelines.backtest import backtest
@@ -226,6 +228,16 @@ def scorecard_backtest(
     typer.echo(_as_json(result) if as_json else render.backtest_report(result))
 
 
+def _load_flag_rules(path: Path | None) -> FlagRules:
+    if path is None:
+        return FlagRules()
+    try:
+        return FlagRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        typer.echo(f"error: {path}: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
 def _load_card(source: str) -> Scorecard:
     try:
         return load_scorecard(source)
@@ -245,12 +257,16 @@ def queue(
     ] = 0.1,
     as_json: JsonOption = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the flagged calls as CSV.")] = False,
+    rules: Annotated[
+        Path | None, typer.Option(help="YAML of flag thresholds (FlagRules fields) to override.")
+    ] = None,
 ) -> None:
     """The review queue: flagged calls by priority, then a random sample for unbiased averages."""
+    flag_rules = _load_flag_rules(rules)
     rows = [
         r for r in _open_store(db).scored_calls(parse_since(since)) if team in (None, r["team"])
     ]
-    flagged = review_queue(rows, FlagRules())[:limit]
+    flagged = review_queue(rows, flag_rules)[:limit]
     sample = random_sample(rows, sample_rate)
     totals = [r["score"].total for r in sample if r["score"] and r["score"].total is not None]
     result = {
