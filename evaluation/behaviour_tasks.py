@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from sklearn.metrics import accuracy_score, f1_score
-
 from evaluation import dialogue, harper_valley
 from evaluation.harness import Baseline, Task, binary_scores
 from qa_rules.analysis import analyse_calls, load_analyzer
@@ -80,6 +78,8 @@ def cue_scores(utterances: list[dialogue.Utterance], cues: Cues) -> tuple[int, d
 def score_epitome(data: Path, weights: str | None) -> tuple[int, dict[str, float]]:
     """Empathy levels 0/1/2 per mechanism: 0 when no matching finding quotes the response, 1 for
     one kind of finding, 2 for two or more."""
+    from sklearn.metrics import accuracy_score, f1_score
+
     folder = data if data.is_dir() else data.parent
     metrics, n = {}, 0
     for mechanism, (file, labels) in EPITOME.items():

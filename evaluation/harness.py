@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import precision_recall_fscore_support
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,8 @@ def evaluate(task: Task, data: Path, weights: str | None = None) -> dict[str, An
 
 def macro_scores(truth: np.ndarray, predicted: np.ndarray, prefix: str) -> dict[str, float]:
     """Macro precision, recall and F1 over the columns of two 0/1 matrices."""
+    from sklearn.metrics import precision_recall_fscore_support
+
     p, r, f1, _ = precision_recall_fscore_support(
         truth, predicted, average="macro", zero_division=0
     )
@@ -58,6 +59,8 @@ def macro_scores(truth: np.ndarray, predicted: np.ndarray, prefix: str) -> dict[
 
 def binary_scores(truth: list[bool], predicted: list[bool], prefix: str) -> dict[str, float]:
     """Precision, recall and F1 of the positive class, and its support."""
+    from sklearn.metrics import precision_recall_fscore_support
+
     p, r, f1, _ = precision_recall_fscore_support(
         truth, predicted, average="binary", zero_division=0
     )

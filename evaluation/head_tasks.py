@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import accuracy_score
 
 from evaluation import goemotions, politeness
 from evaluation.embeddings import embed
@@ -26,6 +25,8 @@ def score_emotion(data: Path, weights: str | None) -> tuple[int, dict[str, float
 
 
 def score_politeness(data: Path, weights: str | None) -> tuple[int, dict[str, float]]:
+    from sklearn.metrics import accuracy_score
+
     examples = [e for e in politeness.load(data) if politeness.held_out(e.key)]
     if not examples:
         raise ValueError(f"{data}: no held-out requests (the rest trained the shipped head)")

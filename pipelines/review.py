@@ -11,8 +11,6 @@ import math
 from statistics import mean, stdev
 from typing import Any
 
-from scipy.stats import t as student
-
 from qa_rules.flags import FlagRules, flag_call
 
 
@@ -72,6 +70,8 @@ def estimate(values: list[float]) -> dict[str, float | int | None]:
         return {"n": 0, "mean": None, "ci95": None}
     if n == 1:
         return {"n": 1, "mean": round(values[0], 1), "ci95": None}
+    from scipy.stats import t as student
+
     half = float(student.ppf(0.975, n - 1)) * stdev(values) / math.sqrt(n)
     return {"n": n, "mean": round(mean(values), 1), "ci95": round(half, 1)}
 
