@@ -27,6 +27,16 @@ from pipelines.review import (
     sample_estimates,
 )
 from pipelines.runtime import configure_prefect, on_progress
+from pipelines.similar import (
+    CaseFilter,
+    index_path,
+    open_index,
+    peer_exemplars,
+    rebuild_index,
+    similar_cases,
+    similar_to_call,
+    sync_index,
+)
 from pipelines.sources import discover_calls
 from pipelines.store import Store, db_url
 from qa_rules.coaching import coaching_plan
@@ -77,6 +87,11 @@ def _open_store(db: str) -> Store:
     return Store(db_url(db))
 
 
+def _home(db: str) -> Path:
+    """The folder beside a SQLite store (or the working folder for a server database)."""
+    return Path(db).expanduser().resolve().parent if "://" not in db else Path.cwd()
+
+
 @app.command()
 def run(
     path: Annotated[Path, typer.Argument(help="Folder (or one file) of calls to process.")],
@@ -101,7 +116,7 @@ def run(
             else render.run_summary(summary, db)
         )
         return
-    home = Path(db).expanduser().resolve().parent if "://" not in db else Path.cwd()
+    home = _home(db)
     configure_prefect(home / ".callqa" / "prefect", verbose=verbose)
     from pipelines.flow import nightly  # imports Prefect: only after configure_prefect
 
@@ -339,7 +354,11 @@ def report(
             typer.echo(f"error: no call {call_id!r} in {db}", err=True)
             raise typer.Exit(1)
         calls.append(call)
-    written = write_call_pages(calls, _load_card(scorecard), out / "calls")
+    index = open_index(index_path(store.url))
+    found = {
+        c["call"]["call_id"]: similar_to_call(store, index, c["call"]["call_id"]) for c in calls
+    }
+    written = write_call_pages(calls, _load_card(scorecard), out / "calls", resolutions=found)
     typer.echo(f"wrote {len(written)} call report(s) to {out / 'calls'}")
 
 
@@ -353,15 +372,101 @@ def coach(
     as_json: JsonOption = False,
 ) -> None:
     """A coaching plan for one agent: what to work on, with their moments and peers' examples."""
-    rows = _open_store(db).scored_calls(parse_since(since))
+    store = _open_store(db)
+    rows = store.scored_calls(parse_since(since))
     try:
         plan = coaching_plan(agent, rows, _load_card(scorecard))
     except KeyError as exc:
         typer.echo(f"error: {exc.args[0]}", err=True)
         raise typer.Exit(1) from None
+    index = open_index(index_path(store.url))
+    exemplars = peer_exemplars(store, index, agent) if index else []
     folder = out / "agents"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{agent}.html").write_text(coaching_page(plan), encoding="utf-8")
-    markdown = coaching_markdown(plan)
+    (folder / f"{agent}.html").write_text(coaching_page(plan, exemplars), encoding="utf-8")
+    markdown = coaching_markdown(plan, exemplars)
     (folder / f"{agent}.md").write_text(markdown, encoding="utf-8")
     typer.echo(_as_json(plan.model_dump(mode="json")) if as_json else markdown)
+
+
+@app.command()
+def similar(
+    call_id: Annotated[str | None, typer.Argument(help="A stored call to match.")] = None,
+    text: Annotated[str | None, typer.Option("--text", help="Describe an issue instead.")] = None,
+    k: Annotated[int, typer.Option("-k", min=1, help="How many cases to show.")] = 3,
+    min_score: Annotated[float, typer.Option(help="Lowest QA score of a case shown.")] = 70.0,
+    any_outcome: Annotated[
+        bool, typer.Option("--any-outcome", help="Also show cases that were not resolved.")
+    ] = False,
+    same_queue: Annotated[
+        bool, typer.Option("--same-queue", help="Only cases from the call's queue.")
+    ] = False,
+    db: DbOption = "callqa.db",
+    as_json: JsonOption = False,
+) -> None:
+    """Similar past resolutions: how was this problem solved before, and solved well?"""
+    if (call_id is None) == (text is None):
+        typer.echo("error: give either a CALL_ID or --text", err=True)
+        raise typer.Exit(2)
+    store = _open_store(db)
+    index = open_index(index_path(store.url))
+    where = CaseFilter(outcome=None if any_outcome else "resolved", min_score=min_score)
+    if text is not None:
+        from models.encoder import load_encoder
+
+        vector = load_encoder().encode([text])[0]
+        issue, found = text, similar_cases(store, index, vector, k, where) if index else []
+    else:
+        result = similar_to_call(store, index, call_id, k, where, same_queue)
+        if result is None:
+            known = store.get_call(call_id) is not None
+            why = "states no issue to match" if known else f"is not in {db}"
+            typer.echo(f"error: call {call_id!r} {why}", err=True)
+            raise typer.Exit(1)
+        issue, found = result.issue, result.similar
+    rows = [render.similar_row(c, _home(db) / REPORTS) for c in found]
+    typer.echo(
+        _as_json({"issue": issue, "similar": rows}) if as_json else render.similar(issue, rows)
+    )
+
+
+@app.command()
+def forget(
+    call_ids: Annotated[list[str] | None, typer.Argument(help="Calls to erase.")] = None,
+    customer: Annotated[
+        str | None, typer.Option(help="Erase every call of this customer id.")
+    ] = None,
+    db: DbOption = "callqa.db",
+) -> None:
+    """Erase calls everywhere callqa keeps them: the store, the case index and the reports."""
+    store = _open_store(db)
+    wanted = list(call_ids or []) + (store.calls_of_customer(customer) if customer else [])
+    if not wanted:
+        typer.echo("error: give CALL_IDs or --customer", err=True)
+        raise typer.Exit(2)
+    erased = store.forget(wanted)
+    counts = sync_index(store, index_path(store.url))
+    pages = [_home(db) / REPORTS / "calls" / f"{call_id}.html" for call_id in wanted]
+    removed_pages = [p for p in pages if p.exists()]
+    for page in removed_pages:
+        page.unlink()
+    typer.echo(
+        f"erased {len(erased)} call(s) from the store, {counts['removed']} case(s) from the "
+        f"index, {len(removed_pages)} report page(s)"
+    )
+    unknown = sorted(set(wanted) - set(erased))
+    if unknown:
+        typer.echo(f"not stored: {', '.join(unknown)}", err=True)
+
+
+index_app = typer.Typer(help="The case index behind `callqa similar`.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+
+
+@index_app.command("rebuild")
+def index_rebuild(db: DbOption = "callqa.db") -> None:
+    """Rebuild the case index from the store (exact, or approximate once it is large)."""
+    store = _open_store(db)
+    path = index_path(store.url)
+    counts = rebuild_index(store, path)
+    typer.echo(f"indexed {counts['total']} case(s) in {path}")

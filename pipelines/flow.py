@@ -1,4 +1,5 @@
-"""The ``nightly`` Prefect flow: discover new calls, process them in batches, store, summarise.
+"""The ``nightly`` Prefect flow: discover new calls, process them in batches, store, index their
+cases, summarise, report.
 
 Tasks are one call each into the plain functions of :mod:`pipelines.process` and
 :mod:`pipelines.batch`, and pass records, never model objects. Idempotency comes from the store
@@ -30,6 +31,7 @@ from pipelines.process import (
 )
 from pipelines.reports import write_run_reports
 from pipelines.runtime import report_progress
+from pipelines.similar import index_path, open_index, peer_exemplars, similar_to_call, sync_index
 from pipelines.sources import CallSource, discover_calls
 from pipelines.store import Store
 from qa_rules.scorecard import load_scorecard
@@ -52,13 +54,27 @@ def store_calls(
     return [store_outcome(store, o, run_id, seen) for o in outcomes]
 
 
+@task(name="index-cases", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
+def index_cases(db: str) -> dict[str, int]:
+    return sync_index(Store(db), index_path(db))
+
+
 @task(name="write-reports", cache_policy=NO_CACHE)
 def write_reports(db: str, summary: RunSummary, scorecard: str, folder: str) -> str:
     store = Store(db)
     calls = [store.get_call(row["call_id"]) for row in store.list_calls(run_id=summary.run_id)]
+    calls = [c for c in calls if c]
+    index = open_index(index_path(db))
+    ids = [c["call"]["call_id"] for c in calls]
+    resolutions = {call_id: similar_to_call(store, index, call_id) for call_id in ids}
+    agents = {c["call"]["agent_id"] for c in calls if c["call"]["agent_id"]}
+    exemplars = {a: peer_exemplars(store, index, a) for a in agents} if index else {}
     card = load_scorecard(scorecard)
     history = store.scored_calls()
-    return str(write_run_reports(summary, [c for c in calls if c], history, card, Path(folder)))
+    folder_path = Path(folder)
+    return str(
+        write_run_reports(summary, calls, history, card, folder_path, resolutions, exemplars)
+    )
 
 
 @flow(name="nightly", log_prints=False)
@@ -110,6 +126,7 @@ def nightly(
     except BaseException:
         store.finish_run(run_id, "failed", {})
         raise
+    index_cases(db)
     store.finish_run(run_id, "completed", summary.model_dump(mode="json"))
     if reports:
         write_reports(db, summary, settings.scorecard, reports)

@@ -18,6 +18,7 @@ from models.transcript import Record, Transcript
 from pipelines.readers import ReadError, read_transcript
 from pipelines.sources import CallMetadata, CallSource, content_hash, parse_metadata
 from qa_rules.analysis import AnalysisError, EmotionPoint, analyse_calls, load_analyzer
+from qa_rules.cases import Case
 from qa_rules.findings import Finding
 from qa_rules.metrics import ConversationMetrics, MetricThresholds, analyse_conversation
 from qa_rules.scorecard import DEFAULT_SCORECARD, load_scorecard
@@ -25,7 +26,7 @@ from qa_rules.scores import InteractionScore
 from qa_rules.scoring import score_call
 
 # Bump when analysis output changes, so stored calls are re-analysed once.
-PIPELINE_VERSION = "0.3.0/scores-1"
+PIPELINE_VERSION = "0.4.0/cases-1"
 
 
 class Limits(Record):
@@ -56,6 +57,7 @@ class CallResult(Record):
     findings: tuple[Finding, ...]
     score: InteractionScore | None = None
     customer_emotion: tuple[EmotionPoint, ...] = ()
+    case: Case | None = None
 
 
 class Quarantined(Record):
@@ -92,6 +94,7 @@ def process_batch(
                 "findings": findings,
                 "score": score_call(card, m.call_id, findings, m.metrics.model_dump()),
                 "customer_emotion": found.customer_emotion,
+                "case": found.case,
             }
             results.append(m.model_copy(update=update))
     return results

@@ -8,12 +8,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipelines.batch import RunSummary
+from pipelines.similar import SimilarCase
 from qa_rules.findings import Finding
 from qa_rules.scorecard import Scorecard
 from qa_rules.scores import InteractionScore
@@ -294,3 +296,42 @@ def queue_csv(flagged: list[dict[str, Any]]) -> str:
             ";".join(f["reason"] for f in q["flags"]), " | ".join(f["why"] for f in q["flags"]),
         ])  # fmt: skip
     return out.getvalue()
+
+
+def similar_row(found: SimilarCase, reports: Path) -> dict[str, Any]:
+    """One similar past case as plain data: who, score, outcome, issue, resolution, and its
+    report page in the ``reports`` folder if there is one."""
+    case = found.case
+    page = reports / "calls" / f"{case['call_id']}.html"
+    return {
+        "call_id": case["call_id"],
+        "agent_id": case["agent_id"],
+        "queue": case["queue"],
+        "score": case["total"],
+        "outcome": case["outcome"],
+        "similarity": found.similarity,
+        "issue": " ".join(e["quote"] for e in case["issue"]),
+        "resolution": [
+            {"start": e["start"], "turn": e["turn"], "quote": e["quote"]}
+            for e in case["resolution"]
+        ],
+        "report": str(page) if page.exists() else None,
+    }
+
+
+def similar(issue: str, rows: list[dict[str, Any]]) -> str:
+    """Similar past cases as text, best first."""
+    lines = [f'Issue: "{issue}"', ""]
+    if not rows:
+        return "\n".join([*lines, "No similar case resolved well yet."])
+    for n, r in enumerate(rows, start=1):
+        score = "-" if r["score"] is None else f"{r['score']:.0f}"
+        lines.append(
+            f"{n}. {r['call_id']}  agent {r['agent_id'] or '-'}  score {score}  "
+            f"{r['outcome'] or 'outcome unknown'}  similarity {r['similarity']:.2f}"
+        )
+        lines.append(f'   customer: "{r["issue"]}"')
+        lines += [f'   agent [{clock(e["start"])}]: "{e["quote"]}"' for e in r["resolution"]]
+        if r["report"]:
+            lines.append(f"   report: {r['report']}")
+    return "\n".join(lines)

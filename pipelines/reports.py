@@ -7,6 +7,7 @@ Pages are rendered from what the store holds, with Jinja2 templates in ``pipelin
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -16,11 +17,14 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pipelines.batch import RunSummary
 from pipelines.render import clock
+from pipelines.similar import Resolutions, SimilarCase
 from qa_rules.analysis import EmotionPoint
 from qa_rules.behaviours.problem_solving import OUTCOMES
 from qa_rules.coaching import CoachingPlan, coaching_plan
 from qa_rules.flags import FlagRules, flag_call
 from qa_rules.scorecard import Scorecard
+
+Exemplar = tuple[dict[str, Any], SimilarCase]  # an agent's weak case, a peer's similar good one
 
 ANSWER_TEXT = {"yes": "yes", "no": "no", "na": "n/a", "unsure": "unsure"}
 POLARITY_RANK = {"negative": 3, "positive": 2, "neutral": 1}
@@ -34,8 +38,14 @@ def environment() -> Environment:
     return env
 
 
-def call_page(call: dict[str, Any], card: Scorecard, rules: FlagRules | None = None) -> str:
-    """The report of one stored call (as returned by ``Store.get_call``)."""
+def call_page(
+    call: dict[str, Any],
+    card: Scorecard,
+    rules: FlagRules | None = None,
+    resolutions: Resolutions | None = None,
+) -> str:
+    """The report of one stored call (as returned by ``Store.get_call``), with its similar past
+    ``resolutions`` (None: the call states no problem)."""
     row, transcript, score = call["call"], call["transcript"], call["score"]
     findings = call["findings"]
     outcome = next((f.label for f in findings if f.label in OUTCOMES), None)
@@ -53,6 +63,8 @@ def call_page(call: dict[str, Any], card: Scorecard, rules: FlagRules | None = N
             flags=flag_call(score, tuple(findings), rules),
             sections=_sections(score, card) if score else [],
             emotion_chart=emotion_svg(call["customer_emotion"]),
+            resolutions=resolutions,
+            root="../",
             transcript=[
                 {"start": t.start, "speaker": t.speaker, "html": highlight(t.text, i, findings)}
                 for i, t in enumerate(transcript.turns)
@@ -62,14 +74,20 @@ def call_page(call: dict[str, Any], card: Scorecard, rules: FlagRules | None = N
 
 
 def write_call_pages(
-    calls: list[dict[str, Any]], card: Scorecard, folder: Path, rules: FlagRules | None = None
+    calls: list[dict[str, Any]],
+    card: Scorecard,
+    folder: Path,
+    rules: FlagRules | None = None,
+    resolutions: Mapping[str, Resolutions | None] | None = None,
 ) -> list[Path]:
-    """Write ``<call_id>.html`` for each call into ``folder``."""
+    """Write ``<call_id>.html`` for each call into ``folder`` (``resolutions`` by call id)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for call in calls:
-        path = folder / f"{call['call']['call_id']}.html"
-        path.write_text(call_page(call, card, rules), encoding="utf-8")
+        call_id = call["call"]["call_id"]
+        path = folder / f"{call_id}.html"
+        found = (resolutions or {}).get(call_id)
+        path.write_text(call_page(call, card, rules, found), encoding="utf-8")
         written.append(path)
     return written
 
@@ -256,12 +274,15 @@ def write_run_reports(
     history: list[dict[str, Any]],
     card: Scorecard,
     folder: Path,
+    resolutions: Mapping[str, Resolutions | None] | None = None,
+    exemplars: Mapping[str, list[Exemplar]] | None = None,
 ) -> Path:
-    """Write the run's call pages, the coaching plans of its agents (from all of ``history``),
+    """Write the run's call pages (with similar past ``resolutions`` by call id), the coaching
+    plans of its agents (from all of ``history``, with peer ``exemplars`` by agent),
     ``runs/<run_id>.html`` and ``index.html`` (the latest run)."""
-    write_call_pages(calls, card, folder / "calls")
+    write_call_pages(calls, card, folder / "calls", resolutions=resolutions)
     agents = sorted({c["call"]["agent_id"] for c in calls if c["call"]["agent_id"]})
-    write_coaching_plans(agents, history, card, folder / "agents")
+    write_coaching_plans(agents, history, card, folder / "agents", exemplars)
     (folder / "runs").mkdir(parents=True, exist_ok=True)
     page = folder / "runs" / f"{summary.run_id}.html"
     page.write_text(run_page(summary, calls, agents, root="../"), encoding="utf-8")
@@ -270,14 +291,14 @@ def write_run_reports(
     return index
 
 
-def coaching_page(plan: CoachingPlan) -> str:
-    """A coaching plan as HTML."""
+def coaching_page(plan: CoachingPlan, exemplars: list[Exemplar] = ()) -> str:
+    """A coaching plan as HTML, with peers' resolutions of the agent's weakest calls."""
     env = environment()
     env.globals.update(pct=_pct, rate=_rate)
-    return env.get_template("coach.html.j2").render(plan=plan)
+    return env.get_template("coach.html.j2").render(plan=plan, exemplars=exemplars)
 
 
-def coaching_markdown(plan: CoachingPlan) -> str:
+def coaching_markdown(plan: CoachingPlan, exemplars: list[Exemplar] = ()) -> str:
     """A coaching plan as Markdown, for notes and tickets."""
     lines = [
         f"# Coaching plan: {plan.agent_id}",
@@ -301,11 +322,23 @@ def coaching_markdown(plan: CoachingPlan) -> str:
         lines += [f'- {m.agent_id}: {m.call_id} [{clock(m.evidence.start)}] "{m.evidence.quote}"'
                   for m in area.peer_moments]  # fmt: skip
         lines += [f"- practice, {p.title}: {p.practice}" for p in area.practice]
+    if exemplars:
+        lines += ["", "## How peers solved the same problems"]
+    for own, peer in exemplars:
+        issue = " ".join(e["quote"] for e in own["issue"])
+        lines += ["", f'- yours: {own["call_id"]} "{issue}"',
+                  f'- {peer.case["agent_id"]}: {peer.case["call_id"]} (score '
+                  f'{peer.case["total"]:.0f}, similarity {peer.similarity:.2f})']  # fmt: skip
+        lines += [f'  - [{clock(e["start"])}] "{e["quote"]}"' for e in peer.case["resolution"]]
     return "\n".join(lines) + "\n"
 
 
 def write_coaching_plans(
-    agents: list[str], rows: list[dict[str, Any]], card: Scorecard, folder: Path
+    agents: list[str],
+    rows: list[dict[str, Any]],
+    card: Scorecard,
+    folder: Path,
+    exemplars: Mapping[str, list[Exemplar]] | None = None,
 ) -> list[Path]:
     """``<agent>.html`` and ``<agent>.md`` in ``folder`` for each agent with scored calls."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -315,8 +348,10 @@ def write_coaching_plans(
             plan = coaching_plan(agent, rows, card)
         except KeyError:
             continue  # no scored calls for this agent
-        (folder / f"{agent}.html").write_text(coaching_page(plan), encoding="utf-8")
-        (folder / f"{agent}.md").write_text(coaching_markdown(plan), encoding="utf-8")
+        page = coaching_page(plan, (exemplars or {}).get(agent, []))
+        (folder / f"{agent}.html").write_text(page, encoding="utf-8")
+        markdown = coaching_markdown(plan, (exemplars or {}).get(agent, []))
+        (folder / f"{agent}.md").write_text(markdown, encoding="utf-8")
         written.append(folder / f"{agent}.html")
     return written
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -38,6 +40,7 @@ from sqlalchemy.engine import Engine
 from models.transcript import Transcript
 from pipelines.process import CallResult, Quarantined
 from qa_rules.analysis import EmotionPoint
+from qa_rules.cases import Case
 from qa_rules.findings import Finding
 from qa_rules.scorecard import Scorecard
 from qa_rules.scores import InteractionScore
@@ -138,6 +141,18 @@ reviews = Table(
     Column("comment", Text, nullable=False),
     Column("reviewer", String, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("case_id", Integer, primary_key=True, autoincrement=True),  # the index's id
+    Column("call_id", String, nullable=False, unique=True),
+    Column("outcome", String),
+    Column("issue", JSON, nullable=False),  # evidence: the customer's problem statement
+    Column("resolution", JSON, nullable=False),  # evidence: how the agent solved it
+    Column("vector", LargeBinary, nullable=False),  # float32, unit length
+    sqlite_autoincrement=True,  # never reuse an id: a stale index entry must not match a new case
 )
 
 runs = Table(
@@ -249,6 +264,8 @@ class Store:
                 db.execute(insert(scores).values(**_score_row(result.score)))
             track = [p.model_dump(mode="json") for p in result.customer_emotion]
             db.execute(insert(emotion_tracks).values(call_id=result.call_id, track=track))
+            if result.case is not None:
+                db.execute(insert(cases).values(**_case_row(result.call_id, result.case)))
             db.execute(delete(quarantine).where(quarantine.c.call_id == result.call_id))
 
     def save_quarantine(self, item: Quarantined, run_id: str) -> None:
@@ -270,6 +287,20 @@ class Store:
                     at=_now(),
                 )
             )
+
+    def forget(self, call_ids: Iterable[str]) -> list[str]:
+        """Erase calls: their rows in every table (results, case, reviews, quarantine).
+        Returns the ids that were stored."""
+        erased = []
+        with self.engine.begin() as db:
+            for call_id in call_ids:
+                known = db.execute(select(calls.c.call_id).where(calls.c.call_id == call_id))
+                if known.first() is not None:
+                    erased.append(call_id)
+                _delete_call(db, call_id)
+                db.execute(delete(reviews).where(reviews.c.call_id == call_id))
+                db.execute(delete(quarantine).where(quarantine.c.call_id == call_id))
+        return erased
 
     # --- reading -------------------------------------------------------------------------
 
@@ -440,6 +471,64 @@ class Store:
         with self.engine.connect() as db:
             return [dict(r._mapping) for r in db.execute(query)]
 
+    def case_vectors(self, case_ids: Iterable[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Case ids and their vectors (every case, or those in ``case_ids``), in id order."""
+        query = select(cases.c.case_id, cases.c.vector).order_by(cases.c.case_id)
+        if case_ids is not None:
+            query = query.where(cases.c.case_id.in_([int(i) for i in case_ids]))
+        with self.engine.connect() as db:
+            rows = db.execute(query).all()
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        vectors = [np.frombuffer(r[1], dtype=np.float32) for r in rows]
+        return ids, (np.stack(vectors) if vectors else np.zeros((0, 0), np.float32))
+
+    def calls_of_customer(self, customer_id: str) -> list[str]:
+        with self.engine.connect() as db:
+            query = select(calls.c.call_id).where(calls.c.customer_id == customer_id)
+            return [r[0] for r in db.execute(query)]
+
+    def case_ids(self) -> set[int]:
+        with self.engine.connect() as db:
+            return {r[0] for r in db.execute(select(cases.c.case_id))}
+
+    def cases_where(
+        self, case_ids: Iterable[int] | None = None, agent_id: str | None = None
+    ) -> dict[int, dict[str, Any]]:
+        """Cases by id, with their call's agent, team, queue, customer, start and QA score:
+        those in ``case_ids`` or of ``agent_id``."""
+        query = (
+            select(
+                cases.c.case_id,
+                cases.c.call_id,
+                cases.c.outcome,
+                cases.c.issue,
+                cases.c.resolution,
+                calls.c.agent_id,
+                calls.c.team,
+                calls.c.queue,
+                calls.c.customer_id,
+                calls.c.started_at,
+                scores.c.total,
+                scores.c.auto_failed,
+            )  # fmt: skip
+            .join(calls, calls.c.call_id == cases.c.call_id)
+            .outerjoin(scores, scores.c.call_id == cases.c.call_id)
+        )
+        if case_ids is not None:
+            query = query.where(cases.c.case_id.in_([int(i) for i in case_ids]))
+        if agent_id is not None:
+            query = query.where(calls.c.agent_id == agent_id)
+        with self.engine.connect() as db:
+            return {r.case_id: dict(r._mapping) for r in db.execute(query)}
+
+    def case_of_call(self, call_id: str) -> dict[str, Any] | None:
+        """The call's case with its vector (a float32 array), or None."""
+        with self.engine.connect() as db:
+            row = db.execute(select(cases).where(cases.c.call_id == call_id)).first()
+        if row is None:
+            return None
+        return {**row._mapping, "vector": np.frombuffer(row.vector, dtype=np.float32)}
+
     def list_quarantine(self) -> list[dict[str, Any]]:
         with self.engine.connect() as db:
             rows = db.execute(select(quarantine).order_by(quarantine.c.at.desc()))
@@ -452,7 +541,7 @@ class Store:
 
 
 def _delete_call(db: Any, call_id: str) -> None:
-    for table in (emotion_tracks, scores, findings, metrics, transcripts, calls):
+    for table in (cases, emotion_tracks, scores, findings, metrics, transcripts, calls):
         db.execute(delete(table).where(table.c.call_id == call_id))
 
 
@@ -471,6 +560,16 @@ def _finding_row(call_id: str, f: Finding) -> dict[str, Any]:
         "quote": first.quote,
         "why": f.why,
         "finding": f.to_json(),
+    }
+
+
+def _case_row(call_id: str, case: Case) -> dict[str, Any]:
+    return {
+        "call_id": call_id,
+        "outcome": case.outcome,
+        "issue": [e.model_dump(mode="json") for e in case.issue],
+        "resolution": [e.model_dump(mode="json") for e in case.resolution],
+        "vector": case.as_array().tobytes(),
     }
 
 

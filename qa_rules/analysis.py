@@ -19,6 +19,7 @@ from models.heads import Head, load_head
 from models.nlp import DEFAULT_PIPELINE, load_nlp
 from models.transcript import Record, Transcript
 from qa_rules.behaviours import Detector, detectors
+from qa_rules.cases import Case, extract_case
 from qa_rules.context import AnalysisContext, build_contexts
 from qa_rules.findings import Finding
 from qa_rules.rules import Rule, apply_rules
@@ -42,6 +43,7 @@ class EmotionPoint(Record):
 class CallAnalysis(Record):
     findings: tuple[Finding, ...]
     customer_emotion: tuple[EmotionPoint, ...] = ()
+    case: Case | None = None
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,9 @@ def load_analyzer(nlp: str = DEFAULT_PIPELINE, encoder: str | None = None) -> An
 def analyse_calls(
     transcripts: Sequence[Transcript], analyzer: Analyzer, rules: tuple[Rule, ...] = ()
 ) -> list[CallAnalysis | AnalysisError]:
-    """Behaviour findings (detectors, then the scorecard's custom ``rules``) and the customer's
-    emotion per call, in order; a call whose analysis failed gets the error."""
+    """Behaviour findings (detectors, then the scorecard's custom ``rules``), the customer's
+    emotion and the case (issue and resolution) per call, in order; a call whose analysis
+    failed gets the error."""
     contexts = build_contexts(
         transcripts, analyzer.encoder, analyzer.nlp, analyzer.heads, analyzer.prototypes
     )
@@ -85,7 +88,13 @@ def analyse_calls(
         except AnalysisError as exc:  # a detector bug must not sink the batch: quarantine the call
             results.append(exc)
             continue
-        results.append(CallAnalysis(findings=tuple(findings), customer_emotion=emotion_track(ctx)))
+        results.append(
+            CallAnalysis(
+                findings=tuple(findings),
+                customer_emotion=emotion_track(ctx),
+                case=extract_case(ctx, findings),
+            )
+        )
     return results
 
 

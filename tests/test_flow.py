@@ -15,7 +15,7 @@ from pipelines.process import ProcessSettings
 from pipelines.sources import discover_calls
 from pipelines.store import Store, db_url
 
-SAMPLE_CALLS = 13  # files in samples/, one of them a truncated upload
+SAMPLE_CALLS = 21  # files in samples/, one of them a truncated upload
 
 
 def test_process_task_runs_without_prefect(samples):
@@ -51,14 +51,14 @@ def test_cli_run_show_calls_quarantine(tmp_path, samples, prefect_server):
     db = str(tmp_path / "cli.db")
     result = runner.invoke(app, ["run", str(samples), "--db", db])
     assert result.exit_code == 0, result.output
-    assert "processed    12" in result.output and "uploaded-call-0413.json" in result.output
+    assert "processed    20" in result.output and "uploaded-call-0413.json" in result.output
     again = runner.invoke(app, ["run", str(samples), "--db", db])
     assert again.exit_code == 0 and again.output.startswith("Nothing to do")
 
     listing = runner.invoke(app, ["calls", "--db", db, "--team", "east"])
     assert listing.exit_code == 0
     assert listing.output.splitlines()[0].split()[:3] == ["CALL", "STARTED", "AGENT"]
-    assert len(listing.output.splitlines()) == 1 + 4
+    assert len(listing.output.splitlines()) == 1 + 7
 
     shown = runner.invoke(app, ["show", "fl-20261120-0002", "--db", db])
     assert shown.exit_code == 0
@@ -134,6 +134,24 @@ def test_cli_run_show_calls_quarantine(tmp_path, samples, prefect_server):
     assert calls["fl-20261120-0002"]["old_total"] == 0 < calls["fl-20261120-0002"]["new_total"]
     assert calls["nw-20261120-0001"]["old_total"] == calls["nw-20261120-0001"]["new_total"]
 
+    # similar past resolutions: in the call's report, from the CLI, and gone once erased
+    page = (tmp_path / "callqa-reports" / "calls" / "hvb-0bbbedb4.html").read_text()
+    assert 'href="../calls/hb-20261113-0102.html"' in page and "blocked the lost card" in page
+    found = json.loads(runner.invoke(app, ["similar", "hvb-0bbbedb4", "--db", db, "--json"]).output)
+    assert found["similar"][0]["call_id"] == "hb-20261113-0102"
+    assert found["similar"][0]["report"].endswith("hb-20261113-0102.html")
+    by_text = runner.invoke(app, ["similar", "--text", "my card was stolen", "--db", db, "-k", "1"])
+    assert by_text.exit_code == 0 and "hb-20261113-0102" in by_text.output
+    erased = runner.invoke(app, ["forget", "hb-20261113-0102", "--db", db])
+    assert erased.exit_code == 0, erased.output
+    assert "erased 1 call(s) from the store, 1 case(s) from the index, 1 report page(s)" in (
+        erased.output
+    )
+    found = json.loads(runner.invoke(app, ["similar", "hvb-0bbbedb4", "--db", db, "--json"]).output)
+    assert "hb-20261113-0102" not in {s["call_id"] for s in found["similar"]}
+    assert runner.invoke(app, ["similar", "--db", db]).exit_code == 2
+    assert runner.invoke(app, ["index", "rebuild", "--db", db]).exit_code == 0
+
 
 def test_cli_errors_exit_non_zero(tmp_path):
     runner = CliRunner()
@@ -141,7 +159,9 @@ def test_cli_errors_exit_non_zero(tmp_path):
     assert runner.invoke(app, ["show", "nope", "--db", db]).exit_code == 1
     assert runner.invoke(app, ["run", str(tmp_path / "missing"), "--db", db]).exit_code == 1
     assert runner.invoke(app, ["calls", "--db", db, "--since", "soon"]).exit_code == 2
-    for command in ([], ["run"], ["calls"], ["show"], ["quarantine"], ["scorecard", "backtest"]):
+    commands = ([], ["run"], ["calls"], ["show"], ["quarantine"], ["scorecard", "backtest"],
+                ["similar"], ["forget"], ["index", "rebuild"])  # fmt: skip
+    for command in commands:
         assert runner.invoke(app, [*command, "--help"]).exit_code == 0
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: x\nversion: '1'\nname: X\nsections: []\n")

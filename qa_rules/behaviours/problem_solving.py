@@ -3,6 +3,8 @@ resolution confirmed, and the outcome of the call."""
 
 from __future__ import annotations
 
+import re
+
 from qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
 from qa_rules.context import AnalysisContext
 from qa_rules.findings import Finding
@@ -20,7 +22,7 @@ PROBLEM_CUES = phrases(
     "error",
     "wrong",
     "missing",
-    "never (arrived|received|got)",
+    "never (arrived|received|got|came|showed up|turned up)",
     "(need|want|would like|trying) to",
     "(hasn't|has not|haven't)",
 )
@@ -33,7 +35,7 @@ NOT_PROBING = phrases(
 EXPLANATION = phrases(
     "because",
     "the reason",
-    "that('s| is) why",
+    "(that|which)('s| is) why",
     "what happened (is|was)",
     r"this (means|is because)",
     "due to",
@@ -43,15 +45,18 @@ EXPLANATION = phrases(
 )
 ACTION = (
     "refund|reset|update|send|process|cancel|credit|change|fix|add|remove|reverse|issue|replace|"
-    "unlock|activate|order|schedule|book|apply|waive|set up|arrange|transfer|reship|resend"
+    "unlock|activate|order|schedule|book|apply|waive|set up|arrange|transfer|reship|resend|"
+    "switch|upgrade|downgrade|unblock|block|move"
 )
+# any inflection of an action: the stem (final e or y dropped) and its ending ("applied")
+DONE = "(" + "|".join(re.sub(r"[ey]$", "", verb) for verb in ACTION.split("|")) + r")\w*"
 SOLUTION = phrases(
-    rf"i('ve| have) (just |now )?(gone ahead and )?({ACTION})\w*",
+    rf"i('ve| have) (just |now )?(gone ahead and )?{DONE}",
     rf"(i|we) (can|could|will|'ll) ({ACTION})",
     "what (i|we) can do",
-    rf"(i('m| am)|we('re| are)) (now |just )?({ACTION})\w*",
-    rf"(has|have) (now |just )?been ({ACTION})",
-    rf"(it's|it is|that's|that is) (now |all )?({ACTION})\w*(ed|d)",
+    rf"(i('m| am)|we('re| are)) (now |just )?{DONE}",
+    rf"(has|have) (now |just )?been {DONE}",
+    rf"(it's|it is|that's|that is) (now |all )?{DONE}",
     "(one|another|the other) option",
     r"you (can|could) (also )?(try|use|log|visit|click|select|reset|update)",
     "i('d| would) (recommend|suggest)",
@@ -72,7 +77,7 @@ DEFLECTION = phrases(
     "not (something|anything) (i|we) (can|handle)",
 )
 CHECK_ASKED = phrases(
-    "(does|did|will) (that|this) (help|solve|fix|resolve|answer|work)",
+    "(does|did|will) (that|this) (help|solve|fix|resolve|answer|work|sort (it|that|things) out)",
     "(is|has) (that|this|everything|the issue|it) (been )?(resolved|fixed|sorted|working|clear)",
     "are you (all )?set",
     "is that (ok|okay|alright|all right)",
@@ -227,6 +232,10 @@ class ProblemSolving(Detector):
         agent = ctx.by_speaker("agent")
         if not agent:
             return None
+        solved = matching(ctx, SOLUTION, "agent")
+        if confirmed:  # the customer said it is fixed: a promised callback is only a follow-up
+            why = "Outcome resolved: the customer confirmed it"
+            return self.outcome(ctx, "resolved", "positive", (solved or agent)[-1:], why)
         for outcome, pattern in (
             ("transferred", TRANSFERRED),
             ("escalated", ESCALATED),
@@ -236,17 +245,10 @@ class ProblemSolving(Detector):
             if hits:
                 why = f"Outcome {outcome}: the agent said so"
                 return self.outcome(ctx, outcome, "neutral", hits[-1:], why)
-        solved = matching(ctx, SOLUTION, "agent")
         thanked = [i for i in matching(ctx, THANKS, "customer") if i >= len(ctx.sentences) * 0.6]
-        if confirmed or (solved and thanked):
-            why = "Outcome resolved: " + (
-                "the customer confirmed it"
-                if confirmed
-                else "a solution, then the customer's thanks"
-            )
-            return self.outcome(
-                ctx, "resolved", "positive", (solved or agent)[-1:] + thanked[-1:], why
-            )
+        if solved and thanked:
+            why = "Outcome resolved: a solution, then the customer's thanks"
+            return self.outcome(ctx, "resolved", "positive", solved[-1:] + thanked[-1:], why)
         why = "Outcome unresolved: no solution confirmed, transfer, escalation or callback"
         return self.outcome(ctx, "unresolved", "negative", agent[-1:], why)
 

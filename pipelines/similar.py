@@ -1,0 +1,165 @@
+"""Similar past resolutions: keep the case index in step with the store, and query it.
+
+The store is the source of truth (case rows with their vectors); the FAISS file beside it is
+derived. :func:`sync_index` adds the store's new cases and drops the ones it no longer has
+(erasure, re-processed calls), so a run that crashed before syncing is caught up by the next.
+Results are filtered (resolved, QA score, queue, not the same call or customer) and ranked by
+similarity plus a small bonus for a higher score.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.case_index import CaseIndex
+from pipelines.store import Store
+
+QUALITY_WEIGHT = 0.1  # a 100-point call outranks a 50-point one at up to 0.05 less similarity
+CANDIDATES = 50  # neighbours fetched before filtering
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Which past cases may be shown. ``None`` switches a condition off."""
+
+    outcome: str | None = "resolved"
+    min_score: float | None = 70.0
+    min_similarity: float = 0.5
+    queue: str | None = None  # only cases from this queue (cases with no queue pass)
+    exclude_call: str | None = None
+    exclude_customer: str | None = None
+    exclude_agent: str | None = None  # coaching: show how peers solved it
+
+    def admits(self, case: dict[str, Any]) -> bool:
+        score = case["total"]
+        return (
+            (self.outcome is None or case["outcome"] == self.outcome)
+            and (self.min_score is None or (score is not None and score >= self.min_score))
+            and not case["auto_failed"]
+            and (self.queue is None or case["queue"] in (None, self.queue))
+            and case["call_id"] != self.exclude_call
+            and (self.exclude_customer is None or case["customer_id"] != self.exclude_customer)
+            and (self.exclude_agent is None or case["agent_id"] != self.exclude_agent)
+        )
+
+
+@dataclass(frozen=True)
+class SimilarCase:
+    case: dict[str, Any]  # the store's case row, with its call's agent, queue and score
+    similarity: float
+    rank: float
+
+
+@dataclass(frozen=True)
+class Resolutions:
+    """A stored call's own issue (quoted) and the similar past cases found for it."""
+
+    issue: str
+    similar: list[SimilarCase]
+
+
+def index_path(url: str) -> Path:
+    """Where the case index lives: ``CALLQA_INDEX``, else beside a SQLite store, else here."""
+    if os.environ.get("CALLQA_INDEX"):
+        return Path(os.environ["CALLQA_INDEX"])
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///")).with_suffix(".cases.faiss")
+    return Path.cwd() / "callqa.cases.faiss"
+
+
+def open_index(path: Path) -> CaseIndex | None:
+    """The saved index, or None when there is none yet (run ``sync_index``)."""
+    return CaseIndex.load(path) if path.exists() else None
+
+
+def sync_index(store: Store, path: Path) -> dict[str, int]:
+    """Bring the saved index in step with the store's cases; returns added, removed, total."""
+    index = open_index(path)
+    stored = store.case_ids()
+    if index is None:
+        return rebuild_index(store, path)
+    indexed = set(index.ids().tolist())
+    stale, new = indexed - stored, stored - indexed
+    removed = index.remove(np.array(sorted(stale), dtype=np.int64))
+    ids, vectors = store.case_vectors(sorted(new)) if new else (np.zeros(0, np.int64), None)
+    index.add(ids, vectors)
+    if stale or new:
+        index.save(path)
+    return {"added": len(ids), "removed": removed, "total": len(index)}
+
+
+def rebuild_index(store: Store, path: Path) -> dict[str, int]:
+    """A new index from every case in the store (exact or approximate by size), saved atomically."""
+    ids, vectors = store.case_vectors()
+    if not len(ids):
+        if path.exists():
+            path.unlink()
+        return {"added": 0, "removed": 0, "total": 0}
+    index = CaseIndex.build(ids, vectors)
+    index.save(path)
+    return {"added": len(ids), "removed": 0, "total": len(index)}
+
+
+def similar_cases(
+    store: Store, index: CaseIndex, vector: np.ndarray, k: int = 3, where: CaseFilter = CaseFilter()
+) -> list[SimilarCase]:
+    """The ``k`` best past cases for an issue vector, filtered and ranked."""
+    hits = [(i, s) for i, s in index.search(vector, CANDIDATES)[0] if s >= where.min_similarity]
+    found = store.cases_where(i for i, _ in hits)
+    ranked = [
+        SimilarCase(found[i], round(s, 3), s + QUALITY_WEIGHT * (found[i]["total"] or 0) / 100)
+        for i, s in hits
+        if i in found and where.admits(found[i])
+    ]
+    return sorted(ranked, key=lambda c: -c.rank)[:k]
+
+
+def similar_to_call(
+    store: Store,
+    index: CaseIndex | None,
+    call_id: str,
+    k: int = 3,
+    where: CaseFilter = CaseFilter(),
+    same_queue: bool = False,
+) -> Resolutions | None:
+    """Similar past cases for a stored call (None when the call has no case), never the call
+    itself nor the same customer's calls; with ``same_queue``, only cases from its queue."""
+    case = store.case_of_call(call_id)
+    if case is None:
+        return None
+    call = store.cases_where([case["case_id"]])[case["case_id"]]
+    where = replace(
+        where,
+        exclude_call=call_id,
+        exclude_customer=call["customer_id"],
+        queue=call["queue"] if same_queue else where.queue,
+    )
+    issue = " ".join(e["quote"] for e in case["issue"])
+    found = similar_cases(store, index, case["vector"], k, where) if index is not None else []
+    return Resolutions(issue, found)
+
+
+def peer_exemplars(
+    store: Store, index: CaseIndex, agent_id: str, n: int = 3
+) -> list[tuple[dict[str, Any], SimilarCase]]:
+    """For the agent's weakest calls (unresolved or under the score bar), the best-handled
+    similar case by another agent: (the agent's case, the peer's)."""
+    bar = CaseFilter().min_score or 0
+    own = [
+        c for c in store.cases_where(agent_id=agent_id).values()
+        if c["outcome"] != "resolved" or (c["total"] or 0) < bar
+    ]  # fmt: skip
+    pairs = []
+    for case in sorted(own, key=lambda c: c["total"] or 0):
+        peers = CaseFilter(exclude_agent=agent_id)
+        found = similar_to_call(store, index, case["call_id"], 1, peers)
+        if found and found.similar:
+            pairs.append((case, found.similar[0]))
+        if len(pairs) == n:
+            break
+    return pairs
