@@ -17,6 +17,7 @@ class Baseline:
     metric: str
     value: float
     source: str
+    data: str | None = None  # the data set folder it was published on, when a task has several
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Task:
     primary: str
     baselines: tuple[Baseline, ...]
     score: Callable[[Path, str | None], tuple[int, dict[str, float]]]  # data, weights -> n, metrics
+    also_on: tuple[str, ...] = ()  # further data sets the README table runs it on
 
 
 def evaluate(task: Task, data: Path, weights: str | None = None) -> dict[str, Any]:
@@ -42,7 +44,9 @@ def evaluate(task: Task, data: Path, weights: str | None = None) -> dict[str, An
         "n": n,
         "primary": task.primary,
         "metrics": {key: round(value, 4) for key, value in metrics.items()},
-        "baselines": [vars(b) for b in task.baselines],
+        "baselines": [
+            vars(b) for b in task.baselines if b.data in (None, Path(data).resolve().name)
+        ],
         "seconds": round(time.perf_counter() - started, 1),
     }
 

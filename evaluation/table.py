@@ -41,7 +41,11 @@ def main() -> None:
     parser.add_argument("--datasets", type=Path, required=True, help="folder of the data sets")
     parser.add_argument("tasks", nargs="*", default=list(TASKS), help="tasks (default: all)")
     args = parser.parse_args()
-    results = [evaluate(TASKS[name], args.datasets / TASKS[name].data_hint) for name in args.tasks]
+    results = [
+        evaluate(TASKS[name], args.datasets / data)
+        for name in args.tasks
+        for data in (TASKS[name].data_hint, *TASKS[name].also_on)
+    ]
     print(markdown(results))
 
 

@@ -1,11 +1,15 @@
-"""Every evaluation task by name: the trained heads' and the behaviour detectors'."""
+"""Every evaluation task by name: the trained heads', the behaviour detectors' and the case
+index's."""
 
 from __future__ import annotations
 
 from evaluation.behaviour_tasks import BEHAVIOUR_TASKS
 from evaluation.harness import Task, evaluate
 from evaluation.head_tasks import HEAD_TASKS
+from evaluation.similar_issues import SIMILAR_ISSUES
 
 __all__ = ["TASKS", "Task", "evaluate"]
 
-TASKS: dict[str, Task] = {task.name: task for task in (*HEAD_TASKS, *BEHAVIOUR_TASKS)}
+TASKS: dict[str, Task] = {
+    task.name: task for task in (*HEAD_TASKS, *BEHAVIOUR_TASKS, SIMILAR_ISSUES)
+}

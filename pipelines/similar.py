@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from models.case_index import CaseIndex
+from models.case_index import APPROXIMATE_FROM, CaseIndex
 from pipelines.store import Store
 
 QUALITY_WEIGHT = 0.1  # a 100-point call outranks a 50-point one at up to 0.05 less similarity
@@ -78,10 +78,11 @@ def open_index(path: Path) -> CaseIndex | None:
 
 
 def sync_index(store: Store, path: Path) -> dict[str, int]:
-    """Bring the saved index in step with the store's cases; returns added, removed, total."""
+    """Bring the saved index in step with the store's cases; returns added, removed, total.
+    An exact index that has grown past ``APPROXIMATE_FROM`` cases is rebuilt as an IVF."""
     index = open_index(path)
     stored = store.case_ids()
-    if index is None:
+    if index is None or (index.kind == "exact" and len(stored) >= APPROXIMATE_FROM):
         return rebuild_index(store, path)
     indexed = set(index.ids().tolist())
     stale, new = indexed - stored, stored - indexed
