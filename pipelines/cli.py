@@ -14,10 +14,11 @@ import typer
 import yaml
 from pydantic import ValidationError
 
+from models.asr import AsrSettings, AudioError, transcribe
 from pipelines import render
 from pipelines.backtest import backtest
 from pipelines.batch import RunSummary, plan_run, record_idle_run
-from pipelines.process import PIPELINE_VERSION
+from pipelines.process import PIPELINE_VERSION, ProcessSettings
 from pipelines.reports import coaching_markdown, coaching_page, write_call_pages
 from pipelines.review import (
     agreement,
@@ -62,6 +63,19 @@ SinceOption = Annotated[
 ]
 
 
+AsrModelOption = Annotated[
+    str | None,
+    typer.Option(help="A Whisper model folder (CTranslate2, or Hugging Face for transformers)."),
+]
+AsrBackendOption = Annotated[str, typer.Option(help="ASR backend: faster-whisper or transformers.")]
+
+
+class TranscriptFormat(StrEnum):
+    json = "json"
+    vtt = "vtt"
+    txt = "txt"
+
+
 class ReviewAnswer(StrEnum):
     yes = "yes"
     no = "no"
@@ -102,8 +116,11 @@ def run(
     ] = None,
     as_json: JsonOption = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect logs.")] = False,
+    asr_model: AsrModelOption = None,
+    asr_backend: AsrBackendOption = "faster-whisper",
 ) -> None:
-    """Process every new call under PATH and store the results (the nightly job)."""
+    """Process every new call under PATH (transcripts and audio) and store the results (the
+    nightly job)."""
     if not path.exists():
         typer.echo(f"error: {path}: no such file or folder", err=True)
         raise typer.Exit(1)
@@ -128,6 +145,7 @@ def run(
                 url,
                 since=parse_since(since),
                 manifest=str(manifest) if manifest else None,
+                settings=ProcessSettings(asr=AsrSettings(backend=asr_backend, model=asr_model)),
                 reports=str(home / REPORTS),
             )
         except Exception as exc:  # the run failed as a whole: say why, exit non-zero
@@ -470,3 +488,75 @@ def index_rebuild(db: DbOption = "callqa.db") -> None:
     path = index_path(store.url)
     counts = rebuild_index(store, path)
     typer.echo(f"indexed {counts['total']} case(s) in {path}")
+
+
+@app.command("transcribe")
+def transcribe_command(
+    audio: Annotated[list[Path], typer.Argument(help="Audio files (wav, flac, mp3, ogg, m4a).")],
+    out: Annotated[Path | None, typer.Option(help="Write one file per call here.")] = None,
+    output_format: Annotated[
+        TranscriptFormat, typer.Option("--format", help="Transcript format.")
+    ] = TranscriptFormat.json,
+    asr_model: AsrModelOption = None,
+    asr_backend: AsrBackendOption = "faster-whisper",
+    beam_size: Annotated[int, typer.Option(min=1, help="Beam size (1 is faster).")] = 5,
+    compute_type: Annotated[str, typer.Option(help="int8 or float32.")] = "int8",
+) -> None:
+    """Transcribe audio calls into speaker-attributed transcripts. A stereo file is one party
+    per channel (left agent, right customer); NAME.agent.wav with NAME.customer.wav is one call;
+    a mono file is split into two voices."""
+    import time
+
+    settings = AsrSettings(
+        backend=asr_backend, model=asr_model, beam_size=beam_size, compute_type=compute_type
+    )
+    calls = _audio_calls(audio)
+    failed, audio_s, spent = 0, 0.0, 0.0
+    with render.progress_bar("Transcribing (audio minutes)") as advance:
+        total = sum(_seconds(files) for files in calls.values())
+        for call_id, files in calls.items():
+            started = time.perf_counter()
+            try:
+                transcript = transcribe(files if len(files) == 2 else files[0], call_id, settings)
+            except (AudioError, OSError) as exc:
+                typer.echo(f"error: {call_id}: {exc}", err=True)
+                failed += 1
+                continue
+            spent += time.perf_counter() - started
+            audio_s += _seconds(files)
+            advance(round(audio_s / 60, 1), round(total / 60, 1))
+            text = render.transcript_as(transcript, output_format.value)
+            if out is None:
+                typer.echo(text)
+            else:
+                out.mkdir(parents=True, exist_ok=True)
+                (out / f"{call_id}.{output_format.value}").write_text(text, encoding="utf-8")
+    if audio_s:
+        typer.echo(
+            f"transcribed {len(calls) - failed} call(s), {audio_s / 60:.1f} audio minutes in "
+            f"{spent:.1f} s (real-time factor {spent / audio_s:.3f})",
+            err=True,
+        )
+    if failed:
+        raise typer.Exit(1)
+
+
+def _audio_calls(paths: list[Path]) -> dict[str, list[Path]]:
+    """Call id -> its audio files (two for NAME.agent.EXT + NAME.customer.EXT)."""
+    calls: dict[str, list[Path]] = {}
+    for path in paths:
+        stem = path.stem
+        for role in (".agent", ".customer"):
+            if stem.endswith(role):
+                stem = stem[: -len(role)]
+        calls.setdefault(stem, []).append(path)
+    return {c: sorted(fs, key=lambda p: not p.stem.endswith(".agent")) for c, fs in calls.items()}
+
+
+def _seconds(files: list[Path]) -> float:
+    from models.asr import probe
+
+    try:
+        return max(probe(f, float("inf"))[0] for f in files)
+    except (AudioError, OSError):
+        return 0.0

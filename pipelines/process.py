@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from models.asr import AUDIO_SUFFIXES, AsrSettings, AudioError, transcribe
 from models.nlp import DEFAULT_PIPELINE
 from models.transcript import Record, Transcript
 from pipelines.readers import ReadError, read_transcript
@@ -42,6 +43,7 @@ class ProcessSettings(Record):
     nlp_pipeline: str = DEFAULT_PIPELINE
     encoder_path: str | None = None  # a local model folder instead of the packaged encoder
     scorecard: str = DEFAULT_SCORECARD  # a bundled scorecard id or a YAML file
+    asr: AsrSettings = AsrSettings()
 
 
 class CallResult(Record):
@@ -114,17 +116,21 @@ def measure_call(source: CallSource, settings: ProcessSettings) -> CallResult | 
         return _quarantine(source.call_id, source.path, source.content_hash, reason, "read")
 
     path = Path(source.path)
+    files = [path, Path(source.paired)] if source.paired else [path]
     try:
-        raw = path.read_bytes()
+        raw = b"".join(f.read_bytes() for f in files)
     except OSError as exc:
         return quarantine(f"cannot read file: {exc.strerror or exc}")
     if content_hash(raw) != source.content_hash:
         return quarantine("file changed while the run was in progress; it will be read next run")
     try:
-        transcript, file_metadata = read_transcript(path, raw, source.call_id)
+        if path.suffix.lower() in AUDIO_SUFFIXES:
+            transcript, file_metadata = _transcribe(files, source.call_id, settings.asr), {}
+        else:
+            transcript, file_metadata = read_transcript(path, raw, source.call_id)
         metadata = _merge_metadata(file_metadata, source.metadata)
         _check_limits(transcript, settings.limits)
-    except (ReadError, ValueError) as exc:
+    except (ReadError, AudioError, ValueError) as exc:
         return quarantine(str(exc))
     metrics, findings = analyse_conversation(transcript, settings.thresholds)
     return CallResult(
@@ -137,6 +143,13 @@ def measure_call(source: CallSource, settings: ProcessSettings) -> CallResult | 
         metrics=metrics,
         findings=findings,
     )
+
+
+def _transcribe(files: list[Path], call_id: str, settings: AsrSettings) -> Transcript:
+    transcript = transcribe(files if len(files) == 2 else files[0], call_id, settings)
+    if not transcript.turns:
+        raise AudioError("no speech found (silence or music only): nothing to score")
+    return transcript
 
 
 def _quarantine(

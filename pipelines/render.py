@@ -14,6 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from models.transcript import Transcript
 from pipelines.batch import RunSummary
 from pipelines.similar import SimilarCase
 from qa_rules.findings import Finding
@@ -335,3 +336,24 @@ def similar(issue: str, rows: list[dict[str, Any]]) -> str:
         if r["report"]:
             lines.append(f"   report: {r['report']}")
     return "\n".join(lines)
+
+
+def transcript_as(transcript: Transcript, kind: str) -> str:
+    """A transcript as callqa JSON, WebVTT (voice tags) or text (``[m:ss] Agent: ...``)."""
+    if kind == "json":
+        return transcript.model_dump_json(indent=1)
+    if kind == "txt":
+        return (
+            "\n".join(f"[{clock(t.start)}] {t.speaker.title()}: {t.text}" for t in transcript.turns)
+            + "\n"
+        )
+    cues = [
+        f"{_vtt_time(t.start)} --> {_vtt_time(t.end)}\n<v {t.speaker.title()}>{t.text}"
+        for t in transcript.turns
+    ]
+    return "WEBVTT\n\n" + "\n\n".join(cues) + "\n"
+
+
+def _vtt_time(seconds: float | None) -> str:
+    s = seconds or 0.0
+    return f"{int(s // 3600):02d}:{int(s % 3600 // 60):02d}:{s % 60:06.3f}"

