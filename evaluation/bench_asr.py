@@ -1,0 +1,133 @@
+"""Benchmark transcription: WER, speaker attribution and speed on calls made with espeak-ng.
+
+Each call is the human transcript of a real Harper Valley call, spoken turn by turn by two
+espeak-ng voices (agent: en-us, customer: en-gb+f3) with a pause between turns, then written as
+a stereo file (one party per channel) and a mono mix, at 16 kHz and 8 kHz (telephone). It prints,
+per condition: WER against the spoken text (jiwer, lower case, punctuation and repeated spaces
+removed), the speaker error (share of recognised words given to the wrong party, by the time of
+the word), and the real-time factor (transcription seconds per audio second, both channels of a
+stereo call together). Needs the Debian packages espeak-ng and sox.
+
+    python -m evaluation.bench_asr --data ../shared/datasets/harper_valley --calls 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import jiwer
+import numpy as np
+
+from evaluation.harper_valley import call_ids, load_call
+from models.asr import AsrSettings, load_audio, load_recogniser, transcribe
+from models.transcript import Transcript
+
+VOICES = {"agent": "en-us", "customer": "en-gb+f3"}
+PAUSE_S = 0.6
+NORMALISE = jiwer.Compose(
+    [jiwer.ToLowerCase(), jiwer.RemovePunctuation(), jiwer.RemoveMultipleSpaces(), jiwer.Strip(),
+     jiwer.ReduceToListOfListOfWords()]
+)  # fmt: skip
+CONDITIONS = (  # (audio, sample rate, compute type, beam)
+    ("stereo", 16_000, "int8", 5),
+    ("stereo", 16_000, "int8", 1),
+    ("stereo", 16_000, "float32", 5),
+    ("stereo", 8_000, "int8", 5),
+    ("mono", 16_000, "int8", 5),
+    ("mono", 8_000, "int8", 5),
+)
+
+
+def speak_call(reference: Transcript, folder: Path) -> tuple[list[tuple[str, float, float]], Path]:
+    """Speak each turn in turn; returns (speaker, start, end) per turn and the stereo file."""
+    tracks: dict[str, list[np.ndarray]] = {"agent": [], "customer": []}
+    spoken, clock = [], 0.0
+    for n, turn in enumerate(reference.turns):
+        raw = folder / f"turn{n}.wav"
+        subprocess.run(
+            ["espeak-ng", "-v", VOICES[turn.speaker], "-s", "165", "-w", str(raw), turn.text],
+            check=True,
+        )
+        samples = load_audio(raw)[0]
+        pause = np.zeros(int(PAUSE_S * 16_000), np.float32)
+        for speaker, track in tracks.items():
+            track += [samples if speaker == turn.speaker else np.zeros_like(samples), pause]
+        spoken.append((turn.speaker, clock, clock + len(samples) / 16_000))
+        clock += (len(samples) + len(pause)) / 16_000
+    left, right = (np.concatenate(tracks[s]) for s in ("agent", "customer"))
+    stereo = folder / "stereo.raw"
+    np.stack([left, right], axis=1).astype(np.float32).tofile(stereo)
+    return spoken, stereo
+
+
+def write(stereo_raw: Path, kind: str, rate: int) -> Path:
+    """The call as a 16-bit wav: ``stereo`` or a ``mono`` mix, at ``rate``."""
+    out = stereo_raw.with_name(f"{kind}-{rate}.wav")
+    mix = ["remix", "1,2"] if kind == "mono" else []
+    subprocess.run(
+        ["sox", "-t", "raw", "-r", "16000", "-e", "floating-point", "-b", "32", "-c", "2",
+         str(stereo_raw), "-b", "16", "-r", str(rate), str(out), *mix],
+        check=True,
+    )  # fmt: skip
+    return out
+
+
+def speaker_error(hypothesis: Transcript, spoken: list[tuple[str, float, float]]) -> float:
+    """Share of recognised words whose party differs from the party speaking at that time."""
+    wrong = total = 0
+    for turn in hypothesis.turns:
+        for word in turn.words or ():
+            middle = (word.start + word.end) / 2
+            truth = next((s for s, a, b in spoken if a - 0.3 <= middle <= b + 0.3), None)
+            if truth is not None:
+                total += 1
+                wrong += truth != turn.speaker
+    return wrong / total if total else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="the harper_valley folder")
+    parser.add_argument("--calls", type=int, default=4)
+    parser.add_argument("--max-turns", type=int, default=16, help="turns spoken per call")
+    args = parser.parse_args()
+    results: dict[tuple, list[tuple[str, str, float, float, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for sid in call_ids(args.data)[: args.calls]:
+            reference, _ = load_call(args.data, sid)
+            reference = reference.model_copy(update={"turns": reference.turns[: args.max_turns]})
+            folder = Path(tmp) / sid
+            folder.mkdir()
+            spoken, raw = speak_call(reference, folder)
+            truth = " ".join(t.text for t in reference.turns)
+            seconds = spoken[-1][2]
+            for kind, rate, compute, beam in CONDITIONS:
+                audio = write(raw, kind, rate)
+                settings = AsrSettings(compute_type=compute, beam_size=beam)
+                load_recogniser(settings)  # loaded once; not timed
+                started = time.perf_counter()
+                hypothesis = transcribe(audio, sid, settings)
+                spent = time.perf_counter() - started
+                said = " ".join(t.text for t in hypothesis.turns)
+                results.setdefault((kind, rate, compute, beam), []).append(
+                    (truth, said, speaker_error(hypothesis, spoken), spent, seconds)
+                )
+    audio_s = sum(r[4] for r in next(iter(results.values())))
+    print(f"{args.calls} calls, {audio_s:.0f} s of audio; WER over all their words")
+    print("| audio | rate | compute | beam | WER | speaker error | real-time factor |")
+    print("|---|---|---|---|---|---|---|")
+    for (kind, rate, compute, beam), rows in results.items():
+        wer = jiwer.wer([r[0] for r in rows], [r[1] for r in rows],
+                        reference_transform=NORMALISE, hypothesis_transform=NORMALISE)  # fmt: skip
+        speakers = np.nanmean([r[2] for r in rows])
+        rtf = sum(r[3] for r in rows) / sum(r[4] for r in rows)
+        print(f"| {kind} | {rate // 1000} kHz | {compute} | {beam} | {wer:.3f} | "
+              f"{speakers:.3f} | {rtf:.3f} ({1 / rtf:.0f}x) |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
