@@ -31,7 +31,7 @@ from pydantic import Field
 
 from models.roles import agent_label
 from models.transcript import Record, Speaker, Transcript, Turn, Word
-from models.voices import cut_at_pauses, split_voices
+from models.voices import interleave, relocate, split_voices
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a")
 SAMPLE_RATE = 16_000
@@ -153,12 +153,11 @@ def transcribe(
         roles, method = settings.channels, "stereo channels"
     else:
         tracks, roles, method = load_audio(paths[0]), None, "mono voice split + role heuristic"
-    segments = [
-        piece
-        for i, samples in enumerate(tracks)
-        for s in recogniser(samples, i)
-        for piece in cut_at_pauses(s, TURN_GAP_S)  # a segment can span the other party's turn
-    ]
+    if len(tracks) > 1:  # one pass over the speech of both parties (see models.voices)
+        stream, placed = interleave(tracks)
+        segments = relocate(recogniser(stream, 0), placed) if len(stream) else []
+    else:
+        segments = recogniser(tracks[0], 0)
     _check_language(segments)
     if roles is None:
         segments, roles = _name_voices(split_voices(tracks[0], segments))
