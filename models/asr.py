@@ -31,7 +31,7 @@ from pydantic import Field
 
 from models.roles import agent_label
 from models.transcript import Record, Speaker, Transcript, Turn, Word
-from models.voices import interleave, relocate, split_voices
+from models.voices import by_speech_span, split_voices
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a")
 SAMPLE_RATE = 16_000
@@ -153,9 +153,8 @@ def transcribe(
         roles, method = settings.channels, "stereo channels"
     else:
         tracks, roles, method = load_audio(paths[0]), None, "mono voice split + role heuristic"
-    if len(tracks) > 1:  # one pass over the speech of both parties (see models.voices)
-        stream, placed = interleave(tracks)
-        segments = relocate(recogniser(stream, 0), placed) if len(stream) else []
+    if len(tracks) > 1:  # each party's words grouped by their stretches of speech
+        segments = [s for i, t in enumerate(tracks) for s in by_speech_span(recogniser(t, i), t, i)]
     else:
         segments = recogniser(tracks[0], 0)
     _check_language(segments)

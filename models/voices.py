@@ -1,11 +1,6 @@
-"""Where speech is, and whose it is: voice activity spans, one recognition pass over the speech of
-several tracks, and a cheap two-voice split for mono calls (no diarisation model: far too slow
-on CPU).
-
-Whisper encodes audio in 30 s windows whatever they hold, and the encoder is most of the time on
-CPU. So the speech of both channels (or both files) is cut out with the VAD and laid end to end
-in one stream, in call order: a short call then costs one window instead of one per channel.
-Recognised words are mapped back to their channel and time by the span they fall in.
+"""Where speech is, and whose it is: voice activity spans, recognised words regrouped by the
+span they fall in, and a cheap two-voice split for mono calls (no diarisation model: far too
+slow on CPU).
 
 Mono calls: each speech span gets a voice print (the mean and spread of its log-mel spectrum)
 and two-means clustering of the prints separates the two parties.
@@ -26,7 +21,6 @@ if TYPE_CHECKING:
     from models.asr import Segment
 
 RATE = 16_000
-GAP_S = 0.3  # silence laid between spans in the stream
 FRAME, HOP, BANDS = 400, 160, 40  # 25 ms windows every 10 ms, 40 mel bands
 
 
@@ -48,26 +42,18 @@ def speech_spans(samples: np.ndarray, track: int, pad_ms: int = 200) -> list[Spa
     return [Span(track, s["start"] / RATE, s["end"] / RATE) for s in found]
 
 
-def interleave(tracks: Sequence[np.ndarray]) -> tuple[np.ndarray, list[tuple[float, Span]]]:
-    """The speech of every track in one stream, in time order, with each span's start in it."""
-    spans = sorted((s for i, t in enumerate(tracks) for s in speech_spans(t, i)),
-                   key=lambda s: (s.start, s.track))  # fmt: skip
-    pieces, placed, at = [], [], 0.0
-    gap = np.zeros(int(GAP_S * RATE), np.float32)
-    for span in spans:
-        piece = tracks[span.track][int(span.start * RATE) : int(span.end * RATE)]
-        placed.append((at, span))
-        pieces += [piece, gap]
-        at += (len(piece) + len(gap)) / RATE
-    stream = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
-    return stream, placed
+def by_speech_span(segments: Sequence[Segment], samples: np.ndarray, track: int) -> list[Segment]:
+    """One track's segments regrouped by its stretches of speech: Whisper can run a segment
+    across the other party's turn, during which this track is silent."""
+    return relocate(segments, [(s.start, s) for s in speech_spans(samples, track)])
 
 
 def relocate(
     segments: Sequence[Segment], placed: list[tuple[float, Span]], tracks: Sequence[int] = ()
 ) -> list[Segment]:
-    """Words recognised on a stream moved back to their span's track and time; one segment per
-    run of words in the same span (``tracks``: a track per span instead of the span's own)."""
+    """Words regrouped by the span they fall in, given each span's ``(start in the recognised
+    audio, span)``: moved to the span's track and time, one segment per run of words in one span
+    (``tracks``: a track per span instead of the span's own)."""
     if not placed:
         return []
     starts = [at for at, _ in placed]

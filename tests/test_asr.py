@@ -24,7 +24,7 @@ from models.asr import (
     transcribe,
 )
 from models.transcript import Word
-from pipelines.process import ProcessSettings, process_call
+from pipelines.process import process_call
 from pipelines.sources import discover_calls
 
 SPEECH_TOOLS = shutil.which("espeak-ng") and shutil.which("sox")
@@ -87,17 +87,31 @@ def test_stereo_8khz_call_is_one_party_per_channel(call_audio):
 
 @pytest.mark.slow
 @needs_speech
-def test_a_pair_of_mono_files_is_one_call_in_a_run(call_audio, tmp_path):
+def test_a_run_scores_stereo_paired_mono_and_text_calls_and_quarantines_corrupt_audio(
+    call_audio, tmp_path, samples
+):
     folder = tmp_path / "calls"
     folder.mkdir()
     for role in ("agent", "customer"):
         shutil.copy(call_audio[role], folder / f"c7.{role}.wav")
-    (source,) = discover_calls(folder)[0]
-    assert source.call_id == "c7" and source.paired.endswith("c7.customer.wav")
-    result = process_call(source, ProcessSettings())
-    assert [t.speaker for t in result.transcript.turns] == ["agent", "customer"]
-    assert result.transcript.speaker_method == "two files (agent, customer)"
-    assert result.score is not None
+    shutil.copy(call_audio["stereo"], folder / "stereo.wav")
+    subprocess.run(["sox", "-m", str(call_audio["agent"]), str(call_audio["customer"]),
+                    str(folder / "mono.flac")], check=True)  # fmt: skip
+    shutil.copy(samples / "northwind-double-charge.txt", folder)
+    (folder / "corrupt.ogg").write_bytes(b"OggS" + bytes(range(200)))
+    sources = {s.call_id: s for s in discover_calls(folder)[0]}
+    assert sources["c7"].paired.endswith("c7.customer.wav") and "c7.customer" not in sources
+    results = {call_id: process_call(s) for call_id, s in sources.items()}
+    assert "audio" in results.pop("corrupt").reason
+    assert all(r.score is not None for r in results.values()), results
+    methods = {call_id: r.transcript.speaker_method for call_id, r in results.items()}
+    assert methods == {
+        "c7": "two files (agent, customer)",
+        "stereo": "stereo channels",
+        "mono": "mono voice split + role heuristic",
+        "northwind-double-charge": "labels",
+    }
+    assert [t.speaker for t in results["c7"].transcript.turns] == ["agent", "customer"]
 
 
 def test_turns_merge_by_time_and_keep_overlaps():
@@ -163,18 +177,6 @@ def test_truncated_and_over_long_audio_are_refused(tmp_path):
     with pytest.raises(AudioError, match="audio too long: 5 s"):
         probe(full, 2)
     assert probe(full, 3600) == (pytest.approx(5.0), 1)
-
-
-def test_a_run_quarantines_bad_audio_beside_good_transcripts(tmp_path, samples):
-    folder = tmp_path / "calls"
-    folder.mkdir()
-    shutil.copy(samples / "northwind-double-charge.txt", folder)
-    (folder / "broken.mp3").write_bytes(b"\xff\xfb" + b"\x00" * 50)
-    outcomes = {}
-    for source in discover_calls(folder)[0]:
-        outcomes[source.call_id] = process_call(source)
-    assert outcomes["broken"].stage == "read" and "audio" in outcomes["broken"].reason
-    assert outcomes["northwind-double-charge"].score is not None
 
 
 def test_gibberish_for_an_english_model_is_refused(monkeypatch, tmp_path):
