@@ -125,7 +125,8 @@ def measure_call(source: CallSource, settings: ProcessSettings) -> CallResult | 
         return quarantine("file changed while the run was in progress; it will be read next run")
     try:
         if path.suffix.lower() in AUDIO_SUFFIXES:
-            transcript, file_metadata = _transcribe(files, source.call_id, settings.asr), {}
+            asr = _channels(settings.asr, source.metadata.extra.get("channels"))
+            transcript, file_metadata = _transcribe(files, source.call_id, asr), {}
         else:
             transcript, file_metadata = read_transcript(path, raw, source.call_id)
         metadata = _merge_metadata(file_metadata, source.metadata)
@@ -143,6 +144,17 @@ def measure_call(source: CallSource, settings: ProcessSettings) -> CallResult | 
         metrics=metrics,
         findings=findings,
     )
+
+
+def _channels(settings: AsrSettings, mapping: str | None) -> AsrSettings:
+    """The manifest's ``channels`` column (``agent,customer`` or ``customer,agent``: left,
+    right) overrides the default channel roles for that recording."""
+    if not mapping:
+        return settings
+    roles = tuple(r.strip().lower() for r in mapping.split(","))
+    if sorted(roles) != ["agent", "customer"]:
+        raise ReadError(f"channels {mapping!r}: expected 'agent,customer' or 'customer,agent'")
+    return settings.model_copy(update={"channels": roles})
 
 
 def _transcribe(files: list[Path], call_id: str, settings: AsrSettings) -> Transcript:

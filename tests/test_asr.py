@@ -81,8 +81,15 @@ def test_stereo_8khz_call_is_one_party_per_channel(call_audio):
     words = transcript.turns[1].words
     assert words and all(w.start is not None and 0 < w.confidence <= 1 for w in words)
     assert transcript.speaker_method == "stereo channels"
-    swapped = transcribe(call_audio["stereo"], "c1", AsrSettings(channels=("customer", "agent")))
-    assert [t.speaker for t in swapped.turns] == ["customer", "agent"]
+    folder = call_audio["stereo"].parent
+    (folder / "manifest.csv").write_text('file,call_id,channels\nstereo.wav,s1,"customer,agent"\n')
+    source = next(s for s in discover_calls(folder)[0] if s.call_id == "s1")
+    swapped = process_call(source)
+    assert [t.speaker for t in swapped.transcript.turns] == ["customer", "agent"]
+    (folder / "manifest.csv").write_text("file,call_id,channels\nstereo.wav,s1,left\n")
+    source = next(s for s in discover_calls(folder)[0] if s.call_id == "s1")
+    assert "expected 'agent,customer'" in process_call(source).reason
+    (folder / "manifest.csv").unlink()
 
 
 @pytest.mark.slow
