@@ -6,7 +6,9 @@ a stereo file (one party per channel) and a mono mix, at 16 kHz and 8 kHz (telep
 per condition: WER against the spoken text (jiwer, lower case, punctuation and repeated spaces
 removed), the speaker error (share of recognised words given to the wrong party, by the time of
 the word), and the real-time factor (transcription seconds per audio second, both channels of a
-stereo call together). Needs the Debian packages espeak-ng and sox.
+stereo call together). The same tiny.en weights, converted to a Hugging Face folder
+(:mod:`evaluation.ct2_whisper`), also run through the transformers backend, side by side.
+Needs the Debian packages espeak-ng and sox.
 
     python -m evaluation.bench_asr --data ../shared/datasets/harper_valley --calls 4
 """
@@ -22,8 +24,15 @@ from pathlib import Path
 import jiwer
 import numpy as np
 
+from evaluation.ct2_whisper import convert
 from evaluation.harper_valley import call_ids, load_call
-from models.asr import AsrSettings, load_audio, load_recogniser, transcribe
+from models.asr import (
+    AsrSettings,
+    default_model_path,
+    load_audio,
+    load_recogniser,
+    transcribe,
+)
 from models.transcript import Transcript
 
 VOICES = {"agent": "en-us", "customer": "en-gb+f3"}
@@ -32,8 +41,9 @@ NORMALISE = jiwer.Compose(
     [jiwer.ToLowerCase(), jiwer.RemovePunctuation(), jiwer.RemoveMultipleSpaces(), jiwer.Strip(),
      jiwer.ReduceToListOfListOfWords()]
 )  # fmt: skip
-CONDITIONS = (  # (audio, sample rate, compute type, beam)
+CONDITIONS = (  # (audio, sample rate, compute type, beam); "transformers": the same weights there
     ("stereo", 16_000, "int8", 5),
+    ("stereo", 16_000, "transformers", 1),  # the pipeline decodes greedily
     ("stereo", 16_000, "int8", 1),
     ("stereo", 16_000, "float32", 5),
     ("stereo", 8_000, "int8", 5),
@@ -97,6 +107,7 @@ def main() -> None:
     args = parser.parse_args()
     results: dict[tuple, list[tuple[str, str, float, float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        converted = convert(default_model_path(), Path(tmp) / "hf-whisper")
         for sid in call_ids(args.data)[: args.calls]:
             reference, _ = load_call(args.data, sid)
             reference = reference.model_copy(update={"turns": reference.turns[: args.max_turns]})
@@ -107,7 +118,11 @@ def main() -> None:
             seconds = spoken[-1][2]
             for kind, rate, compute, beam in CONDITIONS:
                 audio = write(raw, kind, rate)
-                settings = AsrSettings(compute_type=compute, beam_size=beam)
+                settings = (
+                    AsrSettings(backend="transformers", model=str(converted))
+                    if compute == "transformers"
+                    else AsrSettings(compute_type=compute, beam_size=beam)
+                )
                 load_recogniser(settings)  # loaded once; not timed
                 started = time.perf_counter()
                 hypothesis = transcribe(audio, sid, settings)
@@ -127,6 +142,12 @@ def main() -> None:
         rtf = sum(r[3] for r in rows) / sum(r[4] for r in rows)
         print(f"| {kind} | {rate // 1000} kHz | {compute} | {beam} | {wer:.3f} | "
               f"{speakers:.3f} | {rtf:.3f} ({1 / rtf:.0f}x) |")  # fmt: skip
+    ratio = time_ratio(results, ("stereo", 16_000, "transformers", 1), CONDITIONS[0])
+    print(f"transformers pipeline / faster-whisper int8 time on the same weights: {ratio:.1f}x")
+
+
+def time_ratio(results: dict[tuple, list], slow: tuple, fast: tuple) -> float:
+    return sum(r[3] for r in results[slow]) / sum(r[3] for r in results[fast])
 
 
 if __name__ == "__main__":

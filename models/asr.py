@@ -262,8 +262,9 @@ def _faster_whisper(settings: AsrSettings) -> Recogniser:
 
 
 def _transformers(settings: AsrSettings) -> Recogniser:
-    """The transformers ASR pipeline over each stretch of speech the VAD finds; segment times
-    come from the VAD (no word times or confidences)."""
+    """The transformers ASR pipeline over the stretches of speech the VAD finds, grouped into
+    windows of at most 30 s (Whisper's); segment times come from those windows (no word times
+    or confidences)."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
     from transformers import pipeline
 
@@ -271,14 +272,20 @@ def _transformers(settings: AsrSettings) -> Recogniser:
         raise AudioError("the transformers backend needs a Whisper model folder (--asr-model)")
     asr = pipeline("automatic-speech-recognition", model=settings.model, device="cpu")
     vad = VadOptions(min_silence_duration_ms=500, max_speech_duration_s=30)
+    window = 30 * SAMPLE_RATE
 
     def recognise(samples: np.ndarray, track: int) -> list[Segment]:
-        found = []
+        windows: list[list[int]] = []
         for span in get_speech_timestamps(samples, vad, sampling_rate=SAMPLE_RATE):
-            piece = samples[span["start"] : span["end"]]
-            text = asr({"raw": piece, "sampling_rate": SAMPLE_RATE})["text"]
-            start, end = span["start"] / SAMPLE_RATE, span["end"] / SAMPLE_RATE
-            if (seg := _segment(start, end, text, (), track)) is not None:
+            if windows and span["end"] - windows[-1][0] <= window:
+                windows[-1][1] = span["end"]
+            else:
+                windows.append([span["start"], span["end"]])
+        found = []
+        for start, end in windows:
+            text = asr({"raw": samples[start:end], "sampling_rate": SAMPLE_RATE})["text"]
+            seg = _segment(start / SAMPLE_RATE, end / SAMPLE_RATE, text, (), track)
+            if seg is not None:
                 found.append(seg)
         return found
 

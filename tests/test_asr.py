@@ -243,3 +243,15 @@ def test_transformers_backend_with_a_tiny_random_whisper(tmp_path, call_audio):
     assert transcript.source == "asr:transformers"
     assert [t.speaker for t in transcript.turns] == ["agent", "customer"]  # one per channel
     assert all(t.start >= 0 and t.end > t.start and t.text for t in transcript.turns)
+
+
+@pytest.mark.slow
+@needs_speech
+def test_packaged_tiny_en_converted_to_transformers_says_the_same(tmp_path, call_audio):
+    from evaluation.ct2_whisper import convert
+    from models.asr import default_model_path
+
+    folder = convert(default_model_path(), tmp_path / "hf-tiny-en")
+    settings = AsrSettings(backend="transformers", model=str(folder))
+    transcript = transcribe(call_audio["agent"], "a", settings)
+    assert "harbor" in " ".join(t.text for t in transcript.turns).lower()
