@@ -28,6 +28,7 @@ from evaluation.ct2_whisper import convert
 from evaluation.harper_valley import call_ids, load_call
 from models.asr import (
     AsrSettings,
+    as_float,
     default_model_path,
     load_audio,
     load_recogniser,
@@ -62,7 +63,7 @@ def speak_call(reference: Transcript, folder: Path) -> tuple[list[tuple[str, flo
             ["espeak-ng", "-v", VOICES[turn.speaker], "-s", "165", "-w", str(raw), turn.text],
             check=True,
         )
-        samples = load_audio(raw)[0]
+        samples = as_float(load_audio(raw)[0])
         pause = np.zeros(int(PAUSE_S * 16_000), np.float32)
         for speaker, track in tracks.items():
             track += [samples if speaker == turn.speaker else np.zeros_like(samples), pause]
