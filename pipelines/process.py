@@ -1,5 +1,5 @@
-"""Processing calls: read, check limits, measure, analyse behaviours. Plain functions the
-flow's tasks call.
+"""Processing calls: read, check limits, redact personal data, measure, analyse behaviours.
+Plain functions the flow's tasks call. Nothing leaves :func:`measure_call` unredacted.
 
 Bad input never raises out of :func:`process_batch`: it comes back as :class:`Quarantined` with
 the reason, so the rest of the batch goes on. A batch's calls share one encoder pass.
@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from models.asr import AUDIO_SUFFIXES, AsrSettings, AudioError, transcribe
-from models.nlp import DEFAULT_PIPELINE
+from models.asr import AUDIO_SUFFIXES, AsrSettings, AudioError, transcribe, write_muted
+from models.nlp import DEFAULT_PIPELINE, load_nlp
 from models.transcript import Record, Transcript
 from pipelines.readers import ReadError, read_transcript
 from pipelines.sources import CallMetadata, CallSource, content_hash, parse_metadata
@@ -22,12 +22,13 @@ from qa_rules.analysis import AnalysisError, EmotionPoint, analyse_calls, load_a
 from qa_rules.cases import Case
 from qa_rules.findings import Finding
 from qa_rules.metrics import ConversationMetrics, MetricThresholds, analyse_conversation
+from qa_rules.redaction import redact_transcript
 from qa_rules.scorecard import DEFAULT_SCORECARD, load_scorecard
 from qa_rules.scores import InteractionScore
 from qa_rules.scoring import score_call
 
 # Bump when analysis output changes, so stored calls are re-analysed once.
-PIPELINE_VERSION = "0.4.0/cases-1"
+PIPELINE_VERSION = "0.5.0/redaction-1"
 
 
 class Limits(Record):
@@ -44,6 +45,7 @@ class ProcessSettings(Record):
     encoder_path: str | None = None  # a local model folder instead of the packaged encoder
     scorecard: str = DEFAULT_SCORECARD  # a bundled scorecard id or a YAML file
     asr: AsrSettings = AsrSettings()
+    muted_audio: str | None = None  # a folder for audio copies with personal data silenced
 
 
 class CallResult(Record):
@@ -131,6 +133,10 @@ def measure_call(source: CallSource, settings: ProcessSettings) -> CallResult | 
             transcript, file_metadata = read_transcript(path, raw, source.call_id)
         metadata = _merge_metadata(file_metadata, source.metadata)
         _check_limits(transcript, settings.limits)
+        transcript = redact_transcript(transcript, load_nlp(settings.nlp_pipeline))
+        if settings.muted_audio and path.suffix.lower() in AUDIO_SUFFIXES:
+            spans = [(r.start, r.end) for r in transcript.redactions if r.start is not None]
+            write_muted(files, spans, Path(settings.muted_audio) / f"{transcript.call_id}.wav")
     except (ReadError, AudioError, ValueError) as exc:
         return quarantine(str(exc))
     metrics, findings = analyse_conversation(transcript, settings.thresholds)

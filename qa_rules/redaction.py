@@ -1,0 +1,481 @@
+"""Redaction: personal and payment data out of a transcript before anything is stored, indexed,
+logged or shown.
+
+Finds payment card numbers (Luhn), security codes and expiry dates, bank account and routing
+numbers, social security numbers, phone numbers, email addresses, street addresses, dates of
+birth and person names, written ("4111-1111-...", "jo@example.com") or spoken ("four one one
+one ...", "jo at example dot com"), also when a number is split across turns. Numbers are read
+with their context ("security code", "order number"), so an order number or a price is left
+alone. Each span becomes a typed placeholder such as ``[CARD]``; the transcript records where
+each placeholder is and when it was said, so evidence quotes stay aligned and the audio can be
+muted.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from models.transcript import Redaction, Transcript, Turn, Word
+from qa_rules.spoken import FILLERS, NUMBER_WORDS, NumberRun, Token, number_runs, tokenise
+
+KINDS = (
+    "CARD",
+    "CVV",
+    "EXPIRY",
+    "ACCOUNT",
+    "ROUTING",
+    "SSN",
+    "PHONE",
+    "EMAIL",
+    "ADDRESS",
+    "DOB",
+    "PERSON",
+)  # fmt: skip; also the precedence when two spans overlap
+
+CUES = {
+    "card": ("card", "visa", "mastercard", "master card", "amex", "american express",
+             "discover", "credit", "debit"),
+    "cvv": ("security code", "cvv", "cvc", "cv2", "csc", "c v v", "three digit", "3 digit",
+            "back of the card", "on the back", "verification code", "card code",
+            "security number", "pin"),
+    "expiry": ("expir", "exp", "valid thru", "valid through", "valid until", "good thru",
+               "good through", "good until"),
+    "account": ("account", "acct", "checking", "savings", "iban"),
+    "routing": ("routing", "aba", "sort code", "transit number"),
+    "ssn": ("social security", "ssn", "s s n", "social", "tax id", "taxpayer"),
+    "phone": ("phone", "cell", "mobile", "telephone", "call me", "call you", "call back",
+              "callback", "reach me", "reach you", "contact number", "landline", "fax",
+              "text me", "number to"),
+    "zip": ("zip", "postal code", "postcode", "post code"),
+    "dob": ("date of birth", "birth date", "birthdate", "born", "birthday", "d o b", "dob"),
+    "other": ("order", "tracking", "reference", "confirmation", "case number", "ticket",
+              "invoice", "claim", "model", "serial", "item", "sku", "part number", "flight",
+              "room", "extension", "ext", "$", "dollar", "cents", "bucks", "percent", "%",
+              "minutes", "hours", "days", "o'clock", "am", "pm", "balance", "total", "price",
+              "pay", "fee", "charge", "cost", "miles", "points", "version", "year", "times"),
+}  # fmt: skip
+BEFORE, AFTER = 12, 4  # context window, in tokens
+
+MONTHS = {m: i + 1 for i, m in enumerate(
+    "january february march april may june july august september october november december".split()
+)} | {"jan": 1, "feb": 2, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+      "oct": 10, "nov": 11, "dec": 12}  # fmt: skip
+ORDINALS = {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+            "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth",
+            "sixteenth", "seventeenth", "eighteenth", "nineteenth", "twentieth", "thirtieth",
+            "st", "nd", "rd", "th"}  # fmt: skip
+STREETS = {"street", "st", "avenue", "ave", "road", "rd", "drive", "dr", "lane", "ln",
+           "boulevard", "blvd", "court", "ct", "way", "place", "pl", "terrace", "circle", "cir",
+           "parkway", "pkwy", "highway", "hwy", "trail", "square", "crescent", "plaza",
+           "alley"}  # fmt: skip
+UNIT_WORDS = {"apartment", "apt", "unit", "suite", "#", "number", "floor"}
+TLDS = {"com", "net", "org", "edu", "gov", "io", "co", "uk", "us", "ca", "info", "biz", "me"}
+JOINERS = {"dot": ".", ".": ".", "underscore": "_", "_": "_", "dash": "-", "-": "-",
+           "hyphen": "-"}  # fmt: skip
+NOT_NAMES = (
+    set(
+        """a an the and or but of to in on at for from with by as is are was were be been
+i i'm me my we you your he she it they them this that these those here there what which who
+how when where why not no yes just so very really calling trying looking having sorry glad
+happy sure afraid going wondering still also now then again please thanks thank okay ok well
+good great fine calling speaking from with about new""".split()
+    )
+    | FILLERS
+    | NUMBER_WORDS
+)
+NAME_CUES = re.compile(
+    r"\b(?:my name is|my name's|name is|name's|first name is|last name is|surname is|"
+    r"under the name(?: of)?|speaking with|talking to|this is|i'm|i am|"
+    r"mr|mrs|ms|miss|mister|dr)\.?\s+",
+    re.IGNORECASE,
+)
+NAME_HERE = re.compile(r"\b(?:hi|hello|hey),?\s+([A-Za-z]+(?:\s+[A-Za-z]+)?)\s+here\b", re.I)
+ASKS_NAME = re.compile(r"\b(?:your name|name please|who am i speaking|name on the)", re.I)
+ANSWER_OPENING = re.compile(r"^\W*(?:(?:yes|yeah|sure|okay|ok|uh|um|it's|its|it is)\W+)*", re.I)
+WEAK_NAME_CUES = ("this is", "i'm", "i am")  # need a capital letter or "from"/"with" after
+WRITTEN_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+@dataclass(frozen=True)
+class Span:
+    turn: int
+    start: int
+    end: int
+    kind: str
+
+
+def redact_transcript(transcript: Transcript, nlp: Any = None) -> Transcript:
+    """The transcript with personal data replaced by typed placeholders. ``nlp``: a spaCy
+    pipeline with NER for person names (rules alone otherwise)."""
+    spans = find_spans(transcript.turns, nlp)
+    if not spans:
+        return transcript
+    turns, redactions = list(transcript.turns), []
+    for i, turn in enumerate(turns):
+        mine = [s for s in spans if s.turn == i]
+        if mine:
+            turns[i], placed = _redact_turn(turn, mine)
+            redactions += [r.model_copy(update={"turn": i}) for r in placed]
+    return transcript.model_copy(
+        update={"turns": tuple(turns), "redactions": transcript.redactions + tuple(redactions)}
+    )
+
+
+def redact_text(text: str, nlp: Any = None) -> str:
+    """One piece of text with personal data replaced by placeholders."""
+    return (
+        redact_transcript(
+            Transcript(call_id="text", turns=(Turn(speaker="unknown", text=text),), source="text"),
+            nlp,
+        )
+        .turns[0]
+        .text
+    )
+
+
+def find_spans(turns: Sequence[Turn], nlp: Any = None) -> list[Span]:
+    """Every stretch of personal data in the turns, overlaps merged, in order."""
+    tokens = tokenise(turns)
+    runs = number_runs(tokens, turns)
+    context = Context(tokens, runs)
+    found = [
+        *_number_spans(tokens, runs, context),
+        *_date_spans(tokens, context),
+        *_email_spans(turns, tokens),
+        *_address_spans(tokens, runs),
+        *_name_spans(turns, tokens, nlp),
+    ]
+    return _merge(found)
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        n = int(d) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def _number_spans(
+    tokens: Sequence[Token], runs: Sequence[NumberRun], context: Context
+) -> Iterable[Span]:
+    for run in runs:
+        kind = _number_kind(run, context.cues(run.first, run.last))
+        if kind:
+            yield from _cover(tokens, run.first, run.last, kind, run.turns)
+
+
+def _number_kind(run: NumberRun, cues: set[str]) -> str | None:
+    d, n = run.digits, len(run.digits)
+    if run.groups == (3, 2, 4):
+        return "SSN"
+    if run.groups in ((3, 3, 4), (1, 3, 3, 4)) or (run.groups == (3, 4) and "phone" in cues):
+        return "PHONE"
+    if "cvv" in cues and 3 <= n <= 6:
+        return "CVV"
+    if "expiry" in cues and n in (3, 4, 6) and 1 <= int(d[: n - 2] if n < 6 else d[:2]) <= 12:
+        return "EXPIRY"
+    if "dob" in cues and n in (6, 8):
+        return "DOB"
+    if "ssn" in cues and n in (4, 9):
+        return "SSN"
+    if "routing" in cues and n in (6, 9):
+        return "ROUTING"
+    if 13 <= n <= 19 and (luhn_valid(d) or "card" in cues):
+        if "card" in cues or "other" not in cues:
+            return "CARD"
+    if "account" in cues and 6 <= n <= 17 and "other" not in cues:
+        return "ACCOUNT"
+    if "zip" in cues and n in (5, 9):
+        return "ADDRESS"
+    phone_shaped = n == 10 or (n == 11 and d[0] == "1")
+    if (phone_shaped and "other" not in cues) or ("phone" in cues and n in (7, 10, 11)):
+        return "PHONE"
+    return None
+
+
+class Context:
+    """What is said around a stretch of tokens: which cue families ("card", "cvv", "other"...)
+    occur in the words before it (back to the previous number at most) and just after it."""
+
+    def __init__(self, tokens: Sequence[Token], runs: Sequence[NumberRun]) -> None:
+        self.tokens = tokens
+        self.run_ends = sorted(run.last for run in runs)
+
+    def cues(self, first: int, last: int) -> set[str]:
+        previous = bisect.bisect_left(self.run_ends, first) - 1
+        floor = self.run_ends[previous] + 1 if previous >= 0 else 0
+        start = max(floor, first - BEFORE)
+        found = self._families(start, first, last + 1, last + 1 + AFTER)
+        if "other" in found:  # only what is said right next to the number counts against it
+            near = self._families(max(start, first - 4), first, last + 1, last + 3)
+            if "other" not in near:
+                found.discard("other")
+        return found
+
+    def _families(self, a: int, b: int, c: int, d: int) -> set[str]:
+        before = " ".join(t.low.removesuffix("'s") for t in self.tokens[a:b])
+        after = " ".join(t.low.removesuffix("'s") for t in self.tokens[c:d])
+        text = f" {before} | {after} "
+        return {family for family, cues in CUES.items() if any(_has(text, c) for c in cues)}
+
+
+def _has(text: str, cue: str) -> bool:
+    if cue == "expir":
+        return " expir" in text
+    return f" {cue} " in text or (not cue[-1].isalnum() and cue in text)
+
+
+def _date_spans(tokens: Sequence[Token], context: Context) -> Iterable[Span]:
+    """Dates named with a month ("march fourteenth nineteen eighty five", "the 4th of july
+    2027", "04/27"): a date of birth or an expiry date when the context says so."""
+    for i, tok in enumerate(tokens):
+        may_be_verb = tok.low == "may" and not (
+            _is_datey(tokens, i + 1) or (tokens[i + 1 : i + 2] and tokens[i + 1].low == "of")
+        )
+        if tok.low in MONTHS and not may_be_verb:
+            first, last = i, i
+            j = i + 1
+            while j < len(tokens) and j - i <= 8 and tokens[j].turn == tok.turn:
+                if _is_datey(tokens, j):
+                    last = j
+                elif tokens[j].low not in (",", "-", "of", "the", "in"):
+                    break
+                j += 1
+            j = i - 1
+            while j >= 0 and i - j <= 4 and tokens[j].turn == tok.turn:
+                if _is_datey(tokens, j):
+                    first = j
+                elif tokens[j].low not in ("of", "the"):
+                    break
+                j -= 1
+            if first == last:
+                continue
+        elif re.fullmatch(r"\d{1,2}", tok.text) and _slashed(tokens, i):
+            first, last = i, i + 2
+            if _slashed(tokens, i + 2):
+                last = i + 4
+        else:
+            continue
+        cues = context.cues(first, last)
+        kind = "DOB" if "dob" in cues else "EXPIRY" if "expiry" in cues else None
+        if kind:
+            yield from _cover(tokens, first, last, kind)
+
+
+def _is_datey(tokens: Sequence[Token], j: int) -> bool:
+    return j < len(tokens) and (tokens[j].is_number or tokens[j].low in ORDINALS
+                                or tokens[j].low.endswith("teenth"))  # fmt: skip
+
+
+def _slashed(tokens: Sequence[Token], i: int) -> bool:
+    return (
+        i + 2 < len(tokens)
+        and tokens[i + 1].text == "/"
+        and tokens[i + 2].text.isdigit()
+        and tokens[i].turn == tokens[i + 2].turn
+    )
+
+
+def _email_spans(turns: Sequence[Turn], tokens: Sequence[Token]) -> Iterable[Span]:
+    for i, turn in enumerate(turns):
+        for m in WRITTEN_EMAIL.finditer(turn.text):
+            yield Span(i, m.start(), m.end(), "EMAIL")
+    for i, tok in enumerate(tokens):
+        if tok.low not in ("at", "@"):
+            continue
+        last, j = None, i + 1
+        while j < len(tokens) and tokens[j].is_word and tokens[j].turn == tok.turn:
+            if j > i + 1 and tokens[j].low in TLDS:
+                last = j
+            if j + 1 < len(tokens) and tokens[j + 1].low in ("dot", "."):
+                j += 2
+                continue
+            break
+        first = i - 1
+        if last is None or first < 0 or tokens[first].turn != tok.turn:
+            continue
+        if tokens[first].text.isalnum():
+            yield from _cover(tokens, _local_part(tokens, first), last, "EMAIL")
+
+
+def _local_part(tokens: Sequence[Token], first: int) -> int:
+    """Where the user part of a spoken email address ending at token ``first`` begins:
+    numbers, words joined by "dot" or "underscore", and at most two bare words."""
+    head = tokens[first]
+    turn, bare, k = head.turn, int(head.is_word and not head.is_number), first - 1
+    while k >= 0 and tokens[k].turn == turn:
+        tok = tokens[k]
+        if tok.low in JOINERS and k >= 1 and tokens[k - 1].turn == turn:
+            first = k = k - 1
+        elif tok.is_number or (tok.is_word and tok.low not in NOT_NAMES and bare < 2):
+            bare += tok.is_word and not tok.is_number
+            first = k
+        else:
+            break
+        k -= 1
+    return first
+
+
+def _address_spans(tokens: Sequence[Token], runs: Sequence[NumberRun]) -> Iterable[Span]:
+    """A house number, up to four name words and a street word ("12 north oak avenue"), with
+    a unit number after it, and the city, state and ZIP when a ZIP code follows; or a PO box."""
+    run_ending = {run.last: run for run in runs}
+    run_starting = {run.first: run for run in runs}
+    for i, tok in enumerate(tokens):
+        if tok.low == "box" and i >= 1 and tokens[i - 1].low in ("po", "o", "p.o", "pobox"):
+            if i + 1 in run_starting:
+                first = i - 2 if i >= 2 and tokens[i - 2].low == "p" else i - 1
+                yield from _cover(tokens, first, run_starting[i + 1].last, "ADDRESS")
+            continue
+        if tok.low not in STREETS or i < 2:
+            continue
+        j = i - 1
+        while j > i - 5 and j >= 0 and tokens[j].turn == tok.turn and _street_name(tokens[j]):
+            j -= 1
+        if j == i - 1 or j not in run_ending or tokens[j].turn != tok.turn:
+            continue
+        house = run_ending[j]
+        if len(house.digits) > 6:
+            continue
+        last = i
+        if i + 2 < len(tokens) and tokens[i + 1].low in UNIT_WORDS:
+            last = run_starting[i + 2].last if i + 2 in run_starting else i + 2
+        for k in range(last + 1, min(last + 10, len(tokens))):
+            if tokens[k].turn != tok.turn:
+                break
+            if k in run_starting and len(run_starting[k].digits) in (5, 6, 9, 10):
+                last = run_starting[k].last
+                break
+            if tokens[k].is_number:
+                break
+        yield from _cover(tokens, house.first, last, "ADDRESS")
+
+
+def _street_name(tok: Token) -> bool:
+    return (tok.is_word and tok.low not in NOT_NAMES and tok.low not in CUES["other"]) or (
+        tok.low in ORDINALS
+    )
+
+
+def _name_spans(turns: Sequence[Turn], tokens: Sequence[Token], nlp: Any) -> Iterable[Span]:
+    """Names after "my name is", "this is ... from", "Mr" and the like, names a spaCy NER
+    pipeline tags as PERSON, and every later mention of the same name words."""
+    spans: list[Span] = []
+    for i, turn in enumerate(turns):
+        for m in NAME_CUES.finditer(turn.text):
+            spans += _name_after(i, turn.text, m)
+        for m in NAME_HERE.finditer(turn.text):
+            spans.append(Span(i, m.start(1), m.end(1), "PERSON"))
+        asked = (
+            i > 0 and turns[i - 1].speaker != turn.speaker and ASKS_NAME.search(turns[i - 1].text)
+        )
+        if asked and (m := ANSWER_OPENING.match(turn.text)):
+            spans += _name_after(i, turn.text, m, strong=True)
+    if nlp is not None and "ner" in getattr(nlp, "pipe_names", ()):
+        unused = [p for p in nlp.pipe_names if p not in ("tok2vec", "ner")]
+        for i, doc in enumerate(nlp.pipe((t.text for t in turns), disable=unused)):
+            spans += [
+                Span(i, e.start_char, e.end_char, "PERSON")
+                for e in doc.ents
+                if e.label_ == "PERSON"
+            ]
+    names = {
+        w.lower()
+        for s in spans
+        for w in re.findall(r"[A-Za-z']+", turns[s.turn].text[s.start : s.end])
+    }
+    names = {n for n in names if len(n) > 1 and n not in NOT_NAMES}
+    for tok in tokens:
+        if tok.low in names:
+            spans.append(Span(tok.turn, tok.start, tok.end, "PERSON"))
+    return spans
+
+
+def _name_after(turn: int, text: str, cue: re.Match, strong: bool = False) -> list[Span]:
+    words = list(re.finditer(r"[A-Za-z][A-Za-z'-]*", text[cue.end() :]))[:4]
+    taken = []
+    for w in words:
+        low = w.group().lower()
+        if low in FILLERS and not taken:
+            continue
+        if low in NOT_NAMES or len(taken) == 2:
+            break
+        between = text[cue.end() + (taken[-1].end() if taken else 0) : cue.end() + w.start()]
+        if taken and between.strip(" "):
+            break
+        taken.append(w)
+    if not taken:
+        return []
+    weak = not strong and cue.group().strip(" .").lower() in WEAK_NAME_CUES
+    after = text[cue.end() + taken[-1].end() :].lstrip(" ,").lower()
+    if weak and not taken[0].group()[0].isupper() and not after.startswith(("from", "with")):
+        return []
+    return [Span(turn, cue.end() + w.start(), cue.end() + w.end(), "PERSON") for w in taken]
+
+
+def _cover(
+    tokens: Sequence[Token], first: int, last: int, kind: str, turns: Iterable[int] = ()
+) -> Iterable[Span]:
+    """Spans over tokens ``first..last``, one per turn they cross (only ``turns`` if given)."""
+    by_turn: dict[int, list[Token]] = {}
+    keep = set(turns)
+    for t in tokens[first : last + 1]:
+        if keep and t.turn not in keep:
+            continue
+        if t.low not in FILLERS or by_turn.get(t.turn):
+            by_turn.setdefault(t.turn, []).append(t)
+    for turn, toks in by_turn.items():
+        while toks and (toks[-1].low in FILLERS or not toks[-1].text.isalnum()):
+            toks.pop()
+        if toks:
+            yield Span(turn, toks[0].start, toks[-1].end, kind)
+
+
+def _merge(spans: Iterable[Span]) -> list[Span]:
+    """Overlapping spans become one, of the kind that comes first in :data:`KINDS`."""
+    merged: list[Span] = []
+    for s in sorted(spans, key=lambda s: (s.turn, s.start, -s.end)):
+        if merged and merged[-1].turn == s.turn and s.start < merged[-1].end:
+            top = merged[-1]
+            kind = min(top.kind, s.kind, key=KINDS.index)
+            merged[-1] = Span(s.turn, top.start, max(top.end, s.end), kind)
+        else:
+            merged.append(s)
+    return merged
+
+
+def _redact_turn(turn: Turn, spans: Sequence[Span]) -> tuple[Turn, list[Redaction]]:
+    """The turn with each span replaced by its placeholder, its words likewise."""
+    text, pieces, redactions, pos = turn.text, [], [], 0
+    located = turn.word_offsets()
+    words: list[Word] = []
+    for span in spans:
+        pieces.append(text[pos : span.start])
+        at = sum(len(p) for p in pieces)
+        placeholder = f"[{span.kind}]"
+        times = turn.span_times(span.start, span.end)
+        redactions.append(
+            Redaction(turn=0, kind=span.kind, char_start=at, char_end=at + len(placeholder),
+                      start=times[0] if times else None, end=times[1] if times else None)
+        )  # fmt: skip
+        pieces.append(placeholder)
+        pos = span.end
+    pieces.append(text[pos:])
+    last_span = None
+    for offset, word in located:
+        size = len(word.text.strip())
+        inside = [k for k, s in enumerate(spans) if offset < s.end and s.start < offset + size]
+        if not inside:
+            words.append(word)
+        elif inside[0] == last_span:
+            words[-1] = words[-1].model_copy(update={"end": word.end})
+        else:
+            kind = spans[inside[0]].kind
+            words.append(Word(text=f"[{kind}]", start=word.start, end=word.end))
+        last_span = inside[0] if inside else None
+    return turn.model_copy(update={"text": "".join(pieces), "words": tuple(words)}), redactions

@@ -1,0 +1,173 @@
+"""Redaction: every kind of personal data in written and spoken forms, numbers split across
+turns, near misses left alone, aligned placeholders and word times, muted audio, and no card
+number from a fixture anywhere in the store, index, reports or logs after a run."""
+
+import wave
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from models.asr import write_muted
+from models.transcript import Transcript, Turn, Word
+from pipelines.cli import app
+from qa_rules.redaction import luhn_valid, redact_text, redact_transcript
+from qa_rules.spoken import number_runs, tokenise
+
+CARD = "4539 1488 0343 6467"  # Luhn-valid test number
+
+
+@pytest.mark.parametrize(
+    ("text", "placeholder", "gone"),
+    [
+        (f"my card number is {CARD} thanks", "[CARD]", "4539"),
+        ("it's 4539-1488-0343-6467", "[CARD]", "0343"),
+        ("four five three nine one four eight eight oh three four three six four six seven",
+         "[CARD]", "four five three"),
+        ("the card is forty five thirty nine fourteen eighty eight oh three forty three "
+         "sixty four sixty seven", "[CARD]", "forty five"),
+        ("the security code on the back is seven three two", "[CVV]", "seven three two"),
+        ("it expires oh four twenty seven", "[EXPIRY]", "twenty seven"),
+        ("expiration date 04/27", "[EXPIRY]", "04/27"),
+        ("the routing number is 021000021", "[ROUTING]", "021000021"),
+        ("my account number is 12345678", "[ACCOUNT]", "12345678"),
+        ("my social is 123-45-6789", "[SSN]", "6789"),
+        ("my social security number is one two three four five six seven eight nine",
+         "[SSN]", "seven eight nine"),
+        ("call me back on (555) 123-4567", "[PHONE]", "4567"),
+        ("my cell is five five five one two three four five six seven", "[PHONE]", "five five"),
+        ("send it to jo.li@example.org please", "[EMAIL]", "example"),
+        ("it's john dot smith at gmail dot com", "[EMAIL]", "gmail"),
+        ("I live at 1234 North Oak Avenue apartment 5, Springfield, IL 62704", "[ADDRESS]",
+         "Oak"),
+        ("my date of birth is march fourteenth nineteen eighty five", "[DOB]", "eighty"),
+        ("hi my name is john smith and I have a question", "[PERSON]", "smith"),
+        ("this is kevin from the billing team", "[PERSON]", "kevin"),
+    ],
+)  # fmt: skip
+def test_each_kind_is_replaced_by_its_placeholder(text, placeholder, gone):
+    redacted = redact_text(text)
+    assert placeholder in redacted and gone not in redacted, redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "your order number is 1234 5678 9012 3456 and it ships tomorrow",
+        "the total is $149.99 for the month",
+        "I can book you for march fourteenth at ten thirty",
+        "I waited 20 minutes on the street and called three times",
+        "your case number is 445821",
+        "I'm calling because the main street branch was closed",
+        "oh, one more thing about the bill",
+    ],
+)
+def test_near_misses_are_left_alone(text):
+    assert redact_text(text) == text
+
+
+def test_a_card_number_split_across_turns_is_redacted_in_both_and_the_reply_kept():
+    transcript = Transcript(
+        call_id="split",
+        source="test",
+        turns=(
+            Turn(speaker="customer", text="okay it's four five three nine one four eight eight"),
+            Turn(speaker="agent", text="mhm go on"),
+            Turn(speaker="customer", text="oh three four three six four six seven"),
+            Turn(speaker="agent", text="thanks, and the security code on the back?"),
+            Turn(speaker="customer", text="nine eight seven"),
+        ),
+    )
+    texts = [t.text for t in redact_transcript(transcript).turns]
+    assert texts == ["okay it's [CARD]", "mhm go on", "[CARD]",
+                     "thanks, and the security code on the back?", "[CVV]"]  # fmt: skip
+
+
+def test_a_pronoun_one_does_not_join_the_number_that_follows():
+    turns = [Turn(speaker="customer", text="the debit one."), Turn(speaker="agent", text="ok"),
+             Turn(speaker="customer", text=CARD)]  # fmt: skip
+    runs = number_runs(tokenise(turns), turns)
+    assert [r.digits for r in runs] == ["1", CARD.replace(" ", "")]
+
+
+def test_spoken_numbers_are_read_as_digits():
+    turns = [Turn(speaker="customer", text="twenty twenty seven then four hundred and twelve "
+                                           "then double seven oh nine")]  # fmt: skip
+    assert [r.digits for r in number_runs(tokenise(turns), turns)] == ["2027", "412", "7709"]
+
+
+def test_luhn():
+    assert luhn_valid(CARD.replace(" ", "")) and not luhn_valid("4539148803436468")
+
+
+def test_placeholders_keep_evidence_offsets_and_word_times():
+    words = [("my", 1.0), ("cvv", 1.3), ("is", 1.6), ("seven", 2.0), ("three", 2.4),
+             ("two", 2.8), ("thanks", 3.4)]  # fmt: skip
+    turn = Turn(
+        speaker="customer",
+        text="my cvv is seven three two thanks",
+        start=1.0,
+        end=3.7,
+        words=tuple(Word(text=w, start=t, end=t + 0.3, confidence=0.9) for w, t in words),
+    )
+    redacted = redact_transcript(Transcript(call_id="w", source="test", turns=(turn,)))
+    new = redacted.turns[0]
+    assert new.text == "my cvv is [CVV] thanks"
+    (mark,) = redacted.redactions
+    assert new.text[mark.char_start : mark.char_end] == "[CVV]" and mark.kind == "CVV"
+    assert (mark.start, mark.end) == pytest.approx((2.0, 3.1))
+    assert [w.text for w in new.words] == ["my", "cvv", "is", "[CVV]", "thanks"]
+    assert (new.words[3].start, new.words[3].end) == pytest.approx((2.0, 3.1))
+
+
+def test_muted_audio_is_silent_where_personal_data_was_said(tmp_path):
+    rate = 16_000
+    tone = (np.sin(np.arange(3 * rate) * 2 * np.pi * 440 / rate) * 8000).astype(np.int16)
+    source = tmp_path / "call.wav"
+    with wave.open(str(source), "wb") as handle:
+        handle.setnchannels(2)
+        handle.setsampwidth(2)
+        handle.setframerate(rate)
+        handle.writeframes(np.stack([tone, tone], axis=1).tobytes())
+    out = write_muted(source, [(1.0, 1.5)], tmp_path / "muted" / "call.wav")
+    with wave.open(str(out)) as handle:
+        assert handle.getnchannels() == 2
+        pcm = np.frombuffer(handle.readframes(handle.getnframes()), np.int16).reshape(-1, 2)
+    assert not pcm[int(0.85 * rate) : int(1.65 * rate)].any()  # padded 0.2 s either side
+    assert pcm[: int(0.7 * rate)].any() and pcm[int(1.8 * rate) :].any()
+
+
+@pytest.mark.slow
+def test_no_card_number_survives_into_store_index_reports_or_logs(tmp_path, prefect_server):
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    (calls / "pay-by-card.txt").write_text(
+        "[00:00] Agent: Thank you for calling Harbor Bank, this is Dana. How can I help?\n"
+        "[00:05] Customer: Hi, I'd like to pay my bill with my card.\n"
+        "[00:09] Agent: Sure, what's the card number?\n"
+        f"[00:12] Customer: It's {CARD}.\n"
+        "[00:18] Agent: And the security code on the back?\n"
+        "[00:21] Customer: Seven three two.\n"
+        "[00:24] Agent: Thank you, the payment is done and you'll get a confirmation email.\n"
+        "[00:30] Customer: Great, thanks.\n"
+    )
+    (calls / "spoken-card.txt").write_text(
+        "[00:00] Agent: Harbor Bank, this is Dana, how can I help?\n"
+        "[00:04] Customer: i want to pay by card it's four five three nine one four eight eight\n"
+        "[00:10] Agent: mhm\n"
+        "[00:11] Customer: oh three four three six four six seven\n"
+        "[00:16] Agent: Thanks, the payment went through. Anything else?\n"
+        "[00:20] Customer: No, thanks, bye.\n"
+    )
+    db = tmp_path / "store.db"
+    result = CliRunner().invoke(app, ["run", str(calls), "--db", str(db), "--verbose"])
+    assert result.exit_code == 0, result.output
+    leaks = ("4539", "1488", "6467", "seven three two", "four five three nine", "six four six")
+    files = [*tmp_path.glob("store.*"), *(tmp_path / "callqa-reports").rglob("*")]
+    assert (tmp_path / "callqa-reports" / "index.html").exists()
+    for path in [p for p in files if p.is_file()]:
+        content = path.read_bytes().lower()
+        assert not [s for s in leaks if s.encode() in content], path
+    assert not [s for s in leaks if s in result.output.lower()]
+    shown = CliRunner().invoke(app, ["show", "pay-by-card", "--db", str(db)])
+    assert "[CARD]" in shown.output and "4539" not in shown.output
