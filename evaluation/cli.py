@@ -93,3 +93,7 @@ def _require(path: Path) -> None:
     if not path.exists():
         typer.echo(f"error: {path}: no such file or folder", err=True)
         raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

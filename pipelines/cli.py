@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from models.asr import AsrSettings, AudioError, transcribe
+from models.nlp import load_nlp
 from pipelines import render
 from pipelines.backtest import backtest
 from pipelines.batch import RunSummary, plan_run, record_idle_run
@@ -42,6 +43,7 @@ from pipelines.sources import discover_calls
 from pipelines.store import Store, db_url
 from qa_rules.coaching import coaching_plan
 from qa_rules.flags import FlagRules
+from qa_rules.redaction import redact_transcript
 from qa_rules.scorecard import DEFAULT_SCORECARD, Scorecard, ScorecardError, load_scorecard
 
 REPORTS = "callqa-reports"  # beside the database
@@ -118,6 +120,10 @@ def run(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect logs.")] = False,
     asr_model: AsrModelOption = None,
     asr_backend: AsrBackendOption = "faster-whisper",
+    muted_audio: Annotated[
+        Path | None,
+        typer.Option(help="Write a copy of each audio call with personal data silenced here."),
+    ] = None,
 ) -> None:
     """Process every new call under PATH (transcripts and audio) and store the results (the
     nightly job)."""
@@ -145,7 +151,10 @@ def run(
                 url,
                 since=parse_since(since),
                 manifest=str(manifest) if manifest else None,
-                settings=ProcessSettings(asr=AsrSettings(backend=asr_backend, model=asr_model)),
+                settings=ProcessSettings(
+                    asr=AsrSettings(backend=asr_backend, model=asr_model),
+                    muted_audio=str(muted_audio.resolve()) if muted_audio else None,
+                ),
                 reports=str(home / REPORTS),
             )
         except Exception as exc:  # the run failed as a whole: say why, exit non-zero
@@ -501,10 +510,13 @@ def transcribe_command(
     asr_backend: AsrBackendOption = "faster-whisper",
     beam_size: Annotated[int, typer.Option(min=1, help="Beam size (1 is faster).")] = 5,
     compute_type: Annotated[str, typer.Option(help="int8 or float32.")] = "int8",
+    keep_personal_data: Annotated[
+        bool, typer.Option("--keep-personal-data", help="Do not redact (for your own checks).")
+    ] = False,
 ) -> None:
-    """Transcribe audio calls into speaker-attributed transcripts. A stereo file is one party
-    per channel (left agent, right customer); NAME.agent.wav with NAME.customer.wav is one call;
-    a mono file is split into two voices."""
+    """Transcribe audio calls into speaker-attributed transcripts, personal data redacted. A
+    stereo file is one party per channel (left agent, right customer); NAME.agent.wav with
+    NAME.customer.wav is one call; a mono file is split into two voices."""
     import time
 
     settings = AsrSettings(
@@ -518,6 +530,8 @@ def transcribe_command(
             started = time.perf_counter()
             try:
                 transcript = transcribe(files if len(files) == 2 else files[0], call_id, settings)
+                if not keep_personal_data:
+                    transcript = redact_transcript(transcript, load_nlp())
             except (AudioError, OSError) as exc:
                 typer.echo(f"error: {call_id}: {exc}", err=True)
                 failed += 1

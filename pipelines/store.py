@@ -201,7 +201,14 @@ class Store:
     # --- writing -------------------------------------------------------------------------
 
     def start_run(self, run_id: str, source: str, pipeline_version: str) -> None:
+        """Record a new run. One run at a time per store: a run still marked running was
+        killed (its finished calls are kept and the new run does the rest)."""
         with self.engine.begin() as db:
+            db.execute(
+                runs.update()
+                .where(runs.c.status == "running")
+                .values(finished_at=_now(), status="interrupted")
+            )
             db.execute(
                 insert(runs).values(
                     run_id=run_id,

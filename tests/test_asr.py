@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 from models.asr import (
     AsrSettings,
@@ -24,6 +25,7 @@ from models.asr import (
     transcribe,
 )
 from models.transcript import Word
+from pipelines.cli import app
 from pipelines.process import process_call
 from pipelines.sources import discover_calls
 
@@ -255,3 +257,20 @@ def test_packaged_tiny_en_converted_to_transformers_says_the_same(tmp_path, call
     settings = AsrSettings(backend="transformers", model=str(folder))
     transcript = transcribe(call_audio["agent"], "a", settings)
     assert "harbor" in " ".join(t.text for t in transcript.turns).lower()
+
+
+@pytest.mark.slow
+@needs_speech
+def test_cli_transcribe_redacts_unless_asked_not_to(tmp_path):
+    said = speak(
+        tmp_path,
+        "p",
+        "My phone number is five five five, one two three, four five six seven.",
+        "en-us",
+    )
+    runner = CliRunner()
+    redacted = runner.invoke(app, ["transcribe", str(said), "--format", "txt"])
+    assert redacted.exit_code == 0, redacted.output
+    assert "[PHONE]" in redacted.output and "4567" not in redacted.output
+    kept = runner.invoke(app, ["transcribe", str(said), "--format", "txt", "--keep-personal-data"])
+    assert "[PHONE]" not in kept.output and "4567" in "".join(c for c in kept.output if c.isdigit())

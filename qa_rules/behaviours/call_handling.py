@@ -12,7 +12,7 @@ GREETING = phrases(
     "welcome to",
     "good (morning|afternoon|evening)",
     "(hello|hi),? (and )?(thank|welcome|you('ve| have) reached|this is|my name)",
-    "(this is|my name is|my name's|you're speaking (to|with)) [a-z]+",
+    r"(this is|my name is|my name's|you're speaking (to|with)) ([a-z]+|\[person\])",
     "how (can|may) i (help|assist)",
 )
 VERIFICATION = phrases(
