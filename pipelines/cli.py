@@ -4,6 +4,7 @@ check and backtest scorecards."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -19,6 +20,7 @@ from models.nlp import load_nlp
 from pipelines import render
 from pipelines.backtest import backtest
 from pipelines.batch import RunSummary, plan_run, record_idle_run
+from pipelines.erasure import forget_calls, purge_older_than
 from pipelines.process import PIPELINE_VERSION, ProcessSettings
 from pipelines.reports import coaching_markdown, coaching_page, write_call_pages
 from pipelines.review import (
@@ -37,7 +39,6 @@ from pipelines.similar import (
     rebuild_index,
     similar_cases,
     similar_to_call,
-    sync_index,
 )
 from pipelines.sources import discover_calls
 from pipelines.store import Store, db_url
@@ -59,6 +60,10 @@ DbOption = Annotated[
     typer.Option("--db", envvar="CALLQA_DB", help="SQLite file or SQLAlchemy URL of the store."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+MutedAudioOption = Annotated[
+    Path | None,
+    typer.Option(help="Folder of audio copies with personal data silenced (written by run)."),
+]
 SinceOption = Annotated[
     str | None,
     typer.Option("--since", help="Only calls started since: 7d, 24h or a date (2026-11-01)."),
@@ -120,9 +125,10 @@ def run(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect logs.")] = False,
     asr_model: AsrModelOption = None,
     asr_backend: AsrBackendOption = "faster-whisper",
-    muted_audio: Annotated[
-        Path | None,
-        typer.Option(help="Write a copy of each audio call with personal data silenced here."),
+    muted_audio: MutedAudioOption = None,
+    retention_days: Annotated[
+        int | None,
+        typer.Option(min=1, help="After the run, purge the words of calls older than this."),
     ] = None,
 ) -> None:
     """Process every new call under PATH (transcripts and audio) and store the results (the
@@ -156,6 +162,7 @@ def run(
                     muted_audio=str(muted_audio.resolve()) if muted_audio else None,
                 ),
                 reports=str(home / REPORTS),
+                retention_days=retention_days,
             )
         except Exception as exc:  # the run failed as a whole: say why, exit non-zero
             typer.echo(f"error: the run failed: {exc}", err=True)
@@ -464,26 +471,91 @@ def forget(
         str | None, typer.Option(help="Erase every call of this customer id.")
     ] = None,
     db: DbOption = "callqa.db",
+    muted_audio: MutedAudioOption = None,
 ) -> None:
-    """Erase calls everywhere callqa keeps them: the store, the case index and the reports."""
+    """Erase calls everywhere callqa keeps them: the store, the case index, the reports and
+    the muted audio copies."""
     store = _open_store(db)
     wanted = list(call_ids or []) + (store.calls_of_customer(customer) if customer else [])
     if not wanted:
         typer.echo("error: give CALL_IDs or --customer", err=True)
         raise typer.Exit(2)
-    erased = store.forget(wanted)
-    counts = sync_index(store, index_path(store.url))
-    pages = [_home(db) / REPORTS / "calls" / f"{call_id}.html" for call_id in wanted]
-    removed_pages = [p for p in pages if p.exists()]
-    for page in removed_pages:
-        page.unlink()
+    erased = forget_calls(store, wanted, _home(db) / REPORTS, muted_audio)
     typer.echo(
-        f"erased {len(erased)} call(s) from the store, {counts['removed']} case(s) from the "
-        f"index, {len(removed_pages)} report page(s)"
+        f"erased {len(erased.calls)} call(s) from the store, {erased.cases} case(s) from the "
+        f"index, {erased.pages} report page(s), {erased.audio} audio copy(ies)"
     )
-    unknown = sorted(set(wanted) - set(erased))
+    unknown = sorted(set(wanted) - set(erased.calls))
     if unknown:
         typer.echo(f"not stored: {', '.join(unknown)}", err=True)
+
+
+@app.command()
+def purge(
+    older_than: Annotated[int, typer.Option(min=1, help="Retention in days.")],
+    db: DbOption = "callqa.db",
+    muted_audio: MutedAudioOption = None,
+) -> None:
+    """Retention: drop the transcripts, quotes, similar-case entries, report pages and muted
+    audio copies of calls older than the given number of days (scores and findings stay)."""
+    purged = purge_older_than(_open_store(db), older_than, _home(db) / REPORTS, muted_audio)
+    typer.echo(
+        f"purged the words of {len(purged.calls)} call(s) older than {older_than} days: "
+        f"{purged.cases} case(s), {purged.pages} report page(s), {purged.audio} audio copy(ies)"
+    )
+
+
+@app.command()
+def deploy(
+    source: Annotated[Path, typer.Option(help="Folder the nightly run reads calls from.")],
+    cron: Annotated[str | None, typer.Option(help='Cron line, e.g. "0 2 * * *".')] = None,
+    interval: Annotated[
+        int | None, typer.Option(min=1, help="Or: run every this many seconds.")
+    ] = None,
+    db: DbOption = "callqa.db",
+    work_pool: Annotated[
+        str | None,
+        typer.Option(help="Register with this Prefect work pool instead of serving from here."),
+    ] = None,
+    port: Annotated[int, typer.Option(help="Port of the Prefect server started here.")] = 4200,
+    muted_audio: MutedAudioOption = None,
+    retention_days: Annotated[
+        int | None, typer.Option(min=1, help="Purge the words of calls older than this.")
+    ] = None,
+) -> None:
+    """Schedule the nightly run. Without --work-pool it is served from this machine until
+    stopped (Ctrl-C), with a Prefect server started and kept alive here unless PREFECT_API_URL
+    names one; with --work-pool, workers on any machine run it."""
+    from pipelines import deploy as scheduling
+
+    try:
+        when = scheduling.schedule(cron, interval)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}: --cron or --interval", err=True)
+        raise typer.Exit(2) from None
+    if not source.is_dir():
+        typer.echo(f"error: {source}: no such folder", err=True)
+        raise typer.Exit(1)
+    home = _home(db)
+    configure_prefect(home / ".callqa" / "prefect")
+    settings = ProcessSettings(muted_audio=str(muted_audio.resolve()) if muted_audio else None)
+    parameters = {
+        "source": str(source.resolve()),
+        "db": db_url(db),
+        "reports": str(home / REPORTS),
+        "retention_days": retention_days,
+        "settings": settings.model_dump(mode="json"),
+    }
+    if work_pool:
+        deployment = scheduling.deploy_to_pool(parameters, when, work_pool)
+        typer.echo(f"deployment {scheduling.DEPLOYMENT} ({deployment}) on work pool {work_pool}")
+        return
+    if os.environ.get("PREFECT_API_URL"):
+        scheduling.serve_nightly(parameters, when)
+        return
+    with scheduling.local_server(port) as url:
+        typer.echo(f"Prefect server at {url.removesuffix('/api')}; serving {scheduling.DEPLOYMENT}")
+        scheduling.serve_nightly(parameters, when)
 
 
 index_app = typer.Typer(help="The case index behind `callqa similar`.", no_args_is_help=True)

@@ -22,6 +22,7 @@ from pipelines.batch import (
     store_outcome,
     summarise,
 )
+from pipelines.erasure import purge_older_than
 from pipelines.process import (
     PIPELINE_VERSION,
     CallResult,
@@ -59,6 +60,12 @@ def index_cases(db: str) -> dict[str, int]:
     return sync_index(Store(db), index_path(db))
 
 
+@task(name="apply-retention", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
+def apply_retention(db: str, days: int, reports: str | None, muted_audio: str | None) -> int:
+    folder, muted = (Path(p) if p else None for p in (reports, muted_audio))
+    return len(purge_older_than(Store(db), days, folder, muted).calls)
+
+
 @task(name="write-reports", cache_policy=NO_CACHE)
 def write_reports(db: str, summary: RunSummary, scorecard: str, folder: str) -> str:
     store = Store(db)
@@ -86,9 +93,11 @@ def nightly(
     settings: ProcessSettings | None = None,
     batch_size: int = BATCH_SIZE,
     reports: str | None = None,
+    retention_days: int | None = None,
 ) -> RunSummary:
     """Process every new call under ``source`` into the store at ``db`` (a SQLAlchemy URL);
-    with ``reports``, write that folder's HTML: a page per processed call and the run summary."""
+    with ``reports``, write that folder's HTML: a page per processed call and the run summary;
+    with ``retention_days``, purge the words of older calls."""
     settings = settings or ProcessSettings()
     started = datetime.now(UTC)
     run_id = new_run_id(started)
@@ -126,6 +135,8 @@ def nightly(
     except BaseException:
         store.finish_run(run_id, "failed", {})
         raise
+    if retention_days:
+        apply_retention(db, retention_days, reports, settings.muted_audio)
     index_cases(db)
     store.finish_run(run_id, "completed", summary.model_dump(mode="json"))
     if reports:

@@ -74,7 +74,8 @@ def role_of(name: str) -> Speaker:
     if first in ROLE_ALIASES and first not in ("a", "c"):
         return ROLE_ALIASES[first]
     known = ", ".join(sorted({k.title() for k in ROLE_ALIASES if len(k) > 1}))
-    raise ReadError(f"unknown speaker name {name.strip()!r} (expected one of: {known}, A, C)")
+    masked = name.strip()[:1] + "*" * (len(name.strip()) - 1)  # it may be a person's name
+    raise ReadError(f"unknown speaker name {masked!r} (expected one of: {known}, A, C)")
 
 
 def build_transcript(call_id: str, turns: list[Turn], source: str, **kw: Any) -> Transcript:

@@ -136,6 +136,8 @@ def call_detail(call: dict[str, Any]) -> str:
     lines += [_finding(f) for f in call["findings"]] or ["  none"]
     lines += ["", "Transcript:"]
     lines += [f"  [{clock(t.start)}] {t.speaker:<8} {t.text}" for t in transcript.turns]
+    if transcript.source == "purged":
+        lines.append("  (purged under the retention policy: scores and findings are kept)")
     return "\n".join(lines)
 
 

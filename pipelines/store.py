@@ -309,6 +309,34 @@ class Store:
                 db.execute(delete(quarantine).where(quarantine.c.call_id == call_id))
         return erased
 
+    def purge_text(self, before: datetime) -> list[str]:
+        """Retention: for calls that started (or, undated, were processed) before ``before``,
+        drop the transcript, the quotes in their findings and their case; scores, metrics and
+        findings stay. Returns the ids purged now."""
+        when = func.coalesce(calls.c.started_at, calls.c.processed_at)
+        with self.engine.begin() as db:
+            ids = list(
+                db.execute(
+                    select(calls.c.call_id)
+                    .join(transcripts, transcripts.c.call_id == calls.c.call_id)
+                    .where(when < before)
+                ).scalars()
+            )
+            for call_id in ids:
+                rows = db.execute(
+                    select(findings.c.id, findings.c.finding).where(findings.c.call_id == call_id)
+                )
+                for row_id, body in list(rows):
+                    unquoted = _without_quotes(Finding.from_json(body))
+                    db.execute(
+                        findings.update()
+                        .where(findings.c.id == row_id)
+                        .values(quote="", finding=unquoted.to_json())
+                    )
+                for table in (transcripts, cases):
+                    db.execute(delete(table).where(table.c.call_id == call_id))
+        return ids
+
     # --- reading -------------------------------------------------------------------------
 
     def processed_hashes(self, pipeline_version: str) -> set[str]:
@@ -372,7 +400,7 @@ class Store:
                 return None
             text = db.execute(
                 select(transcripts.c.transcript).where(transcripts.c.call_id == call_id)
-            ).scalar_one()
+            ).scalar_one_or_none()
             metric_rows = db.execute(select(metrics).where(metrics.c.call_id == call_id))
             finding_rows = db.execute(
                 select(findings.c.finding)
@@ -387,7 +415,7 @@ class Store:
             ).scalar_one_or_none()
             return {
                 "call": dict(row._mapping),
-                "transcript": Transcript.from_json(text),
+                "transcript": Transcript.from_json(text) if text else _purged(call_id),
                 "metrics": {r.name: r.value for r in metric_rows},
                 "findings": [Finding.from_json(r[0]) for r in finding_rows],
                 "score": InteractionScore.from_json(score) if score else None,
@@ -545,6 +573,16 @@ class Store:
         with self.engine.connect() as db:
             rows = db.execute(select(runs).order_by(runs.c.started_at.desc()).limit(limit))
             return [dict(r._mapping) for r in rows]
+
+
+def _purged(call_id: str) -> Transcript:
+    """What stands for a transcript removed under the retention policy."""
+    return Transcript(call_id=call_id, turns=(), source="purged", speaker_method="purged")
+
+
+def _without_quotes(finding: Finding) -> Finding:
+    evidence = tuple(e.model_copy(update={"quote": ""}) for e in finding.evidence)
+    return finding.model_copy(update={"evidence": evidence})
 
 
 def _delete_call(db: Any, call_id: str) -> None:

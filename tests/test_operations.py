@@ -1,19 +1,26 @@
 """Nightly operations: a run killed with SIGKILL mid-batch is finished by the next one, with
-nothing lost and nothing counted twice, and re-runs do no work."""
+nothing lost and nothing counted twice, re-runs do no work, and retention purges old words."""
 
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from pipelines.batch import store_outcome
 from pipelines.cli import app
+from pipelines.process import process_batch
+from pipelines.similar import index_path, sync_index
+from pipelines.sources import discover_calls
+from pipelines.store import Store, db_url
 
 CALLS = 40  # more than two batches of 16
 
@@ -76,3 +83,78 @@ def test_a_run_killed_mid_batch_is_finished_by_the_next_with_exact_counts(tmp_pa
         ).fetchone()[0]
     assert statuses[0] == "interrupted" and set(statuses[1:]) == {"completed"}
     assert per_call == 0  # one score per call, however many runs
+
+
+def test_retention_purges_old_words_and_keeps_scores(tmp_path):
+    folder = write_calls(tmp_path / "calls", 2)
+    today = datetime.now(UTC).date()
+    (folder / "manifest.csv").write_text(
+        "file,started_at\n"
+        f"call-000.txt,{today - timedelta(days=400)}T09:00:00+00:00\n"
+        f"call-001.txt,{today}T09:00:00+00:00\n"
+    )
+    sources, _ = discover_calls(folder)
+    store = Store(db_url(tmp_path / "r.db"))
+    for result in process_batch(sources):
+        store_outcome(store, result, "r1", {})
+    sync_index(store, index_path(store.url))
+    muted = tmp_path / "muted"
+    muted.mkdir()
+    (muted / "call-000.wav").write_bytes(b"RIFF")
+    result = CliRunner().invoke(
+        app,
+        [
+            "purge",
+            "--older-than",
+            "90",
+            "--db",
+            str(tmp_path / "r.db"),
+            "--muted-audio",
+            str(muted),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "purged the words of 1 call(s)" in result.output and "1 audio copy" in result.output
+    old, new = store.get_call("call-000"), store.get_call("call-001")
+    assert old["transcript"].turns == () and old["score"] is not None
+    assert old["findings"] and all(e.quote == "" for f in old["findings"] for e in f.evidence)
+    assert new["transcript"].turns and store.case_of_call("call-000") is None
+    assert not (muted / "call-000.wav").exists()
+    again = CliRunner().invoke(app, ["purge", "--older-than", "90", "--db", str(tmp_path / "r.db")])
+    assert "purged the words of 0 call(s)" in again.output
+
+
+@pytest.mark.slow
+def test_deploy_serves_a_schedule_that_fires(tmp_path):
+    """The one-machine path: `callqa deploy` starts a Prefect server, serves the flow on an
+    interval, and the scheduled runs process the folder."""
+    folder, db = write_calls(tmp_path / "calls", 2), tmp_path / "scheduled.db"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    command = [sys.executable, "-m", "evaluation.cli", "deploy", "--source", str(folder),
+               "--interval", "5", "--db", str(db), "--port", str(port)]  # fmt: skip
+    served = subprocess.Popen(
+        command, start_new_session=True, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 480
+        while time.monotonic() < deadline and served.poll() is None:
+            if len(stored(db)) == 2 and "completed" in run_statuses(db):
+                break
+            time.sleep(1)
+        assert served.poll() is None, "deploy exited"
+        assert sorted(stored(db)) == ["call-000", "call-001"]
+    finally:
+        os.killpg(served.pid, signal.SIGTERM)
+        served.wait(60)
+
+
+def run_statuses(db: Path) -> list[str]:
+    with sqlite3.connect(db, timeout=30) as connection:
+        try:
+            return [r[0] for r in connection.execute("select status from runs")]
+        except sqlite3.OperationalError:
+            return []
