@@ -130,6 +130,10 @@ def run(
         int | None,
         typer.Option(min=1, help="After the run, purge the words of calls older than this."),
     ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(help="Process batches on Dask: local:N workers, or a scheduler address."),
+    ] = None,
 ) -> None:
     """Process every new call under PATH (transcripts and audio) and store the results (the
     nightly job)."""
@@ -147,12 +151,12 @@ def run(
         return
     home = _home(db)
     configure_prefect(home / ".callqa" / "prefect", verbose=verbose)
-    from pipelines.flow import nightly  # imports Prefect: only after configure_prefect
+    from pipelines.flow import nightly, with_dask  # imports Prefect: after configure_prefect
 
     with render.progress_bar("Processing calls") as advance:
         on_progress(advance)
         try:
-            summary = nightly(
+            summary = (with_dask(dask) if dask else nightly)(
                 str(path.resolve()),
                 url,
                 since=parse_since(since),

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.tasks import exponential_backoff
+from sqlalchemy.exc import OperationalError
 
 from pipelines.batch import (
     RunSummary,
@@ -47,7 +51,23 @@ def process_calls(
     return process_batch(sources, settings)
 
 
-@task(name="store-calls", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
+TRANSIENT = (OSError, TimeoutError, OperationalError)
+
+
+def transient_only(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry a task only for failures that may pass (I/O errors, a locked or unreachable
+    database); bad input never reaches here, it is quarantined."""
+    return isinstance(state.data, TRANSIENT)
+
+
+RETRIES = {
+    "retries": 3,
+    "retry_delay_seconds": exponential_backoff(backoff_factor=2),  # 2, 4, 8 s
+    "retry_condition_fn": transient_only,
+}
+
+
+@task(name="store-calls", cache_policy=NO_CACHE, **RETRIES)
 def store_calls(
     db: str, run_id: str, outcomes: list[CallResult | Quarantined], seen_ids: dict[str, str]
 ) -> list[CallResult | Quarantined]:
@@ -55,12 +75,12 @@ def store_calls(
     return [store_outcome(store, o, run_id, seen) for o in outcomes]
 
 
-@task(name="index-cases", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
+@task(name="index-cases", cache_policy=NO_CACHE, **RETRIES)
 def index_cases(db: str) -> dict[str, int]:
     return sync_index(Store(db), index_path(db))
 
 
-@task(name="apply-retention", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
+@task(name="apply-retention", cache_policy=NO_CACHE, **RETRIES)
 def apply_retention(db: str, days: int, reports: str | None, muted_audio: str | None) -> int:
     folder, muted = (Path(p) if p else None for p in (reports, muted_audio))
     return len(purge_older_than(Store(db), days, folder, muted).calls)
@@ -84,7 +104,7 @@ def write_reports(db: str, summary: RunSummary, scorecard: str, folder: str) -> 
     )
 
 
-@flow(name="nightly", log_prints=False)
+@flow(name="nightly", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=1))
 def nightly(
     source: str,
     db: str,
@@ -97,7 +117,11 @@ def nightly(
 ) -> RunSummary:
     """Process every new call under ``source`` into the store at ``db`` (a SQLAlchemy URL);
     with ``reports``, write that folder's HTML: a page per processed call and the run summary;
-    with ``retention_days``, purge the words of older calls."""
+    with ``retention_days``, purge the words of older calls.
+
+    Batches are processed by the flow's task runner (one at a time in a worker thread by
+    default, so storing one overlaps processing the next; see :func:`with_dask` to scale out)
+    and stored here as each is done."""
     settings = settings or ProcessSettings()
     started = datetime.now(UTC)
     run_id = new_run_id(started)
@@ -116,12 +140,13 @@ def nightly(
         seen_ids: dict[str, str] = {}
         todo = list(plan.todo)
         report_progress(0, len(todo))
-        for i in range(0, len(todo), batch_size):
-            batch = todo[i : i + batch_size]
-            stored = store_calls(db, run_id, process_calls(batch, settings), seen_ids)
+        batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
+        running = [process_calls.submit(batch, settings) for batch in batches]
+        for future in running:  # stored in order, as each batch is done
+            stored = store_calls(db, run_id, future.result(), seen_ids)
             seen_ids.update({o.call_id: o.path for o in stored if isinstance(o, CallResult)})
             outcomes += stored
-            report_progress(min(i + batch_size, len(todo)), len(todo))
+            report_progress(len(outcomes) - len(problems), len(todo))
         summary = summarise(
             run_id,
             source,
@@ -142,3 +167,16 @@ def nightly(
     if reports:
         write_reports(db, summary, settings.scorecard, reports)
     return summary
+
+
+def with_dask(address: str) -> Any:
+    """The nightly flow with its batches on Dask: ``local:N`` starts a local cluster of N
+    worker processes, anything else is the address of a running scheduler. Each worker loads
+    the models once and keeps them."""
+    from prefect_dask import DaskTaskRunner
+
+    if address.startswith("local:"):
+        workers = int(address.removeprefix("local:"))
+        cluster = {"n_workers": workers, "threads_per_worker": 1, "processes": True}
+        return nightly.with_options(task_runner=DaskTaskRunner(cluster_kwargs=cluster))
+    return nightly.with_options(task_runner=DaskTaskRunner(address=address))

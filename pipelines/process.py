@@ -7,10 +7,12 @@ the reason, so the rest of the batch goes on. A batch's calls share one encoder 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import multiprocessing
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
+from pebble import ProcessPool
 from pydantic import Field
 
 from models.asr import AUDIO_SUFFIXES, AsrSettings, AudioError, transcribe, write_muted
@@ -26,6 +28,8 @@ from qa_rules.redaction import redact_transcript
 from qa_rules.scorecard import DEFAULT_SCORECARD, load_scorecard
 from qa_rules.scores import InteractionScore
 from qa_rules.scoring import score_call
+
+T = TypeVar("T")
 
 # Bump when analysis output changes, so stored calls are re-analysed once.
 PIPELINE_VERSION = "0.5.0/redaction-1"
@@ -46,6 +50,8 @@ class ProcessSettings(Record):
     scorecard: str = DEFAULT_SCORECARD  # a bundled scorecard id or a YAML file
     asr: AsrSettings = AsrSettings()
     muted_audio: str | None = None  # a folder for audio copies with personal data silenced
+    # Transcription runs in a worker process that is killed past this limit; None: in-process.
+    call_timeout_s: float | None = Field(default=1800, gt=0)
 
 
 class CallResult(Record):
@@ -128,7 +134,8 @@ def measure_call(source: CallSource, settings: ProcessSettings) -> CallResult | 
     try:
         if path.suffix.lower() in AUDIO_SUFFIXES:
             asr = _channels(settings.asr, source.metadata.extra.get("channels"))
-            transcript, file_metadata = _transcribe(files, source.call_id, asr), {}
+            timeout = settings.call_timeout_s
+            transcript, file_metadata = _transcribe(files, source.call_id, asr, timeout), {}
         else:
             transcript, file_metadata = read_transcript(path, raw, source.call_id)
         metadata = _merge_metadata(file_metadata, source.metadata)
@@ -163,11 +170,33 @@ def _channels(settings: AsrSettings, mapping: str | None) -> AsrSettings:
     return settings.model_copy(update={"channels": roles})
 
 
-def _transcribe(files: list[Path], call_id: str, settings: AsrSettings) -> Transcript:
-    transcript = transcribe(files if len(files) == 2 else files[0], call_id, settings)
+def _transcribe(
+    files: list[Path], call_id: str, settings: AsrSettings, timeout_s: float | None
+) -> Transcript:
+    audio = files if len(files) == 2 else files[0]
+    if timeout_s is None:
+        transcript = transcribe(audio, call_id, settings)
+    else:
+        try:
+            transcript = run_stoppable(transcribe, (audio, call_id, settings), timeout_s)
+        except TimeoutError:
+            reason = f"transcription stopped at the call time limit ({timeout_s:.0f} s)"
+            raise AudioError(reason) from None
     if not transcript.turns:
         raise AudioError("no speech found (silence or music only): nothing to score")
     return transcript
+
+
+def run_stoppable(fn: Callable[..., T], args: tuple, timeout_s: float) -> T:
+    """``fn(*args)`` in this process's worker process (models stay loaded there between
+    calls); past ``timeout_s`` the worker is killed and replaced, and TimeoutError raised."""
+    global _worker
+    if _worker is None or not _worker.active:
+        _worker = ProcessPool(max_workers=1, context=multiprocessing.get_context("spawn"))
+    return _worker.schedule(fn, args=args, timeout=timeout_s).result()
+
+
+_worker: ProcessPool | None = None
 
 
 def _quarantine(

@@ -26,7 +26,7 @@ from models.asr import (
 )
 from models.transcript import Word
 from pipelines.cli import app
-from pipelines.process import process_call
+from pipelines.process import CallResult, ProcessSettings, Quarantined, process_call
 from pipelines.sources import discover_calls
 
 SPEECH_TOOLS = shutil.which("espeak-ng") and shutil.which("sox")
@@ -274,3 +274,14 @@ def test_cli_transcribe_redacts_unless_asked_not_to(tmp_path):
     assert "[PHONE]" in redacted.output and "4567" not in redacted.output
     kept = runner.invoke(app, ["transcribe", str(said), "--format", "txt", "--keep-personal-data"])
     assert "[PHONE]" not in kept.output and "4567" in "".join(c for c in kept.output if c.isdigit())
+
+
+@pytest.mark.slow
+@needs_speech
+def test_transcription_past_the_call_time_limit_is_stopped_and_quarantined(call_audio):
+    """Transcription runs in a worker process that is killed at the limit; the next call
+    gets a fresh worker."""
+    (source,) = discover_calls(call_audio["agent"])[0]
+    stopped = process_call(source, ProcessSettings(call_timeout_s=0.05))
+    assert isinstance(stopped, Quarantined) and "call time limit" in stopped.reason
+    assert isinstance(process_call(source, ProcessSettings(call_timeout_s=600)), CallResult)

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 import qa_rules
 from pipelines.cli import app
-from pipelines.flow import nightly, process_calls
+from pipelines.flow import nightly, process_calls, transient_only
 from pipelines.process import ProcessSettings
 from pipelines.sources import discover_calls
 from pipelines.store import Store, db_url
@@ -170,3 +170,13 @@ def test_cli_errors_exit_non_zero(tmp_path):
     assert runner.invoke(app, ["scorecard", "backtest", str(bad), "--db", db]).exit_code == 1
     schema = json.loads(runner.invoke(app, ["scorecard", "schema"]).output)
     assert schema["title"] == "Scorecard"
+
+
+def test_only_transient_failures_are_retried():
+    from prefect.states import Failed
+    from sqlalchemy.exc import OperationalError
+
+    locked = OperationalError("insert", {}, Exception("database is locked"))
+    assert transient_only(None, None, Failed(data=locked))
+    assert transient_only(None, None, Failed(data=OSError("stale file handle")))
+    assert not transient_only(None, None, Failed(data=ValueError("bad input")))

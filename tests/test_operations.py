@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from pipelines.batch import store_outcome
 from pipelines.cli import app
+from pipelines.flow import with_dask
 from pipelines.process import process_batch
 from pipelines.similar import index_path, sync_index
 from pipelines.sources import discover_calls
@@ -158,3 +159,10 @@ def run_statuses(db: Path) -> list[str]:
             return [r[0] for r in connection.execute("select status from runs")]
         except sqlite3.OperationalError:
             return []
+
+
+@pytest.mark.slow
+def test_batches_run_on_a_local_dask_cluster_of_two_workers(tmp_path, prefect_server):
+    folder, db = write_calls(tmp_path / "calls", 20), tmp_path / "dask.db"
+    summary = with_dask("local:2")(str(folder), db_url(db), batch_size=8)
+    assert summary.processed == 20 and sorted(stored(db)) == [f"call-{i:03d}" for i in range(20)]

@@ -179,7 +179,7 @@ BAD = [
     ("bad.json", b'{"turns": [', "invalid JSON"),
     ("other.json", b'{"hello": 1}', "unrecognised JSON"),
     ("nolabel.txt", b"hello there\nhow are you", "missing speaker label"),
-    ("who.txt", b"Agent: hi\nBob: hello", "unknown speaker name 'B**'"),
+    ("who.txt", b"Agent: hi\nBob: hello", "unknown speaker name 'B\\*\\*'"),
     ("mixed.txt", b"[00:01] Agent: hi\nCustomer: hello", "some lines have timestamps"),
     (
         "zero.json",
