@@ -40,10 +40,24 @@ class RunSummary(Record):
     quarantined: tuple[Quarantined, ...] = ()
     findings: int = 0
     findings_by_label: dict[str, int] = Field(default_factory=dict)
+    audio_seconds: float = 0.0  # of the processed calls that were transcribed
 
     @property
     def seconds(self) -> float:
         return (self.finished_at - self.started_at).total_seconds()
+
+    @property
+    def calls_per_second(self) -> float:
+        return self.processed / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def real_time_factor(self) -> float | None:
+        """Run time over the audio time of the transcribed calls (whole run, all stages)."""
+        return self.seconds / self.audio_seconds if self.audio_seconds else None
+
+    @property
+    def quarantined_by_stage(self) -> dict[str, int]:
+        return dict(Counter(q.stage for q in self.quarantined))
 
     @property
     def did_nothing(self) -> bool:
@@ -160,4 +174,7 @@ def summarise(
         quarantined=tuple(o for o in outcomes if isinstance(o, Quarantined)),
         findings=sum(labels.values()),
         findings_by_label=dict(labels.most_common()),
+        audio_seconds=sum(
+            r.transcript.duration or 0.0 for r in results if r.transcript.source.startswith("asr")
+        ),
     )

@@ -20,7 +20,7 @@ from models.nlp import load_nlp
 from pipelines import render
 from pipelines.backtest import backtest
 from pipelines.batch import RunSummary, plan_run, record_idle_run
-from pipelines.erasure import forget_calls, purge_older_than
+from pipelines.erasure import Folders, forget_calls, purge_older_than
 from pipelines.process import PIPELINE_VERSION, ProcessSettings
 from pipelines.reports import coaching_markdown, coaching_page, write_call_pages
 from pipelines.review import (
@@ -48,6 +48,7 @@ from qa_rules.redaction import redact_transcript
 from qa_rules.scorecard import DEFAULT_SCORECARD, Scorecard, ScorecardError, load_scorecard
 
 REPORTS = "callqa-reports"  # beside the database
+TRANSCRIPTS = ".callqa/transcripts"  # the transcript cache, beside the database
 
 app = typer.Typer(
     help="Score customer-support conversations: ingest, analyse, store, report.",
@@ -161,9 +162,8 @@ def run(
                 url,
                 since=parse_since(since),
                 manifest=str(manifest) if manifest else None,
-                settings=ProcessSettings(
-                    asr=AsrSettings(backend=asr_backend, model=asr_model),
-                    muted_audio=str(muted_audio.resolve()) if muted_audio else None,
+                settings=_settings(
+                    db, muted_audio, AsrSettings(backend=asr_backend, model=asr_model)
                 ),
                 reports=str(home / REPORTS),
                 retention_days=retention_days,
@@ -484,10 +484,11 @@ def forget(
     if not wanted:
         typer.echo("error: give CALL_IDs or --customer", err=True)
         raise typer.Exit(2)
-    erased = forget_calls(store, wanted, _home(db) / REPORTS, muted_audio)
+    erased = forget_calls(store, wanted, _folders(db, muted_audio))
     typer.echo(
         f"erased {len(erased.calls)} call(s) from the store, {erased.cases} case(s) from the "
-        f"index, {erased.pages} report page(s), {erased.audio} audio copy(ies)"
+        f"index, {erased.pages} report page(s), {erased.audio} audio copy(ies), "
+        f"{erased.cached} cached transcript(s)"
     )
     unknown = sorted(set(wanted) - set(erased.calls))
     if unknown:
@@ -502,10 +503,25 @@ def purge(
 ) -> None:
     """Retention: drop the transcripts, quotes, similar-case entries, report pages and muted
     audio copies of calls older than the given number of days (scores and findings stay)."""
-    purged = purge_older_than(_open_store(db), older_than, _home(db) / REPORTS, muted_audio)
+    purged = purge_older_than(_open_store(db), older_than, _folders(db, muted_audio))
     typer.echo(
         f"purged the words of {len(purged.calls)} call(s) older than {older_than} days: "
-        f"{purged.cases} case(s), {purged.pages} report page(s), {purged.audio} audio copy(ies)"
+        f"{purged.cases} case(s), {purged.pages} report page(s), {purged.audio} audio "
+        f"copy(ies), {purged.cached} cached transcript(s)"
+    )
+
+
+def _folders(db: str, muted_audio: Path | None) -> Folders:
+    """The files kept beside a store: reports, transcript cache, muted audio copies."""
+    home = _home(db)
+    return Folders(reports=home / REPORTS, transcripts=home / TRANSCRIPTS, muted_audio=muted_audio)
+
+
+def _settings(db: str, muted_audio: Path | None, asr: AsrSettings | None = None) -> ProcessSettings:
+    return ProcessSettings(
+        asr=asr or AsrSettings(),
+        muted_audio=str(muted_audio.resolve()) if muted_audio else None,
+        transcript_cache=str(_home(db) / TRANSCRIPTS),
     )
 
 
@@ -542,7 +558,7 @@ def deploy(
         raise typer.Exit(1)
     home = _home(db)
     configure_prefect(home / ".callqa" / "prefect")
-    settings = ProcessSettings(muted_audio=str(muted_audio.resolve()) if muted_audio else None)
+    settings = _settings(db, muted_audio)
     parameters = {
         "source": str(source.resolve()),
         "db": db_url(db),

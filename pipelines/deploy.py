@@ -26,11 +26,11 @@ DEPLOYMENT = "callqa-nightly"
 @contextmanager
 def local_server(port: int) -> Iterator[str]:
     """A ``prefect server`` on this machine for as long as the block runs, restarted if it
-    dies; yields its API URL (also set as ``PREFECT_API_URL`` for this process)."""
+    dies; yields its API URL (also ``PREFECT_API_URL`` in this process while the block runs)."""
     url = f"http://127.0.0.1:{port}/api"
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                "--port", str(port)]  # fmt: skip
-    done = threading.Event()
+    done, before = threading.Event(), os.environ.get("PREFECT_API_URL")
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def supervise() -> None:
@@ -49,6 +49,10 @@ def local_server(port: int) -> Iterator[str]:
         yield url
     finally:
         done.set()
+        if before is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = before
         server.terminate()
         try:
             server.wait(30)

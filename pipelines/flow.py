@@ -26,7 +26,7 @@ from pipelines.batch import (
     store_outcome,
     summarise,
 )
-from pipelines.erasure import purge_older_than
+from pipelines.erasure import Folders, purge_older_than
 from pipelines.process import (
     PIPELINE_VERSION,
     CallResult,
@@ -81,9 +81,11 @@ def index_cases(db: str) -> dict[str, int]:
 
 
 @task(name="apply-retention", cache_policy=NO_CACHE, **RETRIES)
-def apply_retention(db: str, days: int, reports: str | None, muted_audio: str | None) -> int:
-    folder, muted = (Path(p) if p else None for p in (reports, muted_audio))
-    return len(purge_older_than(Store(db), days, folder, muted).calls)
+def apply_retention(db: str, days: int, reports: str | None, settings: ProcessSettings) -> int:
+    paths = {"reports": reports, "muted_audio": settings.muted_audio,
+             "transcripts": settings.transcript_cache}  # fmt: skip
+    folders = Folders(**{k: Path(v) for k, v in paths.items() if v})
+    return len(purge_older_than(Store(db), days, folders).calls)
 
 
 @task(name="write-reports", cache_policy=NO_CACHE)
@@ -161,7 +163,7 @@ def nightly(
         store.finish_run(run_id, "failed", {})
         raise
     if retention_days:
-        apply_retention(db, retention_days, reports, settings.muted_audio)
+        apply_retention(db, retention_days, reports, settings)
     index_cases(db)
     store.finish_run(run_id, "completed", summary.model_dump(mode="json"))
     if reports:

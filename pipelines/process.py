@@ -20,6 +20,7 @@ from models.nlp import DEFAULT_PIPELINE, load_nlp
 from models.transcript import Record, Transcript
 from pipelines.readers import ReadError, read_transcript
 from pipelines.sources import CallMetadata, CallSource, content_hash, parse_metadata
+from pipelines.transcript_cache import TranscriptCache, cache_key
 from qa_rules.analysis import AnalysisError, EmotionPoint, analyse_calls, load_analyzer
 from qa_rules.cases import Case
 from qa_rules.findings import Finding
@@ -50,6 +51,7 @@ class ProcessSettings(Record):
     scorecard: str = DEFAULT_SCORECARD  # a bundled scorecard id or a YAML file
     asr: AsrSettings = AsrSettings()
     muted_audio: str | None = None  # a folder for audio copies with personal data silenced
+    transcript_cache: str | None = None  # a folder; see pipelines.transcript_cache
     # Transcription runs in a worker process that is killed past this limit; None: in-process.
     call_timeout_s: float | None = Field(default=1800, gt=0)
 
@@ -133,17 +135,12 @@ def measure_call(source: CallSource, settings: ProcessSettings) -> CallResult | 
         return quarantine("file changed while the run was in progress; it will be read next run")
     try:
         if path.suffix.lower() in AUDIO_SUFFIXES:
-            asr = _channels(settings.asr, source.metadata.extra.get("channels"))
-            timeout = settings.call_timeout_s
-            transcript, file_metadata = _transcribe(files, source.call_id, asr, timeout), {}
+            transcript, file_metadata = _audio_transcript(files, source, settings), {}
         else:
             transcript, file_metadata = read_transcript(path, raw, source.call_id)
+            _check_limits(transcript, settings.limits)
+            transcript = redact_transcript(transcript, load_nlp(settings.nlp_pipeline))
         metadata = _merge_metadata(file_metadata, source.metadata)
-        _check_limits(transcript, settings.limits)
-        transcript = redact_transcript(transcript, load_nlp(settings.nlp_pipeline))
-        if settings.muted_audio and path.suffix.lower() in AUDIO_SUFFIXES:
-            spans = [(r.start, r.end) for r in transcript.redactions if r.start is not None]
-            write_muted(files, spans, Path(settings.muted_audio) / f"{transcript.call_id}.wav")
     except (ReadError, AudioError, ValueError) as exc:
         return quarantine(str(exc))
     metrics, findings = analyse_conversation(transcript, settings.thresholds)
@@ -157,6 +154,28 @@ def measure_call(source: CallSource, settings: ProcessSettings) -> CallResult | 
         metrics=metrics,
         findings=findings,
     )
+
+
+def _audio_transcript(
+    files: list[Path], source: CallSource, settings: ProcessSettings
+) -> Transcript:
+    """Transcribed, checked and redacted, or from the transcript cache when this audio was
+    transcribed the same way before (a new pipeline version then re-scores without
+    re-transcribing)."""
+    asr = _channels(settings.asr, source.metadata.extra.get("channels"))
+    cache = TranscriptCache(Path(settings.transcript_cache)) if settings.transcript_cache else None
+    key = cache_key(source.content_hash, asr)
+    if cache and (cached := cache.get(key)):
+        return cached.model_copy(update={"call_id": source.call_id})
+    transcript = _transcribe(files, source.call_id, asr, settings.call_timeout_s)
+    _check_limits(transcript, settings.limits)
+    transcript = redact_transcript(transcript, load_nlp(settings.nlp_pipeline))
+    if settings.muted_audio:
+        spans = [(r.start, r.end) for r in transcript.redactions if r.start is not None]
+        write_muted(files, spans, Path(settings.muted_audio) / f"{source.call_id}.wav")
+    if cache:
+        cache.put(key, transcript)
+    return transcript
 
 
 def _channels(settings: AsrSettings, mapping: str | None) -> AsrSettings:

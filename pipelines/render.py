@@ -68,14 +68,21 @@ def run_summary(s: RunSummary, db: str) -> str:
             f"Nothing to do: {s.discovered} call file(s) found, {s.unchanged} unchanged since "
             f"their last run, {s.already_quarantined} already quarantined. ({s.seconds:.1f} s)"
         )
+    stages = ", ".join(f"{n} at {stage}" for stage, n in s.quarantined_by_stage.items())
     lines = [
         f"Run {s.run_id} ({s.seconds:.1f} s): {s.discovered} call file(s) found",
-        f"  processed    {s.processed}",
+        f"  processed    {s.processed} ({s.calls_per_second:.2f} calls/s)",
         f"  unchanged    {s.unchanged}",
         f"  quarantined  {len(s.quarantined)}"
+        + (f" ({stages})" if stages else "")
         + (f" (+{s.already_quarantined} from earlier runs)" if s.already_quarantined else ""),
         f"  findings     {s.findings}",
     ]
+    if s.real_time_factor is not None:
+        lines.append(
+            f"  audio        {s.audio_seconds / 60:.1f} min, run time / audio time "
+            f"{s.real_time_factor:.2f}"
+        )
     if s.findings_by_label:
         lines.append(
             "  top findings "

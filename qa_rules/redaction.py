@@ -22,6 +22,8 @@ from typing import Any
 from models.transcript import Redaction, Transcript, Turn, Word
 from qa_rules.spoken import FILLERS, NUMBER_WORDS, NumberRun, Token, number_runs, tokenise
 
+REDACTION_VERSION = "1"  # bump when the rules change: cached transcripts are then redone
+
 KINDS = (
     "CARD",
     "CVV",
@@ -59,6 +61,10 @@ CUES = {
               "pay", "fee", "charge", "cost", "miles", "points", "version", "year", "times"),
 }  # fmt: skip
 BEFORE, AFTER = 12, 4  # context window, in tokens
+# The cue vocabulary and then some: words spaCy's NER may take for a name ("Expiry: 04/27").
+CUE_WORDS = {w for cues in CUES.values() for cue in cues for w in cue.split()} | {
+    "email", "e-mail", "expiry", "expiration", "address", "number", "code", "zip", "dob",
+}  # fmt: skip
 
 MONTHS = {m: i + 1 for i, m in enumerate(
     "january february march april may june july august september october november december".split()
@@ -382,7 +388,7 @@ def _name_spans(turns: Sequence[Turn], tokens: Sequence[Token], nlp: Any) -> Ite
             spans += [
                 Span(i, e.start_char, e.end_char, "PERSON")
                 for e in doc.ents
-                if e.label_ == "PERSON"
+                if e.label_ == "PERSON" and not {w.lower_ for w in e} <= NOT_NAMES | CUE_WORDS
             ]
     names = {
         w.lower()

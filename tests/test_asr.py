@@ -25,9 +25,12 @@ from models.asr import (
     transcribe,
 )
 from models.transcript import Word
+from pipelines.batch import store_outcome
 from pipelines.cli import app
+from pipelines.erasure import Folders, forget_calls
 from pipelines.process import CallResult, ProcessSettings, Quarantined, process_call
 from pipelines.sources import discover_calls
+from pipelines.store import Store, db_url
 
 SPEECH_TOOLS = shutil.which("espeak-ng") and shutil.which("sox")
 needs_speech = pytest.mark.skipif(not SPEECH_TOOLS, reason="espeak-ng and sox not installed")
@@ -285,3 +288,25 @@ def test_transcription_past_the_call_time_limit_is_stopped_and_quarantined(call_
     stopped = process_call(source, ProcessSettings(call_timeout_s=0.05))
     assert isinstance(stopped, Quarantined) and "call time limit" in stopped.reason
     assert isinstance(process_call(source, ProcessSettings(call_timeout_s=600)), CallResult)
+
+
+@pytest.mark.slow
+@needs_speech
+def test_a_cached_transcript_is_reused_and_erased_with_the_call(call_audio, tmp_path, monkeypatch):
+    """A new pipeline version re-scores audio without transcribing it again; forgetting the
+    call removes its cached transcript."""
+    (source,) = discover_calls(call_audio["agent"])[0]
+    cache = tmp_path / "transcripts"
+    settings = ProcessSettings(transcript_cache=str(cache), call_timeout_s=None)
+    first = process_call(source, settings)
+    assert isinstance(first, CallResult) and len(list(cache.glob("*.json"))) == 1
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("transcribed again")
+
+    monkeypatch.setattr("pipelines.process.transcribe", must_not_run)
+    assert process_call(source, settings).transcript == first.transcript
+    store = Store(db_url(tmp_path / "c.db"))
+    store_outcome(store, first, "r1", {})
+    erased = forget_calls(store, [first.call_id], Folders(transcripts=cache))
+    assert erased.cached == 1 and not list(cache.glob("*.json"))

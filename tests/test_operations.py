@@ -166,3 +166,39 @@ def test_batches_run_on_a_local_dask_cluster_of_two_workers(tmp_path, prefect_se
     folder, db = write_calls(tmp_path / "calls", 20), tmp_path / "dask.db"
     summary = with_dask("local:2")(str(folder), db_url(db), batch_size=8)
     assert summary.processed == 20 and sorted(stored(db)) == [f"call-{i:03d}" for i in range(20)]
+
+
+@pytest.mark.slow
+def test_deploy_to_a_work_pool_runs_on_a_worker(tmp_path):
+    """The several-machines path, on one machine: a server, a process work pool, the
+    deployment registered by `callqa deploy --work-pool`, and a worker that runs it."""
+    folder, db = write_calls(tmp_path / "calls", 2), tmp_path / "pool.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # the worker's python
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    prefect = [sys.executable, "-m", "prefect"]
+    server = subprocess.Popen(
+        [*prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    env["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 180
+        while subprocess.run([*prefect, "work-pool", "create", "nightly", "--type", "process"],
+                             env=env, capture_output=True).returncode:  # fmt: skip
+            assert time.monotonic() < deadline, "the Prefect server did not start"
+            time.sleep(2)
+        deploy = [sys.executable, "-m", "evaluation.cli", "deploy", "--source", str(folder),
+                  "--cron", "0 2 * * *", "--work-pool", "nightly", "--db", str(db)]  # fmt: skip
+        subprocess.run(deploy, env=env, check=True)
+        subprocess.run([*prefect, "deployment", "run", "nightly/callqa-nightly"], env=env,
+                       check=True, capture_output=True)  # fmt: skip
+        subprocess.run([*prefect, "worker", "start", "--pool", "nightly", "--run-once"],
+                       env=env, check=True, capture_output=True, timeout=300)  # fmt: skip
+        assert sorted(stored(db)) == ["call-000", "call-001"]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(60)
