@@ -183,9 +183,8 @@ def _metric(name: str, value: float) -> str:
 def _finding(f: Finding) -> str:
     sign = {"positive": "+", "negative": "-", "neutral": "·"}[f.polarity]
     ev = f.evidence[0]
-    return (
-        f"  {sign} {f.behaviour}/{f.label} [{clock(ev.start)}] {f.why}\n"
-        f'      {ev.speaker}: "{ev.quote}"'
+    return f"  {sign} {f.behaviour}/{f.label} [{clock(ev.start)}] {f.why}\n" + (
+        f'      {ev.speaker}: "{ev.quote}"' if ev.quote else "      (words purged)"
     )
 
 
