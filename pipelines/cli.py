@@ -136,8 +136,9 @@ def run(
         typer.Option(help="Process batches on Dask: local:N workers, or a scheduler address."),
     ] = None,
 ) -> None:
-    """Process every new call under PATH (transcripts and audio) and store the results (the
-    nightly job)."""
+    """Process every new call under PATH and store the results (the nightly job).
+
+    Transcripts and audio; personal data is redacted before anything is stored."""
     if not path.exists():
         typer.echo(f"error: {path}: no such file or folder", err=True)
         raise typer.Exit(1)
@@ -477,8 +478,10 @@ def forget(
     db: DbOption = "callqa.db",
     muted_audio: MutedAudioOption = None,
 ) -> None:
-    """Erase calls everywhere callqa keeps them: the store, the case index, the reports and
-    the muted audio copies."""
+    """Erase calls everywhere callqa keeps them.
+
+    The store, the case index, the report pages, the muted audio copies and the transcript
+    cache."""
     store = _open_store(db)
     wanted = list(call_ids or []) + (store.calls_of_customer(customer) if customer else [])
     if not wanted:
@@ -501,8 +504,10 @@ def purge(
     db: DbOption = "callqa.db",
     muted_audio: MutedAudioOption = None,
 ) -> None:
-    """Retention: drop the transcripts, quotes, similar-case entries, report pages and muted
-    audio copies of calls older than the given number of days (scores and findings stay)."""
+    """Retention: drop the words of calls older than a number of days.
+
+    Transcripts, quotes, similar-case entries, report pages, muted audio copies and cached
+    transcripts go; scores, metrics and findings stay for trends."""
     purged = purge_older_than(_open_store(db), older_than, _folders(db, muted_audio))
     typer.echo(
         f"purged the words of {len(purged.calls)} call(s) older than {older_than} days: "
@@ -543,9 +548,11 @@ def deploy(
         int | None, typer.Option(min=1, help="Purge the words of calls older than this.")
     ] = None,
 ) -> None:
-    """Schedule the nightly run. Without --work-pool it is served from this machine until
-    stopped (Ctrl-C), with a Prefect server started and kept alive here unless PREFECT_API_URL
-    names one; with --work-pool, workers on any machine run it."""
+    """Schedule the nightly run (cron or interval).
+
+    Without --work-pool it is served from this machine until stopped (Ctrl-C), with a Prefect
+    server started and kept alive here unless PREFECT_API_URL names one; with --work-pool,
+    workers on any machine run it."""
     from pipelines import deploy as scheduling
 
     try:
@@ -606,8 +613,9 @@ def transcribe_command(
         bool, typer.Option("--keep-personal-data", help="Do not redact (for your own checks).")
     ] = False,
 ) -> None:
-    """Transcribe audio calls into speaker-attributed transcripts, personal data redacted. A
-    stereo file is one party per channel (left agent, right customer); NAME.agent.wav with
+    """Transcribe audio calls into speaker-attributed, redacted transcripts.
+
+    A stereo file is one party per channel (left agent, right customer); NAME.agent.wav with
     NAME.customer.wav is one call; a mono file is split into two voices."""
     import time
 
