@@ -160,9 +160,12 @@ def test_cli_errors_exit_non_zero(tmp_path):
     assert runner.invoke(app, ["run", str(tmp_path / "missing"), "--db", db]).exit_code == 1
     assert runner.invoke(app, ["calls", "--db", db, "--since", "soon"]).exit_code == 2
     commands = ([], ["run"], ["calls"], ["show"], ["quarantine"], ["scorecard", "backtest"],
-                ["similar"], ["forget"], ["index", "rebuild"])  # fmt: skip
+                ["similar"], ["forget"], ["index", "rebuild"], ["purge"], ["deploy"],
+                ["transcribe"])  # fmt: skip
     for command in commands:
         assert runner.invoke(app, [*command, "--help"]).exit_code == 0
+    unscheduled = runner.invoke(app, ["deploy", "--source", str(tmp_path), "--db", db])
+    assert unscheduled.exit_code == 2 and "--cron or --interval" in unscheduled.output
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: x\nversion: '1'\nname: X\nsections: []\n")
     checked = runner.invoke(app, ["scorecard", "check", str(bad)])
