@@ -137,11 +137,7 @@ def _say_pairs(digits: str) -> str:
 
 def _luhn_complete(prefix: str, length: int, rng: random.Random) -> str:
     body = prefix + "".join(str(rng.randrange(10)) for _ in range(length - len(prefix) - 1))
-    total = 0
-    for i, d in enumerate(reversed(body)):
-        n = int(d) * (1 if i % 2 else 2)
-        total += n - 9 if n > 9 else n
-    return body + str((10 - total % 10) % 10)
+    return next(body + d for d in "0123456789" if luhn_valid(body + d))
 
 
 def _card(rng: random.Random) -> tuple[str, str]:

@@ -140,15 +140,16 @@ def nightly(
             store.save_quarantine(item, run_id)
             outcomes.append(item)
         seen_ids: dict[str, str] = {}
-        todo = list(plan.todo)
+        todo, done = list(plan.todo), 0
         report_progress(0, len(todo))
         batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
         running = [process_calls.submit(batch, settings) for batch in batches]
-        for future in running:  # stored in order, as each batch is done
+        for batch, future in zip(batches, running, strict=True):  # stored in order
             stored = store_calls(db, run_id, future.result(), seen_ids)
             seen_ids.update({o.call_id: o.path for o in stored if isinstance(o, CallResult)})
             outcomes += stored
-            report_progress(len(outcomes) - len(problems), len(todo))
+            done += len(batch)
+            report_progress(done, len(todo))
         summary = summarise(
             run_id,
             source,

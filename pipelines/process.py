@@ -138,8 +138,7 @@ def measure_call(source: CallSource, settings: ProcessSettings) -> CallResult | 
             transcript, file_metadata = _audio_transcript(files, source, settings), {}
         else:
             transcript, file_metadata = read_transcript(path, raw, source.call_id)
-            _check_limits(transcript, settings.limits)
-            transcript = redact_transcript(transcript, load_nlp(settings.nlp_pipeline))
+            transcript = _checked_and_redacted(transcript, settings)
         metadata = _merge_metadata(file_metadata, source.metadata)
     except (ReadError, AudioError, ValueError) as exc:
         return quarantine(str(exc))
@@ -168,14 +167,18 @@ def _audio_transcript(
     if cache and (cached := cache.get(key)):
         return cached.model_copy(update={"call_id": source.call_id})
     transcript = _transcribe(files, source.call_id, asr, settings.call_timeout_s)
-    _check_limits(transcript, settings.limits)
-    transcript = redact_transcript(transcript, load_nlp(settings.nlp_pipeline))
+    transcript = _checked_and_redacted(transcript, settings)
     if settings.muted_audio:
         spans = [(r.start, r.end) for r in transcript.redactions if r.start is not None]
         write_muted(files, spans, Path(settings.muted_audio) / f"{source.call_id}.wav")
     if cache:
         cache.put(key, transcript)
     return transcript
+
+
+def _checked_and_redacted(transcript: Transcript, settings: ProcessSettings) -> Transcript:
+    _check_limits(transcript, settings.limits)
+    return redact_transcript(transcript, load_nlp(settings.nlp_pipeline))
 
 
 def _channels(settings: AsrSettings, mapping: str | None) -> AsrSettings:

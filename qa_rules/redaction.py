@@ -124,8 +124,8 @@ def redact_transcript(transcript: Transcript, nlp: Any = None) -> Transcript:
     for i, turn in enumerate(turns):
         mine = [s for s in spans if s.turn == i]
         if mine:
-            turns[i], placed = _redact_turn(turn, mine)
-            redactions += [r.model_copy(update={"turn": i}) for r in placed]
+            turns[i], placed = _redact_turn(turn, i, mine)
+            redactions += placed
     return transcript.model_copy(
         update={"turns": tuple(turns), "redactions": transcript.redactions + tuple(redactions)}
     )
@@ -240,37 +240,43 @@ def _date_spans(tokens: Sequence[Token], context: Context) -> Iterable[Span]:
     """Dates named with a month ("march fourteenth nineteen eighty five", "the 4th of july
     2027", "04/27"): a date of birth or an expiry date when the context says so."""
     for i, tok in enumerate(tokens):
-        may_be_verb = tok.low == "may" and not (
-            _is_datey(tokens, i + 1) or (tokens[i + 1 : i + 2] and tokens[i + 1].low == "of")
-        )
-        if tok.low in MONTHS and not may_be_verb:
-            first, last = i, i
-            j = i + 1
-            while j < len(tokens) and j - i <= 8 and tokens[j].turn == tok.turn:
-                if _is_datey(tokens, j):
-                    last = j
-                elif tokens[j].low not in (",", "-", "of", "the", "in"):
-                    break
-                j += 1
-            j = i - 1
-            while j >= 0 and i - j <= 4 and tokens[j].turn == tok.turn:
-                if _is_datey(tokens, j):
-                    first = j
-                elif tokens[j].low not in ("of", "the"):
-                    break
-                j -= 1
-            if first == last:
-                continue
+        if tok.low in MONTHS:
+            found = _around_month(tokens, i)
         elif re.fullmatch(r"\d{1,2}", tok.text) and _slashed(tokens, i):
-            first, last = i, i + 2
-            if _slashed(tokens, i + 2):
-                last = i + 4
+            found = (i, i + 4 if _slashed(tokens, i + 2) else i + 2)
         else:
-            continue
-        cues = context.cues(first, last)
-        kind = "DOB" if "dob" in cues else "EXPIRY" if "expiry" in cues else None
-        if kind:
-            yield from _cover(tokens, first, last, kind)
+            found = None
+        if found:
+            cues = context.cues(*found)
+            kind = "DOB" if "dob" in cues else "EXPIRY" if "expiry" in cues else None
+            if kind:
+                yield from _cover(tokens, *found, kind)
+
+
+def _around_month(tokens: Sequence[Token], i: int) -> tuple[int, int] | None:
+    """The tokens of a date around the month name at ``i`` (its day and year before or after
+    it, in the same turn), or None when no number goes with it ("may" as a verb)."""
+    turn = tokens[i].turn
+    if tokens[i].low == "may" and not (
+        _is_datey(tokens, i + 1) or (tokens[i + 1 : i + 2] and tokens[i + 1].low == "of")
+    ):
+        return None
+    first = last = i
+    j = i + 1
+    while j < len(tokens) and j - i <= 8 and tokens[j].turn == turn:
+        if _is_datey(tokens, j):
+            last = j
+        elif tokens[j].low not in (",", "-", "of", "the", "in"):
+            break
+        j += 1
+    j = i - 1
+    while j >= 0 and i - j <= 4 and tokens[j].turn == turn:
+        if _is_datey(tokens, j):
+            first = j
+        elif tokens[j].low not in ("of", "the"):
+            break
+        j -= 1
+    return None if first == last else (first, last)
 
 
 def _is_datey(tokens: Sequence[Token], j: int) -> bool:
@@ -455,8 +461,8 @@ def _merge(spans: Iterable[Span]) -> list[Span]:
     return merged
 
 
-def _redact_turn(turn: Turn, spans: Sequence[Span]) -> tuple[Turn, list[Redaction]]:
-    """The turn with each span replaced by its placeholder, its words likewise."""
+def _redact_turn(turn: Turn, index: int, spans: Sequence[Span]) -> tuple[Turn, list[Redaction]]:
+    """Turn ``index`` with each span replaced by its placeholder, its words likewise."""
     text, pieces, redactions, pos = turn.text, [], [], 0
     located = turn.word_offsets()
     words: list[Word] = []
@@ -466,7 +472,7 @@ def _redact_turn(turn: Turn, spans: Sequence[Span]) -> tuple[Turn, list[Redactio
         placeholder = f"[{span.kind}]"
         times = turn.span_times(span.start, span.end)
         redactions.append(
-            Redaction(turn=0, kind=span.kind, char_start=at, char_end=at + len(placeholder),
+            Redaction(turn=index, kind=span.kind, char_start=at, char_end=at + len(placeholder),
                       start=times[0] if times else None, end=times[1] if times else None)
         )  # fmt: skip
         pieces.append(placeholder)

@@ -40,14 +40,19 @@ def write_calls(folder: Path, n: int) -> Path:
     return folder
 
 
-def stored(db: Path) -> list[str]:
+def column(db: Path, query: str) -> list:
+    """The first column of ``query`` on the store; empty before the store has its tables."""
     if not db.exists():
         return []
     with sqlite3.connect(db, timeout=30) as connection:
         try:
-            return [r[0] for r in connection.execute("select call_id from calls")]
-        except sqlite3.OperationalError:  # tables not made yet
+            return [r[0] for r in connection.execute(query)]
+        except sqlite3.OperationalError:
             return []
+
+
+def stored(db: Path) -> list[str]:
+    return column(db, "select call_id from calls")
 
 
 @pytest.mark.slow
@@ -154,11 +159,7 @@ def test_deploy_serves_a_schedule_that_fires(tmp_path):
 
 
 def run_statuses(db: Path) -> list[str]:
-    with sqlite3.connect(db, timeout=30) as connection:
-        try:
-            return [r[0] for r in connection.execute("select status from runs")]
-        except sqlite3.OperationalError:
-            return []
+    return column(db, "select status from runs")
 
 
 @pytest.mark.slow
