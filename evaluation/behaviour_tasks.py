@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from evaluation import dialogue, harper_valley
-from evaluation.harness import Baseline, Task, binary_scores
-from qa_rules.analysis import analyse_calls, load_analyzer
+from callqa.evaluation import dialogue, harper_valley
+from callqa.evaluation.harness import Baseline, Task, binary_scores
+from callqa.qa_rules.analysis import analyse_calls, load_analyzer
 
 TARGET = "callqa's target for a cue (no published per-tag baseline)"
 EPITOME_PAPER = (

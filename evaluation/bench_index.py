@@ -6,7 +6,8 @@ enough; beyond that each is a real one plus Gaussian noise (per-dimension sd ``-
 the collection keeps the clustered shape of real issues instead of uniform noise, the worst case
 for an inverted file. Queries are fresh perturbations of real issues, never indexed ones.
 
-    python -m evaluation.bench_index --datasets ../shared/datasets --sizes 10000 100000 1000000
+    python -m callqa.evaluation.bench_index --datasets ../shared/datasets \
+        --sizes 10000 100000 1000000
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from evaluation.embeddings import embed
-from models.case_index import CaseIndex
+from callqa.evaluation.embeddings import embed
+from callqa.models.case_index import CaseIndex
 
 PROBES = (4, 8, 16, 32, 64)
 

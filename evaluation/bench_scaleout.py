@@ -4,7 +4,7 @@ local Dask cluster of 1 and 2 worker processes; prints calls/s and the speed-up.
 The calls are the sample's plain-text transcripts, copied under new names with a reference
 number that makes each copy distinct (so none is skipped as already done).
 
-    python -m evaluation.bench_scaleout [--copies 12] [--batch-size 16]
+    python -m callqa.evaluation.bench_scaleout [--copies 12] [--batch-size 16]
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.runtime import configure_prefect
+from callqa.pipelines.runtime import configure_prefect
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -39,8 +39,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         configure_prefect(Path(tmp) / "prefect")
-        from pipelines.flow import nightly, with_dask
-        from pipelines.store import db_url
+        from callqa.pipelines.flow import nightly, with_dask
+        from callqa.pipelines.store import db_url
 
         calls = make_calls(Path(tmp) / "calls", args.copies)
         print(f"{calls} calls, batches of {args.batch_size}")

@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from evaluation.tasks import TASKS, Task, evaluate
-from evaluation.training import RECIPES, train
-from models.heads import WEIGHTS_DIR
-from pipelines import render
-from pipelines.cli import app
-from pipelines.runtime import on_progress
+from callqa.evaluation.tasks import TASKS, Task, evaluate
+from callqa.evaluation.training import RECIPES, train
+from callqa.models.heads import WEIGHTS_DIR
+from callqa.pipelines import render
+from callqa.pipelines.cli import app
+from callqa.pipelines.runtime import on_progress
 
 __all__ = ["app"]
 

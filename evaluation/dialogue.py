@@ -13,9 +13,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.transcript import Transcript, Turn
-from pipelines.runtime import report_progress
-from qa_rules.analysis import analyse_calls, load_analyzer
+from callqa.models.transcript import Transcript, Turn
+from callqa.pipelines.runtime import report_progress
+from callqa.qa_rules.analysis import analyse_calls, load_analyzer
 
 CHUNK = 256  # calls analysed per encoder pass
 

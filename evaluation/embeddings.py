@@ -11,9 +11,8 @@ import os
 from pathlib import Path
 
 import numpy as np
-
-from models.encoder import default_model_path, load_encoder
-from pipelines.runtime import report_progress
+from callqa.models.encoder import default_model_path, load_encoder
+from callqa.pipelines.runtime import report_progress
 
 
 def cache_dir() -> Path:
@@ -26,7 +25,7 @@ CHUNK = 1024  # sentences encoded between progress reports
 def embed(texts: list[str], encoder_path: str | None = None) -> np.ndarray:
     """Embeddings of ``texts`` (rows in order), from the cache when these texts were seen.
 
-    Progress is reported (``pipelines.runtime.report_progress``) after each encoded chunk.
+    Progress is reported (``callqa.pipelines.runtime.report_progress``) after each encoded chunk.
     """
     folder = str(encoder_path or default_model_path())
     digest = hashlib.sha1(folder.encode())

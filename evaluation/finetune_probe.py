@@ -4,7 +4,7 @@ Both arms see the same training subset; thresholds are tuned on the same fold of
 macro-F1 (28 labels) is measured on dev.tsv. Prints figures; writes nothing. Slow on CPU: time
 grows with ``--train`` and ``--epochs``.
 
-    python -m evaluation.finetune_probe --data ../shared/datasets/goemotions --train 8000
+    python -m callqa.evaluation.finetune_probe --data ../shared/datasets/goemotions --train 8000
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
-from evaluation import goemotions
-from evaluation.embeddings import embed
-from evaluation.harness import macro_scores
-from evaluation.training import in_fold
-from models.emotion import EMOTIONS
-from models.encoder import load_encoder
-from models.heads import best_thresholds, train_head
+from callqa.evaluation import goemotions
+from callqa.evaluation.embeddings import embed
+from callqa.evaluation.harness import macro_scores
+from callqa.evaluation.training import in_fold
+from callqa.models.emotion import EMOTIONS
+from callqa.models.encoder import load_encoder
+from callqa.models.heads import best_thresholds, train_head
 
 
 def finetune(texts: list[str], targets: np.ndarray, epochs: int, seed: int) -> tuple:

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from models.emotion import EMOTIONS
+from callqa.models.emotion import EMOTIONS
 
 
 @dataclass(frozen=True)

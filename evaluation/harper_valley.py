@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from models.transcript import Transcript, Turn
+from callqa.models.transcript import Transcript, Turn
 
 ROLES = {"agent": "agent", "caller": "customer"}
 _MARKERS = re.compile(r"\[[^\]]*\]|<unk>")

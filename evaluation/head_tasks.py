@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
-from evaluation import goemotions, politeness
-from evaluation.embeddings import embed
-from evaluation.harness import Baseline, Task, macro_scores
-from models.emotion import GROUPINGS, group_max
-from models.heads import load_head
+from callqa.evaluation import goemotions, politeness
+from callqa.evaluation.embeddings import embed
+from callqa.evaluation.harness import Baseline, Task, macro_scores
+from callqa.models.emotion import GROUPINGS, group_max
+from callqa.models.heads import load_head
 
 
 def score_emotion(data: Path, weights: str | None) -> tuple[int, dict[str, float]]:

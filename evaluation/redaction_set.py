@@ -14,7 +14,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from qa_rules.redaction import luhn_valid
+from callqa.qa_rules.redaction import luhn_valid
 
 DIGIT_WORDS = "zero one two three four five six seven eight nine".split()
 MONTHS = ("january february march april may june july august september october november "

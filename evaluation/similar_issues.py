@@ -21,10 +21,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from evaluation.embeddings import embed
-from evaluation.harness import Baseline, Task
-from models.case_index import CaseIndex
+from callqa.evaluation.embeddings import embed
+from callqa.evaluation.harness import Baseline, Task
+from callqa.models.case_index import CaseIndex
 
 Examples = tuple[list[str], list[str]]  # texts, labels
 

@@ -1,7 +1,7 @@
 """Print the README's evaluation table: every task on its data set, ours beside the published.
 
-python -m evaluation.table --datasets ../shared/datasets      # all tasks (about 45 min)
-python -m evaluation.table --datasets ../shared/datasets emotion politeness
+python -m callqa.evaluation.table --datasets ../shared/datasets      # all tasks (about 45 min)
+python -m callqa.evaluation.table --datasets ../shared/datasets emotion politeness
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from evaluation.tasks import TASKS, evaluate
+from callqa.evaluation.tasks import TASKS, evaluate
 
 
 def markdown(results: list[dict[str, Any]]) -> str:

@@ -3,10 +3,10 @@ index's."""
 
 from __future__ import annotations
 
-from evaluation.behaviour_tasks import BEHAVIOUR_TASKS
-from evaluation.harness import Task, evaluate
-from evaluation.head_tasks import HEAD_TASKS
-from evaluation.similar_issues import SIMILAR_ISSUES
+from callqa.evaluation.behaviour_tasks import BEHAVIOUR_TASKS
+from callqa.evaluation.harness import Task, evaluate
+from callqa.evaluation.head_tasks import HEAD_TASKS
+from callqa.evaluation.similar_issues import SIMILAR_ISSUES
 
 __all__ = ["TASKS", "Task", "evaluate"]
 

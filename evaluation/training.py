@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from evaluation import goemotions, politeness
-from evaluation.embeddings import embed
-from evaluation.tasks import TASKS, evaluate
-from models.emotion import EMOTIONS
-from models.heads import WEIGHTS_DIR, Head, load_head, save_head, train_head
+from callqa.evaluation import goemotions, politeness
+from callqa.evaluation.embeddings import embed
+from callqa.evaluation.tasks import TASKS, evaluate
+from callqa.models.emotion import EMOTIONS
+from callqa.models.heads import WEIGHTS_DIR, Head, load_head, save_head, train_head
 
 
 @dataclass(frozen=True)

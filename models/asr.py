@@ -7,7 +7,7 @@ One interface, :func:`transcribe`, over two backends:
 
 Speakers come from the recording: stereo is one party per channel (``AsrSettings.channels``), a
 pair of mono files is one file per party, and a single mono file is split into two voices by
-:mod:`models.voices` with the role heuristic naming the agent. The method is recorded in
+:mod:`callqa.models.voices` with the role heuristic naming the agent. The method is recorded in
 ``Transcript.speaker_method``.
 
 Guards: the duration is probed before decoding (corrupt, empty, unsupported and over-long files
@@ -27,11 +27,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from callqa.models.roles import agent_label
+from callqa.models.transcript import Record, Speaker, Transcript, Turn, Word
+from callqa.models.voices import by_speech_span, split_voices
 from pydantic import Field
-
-from models.roles import agent_label
-from models.transcript import Record, Speaker, Transcript, Turn, Word
-from models.voices import by_speech_span, split_voices
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a")
 SAMPLE_RATE = 16_000

@@ -2,7 +2,7 @@
 
 Exact search (a flat index under an id map) until the collection reaches ``APPROXIMATE_FROM``
 cases, then an inverted-file index (IVF) whose list count and probe count were chosen by measured
-recall (``python -m evaluation.bench_index``). Both kinds can remove a case by id (erasure).
+recall (``python -m callqa.evaluation.bench_index``). Both kinds can remove a case by id (erasure).
 Saved atomically: written to a temporary file, flushed, then renamed over the old one, so a crash
 mid-write leaves the previous index usable.
 """

@@ -14,11 +14,10 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from models.transcript import Word
+from callqa.models.transcript import Word
 
 if TYPE_CHECKING:
-    from models.asr import Segment
+    from callqa.models.asr import Segment
 
 RATE = 16_000
 FRAME, HOP, BANDS = 400, 160, 40  # 25 ms windows every 10 ms, 40 mel bands

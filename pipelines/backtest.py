@@ -6,8 +6,8 @@ from __future__ import annotations
 from statistics import mean
 from typing import Any
 
-from qa_rules.scorecard import Scorecard
-from qa_rules.scoring import score_call
+from callqa.qa_rules.scorecard import Scorecard
+from callqa.qa_rules.scoring import score_call
 
 
 def backtest(card: Scorecard, rows: list[dict[str, Any]]) -> dict[str, Any]:

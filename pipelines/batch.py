@@ -1,6 +1,6 @@
 """A batch run as plain functions: plan what is new, store each outcome, summarise.
 
-The Prefect flow in :mod:`pipelines.flow` wires these together; tests call them directly.
+The Prefect flow in :mod:`callqa.pipelines.flow` wires these together; tests call them directly.
 """
 
 from __future__ import annotations
@@ -9,12 +9,11 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime
 
+from callqa.models.transcript import Record
+from callqa.pipelines.process import CallResult, Quarantined
+from callqa.pipelines.sources import CallSource, SourceProblem
+from callqa.pipelines.store import Store
 from pydantic import Field
-
-from models.transcript import Record
-from pipelines.process import CallResult, Quarantined
-from pipelines.sources import CallSource, SourceProblem
-from pipelines.store import Store
 
 
 class RunPlan(Record):

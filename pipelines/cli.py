@@ -13,25 +13,23 @@ from typing import Annotated, Any
 
 import typer
 import yaml
-from pydantic import ValidationError
-
-from models.asr import AsrSettings, AudioError, transcribe
-from models.nlp import load_nlp
-from pipelines import render
-from pipelines.backtest import backtest
-from pipelines.batch import RunSummary, plan_run, record_idle_run
-from pipelines.erasure import Folders, forget_calls, purge_older_than
-from pipelines.process import PIPELINE_VERSION, ProcessSettings
-from pipelines.reports import coaching_markdown, coaching_page, write_call_pages
-from pipelines.review import (
+from callqa.models.asr import AsrSettings, AudioError, transcribe
+from callqa.models.nlp import load_nlp
+from callqa.pipelines import render
+from callqa.pipelines.backtest import backtest
+from callqa.pipelines.batch import RunSummary, plan_run, record_idle_run
+from callqa.pipelines.erasure import Folders, forget_calls, purge_older_than
+from callqa.pipelines.process import PIPELINE_VERSION, ProcessSettings
+from callqa.pipelines.reports import coaching_markdown, coaching_page, write_call_pages
+from callqa.pipelines.review import (
     agreement,
     estimate,
     random_sample,
     review_queue,
     sample_estimates,
 )
-from pipelines.runtime import configure_prefect, on_progress
-from pipelines.similar import (
+from callqa.pipelines.runtime import configure_prefect, on_progress
+from callqa.pipelines.similar import (
     CaseFilter,
     index_path,
     open_index,
@@ -40,12 +38,13 @@ from pipelines.similar import (
     similar_cases,
     similar_to_call,
 )
-from pipelines.sources import discover_calls
-from pipelines.store import Store, db_url
-from qa_rules.coaching import coaching_plan
-from qa_rules.flags import FlagRules
-from qa_rules.redaction import redact_transcript
-from qa_rules.scorecard import DEFAULT_SCORECARD, Scorecard, ScorecardError, load_scorecard
+from callqa.pipelines.sources import discover_calls
+from callqa.pipelines.store import Store, db_url
+from callqa.qa_rules.coaching import coaching_plan
+from callqa.qa_rules.flags import FlagRules
+from callqa.qa_rules.redaction import redact_transcript
+from callqa.qa_rules.scorecard import DEFAULT_SCORECARD, Scorecard, ScorecardError, load_scorecard
+from pydantic import ValidationError
 
 REPORTS = "callqa-reports"  # beside the database
 TRANSCRIPTS = ".callqa/transcripts"  # the transcript cache, beside the database
@@ -153,7 +152,7 @@ def run(
         return
     home = _home(db)
     configure_prefect(home / ".callqa" / "prefect", verbose=verbose)
-    from pipelines.flow import nightly, with_dask  # imports Prefect: after configure_prefect
+    from callqa.pipelines.flow import nightly, with_dask  # imports Prefect: after configure_prefect
 
     with render.progress_bar("Processing calls") as advance:
         on_progress(advance)
@@ -451,7 +450,7 @@ def similar(
     index = open_index(index_path(store.url))
     where = CaseFilter(outcome=None if any_outcome else "resolved", min_score=min_score)
     if text is not None:
-        from models.encoder import load_encoder
+        from callqa.models.encoder import load_encoder
 
         vector = load_encoder().encode([text])[0]
         issue, found = text, similar_cases(store, index, vector, k, where) if index else []
@@ -553,7 +552,7 @@ def deploy(
     Without --work-pool it is served from this machine until stopped (Ctrl-C), with a Prefect
     server started and kept alive here unless PREFECT_API_URL names one; with --work-pool,
     workers on any machine run it."""
-    from pipelines import deploy as scheduling
+    from callqa.pipelines import deploy as scheduling
 
     try:
         when = scheduling.schedule(cron, interval)
@@ -668,7 +667,7 @@ def _audio_calls(paths: list[Path]) -> dict[str, list[Path]]:
 
 
 def _seconds(files: list[Path]) -> float:
-    from models.asr import probe
+    from callqa.models.asr import probe
 
     try:
         return max(probe(f, float("inf"))[0] for f in files)

@@ -83,7 +83,7 @@ def schedule(cron: str | None, interval_s: int | None) -> dict[str, Any]:
 
 def serve_nightly(parameters: dict[str, Any], when: dict[str, Any]) -> None:
     """Serve the nightly flow from this process until interrupted; one run at a time."""
-    from pipelines.flow import nightly
+    from callqa.pipelines.flow import nightly
 
     nightly.serve(name=DEPLOYMENT, parameters=parameters, limit=1, **when)
 
@@ -91,11 +91,11 @@ def serve_nightly(parameters: dict[str, Any], when: dict[str, Any]) -> None:
 def deploy_to_pool(parameters: dict[str, Any], when: dict[str, Any], work_pool: str) -> str:
     """Register the nightly deployment with a work pool; its workers run it from this checkout
     (the same path must hold callqa on every worker machine). Returns the deployment id."""
-    from pipelines.flow import nightly
+    from callqa.pipelines.flow import nightly
 
     root = Path(__file__).resolve().parent.parent
     deployment_id = nightly.from_source(
-        source=str(root), entrypoint="pipelines/flow.py:nightly"
+        source=str(root), entrypoint="callqa.pipelines.flow:nightly"
     ).deploy(
         name=DEPLOYMENT,
         work_pool_name=work_pool,

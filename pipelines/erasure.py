@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from models.transcript import Record
-from pipelines.similar import index_path, sync_index
-from pipelines.store import Store
-from pipelines.transcript_cache import TranscriptCache
+from callqa.models.transcript import Record
+from callqa.pipelines.similar import index_path, sync_index
+from callqa.pipelines.store import Store
+from callqa.pipelines.transcript_cache import TranscriptCache
 
 
 class Folders(Record):

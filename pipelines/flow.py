@@ -1,9 +1,9 @@
 """The ``nightly`` Prefect flow: discover new calls, process them in batches, store, index their
 cases, summarise, report.
 
-Tasks are one call each into the plain functions of :mod:`pipelines.process` and
-:mod:`pipelines.batch`, and pass records, never model objects. Idempotency comes from the store
-(content hash + pipeline version), not from Prefect's cache, so caching is off.
+Tasks are one call each into the plain functions of :mod:`callqa.pipelines.process` and
+:mod:`callqa.pipelines.batch`, and pass records, never model objects. Idempotency comes from
+the store (content hash + pipeline version), not from Prefect's cache, so caching is off.
 """
 
 from __future__ import annotations
@@ -12,13 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.tasks import exponential_backoff
-from sqlalchemy.exc import OperationalError
-
-from pipelines.batch import (
+from callqa.pipelines.batch import (
     RunSummary,
     new_run_id,
     plan_run,
@@ -26,20 +20,31 @@ from pipelines.batch import (
     store_outcome,
     summarise,
 )
-from pipelines.erasure import Folders, purge_older_than
-from pipelines.process import (
+from callqa.pipelines.erasure import Folders, purge_older_than
+from callqa.pipelines.process import (
     PIPELINE_VERSION,
     CallResult,
     ProcessSettings,
     Quarantined,
     process_batch,
 )
-from pipelines.reports import write_run_reports
-from pipelines.runtime import report_progress
-from pipelines.similar import index_path, open_index, peer_exemplars, similar_to_call, sync_index
-from pipelines.sources import CallSource, discover_calls
-from pipelines.store import Store
-from qa_rules.scorecard import load_scorecard
+from callqa.pipelines.reports import write_run_reports
+from callqa.pipelines.runtime import report_progress
+from callqa.pipelines.similar import (
+    index_path,
+    open_index,
+    peer_exemplars,
+    similar_to_call,
+    sync_index,
+)
+from callqa.pipelines.sources import CallSource, discover_calls
+from callqa.pipelines.store import Store
+from callqa.qa_rules.scorecard import load_scorecard
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.tasks import exponential_backoff
+from sqlalchemy.exc import OperationalError
 
 BATCH_SIZE = 16
 

@@ -12,23 +12,22 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from callqa.models.asr import AUDIO_SUFFIXES, AsrSettings, AudioError, transcribe, write_muted
+from callqa.models.nlp import DEFAULT_PIPELINE, load_nlp
+from callqa.models.transcript import Record, Transcript
+from callqa.pipelines.readers import ReadError, read_transcript
+from callqa.pipelines.sources import CallMetadata, CallSource, content_hash, parse_metadata
+from callqa.pipelines.transcript_cache import TranscriptCache, cache_key
+from callqa.qa_rules.analysis import AnalysisError, EmotionPoint, analyse_calls, load_analyzer
+from callqa.qa_rules.cases import Case
+from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.metrics import ConversationMetrics, MetricThresholds, analyse_conversation
+from callqa.qa_rules.redaction import redact_transcript
+from callqa.qa_rules.scorecard import DEFAULT_SCORECARD, load_scorecard
+from callqa.qa_rules.scores import InteractionScore
+from callqa.qa_rules.scoring import score_call
 from pebble import ProcessPool
 from pydantic import Field
-
-from models.asr import AUDIO_SUFFIXES, AsrSettings, AudioError, transcribe, write_muted
-from models.nlp import DEFAULT_PIPELINE, load_nlp
-from models.transcript import Record, Transcript
-from pipelines.readers import ReadError, read_transcript
-from pipelines.sources import CallMetadata, CallSource, content_hash, parse_metadata
-from pipelines.transcript_cache import TranscriptCache, cache_key
-from qa_rules.analysis import AnalysisError, EmotionPoint, analyse_calls, load_analyzer
-from qa_rules.cases import Case
-from qa_rules.findings import Finding
-from qa_rules.metrics import ConversationMetrics, MetricThresholds, analyse_conversation
-from qa_rules.redaction import redact_transcript
-from qa_rules.scorecard import DEFAULT_SCORECARD, load_scorecard
-from qa_rules.scores import InteractionScore
-from qa_rules.scoring import score_call
 
 T = TypeVar("T")
 
@@ -51,7 +50,7 @@ class ProcessSettings(Record):
     scorecard: str = DEFAULT_SCORECARD  # a bundled scorecard id or a YAML file
     asr: AsrSettings = AsrSettings()
     muted_audio: str | None = None  # a folder for audio copies with personal data silenced
-    transcript_cache: str | None = None  # a folder; see pipelines.transcript_cache
+    transcript_cache: str | None = None  # a folder; see callqa.pipelines.transcript_cache
     # Transcription runs in a worker process that is killed past this limit; None: in-process.
     call_timeout_s: float | None = Field(default=1800, gt=0)
 

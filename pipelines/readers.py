@@ -16,10 +16,9 @@ from typing import Any
 
 import srt
 import webvtt
+from callqa.models.roles import agent_label
+from callqa.models.transcript import Speaker, Transcript, Turn, Word
 from pydantic import ValidationError
-
-from models.roles import agent_label
-from models.transcript import Speaker, Transcript, Turn, Word
 
 TRANSCRIPT_SUFFIXES = (".json", ".txt", ".vtt", ".srt")
 
@@ -308,7 +307,7 @@ def read_amazon_transcribe(doc: dict[str, Any], call_id: str) -> Transcript:
     """Amazon Transcribe output with speaker labels (``spk_N``) or channels (``ch_N``).
 
     Channel ``ch_0`` is the agent and ``ch_1`` the customer (the usual recorder layout);
-    diarised speakers get roles from :func:`models.roles.agent_label`.
+    diarised speakers get roles from :func:`callqa.models.roles.agent_label`.
     """
     items = doc["results"].get("items")
     if not isinstance(items, list) or not items:

@@ -11,15 +11,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from callqa.models.transcript import Transcript
+from callqa.pipelines.batch import RunSummary
+from callqa.pipelines.similar import SimilarCase
+from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.scorecard import Scorecard
+from callqa.qa_rules.scores import InteractionScore
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from models.transcript import Transcript
-from pipelines.batch import RunSummary
-from pipelines.similar import SimilarCase
-from qa_rules.findings import Finding
-from qa_rules.scorecard import Scorecard
-from qa_rules.scores import InteractionScore
 
 
 @contextmanager

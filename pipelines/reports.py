@@ -13,16 +13,15 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from callqa.pipelines.batch import RunSummary
+from callqa.pipelines.render import clock
+from callqa.pipelines.similar import Resolutions, SimilarCase
+from callqa.qa_rules.analysis import EmotionPoint
+from callqa.qa_rules.behaviours.problem_solving import OUTCOMES
+from callqa.qa_rules.coaching import CoachingPlan, coaching_plan
+from callqa.qa_rules.flags import FlagRules, flag_call
+from callqa.qa_rules.scorecard import Scorecard
 from jinja2 import Environment, PackageLoader, select_autoescape
-
-from pipelines.batch import RunSummary
-from pipelines.render import clock
-from pipelines.similar import Resolutions, SimilarCase
-from qa_rules.analysis import EmotionPoint
-from qa_rules.behaviours.problem_solving import OUTCOMES
-from qa_rules.coaching import CoachingPlan, coaching_plan
-from qa_rules.flags import FlagRules, flag_call
-from qa_rules.scorecard import Scorecard
 
 Exemplar = tuple[dict[str, Any], SimilarCase]  # an agent's weak case, a peer's similar good one
 

@@ -11,7 +11,7 @@ import math
 from statistics import mean, stdev
 from typing import Any
 
-from qa_rules.flags import FlagRules, flag_call
+from callqa.qa_rules.flags import FlagRules, flag_call
 
 
 def review_queue(rows: list[dict[str, Any]], rules: FlagRules) -> list[dict[str, Any]]:

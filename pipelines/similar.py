@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from models.case_index import APPROXIMATE_FROM, CaseIndex
-from pipelines.store import Store
+from callqa.models.case_index import APPROXIMATE_FROM, CaseIndex
+from callqa.pipelines.store import Store
 
 QUALITY_WEIGHT = 0.1  # a 100-point call outranks a 50-point one at up to 0.05 less similarity
 CANDIDATES = 50  # neighbours fetched before filtering

@@ -14,11 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from callqa.models.asr import AUDIO_SUFFIXES
+from callqa.models.transcript import Record
+from callqa.pipelines.readers import TRANSCRIPT_SUFFIXES
 from pydantic import Field, ValidationError
-
-from models.asr import AUDIO_SUFFIXES
-from models.transcript import Record
-from pipelines.readers import TRANSCRIPT_SUFFIXES
 
 PAIR_ROLES = (".agent", ".customer")  # call.agent.wav + call.customer.wav: one call, two files
 

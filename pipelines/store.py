@@ -15,6 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from callqa.models.transcript import Transcript
+from callqa.pipelines.process import CallResult, Quarantined
+from callqa.qa_rules.analysis import EmotionPoint
+from callqa.qa_rules.cases import Case
+from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.scorecard import Scorecard
+from callqa.qa_rules.scores import InteractionScore
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -36,14 +43,6 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
-
-from models.transcript import Transcript
-from pipelines.process import CallResult, Quarantined
-from qa_rules.analysis import EmotionPoint
-from qa_rules.cases import Case
-from qa_rules.findings import Finding
-from qa_rules.scorecard import Scorecard
-from qa_rules.scores import InteractionScore
 
 metadata = MetaData()
 

@@ -10,9 +10,9 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from models.asr import AsrSettings
-from models.transcript import Transcript
-from qa_rules.redaction import REDACTION_VERSION
+from callqa.models.asr import AsrSettings
+from callqa.models.transcript import Transcript
+from callqa.qa_rules.redaction import REDACTION_VERSION
 
 
 def cache_key(content_hash: str, settings: AsrSettings) -> str:

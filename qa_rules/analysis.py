@@ -12,17 +12,16 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-
-from models.emotion import sentiment
-from models.encoder import Encoder, load_encoder
-from models.heads import Head, load_head
-from models.nlp import DEFAULT_PIPELINE, load_nlp
-from models.transcript import Record, Transcript
-from qa_rules.behaviours import Detector, detectors
-from qa_rules.cases import Case, extract_case
-from qa_rules.context import AnalysisContext, build_contexts
-from qa_rules.findings import Finding
-from qa_rules.rules import Rule, apply_rules
+from callqa.models.emotion import sentiment
+from callqa.models.encoder import Encoder, load_encoder
+from callqa.models.heads import Head, load_head
+from callqa.models.nlp import DEFAULT_PIPELINE, load_nlp
+from callqa.models.transcript import Record, Transcript
+from callqa.qa_rules.behaviours import Detector, detectors
+from callqa.qa_rules.cases import Case, extract_case
+from callqa.qa_rules.context import AnalysisContext, build_contexts
+from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.rules import Rule, apply_rules
 
 HEADS = ("emotion", "politeness")
 

@@ -10,11 +10,10 @@ AnalysisContext, so nothing is encoded twice.
 from __future__ import annotations
 
 import numpy as np
-
-from models.transcript import Record
-from qa_rules.behaviours.problem_solving import OUTCOMES, problem_statement
-from qa_rules.context import AnalysisContext
-from qa_rules.findings import Evidence, Finding, quote_turn
+from callqa.models.transcript import Record
+from callqa.qa_rules.behaviours.problem_solving import OUTCOMES, problem_statement
+from callqa.qa_rules.context import AnalysisContext
+from callqa.qa_rules.findings import Evidence, Finding, quote_turn
 
 ISSUE_SENTENCES = 3  # the problem statement and up to two more sentences of the same turn
 RESOLUTION_SENTENCES = 4

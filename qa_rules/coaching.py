@@ -16,11 +16,10 @@ from statistics import mean
 from typing import Any
 
 import yaml
+from callqa.models.transcript import Record
+from callqa.qa_rules.findings import Evidence
+from callqa.qa_rules.scorecard import Scorecard
 from pydantic import Field
-
-from models.transcript import Record
-from qa_rules.findings import Evidence
-from qa_rules.scorecard import Scorecard
 
 CATALOGUE = Path(__file__).parent / "coaching.yaml"
 FOCUS = 3  # criteria per plan

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from models.encoder import Encoder
-from models.heads import Head
-from models.transcript import Record, Speaker, Transcript, Turn
-from qa_rules.findings import Evidence
+from callqa.models.encoder import Encoder
+from callqa.models.heads import Head
+from callqa.models.transcript import Record, Speaker, Transcript, Turn
+from callqa.qa_rules.findings import Evidence
 
 
 class Sentence(Record):

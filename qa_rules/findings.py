@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import Literal
 
+from callqa.models.transcript import Record, Speaker, Transcript
 from pydantic import Field
-
-from models.transcript import Record, Speaker, Transcript
 
 Polarity = Literal["positive", "negative", "neutral"]
 

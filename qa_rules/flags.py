@@ -6,11 +6,10 @@ quotes what triggered it and carries a priority that orders the review queue.
 
 from __future__ import annotations
 
+from callqa.models.transcript import Record
+from callqa.qa_rules.findings import Evidence, Finding
+from callqa.qa_rules.scores import InteractionScore
 from pydantic import Field
-
-from models.transcript import Record
-from qa_rules.findings import Evidence, Finding
-from qa_rules.scores import InteractionScore
 
 
 class FlagRules(Record):

@@ -7,10 +7,9 @@ transcripts (chat, plain text) get turn counts only.
 
 from __future__ import annotations
 
+from callqa.models.transcript import Record, Speaker, Transcript, Turn
+from callqa.qa_rules.findings import Evidence, Finding, Polarity, quote_turn
 from pydantic import Field
-
-from models.transcript import Record, Speaker, Transcript, Turn
-from qa_rules.findings import Evidence, Finding, Polarity, quote_turn
 
 DETECTOR = "conversation_metrics"
 BEHAVIOUR = "call_handling"

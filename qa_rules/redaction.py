@@ -19,8 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from models.transcript import Redaction, Transcript, Turn, Word
-from qa_rules.spoken import FILLERS, NUMBER_WORDS, NumberRun, Token, number_runs, tokenise
+from callqa.models.transcript import Redaction, Transcript, Turn, Word
+from callqa.qa_rules.spoken import FILLERS, NUMBER_WORDS, NumberRun, Token, number_runs, tokenise
 
 REDACTION_VERSION = "1"  # bump when the rules change: cached transcripts are then redone
 

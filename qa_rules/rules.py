@@ -13,12 +13,11 @@ import re
 from typing import Literal
 
 import numpy as np
+from callqa.models.emotion import EMOTIONS
+from callqa.models.transcript import Record, Speaker
+from callqa.qa_rules.context import AnalysisContext
+from callqa.qa_rules.findings import Finding, Polarity
 from pydantic import Field, model_validator
-
-from models.emotion import EMOTIONS
-from models.transcript import Record, Speaker
-from qa_rules.context import AnalysisContext
-from qa_rules.findings import Finding, Polarity
 
 DETECTOR = "scorecard_rules"
 MAX_QUOTES = 3

@@ -6,7 +6,7 @@ criteria share its weight in proportion to their own weights. A criterion reads 
 call with neither gets. ``na_unless`` makes it N/A unless one of those labels was found
 (empathy for distress is N/A when there was no distress). A critical criterion answered "no"
 fails the whole call; a bonus criterion adds points without adding to the potential. Custom
-``rules`` (keyword, phrase, regex or semantic; see :mod:`qa_rules.rules`) raise findings
+``rules`` (keyword, phrase, regex or semantic; see :mod:`callqa.qa_rules.rules`) raise findings
 labelled with their id, which criteria read like any other. A criterion can instead read a
 conversation ``metric`` against ``at_most`` / ``at_least`` (N/A when the call has no timings).
 
@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from callqa.models.transcript import Record, Speaker
+from callqa.qa_rules import metrics
+from callqa.qa_rules.behaviours import detectors
+from callqa.qa_rules.rules import Rule
 from pydantic import Field, ValidationError, model_validator
-
-from models.transcript import Record, Speaker
-from qa_rules import metrics
-from qa_rules.behaviours import detectors
-from qa_rules.rules import Rule
 
 BUNDLED = Path(__file__).parent / "scorecards"
 DEFAULT_SCORECARD = "voice-support"

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+from callqa.models.transcript import Record
+from callqa.qa_rules.findings import Evidence
 from pydantic import Field, model_validator
-
-from models.transcript import Record
-from qa_rules.findings import Evidence
 
 Answer = Literal["yes", "no", "na", "unsure"] | int
 

@@ -11,9 +11,9 @@ critical criterion answered "no" on findings zeroes the total.
 
 from __future__ import annotations
 
-from qa_rules.findings import Finding
-from qa_rules.scorecard import Criterion, Scorecard, Section
-from qa_rules.scores import CriterionScore, InteractionScore
+from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.scorecard import Criterion, Scorecard, Section
+from callqa.qa_rules.scores import CriterionScore, InteractionScore
 
 MIN_CONFIDENCE = 0.5  # weaker findings make an answer "unsure"
 MAX_EVIDENCE = 5

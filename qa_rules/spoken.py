@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from models.transcript import Turn
+from callqa.models.transcript import Turn
 
 TOKEN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?|\d+|\S")
 

@@ -10,7 +10,7 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
-from pipelines.runtime import configure_prefect  # noqa: E402
+from callqa.pipelines.runtime import configure_prefect  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from models.transcript import Transcript, Turn
+from callqa.models.transcript import Transcript, Turn
 
 _TIMED = re.compile(r"^\[(?P<start>[\d.]+)-(?P<end>[\d.]+)\]\s*(?P<rest>.*)$")
 

@@ -13,9 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
-
-from models.asr import (
+from callqa.models.asr import (
     AsrSettings,
     AudioError,
     Segment,
@@ -24,13 +22,14 @@ from models.asr import (
     probe,
     transcribe,
 )
-from models.transcript import Word
-from pipelines.batch import store_outcome
-from pipelines.cli import app
-from pipelines.erasure import Folders, forget_calls
-from pipelines.process import CallResult, ProcessSettings, Quarantined, process_call
-from pipelines.sources import discover_calls
-from pipelines.store import Store, db_url
+from callqa.models.transcript import Word
+from callqa.pipelines.batch import store_outcome
+from callqa.pipelines.cli import app
+from callqa.pipelines.erasure import Folders, forget_calls
+from callqa.pipelines.process import CallResult, ProcessSettings, Quarantined, process_call
+from callqa.pipelines.sources import discover_calls
+from callqa.pipelines.store import Store, db_url
+from typer.testing import CliRunner
 
 SPEECH_TOOLS = shutil.which("espeak-ng") and shutil.which("sox")
 needs_speech = pytest.mark.skipif(not SPEECH_TOOLS, reason="espeak-ng and sox not installed")
@@ -192,7 +191,7 @@ def test_truncated_and_over_long_audio_are_refused(tmp_path):
 
 
 def test_gibberish_for_an_english_model_is_refused(monkeypatch, tmp_path):
-    import models.asr as asr
+    import callqa.models.asr as asr
 
     unsure = tuple(Word(text="blah", start=i, end=i + 0.5, confidence=0.2) for i in range(30))
 
@@ -253,8 +252,8 @@ def test_transformers_backend_with_a_tiny_random_whisper(tmp_path, call_audio):
 @pytest.mark.slow
 @needs_speech
 def test_packaged_tiny_en_converted_to_transformers_says_the_same(tmp_path, call_audio):
-    from evaluation.ct2_whisper import convert
-    from models.asr import default_model_path
+    from callqa.evaluation.ct2_whisper import convert
+    from callqa.models.asr import default_model_path
 
     folder = convert(default_model_path(), tmp_path / "hf-tiny-en")
     settings = AsrSettings(backend="transformers", model=str(folder))
@@ -304,7 +303,7 @@ def test_a_cached_transcript_is_reused_and_erased_with_the_call(call_audio, tmp_
     def must_not_run(*args, **kwargs):
         raise AssertionError("transcribed again")
 
-    monkeypatch.setattr("pipelines.process.transcribe", must_not_run)
+    monkeypatch.setattr("callqa.pipelines.process.transcribe", must_not_run)
     assert process_call(source, settings).transcript == first.transcript
     store = Store(db_url(tmp_path / "c.db"))
     store_outcome(store, first, "r1", {})

@@ -5,9 +5,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
-from pipelines.batch import plan_run, store_outcome
-from pipelines.process import (
+from callqa.pipelines.batch import plan_run, store_outcome
+from callqa.pipelines.process import (
     PIPELINE_VERSION,
     CallResult,
     Limits,
@@ -16,8 +15,8 @@ from pipelines.process import (
     process_batch,
     process_call,
 )
-from pipelines.sources import discover_calls
-from pipelines.store import Store, db_url
+from callqa.pipelines.sources import discover_calls
+from callqa.pipelines.store import Store, db_url
 
 GOOD = "[00:01] Agent: Thank you for calling, how can I help?\n[00:04] Customer: My card broke."
 
@@ -160,7 +159,7 @@ def test_store_round_trips_a_call(tmp_path, store, samples):
 
 @pytest.mark.slow
 def test_a_failing_detector_quarantines_only_its_call(tmp_path, monkeypatch):
-    from qa_rules.behaviours.follow_up import FollowUp
+    from callqa.qa_rules.behaviours.follow_up import FollowUp
 
     def broken(self, ctx):
         if "boom" in ctx.transcript.turns[0].text:

@@ -4,10 +4,9 @@ utterance-level scoring of the detectors."""
 import json
 
 import pytest
-
-from evaluation import dialogue, harper_valley
-from evaluation.behaviour_tasks import cue_scores, score_epitome
-from qa_rules.behaviours.base import is_question
+from callqa.evaluation import dialogue, harper_valley
+from callqa.evaluation.behaviour_tasks import cue_scores, score_epitome
+from callqa.qa_rules.behaviours.base import is_question
 
 
 def test_swda_and_mrda_lines_get_the_other_speakers_last_words(tmp_path):

@@ -3,11 +3,10 @@
 from datetime import UTC, date, datetime
 
 import pytest
-
-from qa_rules.coaching import coaching_plan, load_catalogue, wilson
-from qa_rules.findings import Evidence
-from qa_rules.scorecard import load_scorecard
-from qa_rules.scores import CriterionScore, InteractionScore
+from callqa.qa_rules.coaching import coaching_plan, load_catalogue, wilson
+from callqa.qa_rules.findings import Evidence
+from callqa.qa_rules.scorecard import load_scorecard
+from callqa.qa_rules.scores import CriterionScore, InteractionScore
 
 
 def answer(criterion, verdict, potential=5.0, speaker="agent"):

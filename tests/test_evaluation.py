@@ -4,15 +4,14 @@ import json
 
 import numpy as np
 import pytest
+from callqa.evaluation import goemotions, politeness
+from callqa.evaluation.cli import app
+from callqa.evaluation.harness import macro_scores
+from callqa.evaluation.tasks import TASKS, evaluate
+from callqa.models.emotion import EKMAN, EMOTIONS
+from callqa.models.heads import Head, save_head
 from sklearn.metrics import accuracy_score, f1_score
 from typer.testing import CliRunner
-
-from evaluation import goemotions, politeness
-from evaluation.cli import app
-from evaluation.harness import macro_scores
-from evaluation.tasks import TASKS, evaluate
-from models.emotion import EKMAN, EMOTIONS
-from models.heads import Head, save_head
 
 GOEMOTIONS_ROWS = [
     ("I love this, thank you!", "18,15", "c1"),

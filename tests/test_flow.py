@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from callqa import qa_rules
+from callqa.pipelines.cli import app
+from callqa.pipelines.flow import nightly, process_calls, transient_only
+from callqa.pipelines.process import ProcessSettings
+from callqa.pipelines.sources import discover_calls
+from callqa.pipelines.store import Store, db_url
 from typer.testing import CliRunner
-
-import qa_rules
-from pipelines.cli import app
-from pipelines.flow import nightly, process_calls, transient_only
-from pipelines.process import ProcessSettings
-from pipelines.sources import discover_calls
-from pipelines.store import Store, db_url
 
 SAMPLE_CALLS = 21  # files in samples/, one of them a truncated upload
 

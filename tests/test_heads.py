@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
-
-from models.emotion import EKMAN, EMOTIONS, SENTIMENT, group_max
-from models.encoder import load_encoder
-from models.heads import best_thresholds, load_head, save_head, train_head
+from callqa.models.emotion import EKMAN, EMOTIONS, SENTIMENT, group_max
+from callqa.models.encoder import load_encoder
+from callqa.models.heads import best_thresholds, load_head, save_head, train_head
 
 
 def toy_data(seed=0):

@@ -13,15 +13,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from callqa.pipelines.batch import store_outcome
+from callqa.pipelines.cli import app
+from callqa.pipelines.flow import with_dask
+from callqa.pipelines.process import process_batch
+from callqa.pipelines.similar import index_path, sync_index
+from callqa.pipelines.sources import discover_calls
+from callqa.pipelines.store import Store, db_url
 from typer.testing import CliRunner
-
-from pipelines.batch import store_outcome
-from pipelines.cli import app
-from pipelines.flow import with_dask
-from pipelines.process import process_batch
-from pipelines.similar import index_path, sync_index
-from pipelines.sources import discover_calls
-from pipelines.store import Store, db_url
 
 CALLS = 40  # more than two batches of 16
 
@@ -58,7 +57,7 @@ def stored(db: Path) -> list[str]:
 @pytest.mark.slow
 def test_a_run_killed_mid_batch_is_finished_by_the_next_with_exact_counts(tmp_path):
     folder, db = write_calls(tmp_path / "calls", CALLS), tmp_path / "ops.db"
-    command = [sys.executable, "-m", "evaluation.cli", "run", str(folder), "--db", str(db)]
+    command = [sys.executable, "-m", "callqa.evaluation.cli", "run", str(folder), "--db", str(db)]
     run = subprocess.Popen(
         command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -139,7 +138,7 @@ def test_deploy_serves_a_schedule_that_fires(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    command = [sys.executable, "-m", "evaluation.cli", "deploy", "--source", str(folder),
+    command = [sys.executable, "-m", "callqa.evaluation.cli", "deploy", "--source", str(folder),
                "--interval", "5", "--db", str(db), "--port", str(port)]  # fmt: skip
     served = subprocess.Popen(
         command, start_new_session=True, env=env, stdout=subprocess.DEVNULL,
@@ -192,7 +191,7 @@ def test_deploy_to_a_work_pool_runs_on_a_worker(tmp_path):
                              env=env, capture_output=True).returncode:  # fmt: skip
             assert time.monotonic() < deadline, "the Prefect server did not start"
             time.sleep(2)
-        deploy = [sys.executable, "-m", "evaluation.cli", "deploy", "--source", str(folder),
+        deploy = [sys.executable, "-m", "callqa.evaluation.cli", "deploy", "--source", str(folder),
                   "--cron", "0 2 * * *", "--work-pool", "nightly", "--db", str(db)]  # fmt: skip
         subprocess.run(deploy, env=env, check=True)
         subprocess.run([*prefect, "deployment", "run", "nightly/callqa-nightly"], env=env,

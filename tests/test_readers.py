@@ -2,8 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from pipelines.readers import ReadError, read_transcript
+from callqa.pipelines.readers import ReadError, read_transcript
 
 
 def read(name: str, content: str | bytes):

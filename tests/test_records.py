@@ -1,9 +1,9 @@
 import pytest
+from callqa.models.transcript import Transcript, Turn, Word
+from callqa.qa_rules.findings import Evidence, Finding, quote_turn
+from callqa.qa_rules.scores import CriterionScore, InteractionScore
 from pydantic import ValidationError
 
-from models.transcript import Transcript, Turn, Word
-from qa_rules.findings import Evidence, Finding, quote_turn
-from qa_rules.scores import CriterionScore, InteractionScore
 from tests.helpers import make_transcript
 
 EVIDENCE = Evidence(

@@ -3,8 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
-
-from pipelines.review import (
+from callqa.pipelines.review import (
     agreement,
     estimate,
     in_sample,
@@ -12,9 +11,9 @@ from pipelines.review import (
     review_queue,
     sample_estimates,
 )
-from qa_rules.findings import Evidence, Finding
-from qa_rules.flags import FlagRules, flag_call
-from qa_rules.scores import CriterionScore, InteractionScore
+from callqa.qa_rules.findings import Evidence, Finding
+from callqa.qa_rules.flags import FlagRules, flag_call
+from callqa.qa_rules.scores import CriterionScore, InteractionScore
 
 
 def finding(label, value=None):

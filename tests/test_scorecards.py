@@ -2,10 +2,9 @@
 
 import pytest
 import yaml
-
-from qa_rules.findings import Evidence, Finding
-from qa_rules.scorecard import Scorecard, ScorecardError, load_scorecard
-from qa_rules.scoring import score_call
+from callqa.qa_rules.findings import Evidence, Finding
+from callqa.qa_rules.scorecard import Scorecard, ScorecardError, load_scorecard
+from callqa.qa_rules.scoring import score_call
 
 
 def card(**changes):
@@ -144,7 +143,7 @@ def test_speaker_and_time_filters():
 
 
 def test_a_used_scorecard_version_is_frozen(tmp_path):
-    from pipelines.store import Store, db_url
+    from callqa.pipelines.store import Store, db_url
 
     store = Store(db_url(tmp_path / "s.db"))
     used = Scorecard.model_validate(card())
@@ -192,7 +191,8 @@ def test_invalid_rules_are_rejected(tmp_path, rule, message):
 
 @pytest.mark.slow
 def test_rules_raise_findings_that_criteria_read():
-    from qa_rules.analysis import analyse_calls, load_analyzer
+    from callqa.qa_rules.analysis import analyse_calls, load_analyzer
+
     from tests.helpers import make_transcript
 
     data = card(yes_when=["early_recording_notice"])

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from models.case_index import CaseIndex
-from pipelines.batch import plan_run, store_outcome
-from pipelines.process import PIPELINE_VERSION, process_batch
-from pipelines.similar import (
+from callqa.models.case_index import CaseIndex
+from callqa.pipelines.batch import plan_run, store_outcome
+from callqa.pipelines.process import PIPELINE_VERSION, process_batch
+from callqa.pipelines.similar import (
     CaseFilter,
     index_path,
     open_index,
@@ -17,9 +16,10 @@ from pipelines.similar import (
     similar_to_call,
     sync_index,
 )
-from pipelines.sources import discover_calls
-from pipelines.store import Store, db_url
-from qa_rules.analysis import analyse_calls, load_analyzer
+from callqa.pipelines.sources import discover_calls
+from callqa.pipelines.store import Store, db_url
+from callqa.qa_rules.analysis import analyse_calls, load_analyzer
+
 from tests.conftest import SAMPLES
 from tests.helpers import make_transcript
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from importlib.metadata import entry_points
 
-from qa_rules.behaviours import (  # noqa: F401  (importing registers them)
+from callqa.qa_rules.behaviours import (  # noqa: F401  (importing registers them)
     active_listening,
     call_handling,
     comprehension,
@@ -15,7 +15,7 @@ from qa_rules.behaviours import (  # noqa: F401  (importing registers them)
     follow_up,
     problem_solving,
 )
-from qa_rules.behaviours.base import DETECTORS, Detector, register
+from callqa.qa_rules.behaviours.base import DETECTORS, Detector, register
 
 __all__ = ["DETECTORS", "Detector", "detectors", "register"]
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from qa_rules.behaviours.base import Detector, matching, phrases, register, words
-from qa_rules.behaviours.problem_solving import problem_statement
-from qa_rules.context import AnalysisContext
-from qa_rules.findings import Finding
+from callqa.qa_rules.behaviours.base import Detector, matching, phrases, register, words
+from callqa.qa_rules.behaviours.problem_solving import problem_statement
+from callqa.qa_rules.context import AnalysisContext
+from callqa.qa_rules.findings import Finding
 
 ACKNOWLEDGEMENT = phrases(
     r"^\W*(i see|got it|i understand|understood|m+-?hm+|uh-?huh|hm+|mm+|right|okay|ok|sure|"

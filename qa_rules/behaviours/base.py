@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
-from qa_rules.context import AnalysisContext
-from qa_rules.findings import Evidence, Finding, Polarity
+from callqa.qa_rules.context import AnalysisContext
+from callqa.qa_rules.findings import Evidence, Finding, Polarity
 
 DETECTORS: dict[str, type[Detector]] = {}
 MAX_QUOTES = 3  # evidence quoted per finding when a behaviour recurs through a call

@@ -3,9 +3,9 @@ and a proper closing. Timing problems (dead air, interruptions) come from the me
 
 from __future__ import annotations
 
-from qa_rules.behaviours.base import Detector, matching, phrases, register
-from qa_rules.context import AnalysisContext
-from qa_rules.findings import Finding
+from callqa.qa_rules.behaviours.base import Detector, matching, phrases, register
+from callqa.qa_rules.context import AnalysisContext
+from callqa.qa_rules.findings import Finding
 
 GREETING = phrases(
     "thank(s| you) for (calling|contacting|choosing|holding)",

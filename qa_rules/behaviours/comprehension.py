@@ -3,10 +3,10 @@ unanswered, slow time-to-understanding, and stretches where the audio itself was
 
 from __future__ import annotations
 
-from qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
-from qa_rules.behaviours.problem_solving import first_relevant_reply, problem_statement
-from qa_rules.context import AnalysisContext
-from qa_rules.findings import Finding
+from callqa.qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
+from callqa.qa_rules.behaviours.problem_solving import first_relevant_reply, problem_statement
+from callqa.qa_rules.context import AnalysisContext
+from callqa.qa_rules.findings import Finding
 
 CORRECTION = phrases(
     "no,? (no,? )?i said",

@@ -4,12 +4,11 @@ fast), and the negatives: dismissive or blaming language, empathy only as a clos
 from __future__ import annotations
 
 import numpy as np
-
-from models.emotion import EMOTIONS, sentiment
-from qa_rules.behaviours.active_listening import REFLECTION
-from qa_rules.behaviours.base import Detector, matching, phrases, register, similar
-from qa_rules.context import AnalysisContext
-from qa_rules.findings import Finding
+from callqa.models.emotion import EMOTIONS, sentiment
+from callqa.qa_rules.behaviours.active_listening import REFLECTION
+from callqa.qa_rules.behaviours.base import Detector, matching, phrases, register, similar
+from callqa.qa_rules.context import AnalysisContext
+from callqa.qa_rules.findings import Finding
 
 EMPATHY = phrases(
     "i (completely |totally |really )?understand (how|that|why|your)",

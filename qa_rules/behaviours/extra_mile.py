@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from qa_rules.behaviours.base import Detector, matching, phrases, register, similar
-from qa_rules.context import AnalysisContext
-from qa_rules.findings import Finding
+from callqa.qa_rules.behaviours.base import Detector, matching, phrases, register, similar
+from callqa.qa_rules.context import AnalysisContext
+from callqa.qa_rules.findings import Finding
 
 PROACTIVE = phrases(
     "while i have you",

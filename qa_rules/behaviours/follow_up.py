@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from qa_rules.behaviours.base import Detector, phrases, register
-from qa_rules.context import AnalysisContext
-from qa_rules.findings import Finding, quote_turn
+from callqa.qa_rules.behaviours.base import Detector, phrases, register
+from callqa.qa_rules.context import AnalysisContext
+from callqa.qa_rules.findings import Finding, quote_turn
 
 COMMITMENT = re.compile(
     r"\b(?P<who>i|we|you)(?:'ll| will| am going to| are going to| should)\s+"

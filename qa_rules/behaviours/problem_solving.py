@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
-from qa_rules.context import AnalysisContext
-from qa_rules.findings import Finding
+from callqa.qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
+from callqa.qa_rules.context import AnalysisContext
+from callqa.qa_rules.findings import Finding
 
 PROBLEM_CUES = phrases(
     "problem",
