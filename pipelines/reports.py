@@ -31,7 +31,7 @@ POLARITY_RANK = {"negative": 3, "positive": 2, "neutral": 1}
 
 def environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("pipelines", "templates"), autoescape=select_autoescape(["j2"])
+        loader=PackageLoader("callqa.pipelines", "templates"), autoescape=select_autoescape(["j2"])
     )
     env.globals.update(clock=clock, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
     return env
