@@ -23,6 +23,7 @@ from pathlib import Path
 
 import jiwer
 import numpy as np
+
 from callqa.evaluation.ct2_whisper import convert
 from callqa.evaluation.harper_valley import call_ids, load_call
 from callqa.models.asr import (

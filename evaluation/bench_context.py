@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
+
 from callqa.evaluation.harper_valley import call_ids, load_call
 from callqa.models.encoder import Encoder
 from callqa.models.nlp import DEFAULT_PIPELINE

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from callqa.evaluation.embeddings import embed
 from callqa.models.case_index import CaseIndex
 

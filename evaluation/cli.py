@@ -11,14 +11,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from callqa.evaluation.tasks import TASKS, Task, evaluate
 from callqa.evaluation.training import RECIPES, train
 from callqa.models.heads import WEIGHTS_DIR
 from callqa.pipelines import render
-from callqa.pipelines.cli import app
+from callqa.pipelines.cli import app, main
 from callqa.pipelines.runtime import on_progress
 
-__all__ = ["app"]
+__all__ = ["app", "main"]
 
 
 @app.command("train")
@@ -95,4 +96,4 @@ def _require(path: Path) -> None:
 
 
 if __name__ == "__main__":
-    app()
+    main()

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+
 from callqa.models.encoder import default_model_path, load_encoder
 from callqa.pipelines.runtime import report_progress
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
 from callqa.evaluation import goemotions
 from callqa.evaluation.embeddings import embed
 from callqa.evaluation.harness import macro_scores

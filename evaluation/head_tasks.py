@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
 from callqa.evaluation import goemotions, politeness
 from callqa.evaluation.embeddings import embed
 from callqa.evaluation.harness import Baseline, Task, macro_scores

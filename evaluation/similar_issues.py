@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from callqa.evaluation.embeddings import embed
 from callqa.evaluation.harness import Baseline, Task
 from callqa.models.case_index import CaseIndex

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from callqa.evaluation import goemotions, politeness
 from callqa.evaluation.embeddings import embed
 from callqa.evaluation.tasks import TASKS, evaluate

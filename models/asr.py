@@ -20,17 +20,18 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from pydantic import Field
+
 from callqa.models.roles import agent_label
 from callqa.models.transcript import Record, Speaker, Transcript, Turn, Word
 from callqa.models.voices import by_speech_span, split_voices
-from pydantic import Field
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a")
 SAMPLE_RATE = 16_000
@@ -125,18 +126,30 @@ def _duration(container: Any, stream: Any) -> float:
     return 0.0
 
 
-def load_audio(path: Path, split_stereo: bool = False) -> list[np.ndarray]:
+def load_audio(
+    path: Path, split_stereo: bool = False, max_seconds: float = float("inf")
+) -> list[np.ndarray]:
     """16 kHz samples as int16 (half the memory of float32; see :func:`as_float`): one array,
-    or one per channel of a stereo file. An hour of stereo is 230 MB."""
+    or one per channel of a stereo file. An hour of stereo is 230 MB. Decoding stops with
+    AudioError once past ``max_seconds``, whatever the file's header claimed."""
     import av
 
     chunks = []
+    limit = max_seconds * SAMPLE_RATE * (2 if split_stereo else 1)
+    decoded = 0
     try:
         with av.open(str(path)) as container:
             layout = "stereo" if split_stereo else "mono"
             resampler = av.AudioResampler(format="s16", layout=layout, rate=SAMPLE_RATE)
-            for frame in [*container.decode(audio=0), None]:  # None flushes the resampler
-                chunks += [out.to_ndarray().reshape(-1) for out in resampler.resample(frame)]
+            for frame in _frames(container):
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray().reshape(-1))
+                    decoded += len(chunks[-1])
+                if decoded > limit:
+                    raise AudioError(
+                        f"audio too long: decoding passed the limit of {max_seconds:.0f} s "
+                        "(the file's header understates its length)"
+                    )
     except av.error.FFmpegError as exc:
         raise AudioError(f"cannot decode audio: {exc}") from None
     pcm = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
@@ -145,6 +158,12 @@ def load_audio(path: Path, split_stereo: bool = False) -> list[np.ndarray]:
     if not any(len(t) for t in tracks):
         raise AudioError("audio decodes to no samples (truncated?)")
     return tracks
+
+
+def _frames(container: Any) -> Iterator[Any]:
+    """The first audio stream's frames, then None (which flushes a resampler)."""
+    yield from container.decode(audio=0)
+    yield None
 
 
 def as_float(track: np.ndarray) -> np.ndarray:
@@ -193,14 +212,16 @@ def transcribe(
     paths = [Path(audio)] if isinstance(audio, str | Path) else [Path(p) for p in audio]
     channels = [probe(p, settings.max_duration_s)[1] for p in paths]
     recogniser = load_recogniser(settings)
+    limit = settings.max_duration_s
     if len(paths) == 2:
-        tracks = [load_audio(p)[0] for p in paths]
+        tracks = [load_audio(p, max_seconds=limit)[0] for p in paths]
         roles, method = ("agent", "customer"), "two files (agent, customer)"
     elif channels[0] >= 2:
-        tracks = load_audio(paths[0], split_stereo=True)
+        tracks = load_audio(paths[0], split_stereo=True, max_seconds=limit)
         roles, method = settings.channels, "stereo channels"
     else:
-        tracks, roles, method = load_audio(paths[0]), None, "mono voice split + role heuristic"
+        tracks = load_audio(paths[0], max_seconds=limit)
+        roles, method = None, "mono voice split + role heuristic"
     segments = []
     for i, track in enumerate(tracks):  # one track in float32 at a time
         samples = as_float(track)

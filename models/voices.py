@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+
 from callqa.models.transcript import Word
 
 if TYPE_CHECKING:

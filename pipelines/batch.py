@@ -9,11 +9,12 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime
 
+from pydantic import Field
+
 from callqa.models.transcript import Record
 from callqa.pipelines.process import CallResult, Quarantined
-from callqa.pipelines.sources import CallSource, SourceProblem
+from callqa.pipelines.sources import CallSource, Skipped, SourceProblem
 from callqa.pipelines.store import Store
-from pydantic import Field
 
 
 class RunPlan(Record):
@@ -22,6 +23,7 @@ class RunPlan(Record):
     todo: tuple[CallSource, ...]
     unchanged: int = 0
     already_quarantined: int = 0
+    skipped: tuple[Skipped, ...] = ()  # same bytes as another file of the run; erased calls
 
 
 class RunSummary(Record):
@@ -37,6 +39,7 @@ class RunSummary(Record):
     unchanged: int
     already_quarantined: int
     quarantined: tuple[Quarantined, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
     findings: int = 0
     findings_by_label: dict[str, int] = Field(default_factory=dict)
     audio_seconds: float = 0.0  # of the processed calls that were transcribed
@@ -63,42 +66,60 @@ class RunSummary(Record):
         return self.processed == 0 and not self.quarantined
 
 
-def plan_run(store: Store, sources: list[CallSource], pipeline_version: str) -> RunPlan:
-    """Skip files already processed by this pipeline version or already quarantined.
+def plan_run(
+    store: Store, sources: list[CallSource], pipeline_version: str, allow_erased: bool = False
+) -> RunPlan:
+    """Skip files already processed by this pipeline version or already quarantined, and
+    erased calls (unless ``allow_erased``).
 
-    Within the batch, a second file with the same bytes is skipped and a second file claiming
-    the same call id with other content is quarantined.
+    Within the batch, a second file with the same bytes is skipped and named; a second file
+    claiming the same call id with other content is quarantined when stored.
     """
     done = store.processed_hashes(pipeline_version)
-    bad = store.quarantined_hashes()
+    bad = store.quarantined_hashes(pipeline_version)
+    erased = set() if allow_erased else store.erased_hashes()
     todo: list[CallSource] = []
+    skipped: list[Skipped] = []
     unchanged = already_quarantined = 0
-    seen_hashes: set[str] = set()
+    first_path: dict[str, str] = {}
     for src in sources:
-        if src.content_hash in done or src.content_hash in seen_hashes:
+        if src.content_hash in first_path:
+            same = first_path[src.content_hash]
+            skipped.append(Skipped(path=src.path, reason=f"same content as {same}"))
+        elif src.content_hash in done:
             unchanged += 1
+        elif src.content_hash in erased:
+            reason = "an erased call (callqa forget); --allow-erased to process it again"
+            skipped.append(Skipped(path=src.path, reason=reason))
         elif src.content_hash in bad:
             already_quarantined += 1
         else:
-            seen_hashes.add(src.content_hash)
             todo.append(src)
+        first_path.setdefault(src.content_hash, src.path)
     return RunPlan(
         todo=tuple(todo),
         unchanged=unchanged,
         already_quarantined=already_quarantined,
+        skipped=tuple(skipped),
     )
 
 
 def record_idle_run(
-    store: Store, source: str, pipeline_version: str, discovered: int, plan: RunPlan
+    store: Store,
+    source: str,
+    pipeline_version: str,
+    discovered: int,
+    plan: RunPlan,
+    skipped: list[Skipped] = (),
 ) -> RunSummary:
     """Record a run that found nothing new, without starting the flow (no Prefect server)."""
     started = datetime.now(UTC)
     run_id = new_run_id(started)
     store.start_run(run_id, source, pipeline_version)
     summary = summarise(
-        run_id, source, pipeline_version, started, datetime.now(UTC), discovered, plan, []
-    )
+        run_id, source, pipeline_version, started, datetime.now(UTC), discovered, plan, [],
+        skipped,
+    )  # fmt: skip
     store.finish_run(run_id, "completed", summary.model_dump(mode="json"))
     return summary
 
@@ -157,6 +178,7 @@ def summarise(
     discovered: int,
     plan: RunPlan,
     outcomes: list[CallResult | Quarantined],
+    skipped: list[Skipped] = (),
 ) -> RunSummary:
     results = [o for o in outcomes if isinstance(o, CallResult)]
     labels = Counter(f.label for r in results for f in r.findings)
@@ -171,6 +193,7 @@ def summarise(
         unchanged=plan.unchanged,
         already_quarantined=plan.already_quarantined,
         quarantined=tuple(o for o in outcomes if isinstance(o, Quarantined)),
+        skipped=(*skipped, *plan.skipped),
         findings=sum(labels.values()),
         findings_by_label=dict(labels.most_common()),
         audio_seconds=sum(

@@ -6,20 +6,25 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
+from pydantic import ValidationError
+from sqlalchemy.exc import DatabaseError
+
 from callqa.models.asr import AsrSettings, AudioError, transcribe
 from callqa.models.nlp import load_nlp
 from callqa.pipelines import render
 from callqa.pipelines.backtest import backtest
 from callqa.pipelines.batch import RunSummary, plan_run, record_idle_run
-from callqa.pipelines.erasure import Folders, forget_calls, purge_older_than
+from callqa.pipelines.erasure import forget_calls, purge_older_than
+from callqa.pipelines.paths import UnsafeId, file_in, shown
 from callqa.pipelines.process import PIPELINE_VERSION, ProcessSettings
+from callqa.pipelines.publish import refresh_reports
 from callqa.pipelines.reports import coaching_markdown, coaching_page, write_call_pages
 from callqa.pipelines.review import (
     agreement,
@@ -37,17 +42,24 @@ from callqa.pipelines.similar import (
     rebuild_index,
     similar_cases,
     similar_to_call,
+    sync_index,
 )
 from callqa.pipelines.sources import discover_calls
-from callqa.pipelines.store import Store, db_url
+from callqa.pipelines.store import Store, StoreError, db_url
+from callqa.pipelines.workspace import (
+    PREFECT_HOME,
+    REPORTS,
+    TRANSCRIPTS,
+    Folders,
+    RunLocked,
+    home_of,
+    run_lock,
+)
 from callqa.qa_rules.coaching import coaching_plan
 from callqa.qa_rules.flags import FlagRules
 from callqa.qa_rules.redaction import redact_transcript
 from callqa.qa_rules.scorecard import DEFAULT_SCORECARD, Scorecard, ScorecardError, load_scorecard
-from pydantic import ValidationError
-
-REPORTS = "callqa-reports"  # beside the database
-TRANSCRIPTS = ".callqa/transcripts"  # the transcript cache, beside the database
+from callqa.qa_rules.yaml_files import YamlFileError, load_yaml, validation_problems
 
 app = typer.Typer(
     help="Score customer-support conversations: ingest, analyse, store, report.",
@@ -104,13 +116,26 @@ def parse_since(value: str | None) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _open_store(db: str) -> Store:
-    return Store(db_url(db))
+def main() -> None:
+    """The console entry point: the app, with store and lock problems as one line, exit 1."""
+    try:
+        app()
+    except (StoreError, RunLocked, UnsafeId) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except DatabaseError as exc:
+        detail = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        typer.echo(f"error: the store failed: {detail}", err=True)
+        sys.exit(1)
+
+
+def _open_store(db: str, create: bool = False) -> Store:
+    """The store at ``db``; read-only commands never create one (StoreError if missing)."""
+    return Store(db_url(db), create=create)
 
 
 def _home(db: str) -> Path:
-    """The folder beside a SQLite store (or the working folder for a server database)."""
-    return Path(db).expanduser().resolve().parent if "://" not in db else Path.cwd()
+    return home_of(db)
 
 
 @app.command()
@@ -134,65 +159,93 @@ def run(
         str | None,
         typer.Option(help="Process batches on Dask: local:N workers, or a scheduler address."),
     ] = None,
+    follow_links: Annotated[
+        bool, typer.Option("--follow-links", help="Read links that lead out of PATH.")
+    ] = False,
+    allow_erased: Annotated[
+        bool, typer.Option("--allow-erased", help="Process calls erased with `callqa forget`.")
+    ] = False,
 ) -> None:
     """Process every new call under PATH and store the results (the nightly job).
 
-    Transcripts and audio; personal data is redacted before anything is stored."""
+    Transcripts and audio; personal data is redacted before anything is stored. One run at a
+    time per store: a second run exits 1 at once."""
     if not path.exists():
         typer.echo(f"error: {path}: no such file or folder", err=True)
         raise typer.Exit(1)
     url = db_url(db)
-    summary = _idle_run(path, url, manifest, parse_since(since))
-    if summary is not None:  # nothing new: answer at once, without starting Prefect
+    Store(url)  # a missing folder or a damaged store is reported before any work
+    with run_lock(url):  # held through the flow (re-entrant), before Prefect starts
+        summary = _idle_run(path, url, manifest, parse_since(since), follow_links, allow_erased)
+        if summary is not None:  # nothing new: answer at once, without starting Prefect
+            typer.echo(
+                _as_json(summary.model_dump(mode="json"))
+                if as_json
+                else render.run_summary(summary, db)
+            )
+            return
+        home = _home(db)
+        configure_prefect(home / PREFECT_HOME, verbose=verbose)
+        # Prefect is imported after configure_prefect.
+        from callqa.pipelines.flow import nightly, with_dask
+
+        with render.progress_bar("Processing calls") as advance:
+            on_progress(advance)
+            try:
+                summary = (with_dask(dask) if dask else nightly)(
+                    str(path.resolve()),
+                    url,
+                    since=parse_since(since),
+                    manifest=str(manifest) if manifest else None,
+                    settings=_settings(
+                        db, muted_audio, AsrSettings(backend=asr_backend, model=asr_model)
+                    ),
+                    reports=str(home / REPORTS),
+                    retention_days=retention_days,
+                    follow_links=follow_links,
+                    allow_erased=allow_erased,
+                )
+            except RunLocked:
+                raise
+            except Exception as exc:  # the run failed as a whole: say why, exit non-zero
+                typer.echo(f"error: the run failed: {exc}", err=True)
+                raise typer.Exit(1) from None
+            finally:
+                on_progress(None)
         typer.echo(
             _as_json(summary.model_dump(mode="json"))
             if as_json
             else render.run_summary(summary, db)
         )
-        return
-    home = _home(db)
-    configure_prefect(home / ".callqa" / "prefect", verbose=verbose)
-    from callqa.pipelines.flow import nightly, with_dask  # imports Prefect: after configure_prefect
-
-    with render.progress_bar("Processing calls") as advance:
-        on_progress(advance)
-        try:
-            summary = (with_dask(dask) if dask else nightly)(
-                str(path.resolve()),
-                url,
-                since=parse_since(since),
-                manifest=str(manifest) if manifest else None,
-                settings=_settings(
-                    db, muted_audio, AsrSettings(backend=asr_backend, model=asr_model)
-                ),
-                reports=str(home / REPORTS),
-                retention_days=retention_days,
-            )
-        except Exception as exc:  # the run failed as a whole: say why, exit non-zero
-            typer.echo(f"error: the run failed: {exc}", err=True)
-            raise typer.Exit(1) from None
-        finally:
-            on_progress(None)
-    typer.echo(
-        _as_json(summary.model_dump(mode="json")) if as_json else render.run_summary(summary, db)
-    )
-    if not as_json and summary.processed:
-        typer.echo(f"Reports: {home / REPORTS / 'index.html'}")
+        if not as_json and summary.processed:
+            typer.echo(f"Reports: {home / REPORTS / 'index.html'}")
 
 
 def _idle_run(
-    path: Path, url: str, manifest: Path | None, since: datetime | None
+    path: Path,
+    url: str,
+    manifest: Path | None,
+    since: datetime | None,
+    follow_links: bool,
+    allow_erased: bool,
 ) -> RunSummary | None:
-    """The summary of a run with nothing to do, recorded in the store; None if there is work."""
+    """The summary of a run with nothing to do, recorded in the store, after bringing the
+    case index and the report pages in step with the store; None if there is work."""
     store = Store(url)
     try:
-        sources, problems = discover_calls(path.resolve(), manifest, since)
+        found = discover_calls(path.resolve(), manifest, since, follow_links)
     except (OSError, ValueError):
         return None  # let the flow fail and report it
-    plan = plan_run(store, sources, PIPELINE_VERSION)
-    if plan.todo or problems:
+    plan = plan_run(store, found.sources, PIPELINE_VERSION, allow_erased)
+    if plan.todo or found.problems:
         return None
-    return record_idle_run(store, str(path.resolve()), PIPELINE_VERSION, len(sources), plan)
+    sync_index(store, index_path(url))
+    reports = home_of(url) / REPORTS
+    if reports.is_dir():
+        refresh_reports(store, load_scorecard(DEFAULT_SCORECARD), reports)
+    return record_idle_run(
+        store, str(path.resolve()), PIPELINE_VERSION, len(found.sources), plan, found.skipped
+    )
 
 
 @app.command("calls")
@@ -206,7 +259,8 @@ def list_calls(
     as_json: JsonOption = False,
 ) -> None:
     """List stored calls, newest first."""
-    rows = _open_store(db).list_calls(agent, team, queue, parse_since(since), limit)
+    since_when = parse_since(since)
+    rows = _open_store(db).list_calls(agent, team, queue, since_when, limit)
     typer.echo(_as_json(rows) if as_json else render.calls_table(rows))
 
 
@@ -285,10 +339,12 @@ def _load_flag_rules(path: Path | None) -> FlagRules:
     if path is None:
         return FlagRules()
     try:
-        return FlagRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        typer.echo(f"error: {path}: {exc}", err=True)
-        raise typer.Exit(1) from None
+        return FlagRules.model_validate(load_yaml(path) or {})
+    except YamlFileError as exc:
+        typer.echo(f"error: {exc}", err=True)
+    except ValidationError as exc:
+        typer.echo(f"error: {path}: {validation_problems(exc, 'rules')}", err=True)
+    raise typer.Exit(1)
 
 
 def _load_card(source: str) -> Scorecard:
@@ -377,13 +433,16 @@ def report(
         list[str] | None, typer.Argument(help="Calls to report (default: all).")
     ] = None,
     db: DbOption = "callqa.db",
-    out: Annotated[Path, typer.Option(help="Folder for the HTML pages.")] = Path(REPORTS),
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the HTML pages (default: beside the store).")
+    ] = None,
     scorecard: Annotated[
         str, typer.Option(help="Scorecard id or YAML file the calls were scored with.")
     ] = DEFAULT_SCORECARD,
 ) -> None:
     """Write HTML reports: one page per call, with the scorecard, evidence and transcript."""
     store = _open_store(db)
+    out = out or _home(db) / REPORTS
     wanted = call_ids or [r["call_id"] for r in store.list_calls()]
     calls = []
     for call_id in wanted:
@@ -405,12 +464,15 @@ def coach(
     agent: Annotated[str, typer.Argument(help="The agent id.")],
     db: DbOption = "callqa.db",
     since: SinceOption = None,
-    out: Annotated[Path, typer.Option(help="Folder for the HTML pages.")] = Path(REPORTS),
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the HTML pages (default: beside the store).")
+    ] = None,
     scorecard: Annotated[str, typer.Option(help="Scorecard id or YAML file.")] = DEFAULT_SCORECARD,
     as_json: JsonOption = False,
 ) -> None:
     """A coaching plan for one agent: what to work on, with their moments and peers' examples."""
     store = _open_store(db)
+    out = out or _home(db) / REPORTS
     rows = store.scored_calls(parse_since(since))
     try:
         plan = coaching_plan(agent, rows, _load_card(scorecard))
@@ -421,9 +483,9 @@ def coach(
     exemplars = peer_exemplars(store, index, agent) if index else []
     folder = out / "agents"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{agent}.html").write_text(coaching_page(plan, exemplars), encoding="utf-8")
+    file_in(folder, agent, ".html").write_text(coaching_page(plan, exemplars), encoding="utf-8")
     markdown = coaching_markdown(plan, exemplars)
-    (folder / f"{agent}.md").write_text(markdown, encoding="utf-8")
+    file_in(folder, agent, ".md").write_text(markdown, encoding="utf-8")
     typer.echo(_as_json(plan.model_dump(mode="json")) if as_json else markdown)
 
 
@@ -486,15 +548,17 @@ def forget(
     if not wanted:
         typer.echo("error: give CALL_IDs or --customer", err=True)
         raise typer.Exit(2)
-    erased = forget_calls(store, wanted, _folders(db, muted_audio))
+    with run_lock(store.url):
+        erased = forget_calls(store, wanted, _folders(db, muted_audio))
     typer.echo(
         f"erased {len(erased.calls)} call(s) from the store, {erased.cases} case(s) from the "
         f"index, {erased.pages} report page(s), {erased.audio} audio copy(ies), "
-        f"{erased.cached} cached transcript(s)"
+        f"{erased.cached} cached transcript(s); pages that quoted them rebuilt"
     )
     unknown = sorted(set(wanted) - set(erased.calls))
     if unknown:
-        typer.echo(f"not stored: {', '.join(unknown)}", err=True)
+        typer.echo(f"error: not stored: {', '.join(shown(u) for u in unknown)}", err=True)
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -507,7 +571,9 @@ def purge(
 
     Transcripts, quotes, similar-case entries, report pages, muted audio copies and cached
     transcripts go; scores, metrics and findings stay for trends."""
-    purged = purge_older_than(_open_store(db), older_than, _folders(db, muted_audio))
+    store = _open_store(db)
+    with run_lock(store.url):
+        purged = purge_older_than(store, older_than, _folders(db, muted_audio))
     typer.echo(
         f"purged the words of {len(purged.calls)} call(s) older than {older_than} days: "
         f"{purged.cases} case(s), {purged.pages} report page(s), {purged.audio} audio "
@@ -517,8 +583,7 @@ def purge(
 
 def _folders(db: str, muted_audio: Path | None) -> Folders:
     """The files kept beside a store: reports, transcript cache, muted audio copies."""
-    home = _home(db)
-    return Folders(reports=home / REPORTS, transcripts=home / TRANSCRIPTS, muted_audio=muted_audio)
+    return Folders.beside(db, muted_audio)
 
 
 def _settings(db: str, muted_audio: Path | None, asr: AsrSettings | None = None) -> ProcessSettings:
@@ -563,7 +628,7 @@ def deploy(
         typer.echo(f"error: {source}: no such folder", err=True)
         raise typer.Exit(1)
     home = _home(db)
-    configure_prefect(home / ".callqa" / "prefect")
+    configure_prefect(home / PREFECT_HOME)
     settings = _settings(db, muted_audio)
     parameters = {
         "source": str(source.resolve()),
@@ -593,7 +658,8 @@ def index_rebuild(db: DbOption = "callqa.db") -> None:
     """Rebuild the case index from the store (exact, or approximate once it is large)."""
     store = _open_store(db)
     path = index_path(store.url)
-    counts = rebuild_index(store, path)
+    with run_lock(store.url):
+        counts = rebuild_index(store, path)
     typer.echo(f"indexed {counts['total']} case(s) in {path}")
 
 

@@ -6,11 +6,15 @@ Tasks are one call each into the plain functions of :mod:`callqa.pipelines.proce
 the store (content hash + pipeline version), not from Prefect's cache, so caching is off.
 """
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.tasks import exponential_backoff
+from sqlalchemy.exc import OperationalError
 
 from callqa.pipelines.batch import (
     RunSummary,
@@ -20,7 +24,7 @@ from callqa.pipelines.batch import (
     store_outcome,
     summarise,
 )
-from callqa.pipelines.erasure import Folders, purge_older_than
+from callqa.pipelines.erasure import purge_older_than
 from callqa.pipelines.process import (
     PIPELINE_VERSION,
     CallResult,
@@ -28,23 +32,16 @@ from callqa.pipelines.process import (
     Quarantined,
     process_batch,
 )
-from callqa.pipelines.reports import write_run_reports
+from callqa.pipelines.publish import publish_run, refresh_reports
 from callqa.pipelines.runtime import report_progress
 from callqa.pipelines.similar import (
     index_path,
-    open_index,
-    peer_exemplars,
-    similar_to_call,
     sync_index,
 )
 from callqa.pipelines.sources import CallSource, discover_calls
 from callqa.pipelines.store import Store
+from callqa.pipelines.workspace import Folders, remove_stale_temporaries, run_lock
 from callqa.qa_rules.scorecard import load_scorecard
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.tasks import exponential_backoff
-from sqlalchemy.exc import OperationalError
 
 BATCH_SIZE = 16
 
@@ -77,7 +74,26 @@ def store_calls(
     db: str, run_id: str, outcomes: list[CallResult | Quarantined], seen_ids: dict[str, str]
 ) -> list[CallResult | Quarantined]:
     store, seen = Store(db), dict(seen_ids)
-    return [store_outcome(store, o, run_id, seen) for o in outcomes]
+    return [store_or_quarantine(store, o, run_id, seen) for o in outcomes]
+
+
+def store_or_quarantine(
+    store: Store, outcome: CallResult | Quarantined, run_id: str, seen: dict[str, str]
+) -> CallResult | Quarantined:
+    """:func:`store_outcome`; a call that cannot be stored for a reason other than a transient
+    database or I/O error (retried by the task) is quarantined, and the batch goes on."""
+    try:
+        return store_outcome(store, outcome, run_id, seen)
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        failed = Quarantined(
+            call_id=outcome.call_id, path=outcome.path, content_hash=outcome.content_hash,
+            reason=f"storing failed: {type(exc).__name__}: {str(exc)[:300]}", stage="store",
+            kind="internal",
+        )  # fmt: skip
+        store.save_quarantine(failed, run_id)
+        return failed
 
 
 @task(name="index-cases", cache_policy=NO_CACHE, **RETRIES)
@@ -87,28 +103,16 @@ def index_cases(db: str) -> dict[str, int]:
 
 @task(name="apply-retention", cache_policy=NO_CACHE, **RETRIES)
 def apply_retention(db: str, days: int, reports: str | None, settings: ProcessSettings) -> int:
-    paths = {"reports": reports, "muted_audio": settings.muted_audio,
-             "transcripts": settings.transcript_cache}  # fmt: skip
-    folders = Folders(**{k: Path(v) for k, v in paths.items() if v})
-    return len(purge_older_than(Store(db), days, folders).calls)
+    folders = _folders(reports, settings)
+    return len(purge_older_than(Store(db), days, folders, settings.scorecard).calls)
 
 
 @task(name="write-reports", cache_policy=NO_CACHE)
 def write_reports(db: str, summary: RunSummary, scorecard: str, folder: str) -> str:
-    store = Store(db)
-    calls = [store.get_call(row["call_id"]) for row in store.list_calls(run_id=summary.run_id)]
-    calls = [c for c in calls if c]
-    index = open_index(index_path(db))
-    ids = [c["call"]["call_id"] for c in calls]
-    resolutions = {call_id: similar_to_call(store, index, call_id) for call_id in ids}
-    agents = {c["call"]["agent_id"] for c in calls if c["call"]["agent_id"]}
-    exemplars = {a: peer_exemplars(store, index, a) for a in agents} if index else {}
-    card = load_scorecard(scorecard)
-    history = store.scored_calls()
-    folder_path = Path(folder)
-    return str(
-        write_run_reports(summary, calls, history, card, folder_path, resolutions, exemplars)
-    )
+    store, card = Store(db), load_scorecard(scorecard)
+    index = publish_run(store, summary, card, Path(folder))
+    refresh_reports(store, card, Path(folder))  # pages an earlier failed run left missing
+    return str(index)
 
 
 @flow(name="nightly", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=1))
@@ -121,27 +125,50 @@ def nightly(
     batch_size: int = BATCH_SIZE,
     reports: str | None = None,
     retention_days: int | None = None,
+    follow_links: bool = False,
+    allow_erased: bool = False,
 ) -> RunSummary:
     """Process every new call under ``source`` into the store at ``db`` (a SQLAlchemy URL);
     with ``reports``, write that folder's HTML: a page per processed call and the run summary;
     with ``retention_days``, purge the words of older calls.
 
-    Batches are processed by the flow's task runner (one at a time in a worker thread by
-    default, so storing one overlaps processing the next; see :func:`with_dask` to scale out)
-    and stored here as each is done."""
+    One run at a time per store (:func:`run_lock`). Batches are processed by the flow's task
+    runner (one at a time in a worker thread by default, so storing one overlaps processing
+    the next; see :func:`with_dask` to scale out) and stored here as each is done. A failure
+    after calls were stored (retention, index, reports) marks the run failed; the next run
+    brings the index and the pages in step."""
     settings = settings or ProcessSettings()
+    with run_lock(db):
+        return _nightly(source, db, since, manifest, settings, batch_size, reports,
+                        retention_days, follow_links, allow_erased)  # fmt: skip
+
+
+def _nightly(
+    source: str,
+    db: str,
+    since: datetime | None,
+    manifest: str | None,
+    settings: ProcessSettings,
+    batch_size: int,
+    reports: str | None,
+    retention_days: int | None,
+    follow_links: bool,
+    allow_erased: bool,
+) -> RunSummary:
     started = datetime.now(UTC)
     run_id = new_run_id(started)
     store = Store(db)
     store.start_run(run_id, source, PIPELINE_VERSION)
     try:
-        store.freeze_scorecard(load_scorecard(settings.scorecard))
-        sources, problems = discover_calls(
-            Path(source), Path(manifest) if manifest else None, since
+        card = load_scorecard(settings.scorecard)
+        store.freeze_scorecard(card)
+        remove_stale_temporaries(_folders(reports, settings), index_path(db))
+        found = discover_calls(
+            Path(source), Path(manifest) if manifest else None, since, follow_links
         )
-        plan = plan_run(store, sources, PIPELINE_VERSION)
+        plan = plan_run(store, found.sources, PIPELINE_VERSION, allow_erased)
         outcomes: list[CallResult | Quarantined] = []
-        for item in problems_to_quarantine(problems):
+        for item in problems_to_quarantine(found.problems):
             store.save_quarantine(item, run_id)
             outcomes.append(item)
         seen_ids: dict[str, str] = {}
@@ -161,20 +188,27 @@ def nightly(
             PIPELINE_VERSION,
             started,
             datetime.now(UTC),
-            len(sources) + len(problems),
+            len(found.sources) + len(found.problems),
             plan,
             outcomes,
+            found.skipped,
         )
-    except BaseException:
-        store.finish_run(run_id, "failed", {})
+        if retention_days:
+            apply_retention(db, retention_days, reports, settings)
+        index_cases(db)
+        store.finish_run(run_id, "completed", summary.model_dump(mode="json"))
+        if reports:
+            write_reports(db, summary, settings.scorecard, reports)
+    except BaseException as exc:
+        store.finish_run(run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"[:500]})
         raise
-    if retention_days:
-        apply_retention(db, retention_days, reports, settings)
-    index_cases(db)
-    store.finish_run(run_id, "completed", summary.model_dump(mode="json"))
-    if reports:
-        write_reports(db, summary, settings.scorecard, reports)
     return summary
+
+
+def _folders(reports: str | None, settings: ProcessSettings) -> Folders:
+    paths = {"reports": reports, "muted_audio": settings.muted_audio,
+             "transcripts": settings.transcript_cache}  # fmt: skip
+    return Folders(**{k: Path(v) for k, v in paths.items() if v})
 
 
 def with_dask(address: str) -> Any:

@@ -12,11 +12,21 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from pebble import ProcessPool
+from pydantic import Field
+
 from callqa.models.asr import AUDIO_SUFFIXES, AsrSettings, AudioError, transcribe, write_muted
 from callqa.models.nlp import DEFAULT_PIPELINE, load_nlp
 from callqa.models.transcript import Record, Transcript
+from callqa.pipelines.paths import check_id, file_in
 from callqa.pipelines.readers import ReadError, read_transcript
-from callqa.pipelines.sources import CallMetadata, CallSource, content_hash, parse_metadata
+from callqa.pipelines.sources import (
+    CallMetadata,
+    CallSource,
+    content_hash,
+    file_hash,
+    parse_metadata,
+)
 from callqa.pipelines.transcript_cache import TranscriptCache, cache_key
 from callqa.qa_rules.analysis import AnalysisError, EmotionPoint, analyse_calls, load_analyzer
 from callqa.qa_rules.cases import Case
@@ -26,8 +36,6 @@ from callqa.qa_rules.redaction import redact_transcript
 from callqa.qa_rules.scorecard import DEFAULT_SCORECARD, load_scorecard
 from callqa.qa_rules.scores import InteractionScore
 from callqa.qa_rules.scoring import score_call
-from pebble import ProcessPool
-from pydantic import Field
 
 T = TypeVar("T")
 
@@ -71,14 +79,23 @@ class CallResult(Record):
     case: Case | None = None
 
 
+Stage = Literal["discover", "read", "plan", "analyse", "store"]
+
+
 class Quarantined(Record):
-    """A call that could not be processed, and why."""
+    """A call that could not be processed, and why.
+
+    ``kind`` "input" is a bad file, kept out until its content changes; "internal" is a
+    failure of ours (a bug, a time limit, an I/O error), retried by the next pipeline version.
+    """
 
     call_id: str
     path: str
     content_hash: str
     reason: str
-    stage: Literal["discover", "read", "plan", "analyse"]
+    stage: Stage
+    kind: Literal["input", "internal"] = "input"
+    pipeline_version: str = PIPELINE_VERSION
 
 
 def process_batch(
@@ -86,29 +103,78 @@ def process_batch(
 ) -> list[CallResult | Quarantined]:
     """Read, measure and analyse calls, in order; bad input comes back as Quarantined."""
     settings = settings or ProcessSettings()
-    measured = [measure_call(source, settings) for source in sources]
+    measured = [_measured_or_quarantined(source, settings) for source in sources]
     good = [m for m in measured if isinstance(m, CallResult)]
     if not good:
         return measured
     analyzer = load_analyzer(settings.nlp_pipeline, settings.encoder_path)
     card = load_scorecard(settings.scorecard)
-    behaviours = iter(analyse_calls([m.transcript for m in good], analyzer, card.rules))
+    try:
+        behaviours = iter(analyse_calls([m.transcript for m in good], analyzer, card.rules))
+    except Exception:  # the batch's shared step failed: analyse each call alone to find which
+        if len(good) == 1:
+            raise
+        return [r for m in measured for r in _one_by_one(m, settings)]
     results: list[CallResult | Quarantined] = []
     for m in measured:
         if isinstance(m, Quarantined):
             results.append(m)
         elif isinstance(found := next(behaviours), AnalysisError):
-            results.append(_quarantine(m.call_id, m.path, m.content_hash, str(found), "analyse"))
+            results.append(_internal(m, f"analysis failed: {found}", "analyse"))
         else:
             findings = m.findings + found.findings
+            try:
+                score = score_call(card, m.call_id, findings, m.metrics.model_dump())
+            except Exception as exc:
+                results.append(_internal(m, f"scoring failed: {_describe(exc)}", "analyse"))
+                continue
             update = {
                 "findings": findings,
-                "score": score_call(card, m.call_id, findings, m.metrics.model_dump()),
+                "score": score,
                 "customer_emotion": found.customer_emotion,
                 "case": found.case,
             }
             results.append(m.model_copy(update=update))
     return results
+
+
+def _one_by_one(
+    measured: CallResult | Quarantined, settings: ProcessSettings
+) -> list[CallResult | Quarantined]:
+    """After a batch-wide failure: the call analysed on its own, or quarantined with why."""
+    if isinstance(measured, Quarantined):
+        return [measured]
+    source = CallSource(path=measured.path, call_id=measured.call_id,
+                        content_hash=measured.content_hash, metadata=measured.metadata)  # fmt: skip
+    try:
+        return process_batch([source], settings)
+    except Exception as exc:
+        return [_internal(measured, f"analysis failed: {_describe(exc)}", "analyse")]
+
+
+def _measured_or_quarantined(
+    source: CallSource, settings: ProcessSettings
+) -> CallResult | Quarantined:
+    """:func:`measure_call`, with any unexpected failure (a bug, a recursion or memory error)
+    quarantining this call only, as our failure, so a fixed version retries it."""
+    try:
+        return measure_call(source, settings)
+    except Exception as exc:
+        reason = f"reading failed: {_describe(exc)}"
+        return Quarantined(call_id=source.call_id, path=source.path,
+                           content_hash=source.content_hash, reason=reason, stage="read",
+                           kind="internal")  # fmt: skip
+
+
+def _internal(call: CallResult, reason: str, stage: Stage) -> Quarantined:
+    return Quarantined(call_id=call.call_id, path=call.path, content_hash=call.content_hash,
+                       reason=reason, stage=stage, kind="internal")  # fmt: skip
+
+
+def _describe(exc: BaseException) -> str:
+    """An exception in one short line (type and the first line of its message)."""
+    message = str(exc).splitlines()[0][:300] if str(exc) else ""
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 def process_call(
@@ -126,17 +192,20 @@ def measure_call(source: CallSource, settings: ProcessSettings) -> CallResult | 
 
     path = Path(source.path)
     files = [path, Path(source.paired)] if source.paired else [path]
+    audio = path.suffix.lower() in AUDIO_SUFFIXES
     try:
-        raw = b"".join(f.read_bytes() for f in files)
+        raw = b"" if audio else path.read_bytes()
+        digest = file_hash(files) if audio else content_hash(raw)
     except OSError as exc:
         return quarantine(f"cannot read file: {exc.strerror or exc}")
-    if content_hash(raw) != source.content_hash:
+    if digest != source.content_hash:
         return quarantine("file changed while the run was in progress; it will be read next run")
     try:
-        if path.suffix.lower() in AUDIO_SUFFIXES:
+        if audio:
             transcript, file_metadata = _audio_transcript(files, source, settings), {}
         else:
             transcript, file_metadata = read_transcript(path, raw, source.call_id)
+            check_id(transcript.call_id)
             transcript = _checked_and_redacted(transcript, settings)
         metadata = _merge_metadata(file_metadata, source.metadata)
     except (ReadError, AudioError, ValueError) as exc:
@@ -169,7 +238,7 @@ def _audio_transcript(
     transcript = _checked_and_redacted(transcript, settings)
     if settings.muted_audio:
         spans = [(r.start, r.end) for r in transcript.redactions if r.start is not None]
-        write_muted(files, spans, Path(settings.muted_audio) / f"{source.call_id}.wav")
+        write_muted(files, spans, file_in(Path(settings.muted_audio), source.call_id, ".wav"))
     if cache:
         cache.put(key, transcript)
     return transcript
@@ -220,9 +289,7 @@ def run_stoppable(fn: Callable[..., T], args: tuple, timeout_s: float) -> T:
 _worker: ProcessPool | None = None
 
 
-def _quarantine(
-    call_id: str, path: str, digest: str, reason: str, stage: Literal["read", "analyse"]
-) -> Quarantined:
+def _quarantine(call_id: str, path: str, digest: str, reason: str, stage: Stage) -> Quarantined:
     return Quarantined(call_id=call_id, path=path, content_hash=digest, reason=reason, stage=stage)
 
 

@@ -16,9 +16,10 @@ from typing import Any
 
 import srt
 import webvtt
+from pydantic import ValidationError
+
 from callqa.models.roles import agent_label
 from callqa.models.transcript import Speaker, Transcript, Turn, Word
-from pydantic import ValidationError
 
 TRANSCRIPT_SUFFIXES = (".json", ".txt", ".vtt", ".srt")
 
@@ -234,6 +235,8 @@ def _read_json(text: str, call_id: str) -> tuple[Transcript, dict[str, Any]]:
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
         raise ReadError(f"invalid JSON ({exc.msg}) at {where}") from None
+    except RecursionError:
+        raise ReadError("JSON nested too deeply to be a transcript") from None
     if isinstance(doc, dict) and "turns" in doc:
         return read_callqa_json(doc, call_id)
     if isinstance(doc, dict) and isinstance(doc.get("Transcript"), list):

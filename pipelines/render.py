@@ -11,14 +11,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
 from callqa.models.transcript import Transcript
 from callqa.pipelines.batch import RunSummary
 from callqa.pipelines.similar import SimilarCase
 from callqa.qa_rules.findings import Finding
 from callqa.qa_rules.scorecard import Scorecard
 from callqa.qa_rules.scores import InteractionScore
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 
 @contextmanager

@@ -13,7 +13,10 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, PackageLoader, select_autoescape
+
 from callqa.pipelines.batch import RunSummary
+from callqa.pipelines.paths import file_in
 from callqa.pipelines.render import clock
 from callqa.pipelines.similar import Resolutions, SimilarCase
 from callqa.qa_rules.analysis import EmotionPoint
@@ -21,7 +24,6 @@ from callqa.qa_rules.behaviours.problem_solving import OUTCOMES
 from callqa.qa_rules.coaching import CoachingPlan, coaching_plan
 from callqa.qa_rules.flags import FlagRules, flag_call
 from callqa.qa_rules.scorecard import Scorecard
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 Exemplar = tuple[dict[str, Any], SimilarCase]  # an agent's weak case, a peer's similar good one
 
@@ -84,7 +86,7 @@ def write_call_pages(
     written = []
     for call in calls:
         call_id = call["call"]["call_id"]
-        path = folder / f"{call_id}.html"
+        path = file_in(folder, call_id, ".html")
         found = (resolutions or {}).get(call_id)
         path.write_text(call_page(call, card, rules, found), encoding="utf-8")
         written.append(path)
@@ -285,8 +287,15 @@ def write_run_reports(
     write_call_pages(calls, card, folder / "calls", resolutions=resolutions)
     agents = sorted({c["call"]["agent_id"] for c in calls if c["call"]["agent_id"]})
     write_coaching_plans(agents, history, card, folder / "agents", exemplars)
+    return write_run_page(summary, calls, agents, folder)
+
+
+def write_run_page(
+    summary: RunSummary, calls: list[dict[str, Any]], agents: list[str], folder: Path
+) -> Path:
+    """``runs/<run_id>.html``, and ``index.html`` as a copy of it (the latest run)."""
     (folder / "runs").mkdir(parents=True, exist_ok=True)
-    page = folder / "runs" / f"{summary.run_id}.html"
+    page = file_in(folder / "runs", summary.run_id, ".html")
     page.write_text(run_page(summary, calls, agents, root="../"), encoding="utf-8")
     index = folder / "index.html"
     index.write_text(run_page(summary, calls, agents), encoding="utf-8")
@@ -301,7 +310,8 @@ def coaching_page(plan: CoachingPlan, exemplars: list[Exemplar] = ()) -> str:
 
 
 def coaching_markdown(plan: CoachingPlan, exemplars: list[Exemplar] = ()) -> str:
-    """A coaching plan as Markdown, for notes and tickets."""
+    """A coaching plan as Markdown, for notes and tickets; quoted words are HTML-escaped, so a
+    Markdown viewer never renders markup a caller said or typed."""
     lines = [
         f"# Coaching plan: {plan.agent_id}",
         "",
@@ -319,19 +329,20 @@ def coaching_markdown(plan: CoachingPlan, exemplars: list[Exemplar] = ()) -> str
             f"Passed {_rate(s.pass_rate)} of {s.n}{interval}; team {_rate(s.team_pass_rate)} "
             f"of {s.team_n}. Worth {s.gain} points per call.",
         ]
-        lines += [f'- yours: {m.call_id} [{clock(m.evidence.start)}] "{m.evidence.quote}"'
+        lines += [f'- yours: {m.call_id} [{clock(m.evidence.start)}] "{_md(m.evidence.quote)}"'
                   for m in area.own_moments]  # fmt: skip
-        lines += [f'- {m.agent_id}: {m.call_id} [{clock(m.evidence.start)}] "{m.evidence.quote}"'
-                  for m in area.peer_moments]  # fmt: skip
+        lines += [f'- {m.agent_id}: {m.call_id} [{clock(m.evidence.start)}] '
+                  f'"{_md(m.evidence.quote)}"' for m in area.peer_moments]  # fmt: skip
         lines += [f"- practice, {p.title}: {p.practice}" for p in area.practice]
     if exemplars:
         lines += ["", "## How peers solved the same problems"]
     for own, peer in exemplars:
-        issue = " ".join(e["quote"] for e in own["issue"])
+        issue = _md(" ".join(e["quote"] for e in own["issue"]))
         lines += ["", f'- yours: {own["call_id"]} "{issue}"',
                   f'- {peer.case["agent_id"]}: {peer.case["call_id"]} (score '
                   f'{peer.case["total"]:.0f}, similarity {peer.similarity:.2f})']  # fmt: skip
-        lines += [f'  - [{clock(e["start"])}] "{e["quote"]}"' for e in peer.case["resolution"]]
+        lines += [f'  - [{clock(e["start"])}] "{_md(e["quote"])}"'
+                  for e in peer.case["resolution"]]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
@@ -350,12 +361,18 @@ def write_coaching_plans(
             plan = coaching_plan(agent, rows, card)
         except KeyError:
             continue  # no scored calls for this agent
-        page = coaching_page(plan, (exemplars or {}).get(agent, []))
-        (folder / f"{agent}.html").write_text(page, encoding="utf-8")
-        markdown = coaching_markdown(plan, (exemplars or {}).get(agent, []))
-        (folder / f"{agent}.md").write_text(markdown, encoding="utf-8")
-        written.append(folder / f"{agent}.html")
+        page, markdown = file_in(folder, agent, ".html"), file_in(folder, agent, ".md")
+        page.write_text(coaching_page(plan, (exemplars or {}).get(agent, [])), encoding="utf-8")
+        markdown.write_text(
+            coaching_markdown(plan, (exemplars or {}).get(agent, [])), encoding="utf-8"
+        )
+        written.append(page)
     return written
+
+
+def _md(text: str) -> str:
+    """Quoted words for Markdown: HTML escaped, no line breaks."""
+    return escape(" ".join(text.split()), quote=False)
 
 
 def _pct(value: float | None) -> str:

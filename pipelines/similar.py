@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from callqa.models.case_index import APPROXIMATE_FROM, CaseIndex
 from callqa.pipelines.store import Store
 

@@ -8,33 +8,44 @@ started_at, direction, customer_id``; other columns are kept as extra metadata.
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import json
+import os
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
+
+from pydantic import Field, StringConstraints, ValidationError
 
 from callqa.models.asr import AUDIO_SUFFIXES
 from callqa.models.transcript import Record
+from callqa.pipelines.paths import SAFE_ID, id_problem, shown
 from callqa.pipelines.readers import TRANSCRIPT_SUFFIXES
-from pydantic import Field, ValidationError
 
 PAIR_ROLES = (".agent", ".customer")  # call.agent.wav + call.customer.wav: one call, two files
 
 MANIFEST_NAMES = ("manifest.csv", "manifest.jsonl")
+MAX_TRANSCRIPT_BYTES = 50_000_000  # checked before a transcript file is read
+MAX_MANIFEST_BYTES = 50_000_000
+HASH_CHUNK = 1 << 20
+
+SafeId = Annotated[str, StringConstraints(pattern=f"^{SAFE_ID.pattern}$")]
+Label = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
 METADATA_FIELDS = ("call_id", "agent_id", "team", "queue", "started_at", "direction", "customer_id")
 
 
 class CallMetadata(Record):
     """What the contact centre knows about a call besides its words."""
 
-    agent_id: str | None = None
-    team: str | None = None
-    queue: str | None = None
+    agent_id: SafeId | None = None  # names the agent's coaching pages
+    team: Label | None = None
+    queue: Label | None = None
     started_at: datetime | None = None
     direction: Literal["inbound", "outbound"] | None = None
-    customer_id: str | None = None
-    extra: dict[str, str] = Field(default_factory=dict)
+    customer_id: Label | None = None
+    extra: dict[Label, Label] = Field(default_factory=dict)
 
 
 class CallSource(Record):
@@ -56,8 +67,33 @@ class SourceProblem(Record):
     content_hash: str = ""
 
 
+class Skipped(Record):
+    """A file that was not read, and why (named in the run summary, not quarantined)."""
+
+    path: str
+    reason: str
+
+
+class Discovery(NamedTuple):
+    """What a folder holds: calls to consider, files that are problems, files skipped."""
+
+    sources: list[CallSource]
+    problems: list[SourceProblem]
+    skipped: list[Skipped]
+
+
 def content_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
+
+
+def file_hash(paths: list[Path]) -> str:
+    """The content hash of one file, or of a pair read one after the other, in chunks."""
+    digest = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(HASH_CHUNK):
+                digest.update(chunk)
+    return digest.hexdigest()
 
 
 def parse_metadata(row: dict[str, Any]) -> CallMetadata:
@@ -71,25 +107,34 @@ def parse_metadata(row: dict[str, Any]) -> CallMetadata:
     }
     if isinstance(known.get("direction"), str):
         known["direction"] = known["direction"].lower()
+    agent = known.get("agent_id")
+    if isinstance(agent, str) and (problem := id_problem(agent, "agent id")):
+        raise ValueError(problem)
     try:
         return CallMetadata(**known, extra=extra)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise ValueError(f"metadata {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        where = ".".join(shown(str(part))[1:-1] for part in err["loc"])
+        raise ValueError(f"metadata {where}: {err['msg']}") from None
 
 
 def discover_calls(
-    root: Path, manifest: Path | None = None, since: datetime | None = None
-) -> tuple[list[CallSource], list[SourceProblem]]:
+    root: Path,
+    manifest: Path | None = None,
+    since: datetime | None = None,
+    follow_links: bool = False,
+) -> Discovery:
     """Call files under ``root`` (a folder or one file) with metadata and hashes, in path order.
 
     Files or manifest rows that cannot be used come back as problems, not exceptions, so the
-    rest of the batch goes on.
+    rest of the batch goes on. Links that lead out of ``root`` (unless ``follow_links``), link
+    loops, FIFOs, devices and files of unknown type are skipped and named.
     """
-    root = root.resolve()
+    root = root.absolute()
     if not root.exists():
         raise FileNotFoundError(f"{root}: no such file or folder")
-    files = [root] if root.is_file() else sorted(_call_files(root))
+    skipped: list[Skipped] = []
+    files = [root] if root.is_file() else _call_files(root, follow_links, skipped)
     manifest = manifest or next(
         (root / n for n in MANIFEST_NAMES if root.is_dir() and (root / n).exists()), None
     )
@@ -104,10 +149,14 @@ def discover_calls(
         row = rows.pop(path.resolve(), {})
         call_id = str(row.get("call_id") or (path.stem[:-6] if paired else path.stem))
         try:
+            if problem := id_problem(call_id):
+                raise ValueError(f"{problem} (rename the file or set call_id in the manifest)")
             metadata = parse_metadata(row)
-            raw = path.read_bytes() + (paired.read_bytes() if paired else b"")
+            parts = [path, paired] if paired else [path]
+            _check_size(path)
+            digest = file_hash(parts)
         except (ValueError, OSError) as exc:
-            problems.append(SourceProblem(path=str(path), call_id=call_id, reason=str(exc)))
+            problems.append(SourceProblem(path=str(path), call_id=_safe(call_id), reason=str(exc)))
             continue
         if since and _when(path, metadata) < since:
             continue
@@ -115,7 +164,7 @@ def discover_calls(
             CallSource(
                 path=str(path),
                 call_id=call_id,
-                content_hash=content_hash(raw),
+                content_hash=digest,
                 metadata=metadata,
                 paired=str(paired) if paired else None,
             )
@@ -126,10 +175,27 @@ def discover_calls(
         )
         problems.append(
             SourceProblem(
-                path=str(path), call_id=str(row.get("call_id") or path.stem), reason=reason
+                path=str(path), call_id=_safe(str(row.get("call_id") or path.stem)), reason=reason
             )
         )
-    return sources, problems
+    return Discovery(sources, problems, skipped)
+
+
+def _safe(call_id: str) -> str:
+    """A call id fit to store and show beside a problem: the id if safe, else a quoted form."""
+    return call_id if SAFE_ID.fullmatch(call_id) else shown(call_id)
+
+
+def _check_size(path: Path) -> None:
+    """Transcript files over the size limit are refused before they are read."""
+    if path.suffix.lower() in AUDIO_SUFFIXES:
+        return  # audio is limited by duration, probed before decoding
+    size = path.stat().st_size
+    if size > MAX_TRANSCRIPT_BYTES:
+        raise ValueError(
+            f"file too large: {size / 1e6:.0f} MB (limit {MAX_TRANSCRIPT_BYTES / 1e6:.0f} MB "
+            "for a transcript)"
+        )
 
 
 def _pairs(files: list[Path]) -> dict[Path, Path]:
@@ -144,19 +210,59 @@ def _pairs(files: list[Path]) -> dict[Path, Path]:
     return found
 
 
-def _call_files(root: Path) -> list[Path]:
-    return [
-        p
-        for p in root.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in (*TRANSCRIPT_SUFFIXES, *AUDIO_SUFFIXES)
-        and p.name not in MANIFEST_NAMES
-        and not any(part.startswith((".", "_")) for part in p.relative_to(root).parts)
-    ]
+def _call_files(root: Path, follow_links: bool, skipped: list[Skipped]) -> list[Path]:
+    """Call files under ``root`` in path order, without following links out of it; what is
+    passed over for another reason than its name is added to ``skipped``."""
+    base = root.resolve()
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(root, followlinks=False):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        for name in sorted(names) + [d for d in dirs if (here / d).is_symlink()]:
+            path = here / name
+            if name.startswith((".", "_")) or name in MANIFEST_NAMES:
+                continue
+            why = _skip_reason(path, base, follow_links)
+            if why:
+                skipped.append(Skipped(path=str(path), reason=why))
+            elif path.suffix.lower() not in (*TRANSCRIPT_SUFFIXES, *AUDIO_SUFFIXES):
+                if path.suffix.lower() not in IGNORED_SUFFIXES:
+                    skipped.append(Skipped(path=str(path), reason="not a call file type"))
+            else:
+                found.append(path)
+    return sorted(found)
+
+
+IGNORED_SUFFIXES = (".md", ".csv", ".jsonl")  # notes and manifests beside the calls
+
+
+def _skip_reason(path: Path, base: Path, follow_links: bool) -> str | None:
+    """Why a folder entry is not read as a call, or None if it is a regular file to read."""
+    try:
+        mode = os.lstat(path).st_mode
+        if stat.S_ISLNK(mode):
+            target = path.resolve(strict=True)
+            if not follow_links and not target.is_relative_to(base):
+                return "link to outside the input folder (--follow-links to read it)"
+            mode = os.stat(path).st_mode
+            if stat.S_ISDIR(mode):
+                return "link to a folder (not followed)"
+    except RuntimeError:  # Python 3.11's resolve() on a link loop
+        return "link loop"
+    except OSError as exc:
+        return "link loop" if exc.errno == errno.ELOOP else f"cannot read: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "folder"
+    kind = "FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode) else "device"
+    return f"not a regular file ({kind})"
 
 
 def _read_manifest(path: Path) -> tuple[dict[Path, dict[str, Any]], list[SourceProblem]]:
     """Manifest rows keyed by the resolved file path they describe."""
+    if path.stat().st_size > MAX_MANIFEST_BYTES:
+        raise ValueError(f"{path}: manifest too large (limit {MAX_MANIFEST_BYTES / 1e6:.0f} MB)")
     text = path.read_text(encoding="utf-8-sig")
     if path.suffix.lower() == ".jsonl":
         rows = []

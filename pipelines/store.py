@@ -15,13 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from callqa.models.transcript import Transcript
-from callqa.pipelines.process import CallResult, Quarantined
-from callqa.qa_rules.analysis import EmotionPoint
-from callqa.qa_rules.cases import Case
-from callqa.qa_rules.findings import Finding
-from callqa.qa_rules.scorecard import Scorecard
-from callqa.qa_rules.scores import InteractionScore
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -40,9 +33,20 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError
+
+from callqa.models.transcript import Transcript
+from callqa.pipelines.process import CallResult, Quarantined
+from callqa.qa_rules.analysis import EmotionPoint
+from callqa.qa_rules.cases import Case
+from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.scorecard import Scorecard
+from callqa.qa_rules.scores import InteractionScore
 
 metadata = MetaData()
 
@@ -177,8 +181,28 @@ quarantine = Table(
     Column("reason", Text, nullable=False),
     Column("run_id", String, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+    # "input": the file is bad and stays quarantined until it changes; "internal": our failure,
+    # retried by the next pipeline version.
+    Column("kind", String, nullable=False, server_default="input"),
+    Column("pipeline_version", String, nullable=False, server_default=""),
     UniqueConstraint("path", "content_hash", name="one_entry_per_file_version"),
 )
+
+tombstones = Table(
+    "tombstones",
+    metadata,
+    # An erased call: its content hash and id, nothing else, so it is never ingested again.
+    Column("content_hash", String(64), primary_key=True),
+    Column("call_id", String, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for a server or in-memory database)."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url.removeprefix("sqlite:///"))
+    return None
 
 
 def db_url(db: str | Path) -> str:
@@ -187,15 +211,29 @@ def db_url(db: str | Path) -> str:
     return text if "://" in text else f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
-class Store:
-    """Reads and writes callqa results. Create tables on first use."""
+class StoreError(Exception):
+    """The store cannot be opened or used; the message says what to do."""
 
-    def __init__(self, url: str) -> None:
+
+class Store:
+    """Reads and writes callqa results. Creates tables on first use, unless ``create`` is False
+    (read-only commands never create an empty database)."""
+
+    def __init__(self, url: str, create: bool = True) -> None:
         self.url = url
+        path = sqlite_path(url)
+        if path is not None and not create and not path.exists():
+            raise StoreError(f"no store at {path}: run `callqa run FOLDER --db {path}` first")
+        if path is not None and not path.parent.is_dir():
+            raise StoreError(f"{path.parent}: no such folder for the store")
         self.engine: Engine = create_engine(url)
-        if url.startswith("sqlite"):
+        if path is not None:
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        try:
+            metadata.create_all(self.engine)
+            _add_missing_columns(self.engine)
+        except DatabaseError as exc:
+            raise StoreError(_database_problem(url, exc)) from None
 
     # --- writing -------------------------------------------------------------------------
 
@@ -291,27 +329,37 @@ class Store:
                     reason=item.reason,
                     run_id=run_id,
                     at=_now(),
+                    kind=item.kind,
+                    pipeline_version=item.pipeline_version,
                 )
             )
 
     def forget(self, call_ids: Iterable[str]) -> list[str]:
-        """Erase calls: their rows in every table (results, case, reviews, quarantine).
-        Returns the ids that were stored."""
+        """Erase stored calls: their rows in every table (results, case, reviews, quarantine),
+        leaving a tombstone (content hash and id) so the call is not ingested again. Returns
+        the ids that were stored; unknown ids are left alone."""
         erased = []
         with self.engine.begin() as db:
             for call_id in call_ids:
-                known = db.execute(select(calls.c.call_id).where(calls.c.call_id == call_id))
-                if known.first() is not None:
-                    erased.append(call_id)
+                known = db.execute(
+                    select(calls.c.content_hash).where(calls.c.call_id == call_id)
+                ).scalar_one_or_none()
+                db.execute(delete(quarantine).where(quarantine.c.call_id == call_id))
+                if known is None:
+                    continue
+                erased.append(call_id)
+                db.execute(delete(tombstones).where(tombstones.c.content_hash == known))
+                db.execute(
+                    insert(tombstones).values(content_hash=known, call_id=call_id, at=_now())
+                )
                 _delete_call(db, call_id)
                 db.execute(delete(reviews).where(reviews.c.call_id == call_id))
-                db.execute(delete(quarantine).where(quarantine.c.call_id == call_id))
         return erased
 
     def purge_text(self, before: datetime) -> list[str]:
         """Retention: for calls that started (or, undated, were processed) before ``before``,
-        drop the transcript, the quotes in their findings and their case; scores, metrics and
-        findings stay. Returns the ids purged now."""
+        drop the transcript, the quotes in their findings and in their score's evidence, and
+        their case; scores, metrics and findings stay. Returns the ids purged now."""
         when = func.coalesce(calls.c.started_at, calls.c.processed_at)
         with self.engine.begin() as db:
             ids = list(
@@ -332,6 +380,16 @@ class Store:
                         .where(findings.c.id == row_id)
                         .values(quote="", finding=unquoted.to_json())
                     )
+                body = db.execute(
+                    select(scores.c.score).where(scores.c.call_id == call_id)
+                ).scalar_one_or_none()
+                if body is not None:
+                    unquoted = _score_without_quotes(InteractionScore.from_json(body))
+                    db.execute(
+                        scores.update()
+                        .where(scores.c.call_id == call_id)
+                        .values(score=unquoted.to_json())
+                    )
                 for table in (transcripts, cases):
                     db.execute(delete(table).where(table.c.call_id == call_id))
         return ids
@@ -346,9 +404,19 @@ class Store:
             )
             return {r[0] for r in rows}
 
-    def quarantined_hashes(self) -> set[str]:
+    def quarantined_hashes(self, pipeline_version: str) -> set[str]:
+        """Content hashes not to retry: bad input, and our own failures under this version
+        (a new version retries those)."""
+        query = select(quarantine.c.content_hash).where(
+            (quarantine.c.kind == "input") | (quarantine.c.pipeline_version == pipeline_version)
+        )
         with self.engine.connect() as db:
-            return {r[0] for r in db.execute(select(quarantine.c.content_hash)) if r[0]}
+            return {r[0] for r in db.execute(query) if r[0]}
+
+    def erased_hashes(self) -> set[str]:
+        """Content hashes of erased calls (tombstones)."""
+        with self.engine.connect() as db:
+            return {r[0] for r in db.execute(select(tombstones.c.content_hash))}
 
     def stored_hash(self, call_id: str) -> str | None:
         with self.engine.connect() as db:
@@ -579,6 +647,16 @@ def _purged(call_id: str) -> Transcript:
     return Transcript(call_id=call_id, turns=(), source="purged", speaker_method="purged")
 
 
+def _score_without_quotes(score: InteractionScore) -> InteractionScore:
+    criteria = tuple(
+        c.model_copy(
+            update={"evidence": tuple(e.model_copy(update={"quote": ""}) for e in c.evidence)}
+        )
+        for c in score.criteria
+    )
+    return score.model_copy(update={"criteria": criteria})
+
+
 def _without_quotes(finding: Finding) -> Finding:
     evidence = tuple(e.model_copy(update={"quote": ""}) for e in finding.evidence)
     return finding.model_copy(update={"evidence": evidence})
@@ -636,6 +714,31 @@ def _negative_counts(db: Any, call_ids: Iterable[str]) -> dict[str, int]:
         .group_by(findings.c.call_id)
     )
     return {call_id: n for call_id, n in db.execute(query)}
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Columns added since a store was created, with their defaults (a store made by an older
+    callqa keeps working)."""
+    with engine.begin() as db:
+        present = {c["name"] for c in inspect(db).get_columns("quarantine")}
+        for column in ("kind", "pipeline_version"):
+            if column not in present:
+                default = "input" if column == "kind" else ""
+                db.execute(
+                    text(f"ALTER TABLE quarantine ADD COLUMN {column} VARCHAR "
+                         f"NOT NULL DEFAULT '{default}'")
+                )  # fmt: skip
+
+
+def _database_problem(url: str, exc: DatabaseError) -> str:
+    """One line: what is wrong with the database and what to do."""
+    where = sqlite_path(url) or url.split("@")[-1]
+    detail = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+    if "readonly" in detail or "read-only" in detail:
+        return f"{where}: the store is read-only ({detail}); check the file's permissions"
+    if "not a database" in detail or "malformed" in detail:
+        return f"{where}: not a callqa store or damaged ({detail}); restore it from a backup"
+    return f"{where}: cannot use the store ({detail})"
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -6,12 +6,14 @@ trained heads, the registered detectors and their prototype phrases, embedded.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
+
 from callqa.models.emotion import sentiment
 from callqa.models.encoder import Encoder, load_encoder
 from callqa.models.heads import Head, load_head
@@ -24,6 +26,9 @@ from callqa.qa_rules.findings import Finding
 from callqa.qa_rules.rules import Rule, apply_rules
 
 HEADS = ("emotion", "politeness")
+
+
+ANALYSIS_TIME_LIMIT_S = 120.0  # per call, for the detectors and rules after context building
 
 
 class AnalysisError(ValueError):
@@ -69,11 +74,14 @@ def load_analyzer(nlp: str = DEFAULT_PIPELINE, encoder: str | None = None) -> An
 
 
 def analyse_calls(
-    transcripts: Sequence[Transcript], analyzer: Analyzer, rules: tuple[Rule, ...] = ()
+    transcripts: Sequence[Transcript],
+    analyzer: Analyzer,
+    rules: tuple[Rule, ...] = (),
+    time_limit_s: float = ANALYSIS_TIME_LIMIT_S,
 ) -> list[CallAnalysis | AnalysisError]:
     """Behaviour findings (detectors, then the scorecard's custom ``rules``), the customer's
     emotion and the case (issue and resolution) per call, in order; a call whose analysis
-    failed gets the error."""
+    failed, or whose detectors ran past ``time_limit_s``, gets the error."""
     contexts = build_contexts(
         transcripts, analyzer.encoder, analyzer.nlp, analyzer.heads, analyzer.prototypes
     )
@@ -83,7 +91,7 @@ def analyse_calls(
     results: list[CallAnalysis | AnalysisError] = []
     for ctx in contexts:
         try:
-            findings = _run(ctx, steps)
+            findings = _run(ctx, steps, time.monotonic() + time_limit_s)
         except AnalysisError as exc:  # a detector bug must not sink the batch: quarantine the call
             results.append(exc)
             continue
@@ -97,9 +105,13 @@ def analyse_calls(
     return results
 
 
-def _run(ctx: AnalysisContext, steps: list[tuple[str, Callable]]) -> list[Finding]:
+def _run(ctx: AnalysisContext, steps: list[tuple[str, Callable]], deadline: float) -> list[Finding]:
+    """Each step in turn; past the deadline (checked between steps, each of them bounded by
+    the call's size limits and the rules' regex time limit) the call's analysis stops."""
     findings: list[Finding] = []
     for name, step in steps:
+        if time.monotonic() > deadline:
+            raise AnalysisError(f"analysis time limit reached before {name}")
         try:
             findings += step(ctx)
         except Exception as exc:

@@ -10,6 +10,7 @@ AnalysisContext, so nothing is encoded twice.
 from __future__ import annotations
 
 import numpy as np
+
 from callqa.models.transcript import Record
 from callqa.qa_rules.behaviours.problem_solving import OUTCOMES, problem_statement
 from callqa.qa_rules.context import AnalysisContext

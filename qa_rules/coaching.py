@@ -15,11 +15,12 @@ from pathlib import Path
 from statistics import mean
 from typing import Any
 
-import yaml
+from pydantic import Field
+
 from callqa.models.transcript import Record
 from callqa.qa_rules.findings import Evidence
 from callqa.qa_rules.scorecard import Scorecard
-from pydantic import Field
+from callqa.qa_rules.yaml_files import load_yaml
 
 CATALOGUE = Path(__file__).parent / "coaching.yaml"
 FOCUS = 3  # criteria per plan
@@ -70,7 +71,7 @@ class CoachingPlan(Record):
 @lru_cache(maxsize=1)
 def load_catalogue(path: Path = CATALOGUE) -> dict[str, Practice]:
     """The coaching catalogue: practice per coaching tag."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path)
     return {tag: Practice.model_validate(entry) for tag, entry in data.items()}
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
 from callqa.models.encoder import Encoder
 from callqa.models.heads import Head
 from callqa.models.transcript import Record, Speaker, Transcript, Turn

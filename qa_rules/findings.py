@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from typing import Literal
 
-from callqa.models.transcript import Record, Speaker, Transcript
 from pydantic import Field
+
+from callqa.models.transcript import Record, Speaker, Transcript
 
 Polarity = Literal["positive", "negative", "neutral"]
 

@@ -6,10 +6,11 @@ quotes what triggered it and carries a priority that orders the review queue.
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from callqa.models.transcript import Record
 from callqa.qa_rules.findings import Evidence, Finding
 from callqa.qa_rules.scores import InteractionScore
-from pydantic import Field
 
 
 class FlagRules(Record):

@@ -7,9 +7,10 @@ transcripts (chat, plain text) get turn counts only.
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from callqa.models.transcript import Record, Speaker, Transcript, Turn
 from callqa.qa_rules.findings import Evidence, Finding, Polarity, quote_turn
-from pydantic import Field
 
 DETECTOR = "conversation_metrics"
 BEHAVIOUR = "call_handling"

@@ -9,18 +9,26 @@ call to review.
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 import numpy as np
+import regex as re
+from pydantic import Field, model_validator
+
 from callqa.models.emotion import EMOTIONS
 from callqa.models.transcript import Record, Speaker
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Finding, Polarity
-from pydantic import Field, model_validator
 
 DETECTOR = "scorecard_rules"
 MAX_QUOTES = 3
+# A QA team's regex runs under a time limit per sentence: a pattern that backtracks
+# catastrophically ("(a+)+$") stops the call's analysis with a clear error, not the run.
+REGEX_TIMEOUT_S = 0.1
+
+
+class RuleTimeout(RuntimeError):
+    """A custom regex rule ran past its time limit on one sentence."""
 
 
 class Rule(Record):
@@ -98,5 +106,11 @@ def _matches(ctx: AnalysisContext, i: int, rule: Rule, examples: dict[str, np.nd
             return False
     matcher = rule.matcher()
     if matcher is not None:
-        return bool(matcher.search(s.text))
+        try:
+            return bool(matcher.search(s.text, timeout=REGEX_TIMEOUT_S))
+        except TimeoutError:
+            raise RuleTimeout(
+                f"rule {rule.id!r}: the regex ran past {REGEX_TIMEOUT_S} s on turn {s.turn}; "
+                "simplify the pattern (nested repeats such as (a+)+ backtrack without end)"
+            ) from None
     return float((examples[rule.id] @ ctx.embeddings[i]).max()) >= rule.threshold

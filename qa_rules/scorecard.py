@@ -20,12 +20,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
+from pydantic import Field, ValidationError, model_validator
+
 from callqa.models.transcript import Record, Speaker
 from callqa.qa_rules import metrics
 from callqa.qa_rules.behaviours import detectors
 from callqa.qa_rules.rules import Rule
-from pydantic import Field, ValidationError, model_validator
+from callqa.qa_rules.yaml_files import YamlFileError, load_yaml, validation_problems
 
 BUNDLED = Path(__file__).parent / "scorecards"
 DEFAULT_SCORECARD = "voice-support"
@@ -130,15 +131,10 @@ def load_scorecard(source: str | Path = DEFAULT_SCORECARD) -> Scorecard:
     if not path.suffix:
         path = BUNDLED / f"{source}.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScorecardError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise ScorecardError(f"{path}: not valid YAML: {exc}") from None
+        data = load_yaml(path)
+    except YamlFileError as exc:
+        raise ScorecardError(str(exc)) from None
     try:
         return Scorecard.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'scorecard'}: {e['msg']}" for e in exc.errors()
-        )
-        raise ScorecardError(f"{path}: {problems}") from None
+        raise ScorecardError(f"{path}: {validation_problems(exc, 'scorecard')}") from None

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field, model_validator
+
 from callqa.models.transcript import Record
 from callqa.qa_rules.findings import Evidence
-from pydantic import Field, model_validator
 
 Answer = Literal["yes", "no", "na", "unsure"] | int
 

@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+
 from callqa.models.encoder import load_encoder
 from callqa.models.heads import load_head
 from callqa.models.nlp import BLANK, load_nlp, pipeline_kind
 from callqa.qa_rules.context import build_contexts
-
 from tests.helpers import make_transcript
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
+
 from callqa.models.asr import (
     AsrSettings,
     AudioError,
@@ -25,11 +27,11 @@ from callqa.models.asr import (
 from callqa.models.transcript import Word
 from callqa.pipelines.batch import store_outcome
 from callqa.pipelines.cli import app
-from callqa.pipelines.erasure import Folders, forget_calls
+from callqa.pipelines.erasure import forget_calls
 from callqa.pipelines.process import CallResult, ProcessSettings, Quarantined, process_call
 from callqa.pipelines.sources import discover_calls
 from callqa.pipelines.store import Store, db_url
-from typer.testing import CliRunner
+from callqa.pipelines.workspace import Folders
 
 SPEECH_TOOLS = shutil.which("espeak-ng") and shutil.which("sox")
 needs_speech = pytest.mark.skipif(not SPEECH_TOOLS, reason="espeak-ng and sox not installed")

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from callqa.pipelines.batch import plan_run, store_outcome
 from callqa.pipelines.process import (
     PIPELINE_VERSION,
@@ -41,7 +42,7 @@ def test_manifest_csv_supplies_metadata_and_reports_missing_files(tmp_path):
         "a.txt,call-a,ag1,east,2026-11-20T08:00:00+00:00,Inbound,north\n"
         "gone.txt,call-b,ag2,east,,,\n",
     )
-    sources, problems = discover_calls(tmp_path)
+    sources, problems, _ = discover_calls(tmp_path)
     (src,) = sources
     assert src.call_id == "call-a" and src.metadata.agent_id == "ag1"
     assert src.metadata.direction == "inbound" and src.metadata.extra == {"region": "north"}
@@ -58,14 +59,14 @@ def test_manifest_jsonl_and_since_filter(tmp_path):
         {"file": "new.txt", "started_at": "2026-11-01T00:00:00"},
     ]
     write(tmp_path, "manifest.jsonl", "\n".join(json.dumps(r) for r in rows))
-    sources, _ = discover_calls(tmp_path, since=datetime(2026, 6, 1, tzinfo=UTC))
+    sources, _, _ = discover_calls(tmp_path, since=datetime(2026, 6, 1, tzinfo=UTC))
     assert [s.call_id for s in sources] == ["new"]
 
 
 def test_bad_manifest_value_quarantines_that_call(tmp_path):
     write(tmp_path, "a.txt", GOOD)
     write(tmp_path, "manifest.csv", "file,direction\na.txt,sideways\n")
-    sources, problems = discover_calls(tmp_path)
+    sources, problems, _ = discover_calls(tmp_path)
     assert sources == [] and "direction" in problems[0].reason
 
 
@@ -101,7 +102,7 @@ def test_metadata_in_file_is_overridden_by_manifest(tmp_path):
 
 
 def run_once(store: Store, folder: Path, run_id: str):
-    sources, _ = discover_calls(folder)
+    sources, _, _ = discover_calls(folder)
     plan = plan_run(store, sources, PIPELINE_VERSION)
     seen: dict[str, str] = {}
     return plan, [store_outcome(store, process_call(s), run_id, seen) for s in plan.todo]
@@ -112,10 +113,13 @@ def test_rerun_does_no_work_and_same_bytes_are_processed_once(tmp_path, store):
     write(tmp_path, "copy-of-a.txt", GOOD)
     write(tmp_path, "bad.json", "{")
     plan, outcomes = run_once(store, tmp_path, "r1")
-    assert len(plan.todo) == 2 and plan.unchanged == 1
+    assert len(plan.todo) == 2 and plan.unchanged == 0
+    (copy,) = plan.skipped  # named, with the file it repeats
+    assert copy.path.endswith("copy-of-a.txt") and copy.reason.endswith("a.txt")
     assert sorted(type(o).__name__ for o in outcomes) == ["CallResult", "Quarantined"]
     plan2, outcomes2 = run_once(store, tmp_path, "r2")
-    assert plan2.todo == () and plan2.unchanged == 2 and plan2.already_quarantined == 1
+    assert plan2.todo == () and plan2.unchanged == 1 and plan2.already_quarantined == 1
+    assert [s.path for s in plan2.skipped] == [copy.path]
     assert len(store.list_calls()) == 1 and len(store.list_quarantine()) == 1
 
 
@@ -169,7 +173,7 @@ def test_a_failing_detector_quarantines_only_its_call(tmp_path, monkeypatch):
     monkeypatch.setattr(FollowUp, "detect", broken)
     for name, text in (("ok.txt", "Agent: Hello.\nCustomer: Hi.\n"), ("bad.txt", "Agent: boom\n")):
         (tmp_path / name).write_text(text)
-    sources, _ = discover_calls(tmp_path, None, None)
+    sources, _, _ = discover_calls(tmp_path, None, None)
     results = {r.call_id: r for r in process_batch(sources)}
     assert isinstance(results["ok"], CallResult)
     bad = results["bad"]

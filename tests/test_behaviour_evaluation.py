@@ -4,6 +4,7 @@ utterance-level scoring of the detectors."""
 import json
 
 import pytest
+
 from callqa.evaluation import dialogue, harper_valley
 from callqa.evaluation.behaviour_tasks import cue_scores, score_epitome
 from callqa.qa_rules.behaviours.base import is_question

@@ -1,11 +1,11 @@
 """Behaviour detectors: table-driven cases per detector, edge cases, and one contract test."""
 
 import pytest
+
 from callqa.models.transcript import Transcript, Turn
 from callqa.qa_rules.analysis import analyse_calls, load_analyzer
 from callqa.qa_rules.behaviours import DETECTORS, detectors
 from callqa.qa_rules.context import build_contexts
-
 from tests.helpers import make_transcript
 
 pytestmark = pytest.mark.slow

@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime
 
 import pytest
+
 from callqa.qa_rules.coaching import coaching_plan, load_catalogue, wilson
 from callqa.qa_rules.findings import Evidence
 from callqa.qa_rules.scorecard import load_scorecard

@@ -6,19 +6,20 @@ from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
+
 from callqa import qa_rules
 from callqa.pipelines.cli import app
 from callqa.pipelines.flow import nightly, process_calls, transient_only
 from callqa.pipelines.process import ProcessSettings
 from callqa.pipelines.sources import discover_calls
 from callqa.pipelines.store import Store, db_url
-from typer.testing import CliRunner
 
 SAMPLE_CALLS = 21  # files in samples/, one of them a truncated upload
 
 
 def test_process_task_runs_without_prefect(samples):
-    sources, _ = discover_calls(samples / "northwind-double-charge.txt")
+    sources, _, _ = discover_calls(samples / "northwind-double-charge.txt")
     (result,) = process_calls.fn(sources, ProcessSettings())
     assert result.call_id == "northwind-double-charge" and result.transcript.timed
 

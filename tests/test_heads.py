@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from callqa.models.emotion import EKMAN, EMOTIONS, SENTIMENT, group_max
 from callqa.models.encoder import load_encoder
 from callqa.models.heads import best_thresholds, load_head, save_head, train_head

@@ -1,6 +1,6 @@
 import pytest
-from callqa.qa_rules.metrics import MetricThresholds, analyse_conversation
 
+from callqa.qa_rules.metrics import MetricThresholds, analyse_conversation
 from tests.helpers import make_transcript
 
 

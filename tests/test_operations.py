@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from callqa.pipelines.batch import store_outcome
 from callqa.pipelines.cli import app
 from callqa.pipelines.flow import with_dask
@@ -20,7 +22,6 @@ from callqa.pipelines.process import process_batch
 from callqa.pipelines.similar import index_path, sync_index
 from callqa.pipelines.sources import discover_calls
 from callqa.pipelines.store import Store, db_url
-from typer.testing import CliRunner
 
 CALLS = 40  # more than two batches of 16
 
@@ -98,7 +99,7 @@ def test_retention_purges_old_words_and_keeps_scores(tmp_path):
         f"call-000.txt,{today - timedelta(days=400)}T09:00:00+00:00\n"
         f"call-001.txt,{today}T09:00:00+00:00\n"
     )
-    sources, _ = discover_calls(folder)
+    sources, _, _ = discover_calls(folder)
     store = Store(db_url(tmp_path / "r.db"))
     for result in process_batch(sources):
         store_outcome(store, result, "r1", {})

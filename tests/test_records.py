@@ -1,9 +1,9 @@
 import pytest
+from pydantic import ValidationError
+
 from callqa.models.transcript import Transcript, Turn, Word
 from callqa.qa_rules.findings import Evidence, Finding, quote_turn
 from callqa.qa_rules.scores import CriterionScore, InteractionScore
-from pydantic import ValidationError
-
 from tests.helpers import make_transcript
 
 EVIDENCE = Evidence(

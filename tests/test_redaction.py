@@ -6,12 +6,13 @@ import wave
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
+
 from callqa.models.asr import write_muted
 from callqa.models.transcript import Transcript, Turn, Word
 from callqa.pipelines.cli import app
 from callqa.qa_rules.redaction import luhn_valid, redact_text, redact_transcript
 from callqa.qa_rules.spoken import number_runs, tokenise
-from typer.testing import CliRunner
 
 CARD = "4539 1488 0343 6467"  # Luhn-valid test number
 

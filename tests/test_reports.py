@@ -3,9 +3,9 @@
 from html.parser import HTMLParser
 
 import pytest
+
 from callqa.pipelines.reports import emotion_svg, highlight, histogram_svg
 from callqa.qa_rules.analysis import EmotionPoint
-
 from tests.test_review import finding
 
 
@@ -65,7 +65,6 @@ def test_a_call_page_shows_score_scorecard_evidence_and_transcript(report_folder
 def report_folder(tmp_path_factory, prefect_server):
     from callqa.pipelines.flow import nightly
     from callqa.pipelines.store import db_url
-
     from tests.conftest import SAMPLES
 
     folder = tmp_path_factory.mktemp("reports")

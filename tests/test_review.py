@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
+
 from callqa.pipelines.review import (
     agreement,
     estimate,

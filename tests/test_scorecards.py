@@ -2,6 +2,7 @@
 
 import pytest
 import yaml
+
 from callqa.qa_rules.findings import Evidence, Finding
 from callqa.qa_rules.scorecard import Scorecard, ScorecardError, load_scorecard
 from callqa.qa_rules.scoring import score_call
@@ -192,7 +193,6 @@ def test_invalid_rules_are_rejected(tmp_path, rule, message):
 @pytest.mark.slow
 def test_rules_raise_findings_that_criteria_read():
     from callqa.qa_rules.analysis import analyse_calls, load_analyzer
-
     from tests.helpers import make_transcript
 
     data = card(yes_when=["early_recording_notice"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from callqa.models.case_index import CaseIndex
 from callqa.pipelines.batch import plan_run, store_outcome
 from callqa.pipelines.process import PIPELINE_VERSION, process_batch
@@ -19,7 +20,6 @@ from callqa.pipelines.similar import (
 from callqa.pipelines.sources import discover_calls
 from callqa.pipelines.store import Store, db_url
 from callqa.qa_rules.analysis import analyse_calls, load_analyzer
-
 from tests.conftest import SAMPLES
 from tests.helpers import make_transcript
 
@@ -102,7 +102,7 @@ def sample_store(tmp_path_factory):
     """The bundled sample, processed into a store with its case index."""
     folder = tmp_path_factory.mktemp("similar")
     store = Store(db_url(folder / "callqa.db"))
-    sources, _ = discover_calls(SAMPLES)
+    sources, _, _ = discover_calls(SAMPLES)
     plan = plan_run(store, sources, PIPELINE_VERSION)
     seen: dict[str, str] = {}
     for outcome in process_batch(plan.todo):

@@ -4,6 +4,7 @@ fast), and the negatives: dismissive or blaming language, empathy only as a clos
 from __future__ import annotations
 
 import numpy as np
+
 from callqa.models.emotion import EMOTIONS, sentiment
 from callqa.qa_rules.behaviours.active_listening import REFLECTION
 from callqa.qa_rules.behaviours.base import Detector, matching, phrases, register, similar

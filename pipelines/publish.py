@@ -1,0 +1,75 @@
+"""The report folder kept in step with the store: a run's pages after it, and every page
+refreshed after erasure, retention or a failed run (pages of calls no longer stored removed,
+missing pages written, coaching plans and run pages rebuilt from what is stored now)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from callqa.pipelines.batch import RunSummary
+from callqa.pipelines.paths import SAFE_ID, file_in
+from callqa.pipelines.reports import write_call_pages, write_coaching_plans, write_run_page
+from callqa.pipelines.similar import index_path, open_index, peer_exemplars, similar_to_call
+from callqa.pipelines.store import Store
+from callqa.qa_rules.scorecard import Scorecard
+
+log = logging.getLogger(__name__)
+
+
+def publish_run(store: Store, summary: RunSummary, card: Scorecard, folder: Path) -> Path:
+    """The run's call pages, its agents' coaching plans and its run page; returns index.html."""
+    ids = [row["call_id"] for row in store.list_calls(run_id=summary.run_id)]
+    write_call_pages_for(store, ids, card, folder)
+    calls = [c for c in map(store.get_call, ids) if c]
+    agents = sorted({c["call"]["agent_id"] for c in calls if c["call"]["agent_id"]})
+    write_agent_plans(store, agents, card, folder)
+    return write_run_page(summary, calls, agents, folder)
+
+
+def refresh_reports(store: Store, card: Scorecard, folder: Path, force: bool = False) -> bool:
+    """Bring the report folder in step with the store: remove pages of calls no longer
+    stored, write missing ones and, when anything changed (or ``force``), rebuild every
+    coaching plan and run page. Returns whether anything was rewritten."""
+    stored = {row["call_id"]: row for row in store.list_calls()}
+    calls_dir = folder / "calls"
+    present = {p.stem for p in calls_dir.glob("*.html")} if calls_dir.is_dir() else set()
+    if not force and present == set(stored):
+        return False
+    for stale in present - set(stored):
+        if SAFE_ID.fullmatch(stale):
+            file_in(calls_dir, stale, ".html").unlink(missing_ok=True)
+    write_call_pages_for(store, sorted(set(stored) - present), card, folder)
+    agents = sorted({row["agent_id"] for row in stored.values() if row["agent_id"]})
+    agents_dir = folder / "agents"
+    if agents_dir.is_dir():
+        for page in [*agents_dir.glob("*.html"), *agents_dir.glob("*.md")]:
+            if page.stem not in agents and SAFE_ID.fullmatch(page.stem):
+                file_in(agents_dir, page.stem, page.suffix).unlink(missing_ok=True)
+    write_agent_plans(store, agents, card, folder)
+    runs = [r for r in store.list_runs(limit=1000) if r["status"] == "completed"]
+    for run in reversed(runs):  # oldest first: index.html ends as the latest run's page
+        summary = RunSummary.model_validate(run["summary"])
+        ids = [row["call_id"] for row in store.list_calls(run_id=summary.run_id)]
+        calls = [c for c in map(store.get_call, ids) if c]
+        own = sorted({c["call"]["agent_id"] for c in calls if c["call"]["agent_id"]})
+        write_run_page(summary, calls, own, folder)
+    return True
+
+
+def write_call_pages_for(store: Store, ids: list[str], card: Scorecard, folder: Path) -> None:
+    """Call pages for stored calls ``ids``, with their similar past resolutions."""
+    if not ids:
+        return
+    index = open_index(index_path(store.url))
+    calls = [c for c in map(store.get_call, ids) if c]
+    found = {c["call"]["call_id"]: similar_to_call(store, index, c["call"]["call_id"])
+             for c in calls}  # fmt: skip
+    write_call_pages(calls, card, folder / "calls", resolutions=found)
+
+
+def write_agent_plans(store: Store, agents: list[str], card: Scorecard, folder: Path) -> None:
+    """Coaching plans (HTML and Markdown) for ``agents``, from every stored scored call."""
+    index = open_index(index_path(store.url))
+    exemplars = {a: peer_exemplars(store, index, a) for a in agents} if index else {}
+    write_coaching_plans(agents, store.scored_calls(), card, folder / "agents", exemplars)

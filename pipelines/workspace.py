@@ -1,0 +1,101 @@
+"""The files a store keeps beside it: reports, the transcript cache, Prefect's home, the run
+lock. One home for these paths, so every command reads and writes the same folders."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from callqa.models.transcript import Record
+
+REPORTS = "callqa-reports"
+TRANSCRIPTS = ".callqa/transcripts"
+PREFECT_HOME = ".callqa/prefect"
+
+
+def home_of(db: str) -> Path:
+    """The folder beside a SQLite store (the working folder for a server database)."""
+    if "://" not in db:
+        return Path(db).expanduser().resolve().parent
+    if db.startswith("sqlite:///"):
+        return Path(db.removeprefix("sqlite:///")).resolve().parent
+    return Path.cwd()
+
+
+class Folders(Record):
+    """Where a store's files live besides the database."""
+
+    reports: Path | None = None
+    muted_audio: Path | None = None
+    transcripts: Path | None = None
+
+    @classmethod
+    def beside(cls, db: str, muted_audio: Path | None = None) -> Folders:
+        """The folders beside the store at ``db`` (a path or URL)."""
+        home = home_of(db)
+        return cls(
+            reports=home / REPORTS,
+            transcripts=home / TRANSCRIPTS,
+            muted_audio=muted_audio.resolve() if muted_audio else None,
+        )
+
+
+class RunLocked(RuntimeError):
+    """Another run holds the store's run lock."""
+
+
+_held: dict[Path, tuple[int, int]] = {}  # lock file -> (file descriptor, depth) in this process
+
+
+@contextmanager
+def run_lock(db: str) -> Iterator[None]:
+    """One run at a time per store: an exclusive lock on ``.callqa/run.lock`` beside it, held
+    by this process (re-entrant) and released by the system if the process dies. A second
+    run refuses at once with RunLocked naming the holder."""
+    path = home_of(db) / ".callqa" / "run.lock"
+    if path in _held:
+        fd, depth = _held[path]
+        _held[path] = (fd, depth + 1)
+        try:
+            yield
+        finally:
+            _held[path] = (fd, _held[path][1] - 1)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+        os.close(fd)
+        raise RunLocked(
+            f"another callqa run is using this store ({holder}); wait for it to finish"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC".encode(), 0)
+    _held[path] = (fd, 1)
+    try:
+        yield
+    finally:
+        if _held[path][1] <= 1:
+            del _held[path]
+            os.ftruncate(fd, 0)
+            os.close(fd)  # releases the lock
+        else:
+            _held[path] = (fd, _held[path][1] - 1)
+
+
+def remove_stale_temporaries(folders: Folders, index_file: Path) -> int:
+    """Delete half-written files left by a killed run (call only while holding the run lock):
+    the index's ``.*.tmp`` beside it and ``*.partial`` in the cache and audio folders."""
+    stale = list(index_file.parent.glob(f".{index_file.name}.*.tmp"))
+    for folder in (folders.transcripts, folders.muted_audio):
+        if folder and folder.is_dir():
+            stale += folder.glob("*.partial")
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
