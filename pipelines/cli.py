@@ -37,7 +37,7 @@ from callqa.pipelines.runtime import configure_prefect, on_progress
 from callqa.pipelines.similar import (
     CaseFilter,
     index_path,
-    open_index,
+    open_synced_index,
     peer_exemplars,
     rebuild_index,
     similar_cases,
@@ -451,7 +451,7 @@ def report(
             typer.echo(f"error: no call {call_id!r} in {db}", err=True)
             raise typer.Exit(1)
         calls.append(call)
-    index = open_index(index_path(store.url))
+    index = open_synced_index(store)
     found = {
         c["call"]["call_id"]: similar_to_call(store, index, c["call"]["call_id"]) for c in calls
     }
@@ -479,7 +479,7 @@ def coach(
     except KeyError as exc:
         typer.echo(f"error: {exc.args[0]}", err=True)
         raise typer.Exit(1) from None
-    index = open_index(index_path(store.url))
+    index = open_synced_index(store)
     exemplars = peer_exemplars(store, index, agent) if index else []
     folder = out / "agents"
     folder.mkdir(parents=True, exist_ok=True)
@@ -509,7 +509,7 @@ def similar(
         typer.echo("error: give either a CALL_ID or --text", err=True)
         raise typer.Exit(2)
     store = _open_store(db)
-    index = open_index(index_path(store.url))
+    index = open_synced_index(store)
     where = CaseFilter(outcome=None if any_outcome else "resolved", min_score=min_score)
     if text is not None:
         from callqa.models.encoder import load_encoder

@@ -10,7 +10,7 @@ from pathlib import Path
 from callqa.pipelines.batch import RunSummary
 from callqa.pipelines.paths import SAFE_ID, file_in
 from callqa.pipelines.reports import write_call_pages, write_coaching_plans, write_run_page
-from callqa.pipelines.similar import index_path, open_index, peer_exemplars, similar_to_call
+from callqa.pipelines.similar import open_synced_index, peer_exemplars, similar_to_call
 from callqa.pipelines.store import Store
 from callqa.qa_rules.scorecard import Scorecard
 
@@ -61,7 +61,7 @@ def write_call_pages_for(store: Store, ids: list[str], card: Scorecard, folder: 
     """Call pages for stored calls ``ids``, with their similar past resolutions."""
     if not ids:
         return
-    index = open_index(index_path(store.url))
+    index = open_synced_index(store)
     calls = [c for c in map(store.get_call, ids) if c]
     found = {c["call"]["call_id"]: similar_to_call(store, index, c["call"]["call_id"])
              for c in calls}  # fmt: skip
@@ -70,6 +70,6 @@ def write_call_pages_for(store: Store, ids: list[str], card: Scorecard, folder: 
 
 def write_agent_plans(store: Store, agents: list[str], card: Scorecard, folder: Path) -> None:
     """Coaching plans (HTML and Markdown) for ``agents``, from every stored scored call."""
-    index = open_index(index_path(store.url))
+    index = open_synced_index(store)
     exemplars = {a: peer_exemplars(store, index, a) for a in agents} if index else {}
     write_coaching_plans(agents, store.scored_calls(), card, folder / "agents", exemplars)

@@ -9,6 +9,7 @@ similarity plus a small bonus for a higher score.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,6 +19,8 @@ import numpy as np
 
 from callqa.models.case_index import APPROXIMATE_FROM, CaseIndex
 from callqa.pipelines.store import Store
+
+log = logging.getLogger(__name__)
 
 QUALITY_WEIGHT = 0.1  # a 100-point call outranks a 50-point one at up to 0.05 less similarity
 CANDIDATES = 50  # neighbours fetched before filtering
@@ -73,8 +76,25 @@ def index_path(url: str) -> Path:
 
 
 def open_index(path: Path) -> CaseIndex | None:
-    """The saved index, or None when there is none yet (run ``sync_index``)."""
-    return CaseIndex.load(path) if path.exists() else None
+    """The saved index, or None when there is none yet or it cannot be read (a truncated or
+    damaged file: :func:`sync_index` rebuilds it from the store)."""
+    if not path.exists():
+        return None
+    try:
+        return CaseIndex.load(path)
+    except Exception as exc:  # faiss raises RuntimeError on a damaged file
+        log.warning("case index %s unreadable (%s); it will be rebuilt", path, type(exc).__name__)
+        return None
+
+
+def open_synced_index(store: Store) -> CaseIndex | None:
+    """The store's index, rebuilt first when it is missing or damaged but the store has cases."""
+    path = index_path(store.url)
+    index = open_index(path)
+    if index is None and store.case_ids():
+        rebuild_index(store, path)
+        index = open_index(path)
+    return index
 
 
 def sync_index(store: Store, path: Path) -> dict[str, int]:
