@@ -10,11 +10,16 @@ with no marked span.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
-from callqa.qa_rules.redaction import luhn_valid
+from callqa.models.transcript import Turn
+from callqa.qa_rules.redaction import find_spans, luhn_valid
+
+DIALOGUES = Path(__file__).parent / "data" / "redaction_dialogues.jsonl"
 
 DIGIT_WORDS = "zero one two three four five six seven eight nine".split()
 MONTHS = ("january february march april may june july august september october november "
@@ -332,3 +337,36 @@ HELD_OUT_NEAR_MISSES = [
     lambda r: f"The serial is {r.randrange(10**9, 10**10)}.",
     lambda r: f"Ticket {_say_digits(str(r.randrange(10**5, 10**6)), r)} has been escalated.",
 ]  # fmt: skip
+
+
+Keep = tuple[int, int, int]  # (turn, start, end): words that must not be redacted
+
+
+def load_dialogues(path: Path = DIALOGUES) -> tuple[list[Example], list[list[Keep]]]:
+    """The held-out dialogue set: examples with marked values, and per example the spans of
+    words that must stay (towns, companies, fillers, amounts, the last four of a card)."""
+    examples, keeps = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        turns = tuple((t["speaker"], t["text"]) for t in item["turns"])
+        spans = tuple(_locate(turns, s["turn"], s["text"]) + (s["kind"],)
+                      for s in item["secrets"])  # fmt: skip
+        examples.append(Example(turns=turns, spans=spans, form=item["form"]))
+        keeps.append([_locate(turns, k["turn"], k["text"]) for k in item["keep"]])
+    return examples, keeps
+
+
+def kept_spans(examples: list[Example], keeps: list[list[Keep]], nlp: object) -> tuple[int, int]:
+    """How many must-stay spans no redaction touches, of how many."""
+    kept = total = 0
+    for example, wanted in zip(examples, keeps, strict=True):
+        spans = find_spans([Turn(speaker=s, text=t) for s, t in example.turns], nlp)
+        for turn, start, end in wanted:
+            total += 1
+            kept += not any(s.turn == turn and s.start < end and start < s.end for s in spans)
+    return kept, total
+
+
+def _locate(turns: tuple[tuple[str, str], ...], turn: int, text: str) -> tuple[int, int, int]:
+    start = turns[turn][1].index(text)
+    return turn, start, start + len(text)

@@ -95,7 +95,8 @@ def deploy_to_pool(parameters: dict[str, Any], when: dict[str, Any], work_pool: 
 
     root = Path(__file__).resolve().parent.parent
     deployment_id = nightly.from_source(
-        source=str(root), entrypoint="callqa.pipelines.flow:nightly"
+        source=str(root),
+        entrypoint="callqa.pipelines.flow.nightly",  # a module path: the installed package
     ).deploy(
         name=DEPLOYMENT,
         work_pool_name=work_pool,

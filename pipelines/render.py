@@ -67,7 +67,7 @@ def run_summary(s: RunSummary, db: str) -> str:
         return (
             f"Nothing to do: {s.discovered} call file(s) found, {s.unchanged} unchanged since "
             f"their last run, {s.already_quarantined} already quarantined. ({s.seconds:.1f} s)"
-        )
+        ) + _skipped(s)
     stages = ", ".join(f"{n} at {stage}" for stage, n in s.quarantined_by_stage.items())
     lines = [
         f"Run {s.run_id} ({s.seconds:.1f} s): {s.discovered} call file(s) found",
@@ -76,6 +76,7 @@ def run_summary(s: RunSummary, db: str) -> str:
         f"  quarantined  {len(s.quarantined)}"
         + (f" ({stages})" if stages else "")
         + (f" (+{s.already_quarantined} from earlier runs)" if s.already_quarantined else ""),
+        f"  skipped      {len(s.skipped)}",
         f"  findings     {s.findings}",
     ]
     if s.real_time_factor is not None:
@@ -91,11 +92,19 @@ def run_summary(s: RunSummary, db: str) -> str:
     if s.quarantined:
         lines += ["", "Quarantined:"]
         lines += [f"  {q.call_id}  {q.path}\n    {q.reason}" for q in s.quarantined]
+    lines += ["", _skipped(s).strip("\n")] if s.skipped else []
     lines += [
         "",
         f"Results are in {db}: `callqa calls` lists them, `callqa show CALL_ID` shows one.",
     ]
     return "\n".join(lines)
+
+
+def _skipped(s: RunSummary) -> str:
+    """The files a run did not read, with why (empty when there are none)."""
+    if not s.skipped:
+        return ""
+    return "\n\nSkipped:\n" + "\n".join(f"  {k.path}\n    {k.reason}" for k in s.skipped)
 
 
 def calls_table(rows: list[dict[str, Any]]) -> str:

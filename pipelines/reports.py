@@ -226,6 +226,7 @@ def run_page(
             flag_reasons=reasons.most_common(),
             teams=team_rows,
             quarantine=summary.quarantined,
+            skipped=summary.skipped,
             agents=agents,
             root=root,
             calls=[

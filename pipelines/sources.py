@@ -226,7 +226,7 @@ def _call_files(root: Path, follow_links: bool, skipped: list[Skipped]) -> list[
             if why:
                 skipped.append(Skipped(path=str(path), reason=why))
             elif path.suffix.lower() not in (*TRANSCRIPT_SUFFIXES, *AUDIO_SUFFIXES):
-                if path.suffix.lower() not in IGNORED_SUFFIXES:
+                if path.suffix.lower() not in IGNORED_SUFFIXES and path.stem not in IGNORED_NAMES:
                     skipped.append(Skipped(path=str(path), reason="not a call file type"))
             else:
                 found.append(path)
@@ -234,6 +234,7 @@ def _call_files(root: Path, follow_links: bool, skipped: list[Skipped]) -> list[
 
 
 IGNORED_SUFFIXES = (".md", ".csv", ".jsonl")  # notes and manifests beside the calls
+IGNORED_NAMES = ("LICENSE", "NOTICE", "README", "COPYING")
 
 
 def _skip_reason(path: Path, base: Path, follow_links: bool) -> str | None:
