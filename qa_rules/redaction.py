@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from callqa.models.transcript import Redaction, Transcript, Turn, Word
+from callqa.qa_rules.redaction_context import context_spans, echo_spans
 from callqa.qa_rules.spoken import FILLERS, NUMBER_WORDS, NumberRun, Token, number_runs, tokenise
 
-REDACTION_VERSION = "1"  # bump when the rules change: cached transcripts are then redone
+REDACTION_VERSION = "2"  # bump when the rules change: cached transcripts are then redone
 
 KINDS = (
     "CARD",
@@ -43,7 +44,7 @@ CUES = {
              "discover", "credit", "debit"),
     "cvv": ("security code", "cvv", "cvc", "cv2", "csc", "c v v", "three digit", "3 digit",
             "back of the card", "on the back", "verification code", "card code",
-            "security number", "pin"),
+            "security number", "pin", "digit code"),
     "expiry": ("expir", "exp", "valid thru", "valid through", "valid until", "good thru",
                "good through", "good until"),
     "account": ("account", "acct", "checking", "savings", "iban"),
@@ -88,7 +89,8 @@ NOT_NAMES = (
 i i'm me my we you your he she it they them this that these those here there what which who
 how when where why not no yes just so very really calling trying looking having sorry glad
 happy sure afraid going wondering still also now then again please thanks thank okay ok well
-good great fine calling speaking from with about new""".split()
+good great fine calling speaking from with about new hold wait hang give let sec second moment
+minute""".split()
     )
     | FILLERS
     | NUMBER_WORDS
@@ -103,6 +105,13 @@ NAME_HERE = re.compile(r"\b(?:hi|hello|hey),?\s+([A-Za-z]+(?:\s+[A-Za-z]+)?)\s+h
 ASKS_NAME = re.compile(r"\b(?:your name|name please|who am i speaking|name on the)", re.I)
 ANSWER_OPENING = re.compile(r"^\W*(?:(?:yes|yeah|sure|okay|ok|uh|um|it's|its|it is)\W+)*", re.I)
 WEAK_NAME_CUES = ("this is", "i'm", "i am")  # need a capital letter or "from"/"with" after
+ORG_WORDS = {"bank", "energy", "mobile", "telecom", "wireless", "broadband", "insurance",
+             "financial", "finance", "credit", "union", "utilities", "utility", "water", "gas",
+             "electric", "power", "airlines", "airways", "services", "solutions", "group",
+             "inc", "ltd", "llc", "corp", "company", "communications", "telecoms", "health",
+             "pharmacy", "motors", "savings", "trust", "capital", "networks", "internet",
+             "cable", "fibre", "fiber", "support", "store", "shop"}  # fmt: skip
+PLACEHOLDER = re.compile(r"\[(?:" + "|".join(KINDS) + r")\]")
 WRITTEN_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -144,18 +153,42 @@ def redact_text(text: str, nlp: Any = None) -> str:
 
 
 def find_spans(turns: Sequence[Turn], nlp: Any = None) -> list[Span]:
-    """Every stretch of personal data in the turns, overlaps merged, in order."""
+    """Every stretch of personal data in the turns, overlaps merged, in order: values named
+    by what is said around them, answers to the agent's questions for personal data, and
+    numbers that repeat one of those (an agent reading a card back)."""
     tokens = tokenise(turns)
     runs = number_runs(tokens, turns)
     context = Context(tokens, runs)
-    found = [
-        *_number_spans(tokens, runs, context),
+    answers = [Span(*s) for s in context_spans(turns, tokens, runs)]
+    found = [  # what was asked for names a number better than the words around it
+        *(s for s in _number_spans(tokens, runs, context) if not _overlaps(s, answers)),
+        *answers,
         *_date_spans(tokens, context),
         *_email_spans(turns, tokens),
         *_address_spans(tokens, runs),
         *_name_spans(turns, tokens, nlp),
     ]
-    return _merge(found)
+    secret = {run: kind for run in runs if (kind := _covered(tokens, run, found))}
+    found += [Span(*s) for s in echo_spans(tokens, runs, secret)]
+    return _merge(s for s in found if not _inside_placeholder(turns[s.turn].text, s))
+
+
+def _inside_placeholder(text: str, span: Span) -> bool:
+    """A span inside a placeholder already in the text ("[PERSON]" in a redacted transcript)."""
+    return any(m.start() <= span.start and span.end <= m.end() for m in PLACEHOLDER.finditer(text))
+
+
+def _overlaps(span: Span, others: Sequence[Span]) -> bool:
+    return any(o.turn == span.turn and o.start < span.end and span.start < o.end for o in others)
+
+
+def _covered(tokens: Sequence[Token], run: NumberRun, spans: Sequence[Span]) -> str | None:
+    """The kind of a span that covers the first token of ``run``, if one does."""
+    first = tokens[run.first]
+    for s in spans:
+        if s.turn == first.turn and s.start <= first.start < s.end and s.kind != "PERSON":
+            return s.kind
+    return None
 
 
 def luhn_valid(digits: str) -> bool:
@@ -394,7 +427,9 @@ def _name_spans(turns: Sequence[Turn], tokens: Sequence[Token], nlp: Any) -> Ite
             spans += [
                 Span(i, e.start_char, e.end_char, "PERSON")
                 for e in doc.ents
-                if e.label_ == "PERSON" and not {w.lower_ for w in e} <= NOT_NAMES | CUE_WORDS
+                if e.label_ == "PERSON"
+                and not {w.lower_ for w in e} <= NOT_NAMES | CUE_WORDS
+                and not _organisation(doc, e)
             ]
     names = {
         w.lower()
@@ -406,6 +441,20 @@ def _name_spans(turns: Sequence[Turn], tokens: Sequence[Token], nlp: Any) -> Ite
         if tok.low in names:
             spans.append(Span(tok.turn, tok.start, tok.end, "PERSON"))
     return spans
+
+
+def _organisation(doc: Any, entity: Any) -> bool:
+    """An entity NER took for a person that names a company ("Harbor Bank", "Northwind
+    Energy", "calling Acme") or is only a filler ("mmm mmm")."""
+    words = {w.lower_ for w in entity}
+    after = doc[entity.end].lower_ if entity.end < len(doc) else ""
+    before = doc[entity.start - 1].lower_ if entity.start > 0 else ""
+    return bool(
+        words & ORG_WORDS
+        or after in ORG_WORDS
+        or before in ("calling", "to", "at")
+        or words <= FILLERS | {"mmm", "mm", "hmm", "mhm"}
+    )
 
 
 def _name_after(turn: int, text: str, cue: re.Match, strong: bool = False) -> list[Span]:

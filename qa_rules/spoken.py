@@ -22,8 +22,9 @@ TENS = {"twenty": 2, "thirty": 3, "forty": 4, "fifty": 5, "sixty": 6, "seventy":
 REPEATS = {"double": 2, "triple": 3}
 NUMBER_WORDS = {*UNITS, *TEENS, *TENS, *REPEATS, "hundred", "thousand"}
 SEPARATORS = {"-", ",", ".", "(", ")", "+"}
-FILLERS = {"uh", "um", "er", "erm", "ah", "hmm", "mm"}
+FILLERS = {"uh", "um", "er", "erm", "ah", "hmm", "mm", "mmm", "mhm", "hm"}
 CONTINUATIONS = {"and", "then", "the", "rest", "is", "it's", "next"}  # may open a continuing turn
+JOINS = {"then", "and", "next", "is", "after", "that"}  # "six zero one one then one one one one"
 SHORT_REPLY = 4  # words: what the listener may say between two halves of a number
 
 
@@ -72,7 +73,7 @@ def number_runs(tokens: Sequence[Token], turns: Sequence[Turn]) -> list[NumberRu
     for i, tok in enumerate(tokens):
         if not tok.is_number:
             continue
-        if runs and _continues(tokens, turns, runs[-1][-1], i, len(runs[-1])):
+        if runs and _continues(tokens, turns, runs[-1], i):
             runs[-1].append(i)
         else:
             runs.append([i])
@@ -126,10 +127,9 @@ def _below(words: Sequence[str], i: int, limit: int) -> tuple[int, int]:
     return 0, i
 
 
-def _continues(
-    tokens: Sequence[Token], turns: Sequence[Turn], last: int, i: int, so_far: int
-) -> bool:
-    """Whether token ``i`` continues the number ending at token ``last`` (``so_far`` tokens)."""
+def _continues(tokens: Sequence[Token], turns: Sequence[Turn], run: list[int], i: int) -> bool:
+    """Whether token ``i`` continues the number made of tokens ``run``."""
+    last, so_far = run[-1], len(run)
     a, b = tokens[last], tokens[i]
     if a.turn != b.turn and (turns[a.turn].speaker != turns[b.turn].speaker or so_far < 2):
         return False  # a number goes on in the speaker's next turn once it has begun
@@ -140,13 +140,22 @@ def _continues(
             return False
         if any(t.is_number for t in said):
             return False
-    for t in between:
-        if t.turn in (a.turn, b.turn) and t.low not in SEPARATORS | FILLERS:
-            opens_turn = t.turn == b.turn != a.turn and t.low in CONTINUATIONS
-            after_hundreds = t.low == "and" and a.low in ("hundred", "thousand")
-            if not (opens_turn or after_hundreds):
-                return False
+    said = [t for t in between if t.turn in (a.turn, b.turn) and t.low not in SEPARATORS | FILLERS]
+    if a.turn == b.turn and so_far >= 3 and said and len(said) <= 2:  # digits joined by "then"
+        digit_by_digit = all(_digit_group(tokens[k]) for k in (*run, i))
+        joined = all(t.low in JOINS for t in said) and said[-1].low in ("then", "next", "is")
+        return digit_by_digit and joined
+    for t in said:
+        opens_turn = t.turn == b.turn != a.turn and t.low in CONTINUATIONS
+        after_hundreds = t.low == "and" and a.low in ("hundred", "thousand")
+        if not (opens_turn or after_hundreds):
+            return False
     return True
+
+
+def _digit_group(tok: Token) -> bool:
+    """A digit said on its own ("four", "oh") or a written group of digits ("4111")."""
+    return tok.low in UNITS or tok.text.isdigit()
 
 
 def _trim(tokens: Sequence[Token], run: list[int]) -> list[int]:

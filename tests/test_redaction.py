@@ -171,3 +171,55 @@ def test_no_card_number_survives_into_store_index_reports_or_logs(tmp_path, pref
     assert not [s for s in leaks if s in result.output.lower()]
     shown = CliRunner().invoke(app, ["show", "pay-by-card", "--db", str(db)])
     assert "[CARD]" in shown.output and "4539" not in shown.output
+
+
+def _dialogue(*lines: str) -> list[str]:
+    turns = []
+    for line in lines:
+        speaker, text = line.split(": ", 1)
+        turns.append(Turn(speaker="agent" if speaker == "A" else "customer", text=text))
+    return [t.text for t in redact_transcript(Transcript(call_id="d", source="test",
+                                                         turns=tuple(turns))).turns]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (("A: can i have the long number on the front of the card",
+          "C: four five three nine", "A: four five three nine yes", "C: one four eight eight",
+          "A: one four eight eight", "C: oh three four three then six four six seven"),
+         ["can i have the long number on the front of the card", "[CARD]", "[CARD] yes",
+          "[CARD]", "[CARD]", "[CARD]"]),
+        (("C: the card is six zero one one then one one one one then one one one one then "
+          "one one one seven",), ["the card is [CARD]"]),
+        (("A: and the code on the back of the card please", "C: seven three seven"),
+         ["and the code on the back of the card please", "[CVV]"]),
+        (("C: the three digit code is nine one four",), ["the three digit code is [CVV]"]),
+        (("A: what's a good phone number for you", "C: five five five", "A: mhm",
+          "C: two one two", "A: okay", "C: four four one eight"),
+         ["what's a good phone number for you", "[PHONE]", "mhm", "[PHONE]", "okay", "[PHONE]"]),
+        (("A: what's the address on the account", "C: it's twenty two", "C: willow lane",
+          "A: and the zip", "C: three oh three oh one"),
+         ["what's the address on the account", "it's [ADDRESS]", "[ADDRESS]", "and the zip",
+          "[ADDRESS]"]),
+        (("A: and your last name", "C: okafor"), ["and your last name", "[PERSON]"]),
+        (("A: can you spell the surname for me", "C: k o w a l s k i"),
+         ["can you spell the surname for me", "[PERSON]"]),
+    ],
+)  # fmt: skip
+def test_what_the_agent_asked_for_decides_what_the_answer_holds(lines, expected):
+    assert _dialogue(*lines) == expected
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ("A: thank you for calling harbor bank, this is [PERSON]", "C: mmm mmm hi"),
+        ("C: i'm with northwind energy and i live in springfield",),
+        ("A: and what's your name", "C: hold on a second please"),
+        ("A: what's the card number", "C: i don't have it with me, can i call back later"),
+        ("A: your balance is a hundred and ten dollars", "C: great and the fee is two fifty"),
+    ],
+)
+def test_company_and_town_names_fillers_and_non_answers_stay(lines):
+    assert _dialogue(*lines) == [line.split(": ", 1)[1] for line in lines]

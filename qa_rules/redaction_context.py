@@ -1,0 +1,186 @@
+"""Redaction by dialogue context: what the agent just asked for decides what the customer's next
+turns hold. After "what's the card number?" every number the customer says in the next few
+turns, in chunks or joined by "then", is card digits, and so is the agent's echo of a chunk;
+after "and the zip?" a bare "nine oh two one oh" is part of an address; after "your last name?"
+a bare "okafor" (or "o k a f o r") is a name. A number someone repeats that was already
+personal data is personal data again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from callqa.models.transcript import Turn
+from callqa.qa_rules.spoken import FILLERS, NumberRun, Token
+
+# What an agent's turn asks for, in the order kinds are tried; the pattern must match the turn.
+ASKS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE))
+    for kind, pattern in (
+        ("CVV", r"security code|\bcvv\b|\bcvc\b|three[- ]digit|3[- ]digit|four[- ]digit code|"
+                r"code on the back|back of (?:the|your) card|verification code|\bpin\b"),
+        ("EXPIRY", r"expir|\bexp\b|valid (?:thru|through|until)|good (?:thru|through|until)"),
+        ("CARD", r"card number|number on (?:the|your) (?:front of the )?card|long number|"
+                 r"(?:card|visa|mastercard|amex)\b[^.?]*\bnumber|(?:sixteen|16|fifteen)[- ]digit"),
+        ("ROUTING", r"routing|\baba\b|sort code|transit number"),
+        ("ACCOUNT", r"account number|checking|savings|\biban\b"),
+        ("SSN", r"social security|\bssn\b|\bsocial\b"),
+        ("DOB", r"date of birth|birth ?date|birthday|\bdob\b|\bborn\b"),
+        ("PHONE", r"phone|\bcell\b|mobile number|contact number|best number|callback number|"
+                  r"number (?:to|we can|i can) (?:reach|call)|reach you|call you back"),
+        ("EMAIL", r"e-?mail"),
+        ("ADDRESS", r"address|\bzip\b|post ?code|postal code|house number|street|"
+                    r"where do you live|\bcity\b"),
+        ("PERSON", r"\bname\b|\bsurname\b|\bspell\b|who am i speaking"),
+    )
+)  # fmt: skip
+WINDOW = 10  # turns after the question: a card in four chunks, each echoed, takes eight
+LONG_TURN = 12  # words: an agent turn this long without numbers has moved on
+ANSWER_WORDS = {"yes", "yeah", "yep", "sure", "ok", "okay", "so", "it's", "its", "it", "is",
+                "that's", "thats", "my", "the", "and", "then", "um", "uh", "oh", "right",
+                "alright", "last", "first", "name", "surname", "spelled", "spell", "like",
+                "just", "sorry", "that", "was", "i", "think", "hmm", "well", "sorry,"}  # fmt: skip
+NOT_ANSWER = {"no", "nope", "hold", "wait", "minute", "second", "moment", "what", "why",
+              "file", "same", "don't", "dont", "not", "can't", "cant", "later", "let", "me",
+              "check", "grab", "find", "hang", "on", "sec", "give"}  # fmt: skip
+STREET_WORDS = {"street", "st", "avenue", "ave", "road", "rd", "drive", "dr", "lane", "ln",
+                "boulevard", "blvd", "court", "ct", "way", "place", "pl", "terrace", "circle",
+                "close", "crescent", "parkway", "highway", "trail", "square", "row", "gardens",
+                "apartment", "apt", "unit", "suite", "flat"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Asked:
+    """An agent turn that asks for personal data, and the kinds it asks for."""
+
+    turn: int
+    kinds: tuple[str, ...]
+
+
+def asked(turns: Sequence[Turn]) -> list[Asked]:
+    """The agent turns that ask for personal data."""
+    found = []
+    for i, turn in enumerate(turns):
+        if turn.speaker == "agent":
+            kinds = tuple(kind for kind, pattern in ASKS if pattern.search(turn.text))
+            if kinds:
+                found.append(Asked(i, kinds))
+    return found
+
+
+def answer_turns(turns: Sequence[Turn], ask: Asked) -> list[int]:
+    """The turns after ``ask`` that may hold the answer: the customer's, and the agent's short
+    echoes and prompts ("okay", "four one one one, go on"), until the agent moves on (a new
+    question for personal data, or a long turn without numbers) or the window ends."""
+    out = []
+    for j in range(ask.turn + 1, min(len(turns), ask.turn + 1 + WINDOW)):
+        turn = turns[j]
+        if turn.speaker == "agent":
+            words = turn.text.split()
+            if any(p.search(turn.text) for _, p in ASKS) and not _has_digits(turn.text):
+                break
+            if len(words) > LONG_TURN and not _has_digits(turn.text):
+                break
+        out.append(j)
+    return out
+
+
+def context_spans(
+    turns: Sequence[Turn], tokens: Sequence[Token], runs: Sequence[NumberRun]
+) -> Iterable[tuple[int, int, int, str]]:
+    """(turn, start, end, kind) for what answers the agent's questions for personal data."""
+    by_turn: dict[int, list[NumberRun]] = {}
+    for run in runs:
+        for t in run.turns:
+            by_turn.setdefault(t, []).append(run)
+    for ask in asked(turns):
+        for j in answer_turns(turns, ask):
+            speaker = turns[j].speaker
+            for run in by_turn.get(j, ()):
+                kind = _kind_of(run, ask.kinds)
+                if kind and (speaker == "customer" or len(run.digits) >= 2):
+                    yield from _run_in_turn(tokens, run, j, kind)
+            if speaker != "customer":
+                continue
+            if "PERSON" in ask.kinds and not _has_digits(turns[j].text):
+                yield from _name_answer(tokens, j)
+            if "ADDRESS" in ask.kinds:
+                yield from _street_words(tokens, j)
+
+
+def echo_spans(
+    tokens: Sequence[Token], runs: Sequence[NumberRun], secret: dict[NumberRun, str]
+) -> Iterable[tuple[int, int, int, str]]:
+    """Numbers of three or more digits that repeat part of a nearby number already found to be
+    personal data (an agent reading a card back chunk by chunk), as that number's kind."""
+    for run in runs:
+        if run in secret or len(run.digits) < 3:
+            continue
+        for other, kind in secret.items():
+            near = min(abs(a - b) for a in run.turns for b in other.turns) <= 4
+            if near and run.digits in other.digits:
+                for turn in run.turns:
+                    yield from _run_in_turn(tokens, run, turn, kind)
+                break
+
+
+def _kind_of(run: NumberRun, kinds: tuple[str, ...]) -> str | None:
+    """Which of the asked ``kinds`` a number answering the question is, by its shape."""
+    n = len(run.digits)
+    for kind in kinds:
+        if kind == "CVV" and 3 <= n <= 4:
+            return kind
+        if kind == "EXPIRY" and 2 <= n <= 6:
+            return kind
+        if kind in ("CARD", "ACCOUNT", "ROUTING", "PHONE") and n >= 2:
+            return kind
+        if kind in ("SSN", "DOB", "ADDRESS") and n >= 1:
+            return kind
+    return None
+
+
+def _run_in_turn(
+    tokens: Sequence[Token], run: NumberRun, turn: int, kind: str
+) -> Iterable[tuple[int, int, int, str]]:
+    own = [t for t in tokens[run.first : run.last + 1] if t.turn == turn and t.is_number]
+    if own:
+        yield turn, own[0].start, own[-1].end, kind
+
+
+def _name_answer(tokens: Sequence[Token], turn: int) -> Iterable[tuple[int, int, int, str]]:
+    """A short answer to "your name?": its name words, or letters spelled one by one."""
+    words = [t for t in tokens if t.turn == turn and t.is_word]
+    if not words or len(words) > 8 or any(t.low in NOT_ANSWER for t in words):
+        return
+    name = [t for t in words if t.low not in ANSWER_WORDS and t.low not in FILLERS]
+    if not name:
+        return
+    spelled = [t for t in words[words.index(name[0]) :] if len(t.text) == 1]
+    if len(spelled) >= 3:  # "o k a f o r": every letter, "i" and "a" included
+        yield turn, name[0].start, max(name[-1].end, spelled[-1].end), "PERSON"
+    elif len(name) <= 3:
+        yield turn, name[0].start, name[-1].end, "PERSON"
+
+
+def _street_words(tokens: Sequence[Token], turn: int) -> Iterable[tuple[int, int, int, str]]:
+    """Up to three name words and a street word ("maple street") in an answer to "address?"."""
+    own = [t for t in tokens if t.turn == turn]
+    for k, tok in enumerate(own):
+        if tok.low in STREET_WORDS and k:
+            first = k
+            while (
+                first > 0
+                and k - first < 3
+                and own[first - 1].is_word
+                and (own[first - 1].low not in ANSWER_WORDS)
+            ):
+                first -= 1
+            if first < k:
+                yield turn, own[first].start, tok.end, "ADDRESS"
+
+
+def _has_digits(text: str) -> bool:
+    return bool(re.search(r"\d|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b",
+                          text, re.IGNORECASE))  # fmt: skip
