@@ -240,9 +240,7 @@ def _idle_run(
     if plan.todo or found.problems:
         return None
     sync_index(store, index_path(url))
-    reports = home_of(url) / REPORTS
-    if reports.is_dir():
-        refresh_reports(store, load_scorecard(DEFAULT_SCORECARD), reports)
+    refresh_reports(store, load_scorecard(DEFAULT_SCORECARD), home_of(url) / REPORTS)
     return record_idle_run(
         store, str(path.resolve()), PIPELINE_VERSION, len(found.sources), plan, found.skipped
     )

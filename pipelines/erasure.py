@@ -65,7 +65,7 @@ def _finish(
         if folders.muted_audio:
             audio += _remove(folders.muted_audio, call_id, ".wav")
     if folders.reports and call_ids and folders.reports.is_dir():
-        refresh_reports(store, load_scorecard(scorecard), folders.reports, force=True)
+        refresh_reports(store, load_scorecard(scorecard), folders.reports, call_ids)
     cached = TranscriptCache(folders.transcripts).drop(hashes) if folders.transcripts else 0
     return Erased(calls=tuple(call_ids), cases=counts["removed"], pages=pages, audio=audio,
                   cached=cached)  # fmt: skip

@@ -5,6 +5,7 @@ missing pages written, coaching plans and run pages rebuilt from what is stored 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from callqa.pipelines.batch import RunSummary
@@ -27,19 +28,24 @@ def publish_run(store: Store, summary: RunSummary, card: Scorecard, folder: Path
     return write_run_page(summary, calls, agents, folder)
 
 
-def refresh_reports(store: Store, card: Scorecard, folder: Path, force: bool = False) -> bool:
+def refresh_reports(
+    store: Store, card: Scorecard, folder: Path, erased: Sequence[str] = ()
+) -> bool:
     """Bring the report folder in step with the store: remove pages of calls no longer
-    stored, write missing ones and, when anything changed (or ``force``), rebuild every
-    coaching plan and run page. Returns whether anything was rewritten."""
+    stored, write missing ones and those that mention an ``erased`` call (as a similar past
+    resolution) and, when anything changed, rebuild every coaching plan and run page.
+    Returns whether anything was rewritten."""
     stored = {row["call_id"]: row for row in store.list_calls()}
     calls_dir = folder / "calls"
     present = {p.stem for p in calls_dir.glob("*.html")} if calls_dir.is_dir() else set()
-    if not force and present == set(stored):
+    if not erased and present == set(stored):
         return False
+    quoting = {p.stem for p in calls_dir.glob("*.html") if p.stem in stored
+               and any(e in p.read_text(encoding="utf-8") for e in erased)}  # fmt: skip
     for stale in present - set(stored):
         if SAFE_ID.fullmatch(stale):
             file_in(calls_dir, stale, ".html").unlink(missing_ok=True)
-    write_call_pages_for(store, sorted(set(stored) - present), card, folder)
+    write_call_pages_for(store, sorted((set(stored) - present) | quoting), card, folder)
     agents = sorted({row["agent_id"] for row in stored.values() if row["agent_id"]})
     agents_dir = folder / "agents"
     if agents_dir.is_dir():

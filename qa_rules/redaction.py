@@ -20,8 +20,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from callqa.models.transcript import Redaction, Transcript, Turn, Word
-from callqa.qa_rules.redaction_context import context_spans, echo_spans
-from callqa.qa_rules.spoken import FILLERS, NUMBER_WORDS, NumberRun, Token, number_runs, tokenise
+from callqa.qa_rules.redaction_context import chunk_spans, context_spans, echo_spans
+from callqa.qa_rules.spoken import (
+    FILLERS,
+    NUMBER_WORDS,
+    NumberRun,
+    Token,
+    luhn_valid,
+    number_runs,
+    tokenise,
+)
+
+__all__ = ["find_spans", "luhn_valid", "redact_text", "redact_transcript"]
 
 REDACTION_VERSION = "2"  # bump when the rules change: cached transcripts are then redone
 
@@ -159,7 +169,8 @@ def find_spans(turns: Sequence[Turn], nlp: Any = None) -> list[Span]:
     tokens = tokenise(turns)
     runs = number_runs(tokens, turns)
     context = Context(tokens, runs)
-    answers = [Span(*s) for s in context_spans(turns, tokens, runs)]
+    answers = [Span(*s) for s in (*context_spans(turns, tokens, runs),
+                                  *chunk_spans(turns, tokens, runs))]  # fmt: skip
     found = [  # what was asked for names a number better than the words around it
         *(s for s in _number_spans(tokens, runs, context) if not _overlaps(s, answers)),
         *answers,
@@ -189,14 +200,6 @@ def _covered(tokens: Sequence[Token], run: NumberRun, spans: Sequence[Span]) -> 
         if s.turn == first.turn and s.start <= first.start < s.end and s.kind != "PERSON":
             return s.kind
     return None
-
-
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        n = int(d) * (2 if i % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
 
 
 def _number_spans(

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from callqa.models.transcript import Turn
-from callqa.qa_rules.spoken import FILLERS, NumberRun, Token
+from callqa.qa_rules.spoken import FILLERS, NumberRun, Token, luhn_valid
 
 # What an agent's turn asks for, in the order kinds are tried; the pattern must match the turn.
 ASKS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -108,6 +108,54 @@ def context_spans(
                 yield from _name_answer(tokens, j)
             if "ADDRESS" in ask.kinds:
                 yield from _street_words(tokens, j)
+
+
+def chunk_spans(
+    turns: Sequence[Turn], tokens: Sequence[Token], runs: Sequence[NumberRun]
+) -> Iterable[tuple[int, int, int, str]]:
+    """A number one speaker gives in chunks over several turns, while the other party only
+    echoes or acknowledges ("four five three nine" / "mhm" / "one four eight eight" ...): a
+    card when the chunks make 13 to 19 digits that pass the Luhn check or a card was just
+    mentioned; a phone number when they make 10 or 11 digits and a phone was mentioned."""
+    for group in _chunk_groups(turns, runs):
+        digits = "".join(run.digits for run in group)
+        first = min(min(run.turns) for run in group)
+        said = " ".join(turns[t].text.lower() for t in range(max(0, first - 3), first + 1))
+        if 13 <= len(digits) <= 19 and (luhn_valid(digits) or "card" in said):
+            kind = "CARD"
+        elif len(digits) in (10, 11) and re.search(r"phone|number|cell|mobile|reach", said):
+            kind = "PHONE"
+        else:
+            continue
+        for run in group:
+            for turn in run.turns:
+                yield from _run_in_turn(tokens, run, turn, kind)
+
+
+def _chunk_groups(turns: Sequence[Turn], runs: Sequence[NumberRun]) -> list[list[NumberRun]]:
+    """Numbers by one speaker in consecutive turns of theirs, with at most one short turn of
+    the other party's (an echo, "mhm") between two chunks."""
+    groups: list[list[NumberRun]] = []
+    open_group: dict[str, list[NumberRun]] = {}
+    for run in runs:
+        turn = min(run.turns)
+        speaker = turns[turn].speaker
+        if len(run.digits) < 2:  # "the debit one": a pronoun, not a chunk
+            continue
+        if len(run.digits) > 19:
+            open_group.pop(speaker, None)
+            continue
+        group = open_group.get(speaker)
+        if group:
+            gap = range(max(group[-1].turns) + 1, turn)
+            short = all(turns[t].speaker != speaker and len(turns[t].text.split()) <= LONG_TURN
+                        for t in gap)  # fmt: skip
+            if len(gap) <= 1 and short:
+                group.append(run)
+                continue
+        open_group[speaker] = [run]
+        groups.append(open_group[speaker])
+    return [g for g in groups if len(g) >= 2]
 
 
 def echo_spans(

@@ -153,6 +153,15 @@ def _continues(tokens: Sequence[Token], turns: Sequence[Turn], run: list[int], i
     return True
 
 
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check every payment card number passes."""
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        n = int(d) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
 def _digit_group(tok: Token) -> bool:
     """A digit said on its own ("four", "oh") or a written group of digits ("4111")."""
     return tok.low in UNITS or tok.text.isdigit()

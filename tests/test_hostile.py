@@ -373,3 +373,11 @@ def test_store_problems_are_one_line_and_reading_never_creates_a_store(tmp_path)
                               str(missing)], capture_output=True, text=True)  # fmt: skip
         assert out.returncode == 1 and out.stderr.count("\n") == 1 and "no store at" in out.stderr
     assert not missing.exists()
+
+
+def test_markdown_coaching_plans_escape_what_callers_said():
+    from callqa.pipelines.reports import _md
+
+    assert (
+        _md('<img src=x onerror="alert(1)">\nnext') == '&lt;img src=x onerror="alert(1)"&gt; next'
+    )

@@ -124,6 +124,7 @@ def test_retention_purges_old_words_and_keeps_scores(tmp_path):
     old, new = store.get_call("call-000"), store.get_call("call-001")
     assert old["transcript"].turns == () and old["score"] is not None
     assert old["findings"] and all(e.quote == "" for f in old["findings"] for e in f.evidence)
+    assert all(e.quote == "" for c in old["score"].criteria for e in c.evidence)
     assert new["transcript"].turns and store.case_of_call("call-000") is None
     assert not (muted / "call-000.wav").exists()
     again = CliRunner().invoke(app, ["purge", "--older-than", "90", "--db", str(tmp_path / "r.db")])
@@ -203,3 +204,44 @@ def test_deploy_to_a_work_pool_runs_on_a_worker(tmp_path):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(60)
+
+
+@pytest.mark.slow
+def test_erasure_leaves_no_quote_in_any_page_and_a_late_failure_is_caught_up(
+    tmp_path, samples, monkeypatch, prefect_server
+):
+    """Forget removes the call from every page that quoted it (its agent's and peers' coaching
+    plans, run pages) and keeps it out of the next run; a run whose reports fail is marked
+    failed, and the next run writes the missing pages."""
+    import shutil
+
+    folder, db = tmp_path / "calls", str(tmp_path / "s.db")
+    shutil.copytree(samples, folder)
+    erased, quotes = "hb-20261113-0102", ("grocery store", "losing a card is stressful")
+    reports = tmp_path / "callqa-reports"
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full while writing reports")
+
+    monkeypatch.setattr("callqa.pipelines.flow.publish_run", fail)
+    failed = CliRunner().invoke(app, ["run", str(folder), "--db", db])
+    assert failed.exit_code == 1 and "disk full" in failed.output
+    assert run_statuses(Path(db)) == ["failed"] and len(stored(Path(db))) == 20
+    monkeypatch.undo()
+    caught_up = CliRunner().invoke(app, ["run", str(folder), "--db", db])
+    assert caught_up.exit_code == 0 and "Nothing to do" in caught_up.output
+    assert len(list((reports / "calls").glob("*.html"))) == 20
+
+    def pages_with(*needles: str) -> list[str]:
+        return [str(p.relative_to(reports)) for p in reports.rglob("*") if p.is_file()
+                and any(n in p.read_text(encoding="utf-8") for n in needles)]  # fmt: skip
+
+    CliRunner().invoke(app, ["coach", "a-omar", "--db", db])  # a peer's plan may quote it
+    assert any(p.startswith("agents/") for p in pages_with(*quotes))
+    result = CliRunner().invoke(app, ["forget", erased, "--db", db])
+    assert result.exit_code == 0 and "erased 1 call(s)" in result.output
+    assert pages_with(*quotes, erased) == []
+    again = CliRunner().invoke(app, ["run", str(folder), "--db", db])
+    assert "an erased call" in again.output and erased not in stored(Path(db))
+    allowed = CliRunner().invoke(app, ["run", str(folder), "--db", db, "--allow-erased"])
+    assert allowed.exit_code == 0 and erased in stored(Path(db))
