@@ -40,7 +40,7 @@ from callqa.qa_rules.scoring import score_call
 T = TypeVar("T")
 
 # Bump when analysis output changes, so stored calls are re-analysed once.
-PIPELINE_VERSION = "0.5.0/redaction-1"
+PIPELINE_VERSION = "0.6.0/redaction-2"
 
 
 class Limits(Record):
