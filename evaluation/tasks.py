@@ -3,6 +3,7 @@ index's."""
 
 from __future__ import annotations
 
+from callqa.evaluation.act_tasks import ACT_TASKS
 from callqa.evaluation.behaviour_tasks import BEHAVIOUR_TASKS
 from callqa.evaluation.harness import Task, evaluate
 from callqa.evaluation.head_tasks import HEAD_TASKS
@@ -11,5 +12,5 @@ from callqa.evaluation.similar_issues import SIMILAR_ISSUES
 __all__ = ["TASKS", "Task", "evaluate"]
 
 TASKS: dict[str, Task] = {
-    task.name: task for task in (*HEAD_TASKS, *BEHAVIOUR_TASKS, SIMILAR_ISSUES)
+    task.name: task for task in (*HEAD_TASKS, *ACT_TASKS, *BEHAVIOUR_TASKS, SIMILAR_ISSUES)
 }

@@ -116,11 +116,15 @@ def train_head(
     epochs: int = 20,
     seed: int = 0,
     validation: tuple[np.ndarray, np.ndarray] | None = None,
+    mask: np.ndarray | None = None,
+    validation_mask: np.ndarray | None = None,
 ) -> Head:
     """Fit a head with Adam on ``targets`` (0/1 matrix, one column per label); seeded.
 
     With ``validation`` (embeddings, targets) a multi-label head gets per-label thresholds that
-    maximise F1 there; otherwise every threshold is 0.5.
+    maximise F1 there; otherwise every threshold is 0.5. A multi-label ``mask`` (same shape as
+    ``targets``, 1 where a label is known) leaves unknown labels out of the loss and of the
+    thresholds (a data set that never marks an act is no negative for it).
     """
     import torch
 
@@ -128,6 +132,9 @@ def train_head(
     generator = torch.Generator().manual_seed(seed)
     features = torch.from_numpy(np.ascontiguousarray(embeddings, dtype=np.float32))
     goal = torch.from_numpy(np.ascontiguousarray(targets, dtype=np.float32))
+    known = torch.from_numpy(
+        np.ascontiguousarray(np.ones_like(targets) if mask is None else mask, dtype=np.float32)
+    )
     width = features.shape[1]
     modules: list[torch.nn.Module] = []
     if hidden:
@@ -136,14 +143,21 @@ def train_head(
     modules.append(torch.nn.Linear(width, len(labels)))
     network = torch.nn.Sequential(*modules)
     optimiser = torch.optim.AdamW(network.parameters(), lr=1e-3, weight_decay=1e-2)
-    loss_fn = torch.nn.BCEWithLogitsLoss() if multi_label else torch.nn.CrossEntropyLoss()
+    bce = torch.nn.BCEWithLogitsLoss(reduction="none")
+    cross_entropy = torch.nn.CrossEntropyLoss()
     network.train()
     for _ in range(epochs):
         for batch in torch.randperm(len(features), generator=generator).split(128):
             optimiser.zero_grad()
             logits = network(features[batch])
-            wanted = goal[batch] if multi_label else goal[batch].argmax(dim=1)
-            loss_fn(logits, wanted).backward()
+            if multi_label and mask is None:
+                loss = bce(logits, goal[batch]).mean()
+            elif multi_label:
+                weights = known[batch]
+                loss = (bce(logits, goal[batch]) * weights).sum() / weights.sum().clamp(min=1)
+            else:
+                loss = cross_entropy(logits, goal[batch].argmax(dim=1))
+            loss.backward()
             optimiser.step()
     linears = [m for m in network if isinstance(m, torch.nn.Linear)]
     layers = tuple(
@@ -151,20 +165,26 @@ def train_head(
     )
     head = Head(name, labels, multi_label, layers, np.full(len(labels), 0.5, dtype=np.float32))
     if multi_label and validation is not None:
-        thresholds = best_thresholds(head.scores(validation[0]), validation[1])
+        thresholds = best_thresholds(head.scores(validation[0]), validation[1], validation_mask)
         head = Head(name, labels, multi_label, layers, thresholds)
     return head
 
 
-def best_thresholds(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Per column, the threshold in 0.05..0.95 that maximises F1 (ties: the lowest)."""
+def best_thresholds(
+    scores: np.ndarray, targets: np.ndarray, mask: np.ndarray | None = None
+) -> np.ndarray:
+    """Per column, the threshold in 0.05..0.95 that maximises F1 (ties: the lowest), over the
+    rows where the label is known (``mask``)."""
     grid = np.round(np.arange(0.05, 0.96, 0.05), 2)
     best = np.full(scores.shape[1], 0.5, dtype=np.float32)
     for column in range(scores.shape[1]):
-        truth = targets[:, column] > 0
+        rows = slice(None) if mask is None else mask[:, column] > 0
+        truth = targets[rows, column] > 0
+        if not truth.any():
+            continue
         f1 = []
         for threshold in grid:
-            predicted = scores[:, column] >= threshold
+            predicted = scores[rows, column] >= threshold
             hits = np.sum(predicted & truth)
             f1.append(2 * hits / max(predicted.sum() + truth.sum(), 1))
         best[column] = grid[int(np.argmax(f1))]

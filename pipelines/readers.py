@@ -78,24 +78,52 @@ def role_of(name: str) -> Speaker:
     raise ReadError(f"unknown speaker name {masked!r} (expected one of: {known}, A, C)")
 
 
-def build_transcript(call_id: str, turns: list[Turn], source: str, **kw: Any) -> Transcript:
+def build_transcript(call_id: str, turns: list[Turn | None], source: str, **kw: Any) -> Transcript:
     """A validated Transcript, turning validation problems into ReadErrors."""
-    if not turns:
-        raise ReadError("no speaker turns found")
+    spoken = tuple(t for t in turns if t is not None)  # turns of non-speech markers dropped
+    if not spoken:
+        raise ReadError("no speaker turns found" if not turns else "no speech, only markers")
     try:
-        return Transcript(call_id=call_id, turns=tuple(turns), source=source, **kw)
+        return Transcript(call_id=call_id, turns=spoken, source=source, **kw)
     except ValidationError as exc:
         raise ReadError(_first_error(exc)) from None
 
 
-def make_turn(number: int, **fields: Any) -> Turn:
-    """A Turn, or a ReadError naming the turn (1-based) and the problem."""
-    if not str(fields.get("text", "")).strip():
+NON_SPEECH = re.compile(
+    r"[\[(<]\s*(?:noise|noises|laughter|laughs?|laughing|cough|coughs|coughing|crosstalk|"
+    r"cross talk|inaudible|unintelligible|indiscernible|music|hold music|silence|breath|"
+    r"breathing|sighs?|static|beep|background(?: noise)?|overlap|overlapping|unk|foreign|"
+    r"applause|no speech)\s*[\])>]",
+    re.IGNORECASE,
+)
+
+
+def speech_only(text: str) -> str:
+    """``text`` without the non-speech markers transcribers and corpora use (``<unk>``,
+    ``[noise]``, ``[laughter]``, ``(inaudible)``, ``[crosstalk]``...), spaces tidied."""
+    return " ".join(NON_SPEECH.sub(" ", text).split())
+
+
+def make_turn(number: int, **fields: Any) -> Turn | None:
+    """A Turn without non-speech markers; None for a turn made only of them (never quoted,
+    scored or counted as talk); a ReadError naming the turn (1-based) and the problem."""
+    raw = str(fields.get("text", ""))
+    if not raw.strip():
         raise ReadError(f"turn {number}: empty text")
+    text = speech_only(raw)
+    if not text:
+        return None
+    fields["text"] = text
+    if fields.get("words"):
+        fields["words"] = tuple(w for w in fields["words"] if speech_only(_word_text(w)))
     try:
         return Turn(**fields)
     except ValidationError as exc:
         raise ReadError(f"turn {number}: {_first_error(exc)}") from None
+
+
+def _word_text(word: Any) -> str:
+    return str(word.get("text", "") if isinstance(word, dict) else getattr(word, "text", ""))
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -171,14 +199,21 @@ _PREFIX = re.compile(
 _TAGS = re.compile(r"<[^>]+>")
 
 
-def _cue_turn(number: int, voice: str | None, text: str, start: float, end: float) -> Turn:
-    """A turn from one subtitle cue, its speaker from a voice tag or a ``Name:`` prefix."""
-    text = _TAGS.sub("", text).replace("\n", " ").strip()
+def _cue_turn(number: int, voice: str | None, text: str, start: float, end: float) -> Turn | None:
+    """A turn from one subtitle cue, its speaker from a voice tag or a ``Name:`` prefix; None
+    for a cue of non-speech markers only (``<v Customer><unk>``)."""
+    if not text.strip():
+        raise ReadError(f"cue {number}: empty text")
+    text = speech_only(_TAGS.sub(lambda t: t[0] if NON_SPEECH.fullmatch(t[0]) else "", text))
     if voice is None:
-        m = _PREFIX.match(text)
+        m = _PREFIX.match(text + " ")
         if m is None:
+            if not text:
+                return None  # only markers
             raise ReadError(f"cue {number}: missing speaker (use <v Agent> or 'Agent:')")
         voice, text = m["who"], m["text"].strip()
+    if not speech_only(text):
+        return None
     try:
         speaker = role_of(voice)
     except ReadError as exc:
@@ -198,7 +233,7 @@ def read_webvtt(text: str, call_id: str) -> Transcript:
         _cue_turn(
             n,
             c.voice,
-            c.text,
+            c.raw_text,
             c.start_time.in_milliseconds() / 1000,
             c.end_time.in_milliseconds() / 1000,
         )

@@ -207,3 +207,35 @@ BAD = [
 def test_bad_input_names_the_reason(name, raw, reason):
     with pytest.raises(ReadError, match=reason.replace("(", r"\(").replace("'", "'")):
         read(name, raw)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "content", "texts"),
+    [
+        (".txt", "Agent: hello <unk> there [noise]\nCustomer: [laughter]\nCustomer: (inaudible) "
+                 "my card [crosstalk] is lost\n",
+         ["hello there", "my card is lost"]),
+        (".vtt", "WEBVTT\n\n00:00.000 --> 00:02.000\n<v Agent>Hello, how can I help?\n\n"
+                 "00:02.000 --> 00:03.000\n<v Customer><unk>\n\n"
+                 "00:03.000 --> 00:05.000\n<v Customer>I lost my card [noise]\n",
+         ["Hello, how can I help?", "I lost my card"]),
+        (".srt", "1\n00:00:00,000 --> 00:00:02,000\nAgent: Hello\n\n"
+                 "2\n00:00:02,000 --> 00:00:03,000\nCustomer: [cough]\n\n"
+                 "3\n00:00:03,000 --> 00:00:04,000\n[Customer] Hi <unk>\n",
+         ["Hello", "Hi"]),
+    ],
+)  # fmt: skip
+def test_non_speech_markers_are_dropped_and_never_quarantine_the_call(
+    tmp_path, suffix, content, texts
+):
+    path = tmp_path / f"call{suffix}"
+    path.write_text(content)
+    transcript, _ = read_transcript(path, path.read_bytes(), "call")
+    assert [t.text for t in transcript.turns] == texts
+
+
+def test_a_call_of_markers_only_is_refused_with_the_reason(tmp_path):
+    path = tmp_path / "call.txt"
+    path.write_text("Agent: [noise]\nCustomer: <unk>\n")
+    with pytest.raises(ReadError, match="no speech, only markers"):
+        read_transcript(path, path.read_bytes(), "call")
