@@ -77,7 +77,7 @@ def plan_run(
     """
     done = store.processed_hashes(pipeline_version)
     bad = store.quarantined_hashes(pipeline_version)
-    erased = set() if allow_erased else store.erased_hashes()
+    erased, erased_ids = (set(), set()) if allow_erased else store.erased()
     todo: list[CallSource] = []
     skipped: list[Skipped] = []
     unchanged = already_quarantined = 0
@@ -88,7 +88,7 @@ def plan_run(
             skipped.append(Skipped(path=src.path, reason=f"same content as {same}"))
         elif src.content_hash in done:
             unchanged += 1
-        elif src.content_hash in erased:
+        elif src.content_hash in erased or src.call_id in erased_ids:
             reason = "an erased call (callqa forget); --allow-erased to process it again"
             skipped.append(Skipped(path=src.path, reason=reason))
         elif src.content_hash in bad:

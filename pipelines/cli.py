@@ -33,7 +33,11 @@ from callqa.pipelines.review import (
     review_queue,
     sample_estimates,
 )
-from callqa.pipelines.runtime import configure_prefect, on_progress
+from callqa.pipelines.runtime import (
+    configure_prefect,
+    on_progress,
+    tie_temporary_server_to_this_process,
+)
 from callqa.pipelines.similar import (
     CaseFilter,
     index_path,
@@ -174,7 +178,7 @@ def run(
         typer.echo(f"error: {path}: no such file or folder", err=True)
         raise typer.Exit(1)
     url = db_url(db)
-    Store(url)  # a missing folder or a damaged store is reported before any work
+    Store(url).check_writable()  # a missing folder, a damaged or read-only store: say so now
     with run_lock(url):  # held through the flow (re-entrant), before Prefect starts
         summary = _idle_run(path, url, manifest, parse_since(since), follow_links, allow_erased)
         if summary is not None:  # nothing new: answer at once, without starting Prefect
@@ -189,6 +193,7 @@ def run(
         # Prefect is imported after configure_prefect.
         from callqa.pipelines.flow import nightly, with_dask
 
+        tie_temporary_server_to_this_process()
         with render.progress_bar("Processing calls") as advance:
             on_progress(advance)
             try:

@@ -16,6 +16,7 @@ from callqa.pipelines.store import Store
 from callqa.qa_rules.scorecard import Scorecard
 
 log = logging.getLogger(__name__)
+GENERATOR = '<meta name="generator" content="callqa">'
 
 
 def publish_run(store: Store, summary: RunSummary, card: Scorecard, folder: Path) -> Path:
@@ -43,14 +44,14 @@ def refresh_reports(
     quoting = {p.stem for p in calls_dir.glob("*.html") if p.stem in stored
                and any(e in p.read_text(encoding="utf-8") for e in erased)}  # fmt: skip
     for stale in present - set(stored):
-        if SAFE_ID.fullmatch(stale):
+        if SAFE_ID.fullmatch(stale) and _ours(file_in(calls_dir, stale, ".html")):
             file_in(calls_dir, stale, ".html").unlink(missing_ok=True)
     write_call_pages_for(store, sorted((set(stored) - present) | quoting), card, folder)
     agents = sorted({row["agent_id"] for row in stored.values() if row["agent_id"]})
     agents_dir = folder / "agents"
     if agents_dir.is_dir():
         for page in [*agents_dir.glob("*.html"), *agents_dir.glob("*.md")]:
-            if page.stem not in agents and SAFE_ID.fullmatch(page.stem):
+            if page.stem not in agents and SAFE_ID.fullmatch(page.stem) and _ours(page):
                 file_in(agents_dir, page.stem, page.suffix).unlink(missing_ok=True)
     write_agent_plans(store, agents, card, folder)
     runs = [r for r in store.list_runs(limit=1000) if r["status"] == "completed"]
@@ -61,6 +62,14 @@ def refresh_reports(
         own = sorted({c["call"]["agent_id"] for c in calls if c["call"]["agent_id"]})
         write_run_page(summary, calls, own, folder)
     return True
+
+
+def _ours(page: Path) -> bool:
+    """A page callqa wrote (its generator mark, or a coaching plan's heading), not a file
+    someone else keeps in the folder."""
+    with open(page, encoding="utf-8", errors="replace") as handle:
+        head = handle.read(2000)
+    return GENERATOR in head or head.startswith("# Coaching plan: ")
 
 
 def write_call_pages_for(store: Store, ids: list[str], card: Scorecard, folder: Path) -> None:

@@ -91,7 +91,8 @@ def run_summary(s: RunSummary, db: str) -> str:
         )
     if s.quarantined:
         lines += ["", "Quarantined:"]
-        lines += [f"  {q.call_id}  {q.path}\n    {q.reason}" for q in s.quarantined]
+        lines += [f"  {q.call_id}  {printable(q.path)}\n    {printable(q.reason)}"
+                  for q in s.quarantined]  # fmt: skip
     lines += ["", _skipped(s).strip("\n")] if s.skipped else []
     lines += [
         "",
@@ -104,7 +105,7 @@ def _skipped(s: RunSummary) -> str:
     """The files a run did not read, with why (empty when there are none)."""
     if not s.skipped:
         return ""
-    return "\n\nSkipped:\n" + "\n".join(f"  {k.path}\n    {k.reason}" for k in s.skipped)
+    return "\n\nSkipped:\n" + "\n".join(f"  {printable(k.path)}\n    {k.reason}" for k in s.skipped)
 
 
 def calls_table(rows: list[dict[str, Any]]) -> str:
@@ -197,12 +198,17 @@ def _finding(f: Finding) -> str:
     )
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters escaped, so a file name cannot drive the terminal."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
 def quarantine_table(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "Quarantine is empty."
     return "\n".join(
-        f"{r['call_id']}  {r['stage']}  {r['at'].strftime('%Y-%m-%d %H:%M')}  {r['path']}\n"
-        f"    {r['reason']}"
+        f"{r['call_id']}  {r['stage']}  {r['at'].strftime('%Y-%m-%d %H:%M')}  "
+        f"{printable(r['path'])}\n    {printable(r['reason'])}"
         for r in rows
     )
 

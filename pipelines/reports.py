@@ -20,10 +20,10 @@ from callqa.pipelines.paths import file_in
 from callqa.pipelines.render import clock
 from callqa.pipelines.similar import Resolutions, SimilarCase
 from callqa.qa_rules.analysis import EmotionPoint
-from callqa.qa_rules.behaviours.problem_solving import OUTCOMES
 from callqa.qa_rules.coaching import CoachingPlan, coaching_plan
 from callqa.qa_rules.flags import FlagRules, flag_call
 from callqa.qa_rules.scorecard import Scorecard
+from callqa.qa_rules.structure import OUTCOMES
 
 Exemplar = tuple[dict[str, Any], SimilarCase]  # an agent's weak case, a peer's similar good one
 

@@ -7,6 +7,8 @@ module that imports Prefect (the CLI calls it first).
 from __future__ import annotations
 
 import os
+import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,6 +31,32 @@ def configure_prefect(home: Path, verbose: bool = False) -> None:
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
     home.mkdir(parents=True, exist_ok=True)
+
+
+def tie_temporary_server_to_this_process() -> None:
+    """Make Prefect's temporary server (a uvicorn child process) die with this process, even
+    when this process is killed with SIGKILL: Linux sends the child SIGTERM when its parent
+    dies (``PR_SET_PDEATHSIG``). Call after Prefect is imported, before a flow runs."""
+    import subprocess
+    import types
+
+    import prefect.server.api.server as server
+
+    if not sys.platform.startswith("linux") or getattr(server, "_callqa_tied", False):
+        return
+
+    def popen(*args: object, **kwargs: object) -> subprocess.Popen:
+        return subprocess.Popen(*args, preexec_fn=_die_with_parent, **kwargs)  # type: ignore[call-overload]
+
+    shim = types.SimpleNamespace(**{**vars(subprocess), "Popen": popen})
+    server.subprocess = shim  # only that module's name for subprocess; the rest is unchanged
+    server._callqa_tied = True
+
+
+def _die_with_parent() -> None:
+    import ctypes
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
 
 
 def on_progress(callback: ProgressCallback | None) -> None:

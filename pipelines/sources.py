@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import errno
 import hashlib
+import io
 import json
 import os
 import stat
@@ -138,6 +139,9 @@ def discover_calls(
     manifest = manifest or next(
         (root / n for n in MANIFEST_NAMES if root.is_dir() and (root / n).exists()), None
     )
+    if manifest is not None and not follow_links and root.is_dir():
+        if not manifest.resolve().is_relative_to(root.resolve()):
+            raise ValueError(f"{manifest}: the manifest links outside the input folder")
     rows, problems = _read_manifest(manifest) if manifest else ({}, [])
     sources = []
     pairs = _pairs(files)
@@ -262,6 +266,8 @@ def _skip_reason(path: Path, base: Path, follow_links: bool) -> str | None:
 
 def _read_manifest(path: Path) -> tuple[dict[Path, dict[str, Any]], list[SourceProblem]]:
     """Manifest rows keyed by the resolved file path they describe."""
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise ValueError(f"{path}: the manifest is not a regular file")
     if path.stat().st_size > MAX_MANIFEST_BYTES:
         raise ValueError(f"{path}: manifest too large (limit {MAX_MANIFEST_BYTES / 1e6:.0f} MB)")
     text = path.read_text(encoding="utf-8-sig")
@@ -273,8 +279,10 @@ def _read_manifest(path: Path) -> tuple[dict[Path, dict[str, Any]], list[SourceP
                     rows.append(json.loads(line))
                 except json.JSONDecodeError as exc:
                     raise ValueError(f"{path}: line {n}: invalid JSON ({exc.msg})") from None
+                except RecursionError:
+                    raise ValueError(f"{path}: line {n}: JSON nested too deeply") from None
     else:
-        rows = list(csv.DictReader(text.splitlines()))
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
     keyed: dict[Path, dict[str, Any]] = {}
     problems = []
     for n, row in enumerate(rows, start=1):
@@ -285,7 +293,7 @@ def _read_manifest(path: Path) -> tuple[dict[Path, dict[str, Any]], list[SourceP
             problems.append(
                 SourceProblem(
                     path=str(target),
-                    call_id=str(row.get("call_id") or target.stem),
+                    call_id=_safe(str(row.get("call_id") or target.stem)),
                     reason=f"{path.name} row {n}: the file is listed twice",
                 )
             )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -413,10 +415,26 @@ class Store:
         with self.engine.connect() as db:
             return {r[0] for r in db.execute(query) if r[0]}
 
-    def erased_hashes(self) -> set[str]:
-        """Content hashes of erased calls (tombstones)."""
+    def erased(self) -> tuple[set[str], set[str]]:
+        """Content hashes and call ids of erased calls (tombstones)."""
         with self.engine.connect() as db:
-            return {r[0] for r in db.execute(select(tombstones.c.content_hash))}
+            rows = db.execute(select(tombstones.c.content_hash, tombstones.c.call_id)).all()
+        return {r[0] for r in rows}, {r[1] for r in rows}
+
+    def check_writable(self) -> None:
+        """StoreError, in one line, when a SQLite store or its folder cannot be written."""
+        path = sqlite_path(self.url)
+        if path is None:
+            return
+        try:
+            if path.exists():
+                os.close(os.open(path, os.O_RDWR))
+            with tempfile.TemporaryFile(dir=path.parent):
+                pass  # SQLite writes its journal beside the file
+        except OSError as exc:
+            where = path if path.exists() and not os.access(path, os.W_OK) else path.parent
+            message = f"{where}: read-only ({exc.strerror}); the store cannot be written"
+            raise StoreError(message) from None
 
     def stored_hash(self, call_id: str) -> str | None:
         with self.engine.connect() as db:

@@ -25,7 +25,7 @@ from callqa.qa_rules.context import AnalysisContext, build_contexts
 from callqa.qa_rules.findings import Finding
 from callqa.qa_rules.rules import Rule, apply_rules
 
-HEADS = ("emotion", "politeness")
+HEADS = ("emotion", "politeness", "acts")
 
 
 ANALYSIS_TIME_LIMIT_S = 120.0  # per call, for the detectors and rules after context building

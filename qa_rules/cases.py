@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from callqa.models.transcript import Record
-from callqa.qa_rules.behaviours.problem_solving import OUTCOMES, problem_statement
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Evidence, Finding, quote_turn
+from callqa.qa_rules.structure import problem_statement
 
 ISSUE_SENTENCES = 3  # the problem statement and up to two more sentences of the same turn
 RESOLUTION_SENTENCES = 4
@@ -46,10 +46,7 @@ def extract_case(ctx: AnalysisContext, findings: list[Finding]) -> Case | None:
     return Case(
         issue=tuple(ctx.evidence(i) for i in issue),
         resolution=_resolution(ctx, findings),
-        outcome=next(
-            (f.label for f in findings if f.detector == "problem_solving" and f.label in OUTCOMES),
-            None,
-        ),
+        outcome=ctx.structure.outcome,
         vector=tuple(round(float(v), 6) for v in vector),
     )
 

@@ -8,15 +8,17 @@ spaCy doc of each turn. Detectors read it and never encode or parse again.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from callqa.models.acts import tag_acts
 from callqa.models.encoder import Encoder
 from callqa.models.heads import Head
 from callqa.models.transcript import Record, Speaker, Transcript, Turn
 from callqa.qa_rules.findings import Evidence
+from callqa.qa_rules.structure import CallStructure, build_structure
 
 
 class Sentence(Record):
@@ -42,6 +44,8 @@ class AnalysisContext:
     docs: tuple[Any, ...]
     head_scores: Mapping[str, np.ndarray] = field(default_factory=dict)
     prototype_scores: Mapping[str, np.ndarray] = field(default_factory=dict)
+    acts: np.ndarray | None = None  # 0/1 per sentence and act (models.acts.ACTS), if tagged
+    structure: CallStructure = field(default_factory=CallStructure)
 
     def by_speaker(self, speaker: Speaker) -> list[int]:
         """Indexes of the sentences spoken by ``speaker``, in call order."""
@@ -79,21 +83,28 @@ def build_contexts(
         )
         parsed.append((tr, docs, sentences))
     vectors = encoder.encode([s.text for _, _, sents in parsed for s in sents])
-    scores = {head.name: head.scores(vectors) for head in heads}
+    act_head = next((h for h in heads if h.name == "acts"), None)
+    scores = {head.name: head.scores(vectors) for head in heads if head is not act_head}
     similar = {name: (vectors @ p.T).max(axis=1) for name, p in (prototypes or {}).items()}
     contexts, offset = [], 0
     for tr, docs, sentences in parsed:
         rows = slice(offset, offset + len(sentences))
-        contexts.append(
-            AnalysisContext(
-                tr,
-                sentences,
-                vectors[rows],
-                docs,
-                {name: values[rows] for name, values in scores.items()},
-                {name: values[rows] for name, values in similar.items()},
-            )  # fmt: skip
+        own = {name: values[rows] for name, values in scores.items()}
+        acts = None
+        if act_head is not None:  # acts read the other party's acts before: one call at a time
+            own["acts"] = tag_acts(act_head, vectors[rows], [s.speaker for s in sentences],
+                                   [s.turn for s in sentences])  # fmt: skip
+            acts = act_head.decide(own["acts"])
+        ctx = AnalysisContext(
+            tr,
+            sentences,
+            vectors[rows],
+            docs,
+            own,
+            {name: values[rows] for name, values in similar.items()},
+            acts,
         )
+        contexts.append(replace(ctx, structure=build_structure(ctx)))
         offset += len(sentences)
     return contexts
 

@@ -7,6 +7,8 @@ transcripts (chat, plain text) get turn counts only.
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field
 
 from callqa.models.transcript import Record, Speaker, Transcript, Turn
@@ -170,13 +172,22 @@ def _overlaps(turns: tuple[Turn, ...]) -> list[tuple[int, int, float]]:
 
 
 def _interruptions(turns: tuple[Turn, ...], th: MetricThresholds) -> list[tuple[int, int, float]]:
-    """Overlaps long enough, by a turn with enough words, to count as cutting someone off."""
+    """Overlaps long enough, by a turn with enough words, to count as cutting someone off;
+    talking over each other while saying goodbye is not."""
     return [
         (j, i, overlap)
         for j, i, overlap in _overlaps(turns)
         if overlap >= th.interruption_overlap_s
         and len(turns[j].text.split()) >= th.interruption_min_words
+        and not (GOODBYE.search(turns[j].text) or GOODBYE.search(turns[i].text))
     ]
+
+
+GOODBYE = re.compile(
+    r"\b(?:bye|goodbye|have a (?:good|great|nice|lovely) (?:day|one|evening|night|weekend)|"
+    r"take care|thanks?(?: you)?(?: (?:so|very) much)?\W*$)",
+    re.IGNORECASE,
+)
 
 
 def _words_per_minute(turns: tuple[Turn, ...], speaker: Speaker, talk_s: float) -> float | None:

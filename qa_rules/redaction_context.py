@@ -100,6 +100,8 @@ def context_spans(
             speaker = turns[j].speaker
             for run in by_turn.get(j, ()):
                 kind = _kind_of(run, ask.kinds)
+                if kind and _measured(tokens, run):
+                    continue  # "ninety-two dollars", "three days": an amount, not the answer
                 if kind and (speaker == "customer" or len(run.digits) >= 2):
                     yield from _run_in_turn(tokens, run, j, kind)
             if speaker != "customer":
@@ -117,7 +119,7 @@ def chunk_spans(
     echoes or acknowledges ("four five three nine" / "mhm" / "one four eight eight" ...): a
     card when the chunks make 13 to 19 digits that pass the Luhn check or a card was just
     mentioned; a phone number when they make 10 or 11 digits and a phone was mentioned."""
-    for group in _chunk_groups(turns, runs):
+    for group in _chunk_groups(turns, tokens, runs):
         digits = "".join(run.digits for run in group)
         first = min(min(run.turns) for run in group)
         said = " ".join(turns[t].text.lower() for t in range(max(0, first - 3), first + 1))
@@ -132,7 +134,9 @@ def chunk_spans(
                 yield from _run_in_turn(tokens, run, turn, kind)
 
 
-def _chunk_groups(turns: Sequence[Turn], runs: Sequence[NumberRun]) -> list[list[NumberRun]]:
+def _chunk_groups(
+    turns: Sequence[Turn], tokens: Sequence[Token], runs: Sequence[NumberRun]
+) -> list[list[NumberRun]]:
     """Numbers by one speaker in consecutive turns of theirs, with at most one short turn of
     the other party's (an echo, "mhm") between two chunks."""
     groups: list[list[NumberRun]] = []
@@ -140,7 +144,7 @@ def _chunk_groups(turns: Sequence[Turn], runs: Sequence[NumberRun]) -> list[list
     for run in runs:
         turn = min(run.turns)
         speaker = turns[turn].speaker
-        if len(run.digits) < 2:  # "the debit one": a pronoun, not a chunk
+        if len(run.digits) < 2 or _measured(tokens, run):  # "the debit one", "92 dollars"
             continue
         if len(run.digits) > 19:
             open_group.pop(speaker, None)
@@ -172,6 +176,22 @@ def echo_spans(
                 for turn in run.turns:
                     yield from _run_in_turn(tokens, run, turn, kind)
                 break
+
+
+UNITS = {"dollar", "dollars", "pound", "pounds", "euro", "euros", "cents", "cent", "pence",
+         "bucks", "percent", "%", "minutes", "minute", "hours", "hour", "days", "day", "weeks",
+         "week", "months", "month", "years", "year", "am", "pm", "o'clock", "times", "items",
+         "cards", "accounts", "payments"}  # fmt: skip
+
+
+def _measured(tokens: Sequence[Token], run: NumberRun) -> bool:
+    """A number said with its unit or currency ("$92", "ninety-two dollars", "3 days")."""
+    after = tokens[run.last + 1] if run.last + 1 < len(tokens) else None
+    before = tokens[run.first - 1] if run.first > 0 else None
+    return bool(
+        (after is not None and after.turn == tokens[run.last].turn and after.low in UNITS)
+        or (before is not None and before.text in ("$", "£", "€"))
+    )
 
 
 def _kind_of(run: NumberRun, kinds: tuple[str, ...]) -> str | None:

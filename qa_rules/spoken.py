@@ -26,6 +26,7 @@ FILLERS = {"uh", "um", "er", "erm", "ah", "hmm", "mm", "mmm", "mhm", "hm"}
 CONTINUATIONS = {"and", "then", "the", "rest", "is", "it's", "next"}  # may open a continuing turn
 JOINS = {"then", "and", "next", "is", "after", "that"}  # "six zero one one then one one one one"
 SHORT_REPLY = 4  # words: what the listener may say between two halves of a number
+ASKS_NEXT = re.compile(r"\?\s*$|\b(?:what|which|and the|and your)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,8 @@ def _continues(tokens: Sequence[Token], turns: Sequence[Turn], run: list[int], i
     for turn in range(a.turn + 1, b.turn):  # what the listener says in between
         said = [t for t in between if t.turn == turn]
         if turns[turn].speaker == turns[a.turn].speaker or len(said) > SHORT_REPLY:
+            return False
+        if ASKS_NEXT.search(turns[turn].text):  # "and the expiry?": a new detail follows
             return False
         if any(t.is_number for t in said):
             return False

@@ -4,6 +4,7 @@ problem is, never the (possibly huge) value."""
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,10 @@ def load_yaml(path: Path) -> Any:
     """The parsed document at ``path``; YamlFileError when it is unreadable, too large, not
     YAML or expands past the limits."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise YamlFileError(f"{path}: not a regular file")
+        size = info.st_size
         if size > MAX_BYTES:
             raise YamlFileError(f"{path}: file too large ({size} bytes; limit {MAX_BYTES})")
         text = path.read_text(encoding="utf-8")
@@ -46,6 +50,7 @@ def load_yaml(path: Path) -> Any:
         raise YamlFileError(f"{path}: not UTF-8 text") from None
     try:
         data = yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+        expanded = _expanded_nodes(data, {})
     except YamlFileError as exc:
         raise YamlFileError(f"{path}: {exc}") from None
     except yaml.MarkedYAMLError as exc:
@@ -54,7 +59,11 @@ def load_yaml(path: Path) -> Any:
         raise YamlFileError(f"{path}: not valid YAML{where}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise YamlFileError(f"{path}: not valid YAML ({type(exc).__name__})") from None
-    if _expanded_nodes(data, {}) > MAX_NODES:
+    except RecursionError:
+        raise YamlFileError(f"{path}: nested too deeply") from None
+    except ValueError as exc:  # an integer of thousands of digits, a bad date
+        raise YamlFileError(f"{path}: a value cannot be read ({str(exc)[:80]})") from None
+    if expanded > MAX_NODES:
         raise YamlFileError(f"{path}: expands to more than {MAX_NODES} values")
     return data
 

@@ -381,3 +381,86 @@ def test_markdown_coaching_plans_escape_what_callers_said():
     assert (
         _md('<img src=x onerror="alert(1)">\nnext') == '&lt;img src=x onerror="alert(1)"&gt; next'
     )
+
+
+def test_a_newline_inside_a_quoted_manifest_id_is_refused_not_joined(tmp_path):
+    (tmp_path / "t.txt").write_text(GOOD)
+    (tmp_path / "manifest.csv").write_text('file,call_id\nt.txt,"a\nb"\n')
+    found = discover_calls(tmp_path)
+    assert found.sources == [] and "is not allowed" in found.problems[0].reason
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["[" * 5000 + "]" * 5000, "a: " + "1" * 10_000, "{a: " * 3000 + "1" + "}" * 3000],
+)
+def test_yaml_nested_too_deeply_or_with_huge_numbers_is_one_line(tmp_path, content):
+    (tmp_path / "x.yaml").write_text(content)
+    with pytest.raises(YamlFileError) as caught:
+        load_yaml(tmp_path / "x.yaml")
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 300
+
+
+def test_a_fifo_or_device_is_not_read_as_yaml_or_manifest(tmp_path):
+    os.mkfifo(tmp_path / "rules.yaml")
+    with pytest.raises(YamlFileError, match="not a regular file"):
+        load_yaml(tmp_path / "rules.yaml")  # would block forever if opened
+    with pytest.raises(YamlFileError, match="not a regular file"):
+        load_yaml(Path("/dev/zero"))
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    os.mkfifo(calls / "manifest.csv")
+    with pytest.raises(ValueError, match="not a regular file"):
+        discover_calls(calls)
+
+
+def test_an_erased_call_id_stays_out_when_its_file_changes(tmp_path):
+    store = Store(db_url(tmp_path / "s.db"))
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    (calls / "c1.txt").write_text(GOOD)
+    (source,) = discover_calls(calls).sources
+    store_outcome(store, _measure(source), "r1", {})
+    forget_calls(store, ["c1"], Folders())
+    (calls / "c1.txt").write_text(GOOD + "\n")
+    (changed,) = discover_calls(calls).sources
+    assert plan_run(store, [changed], PIPELINE_VERSION).todo == ()
+
+
+def test_refreshing_reports_keeps_files_callqa_did_not_write(tmp_path):
+    from callqa.pipelines.publish import refresh_reports
+    from callqa.qa_rules.scorecard import load_scorecard
+
+    store = Store(db_url(tmp_path / "s.db"))
+    reports = tmp_path / "callqa-reports"
+    (reports / "calls").mkdir(parents=True)
+    (reports / "agents").mkdir()
+    mine = [reports / "calls" / "my-notes.html", reports / "agents" / "README.md"]
+    for path in mine:
+        path.write_text("notes of my own")
+    ours = reports / "calls" / "gone.html"
+    ours.write_text('<html><head><meta name="generator" content="callqa"></head></html>')
+    refresh_reports(store, load_scorecard(), reports, erased=["gone"])
+    assert all(p.exists() for p in mine) and not ours.exists()
+
+
+def test_a_read_only_store_is_refused_before_the_run(tmp_path):
+    db = tmp_path / "s.db"
+    Store(db_url(db))
+    db.chmod(0o444)
+    immutable = os.geteuid() == 0 and subprocess.run(["chattr", "+i", str(db)]).returncode == 0
+    try:
+        if os.access(db, os.W_OK) and not immutable:
+            pytest.skip("root without chattr can write a read-only file")
+        with pytest.raises(StoreError, match="read-only"):
+            Store(db_url(db)).check_writable()
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(db)])
+        db.chmod(0o644)
+
+
+def test_file_names_cannot_drive_the_terminal():
+    from callqa.pipelines.render import printable
+
+    assert printable("/calls/esc\x1b[31mred\nnext.txt") == "/calls/esc\\x1b[31mred\\nnext.txt"

@@ -4,9 +4,10 @@ unanswered, slow time-to-understanding, and stretches where the audio itself was
 from __future__ import annotations
 
 from callqa.qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
-from callqa.qa_rules.behaviours.problem_solving import first_relevant_reply, problem_statement
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.readback import details, mismatches
+from callqa.qa_rules.structure import has_act
 
 CORRECTION = phrases(
     "no,? (no,? )?i said",
@@ -39,6 +40,15 @@ CLARIFICATION = phrases(
     "you lost me",
     "not following",
 )
+READ_BACK = phrases(
+    "so (that's|that is|it's|it is|you want|you'd like|we're|we are)",
+    "(just )?to confirm",
+    "let me (read|repeat) (that|it|this) back",
+    r"(is that|that's|that is) (right|correct)\s*\??$",
+    r"correct\s*\?$",
+    "i have (that|it) (down )?as",
+)
+READ_BACK_WINDOW = 10  # sentences before a read-back in which the customer gave the details
 REPEAT_SIMILARITY = 0.8
 LOW_CONFIDENCE = 0.6  # ASR confidence under which a turn's words are unreliable
 SLOW_TURNS, SLOW_SECONDS = 3, 90.0
@@ -58,6 +68,8 @@ class Comprehension(Detector):
         "understood",
         "slow_understanding",
         "low_asr_confidence",
+        "readback_mismatch",
+        "readback_corrected",
     )
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
@@ -92,6 +104,7 @@ class Comprehension(Detector):
                 )
         findings += self._unanswered(ctx)
         findings += self._time_to_understanding(ctx)
+        findings += self._read_backs(ctx)
         low = [i for i, s in enumerate(ctx.sentences) if s.turn in unclear]
         findings += self.recurring(
             ctx,
@@ -142,28 +155,66 @@ class Comprehension(Detector):
                 )
         return findings
 
+    def _read_backs(self, ctx: AnalysisContext) -> list[Finding]:
+        """A detail the agent reads back (an amount, a time, a day, a count) that differs from
+        what the customer said: corrected by the customer in the next turn, or left wrong."""
+        findings = []
+        for i in ctx.by_speaker("agent"):
+            text = ctx.sentences[i].text
+            if not (has_act(ctx, i, "confirm_details") or READ_BACK.search(text)):
+                continue
+            read = details(text)
+            sources = [j for j in range(max(0, i - READ_BACK_WINDOW), i)
+                       if ctx.sentences[j].speaker == "customer"]  # fmt: skip
+            said = {d: j for j in sources for d in details(ctx.sentences[j].text)}
+            for (kind, what, value), theirs in mismatches(read, set(said)):
+                source = max(said[d] for d in theirs)
+                shown = ", ".join(sorted(d[2] for d in theirs))
+                thing = f"{kind} ({what})" if what else kind
+                answer = self._next_customer(ctx, i)
+                if answer is not None and self._corrects(ctx, answer, theirs):
+                    why = (f"Read back the {thing} as {value} where the customer said {shown}; "
+                           "the customer corrected it")  # fmt: skip
+                    findings.append(self.finding(ctx, "readback_corrected", "neutral",
+                                                 [source, i, answer], why, 0.8))  # fmt: skip
+                else:
+                    why = (f"Read back the {thing} as {value} where the customer said {shown}, "
+                           "and it was not corrected")  # fmt: skip
+                    findings.append(self.finding(ctx, "readback_mismatch", "negative",
+                                                 [source, i], why, 0.8))  # fmt: skip
+        return findings
+
+    @staticmethod
+    def _next_customer(ctx: AnalysisContext, i: int) -> int | None:
+        turn = ctx.sentences[i].turn
+        return next((j for j in ctx.by_speaker("customer") if ctx.sentences[j].turn > turn), None)
+
+    @staticmethod
+    def _corrects(ctx: AnalysisContext, answer: int, theirs: set) -> bool:
+        text = ctx.sentences[answer].text
+        restated = bool(details(text) & theirs)
+        return restated or has_act(ctx, answer, "negate") or bool(CORRECTION.search(text))
+
     def _time_to_understanding(self, ctx: AnalysisContext) -> list[Finding]:
-        problem = problem_statement(ctx)
-        if problem is None:
+        """From the first request to the agent's first relevant response (an answer, an
+        action, or a question for a detail needed to act): slow past SLOW_SECONDS or after
+        SLOW_TURNS agent turns that respond to nothing."""
+        if not ctx.structure.requests:
             return []
-        reply = first_relevant_reply(ctx, problem)
+        request = ctx.structure.requests[0]
+        problem, reply = request.statement, request.first_response
         if reply is None:
             return []
         start, end = ctx.sentences[problem], ctx.sentences[reply]
-        agent_turns = len(
-            {
-                s.turn
-                for s in ctx.sentences
-                if s.speaker == "agent" and start.turn < s.turn < end.turn
-            }
-        )
-        seconds = end.start - start.end if end.start is not None and start.end is not None else None
+        agent_turns = len({s.turn for s in ctx.sentences
+                           if s.speaker == "agent" and start.turn < s.turn < end.turn})  # fmt: skip
+        seconds = request.first_response_s
         slow = agent_turns >= SLOW_TURNS or (seconds is not None and seconds > SLOW_SECONDS)
         took = f"{agent_turns} agent turn(s)" + (
             f", {seconds:.0f} s" if seconds is not None else ""
         )
         label, polarity = ("slow_understanding", "negative") if slow else ("understood", "positive")
-        why = f"From the problem statement to the first reply that addresses it: {took}"
+        why = f"From the request to the agent's first response to it: {took}"
         value = round(seconds, 1) if seconds is not None else float(agent_turns)
         return [self.finding(ctx, label, polarity, [problem, reply], why, 0.7, value=value)]
 

@@ -65,6 +65,7 @@ DISTRESS_EMOTIONS = (
     "sadness",
     "grief",
 )
+DISTRESS_MIN_WORDS = 4  # a shorter sentence is not distress on the emotion head's word alone
 REPLY_TURNS = 2  # agent turns within which distress should be acknowledged
 CLOSING_SHARE = 0.2  # the last fifth of the agent's sentences
 SENTIMENT_SHIFT = 0.2  # change in mean negative-emotion probability worth a finding
@@ -207,8 +208,10 @@ def distress_sentences(ctx: AnalysisContext) -> list[int]:
     columns = [EMOTIONS.index(e) for e in DISTRESS_EMOTIONS]
     found = []
     for i in ctx.by_speaker("customer"):
-        by_head = scores is not None and float(np.max(scores[i, columns])) >= 0.5
-        if by_head or DISTRESS_WORDS.search(ctx.sentences[i].text):
+        text = ctx.sentences[i].text
+        enough = len(text.split()) >= DISTRESS_MIN_WORDS  # "no", "nope", "sorry" say too little
+        by_head = enough and scores is not None and float(np.max(scores[i, columns])) >= 0.5
+        if by_head or DISTRESS_WORDS.search(text):
             found.append(i)
     return found
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from callqa.qa_rules.behaviours.base import Detector, phrases, register
+from callqa.qa_rules.behaviours.base import Detector, is_question, phrases, register
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Finding, quote_turn
+from callqa.qa_rules.structure import has_act
 
 COMMITMENT = re.compile(
     r"\b(?P<who>i|we|you)(?:'ll| will| am going to| are going to| should)\s+"
@@ -88,6 +89,8 @@ class FollowUp(Detector):
         """Each promise in sentence ``index``, quoted on its own, as an action item."""
         s = ctx.sentences[index]
         findings = []
+        if is_question(s.text) or has_act(ctx, index, "greeting"):
+            return []  # "how can I help you today?" promises nothing
         for match in COMMITMENT.finditer(s.text):
             who, what = match["who"].lower(), match["what"]
             if who == "you" and not THE_CUSTOMER_WILL_RECEIVE.match(what):

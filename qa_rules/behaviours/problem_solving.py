@@ -8,6 +8,7 @@ import re
 from callqa.qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.structure import OUTCOMES
 
 PROBLEM_CUES = phrases(
     "problem",
@@ -114,33 +115,18 @@ CALLBACK = phrases(
 )
 
 
-def problem_statement(ctx: AnalysisContext) -> int | None:
-    """The customer sentence that best states the problem, from the first half of the call."""
-    customer = ctx.by_speaker("customer")
-    early = [i for i in customer if i <= max(len(ctx.sentences) // 2, 4)]
-    scores = ctx.prototype_scores.get("problem")
-    if scores is None or not early:
-        return None
-    candidates = [
-        (scores[i] + 0.15 * bool(PROBLEM_CUES.search(ctx.sentences[i].text)), i)
-        for i in early
-        if len(ctx.sentences[i].text.split()) >= 4
-    ]
-    best = max(candidates, default=None)
-    return best[1] if best and best[0] >= 0.4 else None
-
-
-def first_relevant_reply(ctx: AnalysisContext, index: int, threshold: float = 0.45) -> int | None:
-    """The first agent sentence after sentence ``index``'s turn that is about what it says."""
-    turn = ctx.sentences[index].turn
-    similarity = ctx.embeddings @ ctx.embeddings[index]
-    for i in ctx.by_speaker("agent"):
-        if ctx.sentences[i].turn > turn and similarity[i] >= threshold:
-            return i
-    return None
-
-
-OUTCOMES = ("resolved", "unresolved", "transferred", "escalated", "callback")
+OUTCOME_REASONS = {
+    "resolved": "the request was answered or done and not raised again",
+    "partly_resolved": "some requests were resolved, others not",
+    "unresolved": "the request failed or was raised again and left without an answer",
+    "transferred": "the agent handed the call to another team",
+    "escalated": "the agent escalated it",
+    "callback": "the agent promised a callback",
+    "cut_off": "the call ended before an answer",
+}
+OUTCOME_POLARITY = {"resolved": "positive", "partly_resolved": "neutral", "unresolved": "negative",
+                    "transferred": "neutral", "escalated": "neutral", "callback": "neutral",
+                    "cut_off": "neutral"}  # fmt: skip
 
 
 @register
@@ -157,21 +143,9 @@ class ProblemSolving(Detector):
         "ownership",
         "deflection",
         "resolution_confirmed",
+        "request_outcome",
         *OUTCOMES,
     )
-    prototypes = {
-        "problem": (
-            "I was charged twice for my order",
-            "my card was declined",
-            "I can't log in to my account",
-            "my internet keeps dropping",
-            "I never received my package",
-            "there's a mistake on my bill",
-            "I want to cancel my subscription",
-            "I need to change the address on my account",
-            "the app crashes when I open it",
-        ),
-    }
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
         findings = self._identified(ctx)
@@ -195,25 +169,25 @@ class ProblemSolving(Detector):
             ("deflection", "negative", DEFLECTION, "Deflected the problem elsewhere"),
         ):
             findings += self.recurring(ctx, label, polarity, matching(ctx, pattern, "agent"), what)
-        confirmed = self._confirmed(ctx)
-        findings += confirmed
-        findings.append(self._outcome(ctx, bool(confirmed)))
+        findings += self._confirmed(ctx)
+        findings += self._outcomes(ctx)
         return [f for f in findings if f is not None]
 
     def _identified(self, ctx: AnalysisContext) -> list[Finding]:
-        problem = problem_statement(ctx)
-        if problem is None:
-            return []
-        reply = first_relevant_reply(ctx, problem)
-        if reply is None:
-            why = "The customer stated a problem, but no agent sentence after it addresses it"
-            return [self.finding(ctx, "problem_not_addressed", "negative", [problem], why, 0.6)]
-        why = "Customer's problem statement, and the first agent sentence that addresses it"
-        similarity = float(ctx.embeddings[problem] @ ctx.embeddings[reply])
-        confidence = min(1.0, 0.4 + similarity)  # the reply passed a 0.45 similarity bar
-        return [
-            self.finding(ctx, "problem_identified", "positive", [problem, reply], why, confidence)
-        ]
+        """Each request with the agent's first response to it; a request the agent never
+        responded to, in a call that went on (not cut off), is not addressed."""
+        found = []
+        for request in ctx.structure.requests:
+            if request.first_response is not None:
+                why = "The customer's request, and the agent's first response to it"
+                sentences = [request.statement, request.first_response]
+                found.append(self.finding(ctx, "problem_identified", "positive", sentences, why))
+            elif request.outcome != "cut_off":
+                why = "The customer's request was never answered, acted on or handed over"
+                found.append(self.finding(
+                    ctx, "problem_not_addressed", "negative", [request.statement], why, 0.6
+                ))  # fmt: skip
+        return found
 
     def _confirmed(self, ctx: AnalysisContext) -> list[Finding]:
         for i in matching(ctx, CUSTOMER_SOLVED, "customer"):
@@ -228,29 +202,24 @@ class ProblemSolving(Detector):
                 return [self.finding(ctx, "resolution_confirmed", "positive", [ask, answer], why)]
         return []
 
-    def _outcome(self, ctx: AnalysisContext, confirmed: bool) -> Finding | None:
-        agent = ctx.by_speaker("agent")
-        if not agent:
-            return None
-        solved = matching(ctx, SOLUTION, "agent")
-        if confirmed:  # the customer said it is fixed: a promised callback is only a follow-up
-            why = "Outcome resolved: the customer confirmed it"
-            return self.outcome(ctx, "resolved", "positive", (solved or agent)[-1:], why)
-        for outcome, pattern in (
-            ("transferred", TRANSFERRED),
-            ("escalated", ESCALATED),
-            ("callback", CALLBACK),
-        ):
-            hits = matching(ctx, pattern, "agent")
-            if hits:
-                why = f"Outcome {outcome}: the agent said so"
-                return self.outcome(ctx, outcome, "neutral", hits[-1:], why)
-        thanked = [i for i in matching(ctx, THANKS, "customer") if i >= len(ctx.sentences) * 0.6]
-        if solved and thanked:
-            why = "Outcome resolved: a solution, then the customer's thanks"
-            return self.outcome(ctx, "resolved", "positive", solved[-1:] + thanked[-1:], why)
-        why = "Outcome unresolved: no solution confirmed, transfer, escalation or callback"
-        return self.outcome(ctx, "unresolved", "negative", agent[-1:], why)
+    def _outcomes(self, ctx: AnalysisContext) -> list[Finding]:
+        """The outcome of each request and of the call, from the call's structure."""
+        structure, found = ctx.structure, []
+        if len(structure.requests) > 1:
+            for number, request in enumerate(structure.requests, start=1):
+                why = f"Request {number} of {len(structure.requests)}: {request.outcome}"
+                sentences = [request.statement, request.evidence]
+                found.append(self.finding(
+                    ctx, "request_outcome", "neutral", [i for i in sentences if i is not None],
+                    why, 0.7, details={"outcome": request.outcome, "request": str(number)},
+                ))  # fmt: skip
+        if structure.outcome is not None and structure.evidence is not None:
+            request = structure.requests[-1]
+            sentences = sorted({request.statement, structure.evidence})
+            why = f"Outcome {structure.outcome}: " + OUTCOME_REASONS[structure.outcome]
+            polarity = OUTCOME_POLARITY[structure.outcome]
+            found.append(self.outcome(ctx, structure.outcome, polarity, sentences, why))
+        return found
 
     def outcome(self, ctx, outcome: str, polarity, sentences, why: str) -> Finding:
         """The call's outcome, as a finding labelled with it (``details`` name it too)."""

@@ -1,0 +1,75 @@
+"""Details that a read-back can get wrong: amounts, times, days of the month and counts, read
+from what people say ("a hundred and one dollars", "three thirty p m", "the fifteenth", "two
+cards") after spoken numbers are turned into digits (text2num). Personal data is redacted
+before this runs, so only details redaction keeps are compared."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+Detail = tuple[str, str, str]  # (kind, what it counts or "", normalised value)
+
+CURRENCY = r"(?:dollars?|bucks|pounds?|quid|euros?|cents?|pence)"
+AMOUNT = re.compile(
+    rf"(?:[$£€]\s?(?P<a1>\d[\d,]*(?:\.\d\d)?)|(?P<a2>\d[\d,]*(?:\.\d\d)?)(?:\s(?P<a3>\d\d))?"
+    rf"\s?{CURRENCY})(?:\s(?:and\s)?(?P<cents>\d\d)\b(?:\s?(?:cents?|pence|p)\b)?)?",
+    re.IGNORECASE,
+)
+TIME = re.compile(
+    r"\b(?P<h>\d{1,2})(?:[:\s](?P<m>\d{2}))?\s?(?P<ap>a\.?\s?m\b\.?|p\.?\s?m\b\.?|o'clock)",
+    re.IGNORECASE,
+)
+DAY = re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
+COUNT = re.compile(
+    r"\b(?P<n>\d{1,3})\s(?P<what>cards?|accounts?|payments?|checks?|cheques?|checkbooks?|"
+    r"chequebooks?|statements?|transactions?|items?|boxes|box|packages?|parcels?|lines?|"
+    r"devices?|phones?|tickets?|nights?|days?|weeks?|months?|installments?|instalments?)\b",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=4096)
+def digits_for_words(text: str) -> str:
+    """``text`` with spoken numbers as digits ("two hundred and fifty" -> "250")."""
+    from text_to_num import alpha2digit
+
+    return alpha2digit(text, "en", threshold=0)
+
+
+def details(text: str) -> set[Detail]:
+    """The amounts, times, days of the month and counts said in ``text``."""
+    said = digits_for_words(text)
+    found: set[Detail] = set()
+    for m in AMOUNT.finditer(said):
+        whole = (m["a1"] or m["a2"]).replace(",", "")
+        value = f"{whole}{m['a3']}" if m["a3"] else whole  # "two fifty dollars": 250
+        cents = f".{m['cents']}" if m["cents"] and "." not in value else ""  # "45 dollars 50"
+        found.add(("amount", "", str(float(value + cents))))
+    for m in TIME.finditer(said):
+        half = m["ap"].lower().replace(".", "").replace(" ", "")[:1]  # a, p or o
+        found.add(("time", "", f"{int(m['h']) % 12}:{m['m'] or '00'}{half if half != 'o' else ''}"))
+    for m in DAY.finditer(said):
+        found.add(("day", "", str(int(m["d"]))))
+    for m in COUNT.finditer(said):
+        found.add(("count", m["what"].lower().rstrip("s"), str(int(m["n"]))))
+    return found
+
+
+def mismatches(read_back: set[Detail], said: set[Detail]) -> list[tuple[Detail, set[Detail]]]:
+    """Details of the read-back whose kind (and counted thing) the customer gave, but with
+    another value: each with the customer's values of that kind."""
+    out = []
+    for kind, what, value in sorted(read_back):
+        same = {d for d in said if d[0] == kind and d[1] == what}
+        if same and all(d[2] != value for d in same) and not _same_time(kind, value, same):
+            out.append(((kind, what, value), same))
+    return out
+
+
+def _same_time(kind: str, value: str, said: set[Detail]) -> bool:
+    """A time read back with "p m" where the customer left it out is the same time."""
+    if kind != "time":
+        return False
+    bare = value.rstrip("ap")
+    return any(d[2].rstrip("ap") == bare and (d[2] == bare or value == bare) for d in said)
