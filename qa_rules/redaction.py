@@ -121,7 +121,7 @@ ORG_WORDS = {"bank", "energy", "mobile", "telecom", "wireless", "broadband", "in
              "inc", "ltd", "llc", "corp", "company", "communications", "telecoms", "health",
              "pharmacy", "motors", "savings", "trust", "capital", "networks", "internet",
              "cable", "fibre", "fiber", "support", "store", "shop"}  # fmt: skip
-PLACEHOLDER = re.compile(r"\[(?:" + "|".join(KINDS) + r")\]")
+PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_]*\]")
 WRITTEN_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -185,8 +185,9 @@ def find_spans(turns: Sequence[Turn], nlp: Any = None) -> list[Span]:
 
 
 def _inside_placeholder(text: str, span: Span) -> bool:
-    """A span inside a placeholder already in the text ("[PERSON]" in a redacted transcript)."""
-    return any(m.start() <= span.start and span.end <= m.end() for m in PLACEHOLDER.finditer(text))
+    """A span touching a placeholder already in the text ("[PERSON]", "[PERSON_2]" in a
+    transcript redacted before it came to us)."""
+    return any(m.start() < span.end and span.start < m.end() for m in PLACEHOLDER.finditer(text))
 
 
 def _overlaps(span: Span, others: Sequence[Span]) -> bool:

@@ -33,9 +33,14 @@ ASKS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("EMAIL", r"e-?mail"),
         ("ADDRESS", r"address|\bzip\b|post ?code|postal code|house number|street|"
                     r"where do you live|\bcity\b"),
-        ("PERSON", r"\bname\b|\bsurname\b|\bspell\b|who am i speaking"),
+        ("PERSON", r"\b(?:your|the) (?:full |first |last |middle |sur)?name\b|\bsurname\b|"
+                   r"\bspell\b|who am i speaking|name on the (?:card|account)"),
     )
 )  # fmt: skip
+OTHER_QUESTION = re.compile(
+    r"\?\s*$|^\W*(?:and )?(?:what|which|when|how|where|why|would|do|did|is|are|can|could)\b",
+    re.IGNORECASE,
+)
 WINDOW = 10  # turns after the question: a card in four chunks, each echoed, takes eight
 LONG_TURN = 12  # words: an agent turn this long without numbers has moved on
 ANSWER_WORDS = {"yes", "yeah", "yep", "sure", "ok", "okay", "so", "it's", "its", "it", "is",
@@ -83,6 +88,8 @@ def answer_turns(turns: Sequence[Turn], ask: Asked) -> list[int]:
                 break
             if len(words) > LONG_TURN and not _has_digits(turn.text):
                 break
+            if OTHER_QUESTION.search(turn.text) and not _has_digits(turn.text):
+                break  # "what day would you like?": the agent asks about something else
         out.append(j)
     return out
 

@@ -80,6 +80,137 @@ def problem_statement(ctx: AnalysisContext) -> int | None:
     return requests[0].statement if requests else None
 
 
+ACTION_LEMMAS = frozenset(
+    """schedule send order cancel block reset transfer pay update change
+replace process book refund credit reverse close open set activate unlock issue waive apply add
+remove move submit file arrange fix sort resolve approve deposit mail post reschedule dispatch
+ship renew extend increase decrease lower raise reinstate restore unfreeze freeze enrol enroll
+register report lock disable enable link verify confirm clear authorize authorise""".split()
+)
+NOT_DONE_AUX = frozenset("will 'll shall would could can should might may must going need".split())
+DONE_AUX = frozenset("have has 've had is 's are 're was were been be being got get".split())
+WISHES = frozenset("want need like try hope wish plan".split())
+
+
+REQUEST_CUES = re.compile(
+    r"\b(?:i|we)(?:'d| would) like (?:to|a|an|my)\b|"
+    r"\bi(?:'m| am)? (?:want|need|wanna|trying|hoping) (?:to|a|an|my|the|some)\b|"
+    r"\bi(?:'m| am) (?:calling|ringing|phoning) (?:about|to|because|regarding|for)\b|"
+    r"\b(?:can|could|would) you (?:please )?(?:help|tell|check|look|find|cancel|change|send)\b|"
+    r"\bi (?:lost|can't|cannot|couldn't|didn't|haven't|never|was charged)\b|"
+    r"\bhow (?:do|can|would) i\b|\bwhat(?:'s| is) (?:my|the) (?:balance|status)\b",
+    re.IGNORECASE,
+)
+
+
+def states_request(ctx: AnalysisContext, index: int) -> bool:
+    """A customer sentence stating what they want: the act head's request, or its plain
+    forms ("I'd like to reset my password", "I'm calling about my bill", "I lost my card")."""
+    return bool(ctx.acts[index, _k("request")]) or bool(
+        REQUEST_CUES.search(ctx.sentences[index].text)
+    )
+
+
+STATES_VALUE = re.compile(r"\b(?:your|the)\b[^.?!]{0,40}\b(?:is|are|was|were)\b", re.IGNORECASE)
+SATISFIED = re.compile(
+    r"\b(?:that(?:'s| is| was| will be|'ll be) (?:all|it|everything)|all (?:i|we) need(?:ed)?|"
+    r"(?:that|this) (?:helps|helped|works|worked)|nothing else|"
+    r"i(?:'m| am) (?:all )?(?:good|set))\b",
+    re.IGNORECASE,
+)
+
+
+def information_given(ctx: AnalysisContext, index: int) -> bool:
+    """An agent statement of a fact the customer asked for: the act head's inform (when it
+    is not an apology, empathy or an acknowledgement), or a statement with a value ("your
+    balance is one hundred forty seven dollars", "the branch opens at nine")."""
+    social = any(ctx.acts[index, _k(a)] for a in ("apology", "empathy", "backchannel"))
+    if ctx.acts[index, _k("inform")] and not social:
+        return True
+    span = _span(ctx, index)
+    if span is None or span.text.rstrip().endswith("?"):
+        return False
+    valued = any(t.like_num for t in span) or any(
+        e.label_ in ("MONEY", "DATE", "TIME", "CARDINAL", "PERCENT") for e in span.ents
+    )
+    if not valued:
+        return False
+    if STATES_VALUE.search(span.text):  # "your balance is ...", "i see the payment was ..."
+        return True
+    root = next((t for t in span if t.dep_ == "ROOT"), None)
+    return (
+        root is not None
+        and root.lemma_ in ("be", "open", "close", "cost", "take")
+        and not (any(t.lower_ in ("you", "i") and t.dep_ == "nsubj" for t in span))
+    )
+
+
+def action_reported(ctx: AnalysisContext, index: int) -> bool:
+    """Whether agent sentence ``index`` reports an action as done, whatever its surface form:
+    a past or perfect ("I've sent", "I sent"), a passive ("a new checkbook has been sent",
+    "it's paid", "your appointment is scheduled"), never a future, an offer or a question
+    ("I'll send", "I can send", "shall I send?")."""
+    span = _span(ctx, index)
+    if span is None or span.text.rstrip().endswith("?"):
+        return False
+    for token in span:
+        if token.lemma_.lower() not in ACTION_LEMMAS or token.pos_ not in ("VERB", "AUX"):
+            continue
+        aux = {a.lower_ for a in token.children if a.dep_ in ("aux", "auxpass")}
+        if aux & NOT_DONE_AUX or any(a.dep_ == "neg" for a in token.children):
+            continue
+        if token.head.lemma_ in WISHES:
+            continue  # "I want to get this sorted": wanted, not done
+        perfect = token.tag_ == "VBN" and (aux & DONE_AUX or token.dep_ in ("acomp", "ROOT"))
+        if token.tag_ == "VBD" or perfect:
+            return True
+    return False
+
+
+HANDOVER = re.compile(
+    r"transfer(?:ring)? you|put(?:ting)? you through|connect(?:ing)? you|pass(?:ing)? you|"
+    r"hand(?:ing)? you (?:over|to)|bring (?:in )?(?:my|a|the) (?:supervisor|manager)|"
+    r"supervisor|manager|escalat|\b(?:team|department|specialist|colleague)s?\b",
+    re.IGNORECASE,
+)
+CALLBACK = re.compile(
+    r"call you back|callback|call back|get back to you|ring you|give you a (?:call|ring)|"
+    r"reach out to you|contact you",
+    re.IGNORECASE,
+)
+
+
+def hands_over(ctx: AnalysisContext, index: int) -> bool:
+    """An agent sentence handing the request on: a transfer or escalation that names where
+    to (a team, a supervisor), or a callback promise ("transfer" alone may be the customer's
+    money transfer)."""
+    text = ctx.sentences[index].text
+    return bool(
+        (ctx.acts[index, _k("transfer")] and HANDOVER.search(text))
+        or (ctx.acts[index, _k("callback")] and CALLBACK.search(text))
+    )
+
+
+def resolves(ctx: AnalysisContext, index: int) -> bool:
+    """An agent sentence that answers or carries out a request (not a hold, "it'll be two
+    minutes"; not a failure, "it's failed again"; not a suggestion, "you could try the app")."""
+    text = ctx.sentences[index].text
+    if ctx.acts[index, _k("hold")] or FAILURE.search(text) or SUGGESTION.search(text):
+        return False
+    return bool(
+        ctx.acts[index, _k("action_done")]
+        or action_reported(ctx, index)
+        or information_given(ctx, index)
+    )
+
+
+def _span(ctx: AnalysisContext, index: int) -> Any:
+    s = ctx.sentences[index]
+    doc = ctx.docs[s.turn] if s.turn < len(ctx.docs) else None
+    return None if doc is None else doc.char_span(s.char_start, s.char_end,
+                                                  alignment_mode="expand")  # fmt: skip
+
+
 def has_act(ctx: AnalysisContext, index: int, act: str) -> bool:
     """Whether sentence ``index`` carries ``act``."""
     return ctx.acts is not None and bool(ctx.acts[index, _k(act)])
@@ -92,13 +223,14 @@ def _k(act: str) -> int:
 def _request_statements(ctx: AnalysisContext, acts: np.ndarray) -> list[tuple[int, list[int]]]:
     """(statement, restatements) for each distinct request of the customer. A request that
     only answers the agent's question for a detail is not a new request; one that restates an
-    open request (close in meaning, or before the agent has responded) joins it."""
+    open request (close in meaning, or before the agent has answered, done or handed on the
+    open one: "so what do I do?" after a failure) joins it."""
     found: list[tuple[int, list[int]]] = []
     answered_since: bool = True
     for i, s in enumerate(ctx.sentences):
-        if s.speaker == "agent" and any(acts[i, _k(a)] for a in RESPONSES if a != "ask_detail"):
-            answered_since = True
-        if s.speaker != "customer" or not acts[i, _k("request")]:
+        if s.speaker == "agent" and (resolves(ctx, i) or hands_over(ctx, i)):
+            answered_since = True  # until then, what the customer asks is the same request
+        if s.speaker != "customer" or not states_request(ctx, i):
             continue
         if len(s.text.split()) < 3 or _answers_a_question(ctx, acts, i):
             continue
@@ -114,12 +246,15 @@ def _request_statements(ctx: AnalysisContext, acts: np.ndarray) -> list[tuple[in
 
 
 def _answers_a_question(ctx: AnalysisContext, acts: np.ndarray, i: int) -> bool:
-    """A customer sentence giving a detail right after the agent asked for one."""
-    if not acts[i, _k("give_detail")]:
-        return False
+    """A customer sentence in reply to the agent's question for a detail ("can I take your
+    account number?" - "yeah, it's ..."), not to an opening "how can I help?"."""
     turn = ctx.sentences[i].turn
-    before = [j for j in range(i) if ctx.sentences[j].turn < turn]
-    return bool(before) and bool(acts[before[-1], _k("ask_detail")])
+    previous = [j for j in range(i) if ctx.sentences[j].turn == turn - 1
+                and ctx.sentences[j].speaker == "agent"]  # fmt: skip
+    asked = [j for j in previous if acts[j, _k("ask_detail")]
+             or QUESTION.search(ctx.sentences[j].text)]  # fmt: skip
+    return bool(asked) and not any(acts[j, _k("greeting")] or OPENING.search(ctx.sentences[j].text)
+                                   for j in previous)  # fmt: skip
 
 
 def _request(
@@ -128,12 +263,15 @@ def _request(
 ) -> Request:  # fmt: skip
     agent = [j for j in range(first + 1, len(ctx.sentences)) if ctx.sentences[j].speaker == "agent"]
     mine = [j for j in agent if j < until]
-    responses = [j for j in mine if any(acts[j, _k(a)] for a in RESPONSES)]
+    answer = _direct_answer(ctx, first, mine)
+    responses = [j for j in mine if any(acts[j, _k(a)] for a in RESPONSES) or j == answer]
     first_response = responses[0] if responses else None
     seconds = _seconds(ctx, first, first_response)
-    done = [j for j in mine if acts[j, _k("inform")] or acts[j, _k("action_done")]]
-    failed = [j for j in mine if acts[j, _k("action_failed")]]
-    handed = [j for j in mine if acts[j, _k("transfer")] or acts[j, _k("callback")]]
+    done = [j for j in mine if (resolves(ctx, j) or j == answer) and not hands_over(ctx, j)]
+    failed = [
+        j for j in mine if acts[j, _k("action_failed")] and FAILURE.search(ctx.sentences[j].text)
+    ]
+    handed = [j for j in mine if hands_over(ctx, j)]
     reraised = _reraised(ctx, acts, first, done[-1] if done else None, until)
     fields: dict[str, Any] = {
         "statement": first, "restated": tuple(restated), "responses": tuple(responses),
@@ -143,10 +281,14 @@ def _request(
         j = handed[-1]
         if acts[j, _k("callback")] and not acts[j, _k("transfer")]:
             return Request(**fields, outcome="callback", evidence=j)
-        kind = "escalated" if ESCALATION.search(ctx.sentences[j].text) else "transferred"
+        nearby = " ".join(ctx.sentences[k].text for k in mine if j - 8 <= k <= j)
+        kind = "escalated" if ESCALATION.search(nearby) else "transferred"
         return Request(**fields, outcome=kind, evidence=j)
     if done and reraised is None and (not failed or done[-1] > failed[-1]):
         return Request(**fields, outcome="resolved", evidence=done[-1])
+    content = _satisfied_close(ctx, acts, first)
+    if responses and content is not None and not failed and reraised is None:
+        return Request(**fields, outcome="resolved", evidence=content)
     if failed:
         return Request(**fields, outcome="unresolved", evidence=failed[-1])
     if reraised is not None:
@@ -154,6 +296,46 @@ def _request(
     if not closed and until == len(ctx.sentences):
         return Request(**fields, outcome="cut_off", evidence=len(ctx.sentences) - 1)
     return Request(**fields, outcome="unresolved", evidence=mine[-1] if mine else first)
+
+
+FAILURE = re.compile(
+    r"\b(?:can't|cannot|can not|couldn't|unable|won't|wouldn't|not able|isn't possible|"
+    r"not possible|didn't go through|did not go through|failed|declined|rejected|no way|"
+    r"not allowed|doesn't let|won't let|not something (?:i|we) can)\b",
+    re.IGNORECASE,
+)
+SUGGESTION = re.compile(r"\byou (?:could|can|might|may|should) (?:also |always )?try\b", re.I)
+OPENING = re.compile(
+    r"how (?:can|may|could) i help|what can i do for you|how can we help|anything else", re.I
+)
+QUESTION = re.compile(
+    r"\?\s*$|^\W*(?:so |and |but )?(?:do|does|did|is|are|was|were|can|could|will|would|have|has|"
+    r"what|when|where|which|how|why)\b",
+    re.IGNORECASE,
+)
+
+
+def _direct_answer(ctx: AnalysisContext, question: int, agent: list[int]) -> int | None:
+    """For a request put as a question ("does my contract stay the same?"), the agent's first
+    statement in the next turn: the answer."""
+    if not QUESTION.search(ctx.sentences[question].text) or not agent:
+        return None
+    turn = ctx.sentences[agent[0]].turn
+    return next((j for j in agent if ctx.sentences[j].turn == turn
+                 and not QUESTION.search(ctx.sentences[j].text)), None)  # fmt: skip
+
+
+def _satisfied_close(ctx: AnalysisContext, acts: np.ndarray, after: int) -> int | None:
+    """The customer's "no, that's all I needed, thank you" (to "anything else?") after
+    sentence ``after``: the end of a satisfied request."""
+    for j in range(after + 1, len(ctx.sentences)):
+        s = ctx.sentences[j]
+        if s.speaker != "customer":
+            continue
+        thanked = acts[j, _k("thanks")] or "thank" in s.text.lower()
+        if thanked and (acts[j, _k("negate")] or SATISFIED.search(s.text)):
+            return j
+    return None
 
 
 def _reraised(
@@ -169,8 +351,8 @@ def _reraised(
             continue
         if float(ctx.embeddings[j] @ ctx.embeddings[first]) < RERAISED:
             continue
-        later = [k for k in range(j + 1, until) if ctx.sentences[k].speaker == "agent"
-                 and (acts[k, _k("inform")] or acts[k, _k("action_done")])]  # fmt: skip
+        later = [k for k in range(j + 1, until)
+                 if ctx.sentences[k].speaker == "agent" and resolves(ctx, k)]  # fmt: skip
         if not later:
             return j
     return None
