@@ -435,6 +435,7 @@ def _name_spans(turns: Sequence[Turn], tokens: Sequence[Token], nlp: Any) -> Ite
                 and not {w.lower_ for w in e} <= NOT_NAMES | CUE_WORDS
                 and not _organisation(doc, e)
             ]
+    spans = [s for s in spans if not _inside_placeholder(turns[s.turn].text, s)]
     names = {
         w.lower()
         for s in spans

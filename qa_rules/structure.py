@@ -124,7 +124,8 @@ def information_given(ctx: AnalysisContext, index: int) -> bool:
     """An agent statement of a fact the customer asked for: the act head's inform (when it
     is not an apology, empathy or an acknowledgement), or a statement with a value ("your
     balance is one hundred forty seven dollars", "the branch opens at nine")."""
-    social = any(ctx.acts[index, _k(a)] for a in ("apology", "empathy", "backchannel"))
+    social = any(ctx.acts[index, _k(a)]
+                 for a in ("apology", "empathy", "backchannel", "action_failed"))  # fmt: skip
     if ctx.acts[index, _k("inform")] and not social:
         return True
     span = _span(ctx, index)
@@ -173,6 +174,17 @@ HANDOVER = re.compile(
     r"supervisor|manager|escalat|\b(?:team|department|specialist|colleague)s?\b",
     re.IGNORECASE,
 )
+CALLBACK_PROMISE = re.compile(
+    r"\b(?:will|'ll|going to)\b[^.?]{0,30}\b(?:call|ring|phone|contact) you\b|"
+    r"\b(?:will|'ll)\b[^.?]{0,20}\bget back to you\b",
+    re.IGNORECASE,
+)
+HANDED_ON = re.compile(  # said this way, a handover whatever the act head says
+    r"\b(?:i(?:'ve| have| will|'ll| am|'m)|we(?:'ve| have| will|'ll))\b[^.?]{0,20}"
+    r"(?:escalat\w*|transferr?(?:ing)? you|put(?:ting)? you through|hand(?:ing)? you (?:over|to)|"
+    r"connect(?:ing)? you (?:to|with))",
+    re.IGNORECASE,
+)
 CALLBACK = re.compile(
     r"call you back|callback|call back|get back to you|ring you|give you a (?:call|ring)|"
     r"reach out to you|contact you",
@@ -186,7 +198,9 @@ def hands_over(ctx: AnalysisContext, index: int) -> bool:
     money transfer)."""
     text = ctx.sentences[index].text
     return bool(
-        (ctx.acts[index, _k("transfer")] and HANDOVER.search(text))
+        HANDED_ON.search(text)
+        or (ctx.acts[index, _k("transfer")] and HANDOVER.search(text))
+        or CALLBACK_PROMISE.search(text)
         or (ctx.acts[index, _k("callback")] and CALLBACK.search(text))
     )
 
@@ -195,7 +209,9 @@ def resolves(ctx: AnalysisContext, index: int) -> bool:
     """An agent sentence that answers or carries out a request (not a hold, "it'll be two
     minutes"; not a failure, "it's failed again"; not a suggestion, "you could try the app")."""
     text = ctx.sentences[index].text
-    if ctx.acts[index, _k("hold")] or FAILURE.search(text) or SUGGESTION.search(text):
+    if ctx.acts[index, _k("hold")] or ctx.acts[index, _k("confirm_details")]:
+        return False  # waiting, or reading the customer's words back
+    if FAILURE.search(text) or SUGGESTION.search(text) or READ_BACK.search(text):
         return False
     return bool(
         ctx.acts[index, _k("action_done")]
@@ -279,9 +295,10 @@ def _request(
     }  # fmt: skip
     if handed and (not done or handed[-1] > done[-1]):
         j = handed[-1]
-        if acts[j, _k("callback")] and not acts[j, _k("transfer")]:
+        transferred = any(HANDED_ON.search(ctx.sentences[k].text) for k in handed)
+        if CALLBACK.search(ctx.sentences[j].text) and not transferred:
             return Request(**fields, outcome="callback", evidence=j)
-        nearby = " ".join(ctx.sentences[k].text for k in mine if j - 8 <= k <= j)
+        nearby = " ".join(ctx.sentences[k].text for k in mine if j - 15 <= k <= j)
         kind = "escalated" if ESCALATION.search(nearby) else "transferred"
         return Request(**fields, outcome=kind, evidence=j)
     if done and reraised is None and (not failed or done[-1] > failed[-1]):
@@ -301,9 +318,12 @@ def _request(
 FAILURE = re.compile(
     r"\b(?:can't|cannot|can not|couldn't|unable|won't|wouldn't|not able|isn't possible|"
     r"not possible|didn't go through|did not go through|failed|declined|rejected|no way|"
-    r"not allowed|doesn't let|won't let|not something (?:i|we) can)\b",
+    r"not allowed|doesn't let|won't let|not something (?:i|we) can|"
+    r"(?:don't|do not) have the (?:ability|access|authority|option)|"
+    r"(?:don't|do not) know|not sure|no idea)\b",
     re.IGNORECASE,
 )
+READ_BACK = re.compile(r"^\W*(?:so|okay so|right so|just to confirm)\b[, ]*(?:you|that|it)", re.I)
 SUGGESTION = re.compile(r"\byou (?:could|can|might|may|should) (?:also |always )?try\b", re.I)
 OPENING = re.compile(
     r"how (?:can|may|could) i help|what can i do for you|how can we help|anything else", re.I
@@ -322,7 +342,8 @@ def _direct_answer(ctx: AnalysisContext, question: int, agent: list[int]) -> int
         return None
     turn = ctx.sentences[agent[0]].turn
     return next((j for j in agent if ctx.sentences[j].turn == turn
-                 and not QUESTION.search(ctx.sentences[j].text)), None)  # fmt: skip
+                 and not QUESTION.search(ctx.sentences[j].text)
+                 and not FAILURE.search(ctx.sentences[j].text)), None)  # fmt: skip
 
 
 def _satisfied_close(ctx: AnalysisContext, acts: np.ndarray, after: int) -> int | None:

@@ -1,0 +1,136 @@
+"""The call's structure and outcomes, table-driven: an information answer, a past or passive
+action, several requests, a transfer, an escalation, a callback, a failed action, a re-raise,
+a call cut off; read-back mismatches of amounts, times, days and counts."""
+
+from __future__ import annotations
+
+import pytest
+
+from callqa.qa_rules.readback import details, mismatches
+from tests.helpers import make_transcript
+
+CALLS = {
+    "information": ("resolved", (
+        "agent: Thank you for calling Harbor Bank, how can I help you today?",
+        "customer: Hi, I'd like to check the balance on my savings account.",
+        "agent: Sure. Your savings account balance is one hundred and ten dollars.",
+        "agent: Is there anything else I can help you with?",
+        "customer: No, that's it, thank you.",
+        "agent: Thanks for calling, have a great day.",
+    )),
+    "passive action": ("resolved", (
+        "agent: Hello, Harbor Bank, how can I help?",
+        "customer: I need a new checkbook please.",
+        "agent: Can I have your address?",
+        "customer: It's [ADDRESS].",
+        "agent: Okay, a new checkbook has been sent to your home address.",
+        "agent: Anything else today?",
+        "customer: No thank you, bye.",
+    )),
+    "two requests": ("resolved", (
+        "agent: Good morning, how can I help you?",
+        "customer: I lost my debit card and I need it blocked.",
+        "agent: I'm sorry to hear that. I've blocked the card now and ordered a replacement.",
+        "customer: Thanks. Also, what time does the Elm Street branch open on Saturday?",
+        "agent: The Elm Street branch opens at nine a m on Saturdays.",
+        "customer: Great, that's all, thank you.",
+        "agent: You're welcome, bye.",
+    )),
+    "transfer": ("transferred", (
+        "agent: Crestnet billing, how can I help?",
+        "customer: My internet has been down since last night.",
+        "agent: I'm sorry. That's a line fault, which our technical support team handles.",
+        "agent: I'm transferring you to technical support now, they'll pick up in a moment.",
+        "customer: Okay, thanks.",
+    )),
+    "escalation": ("escalated", (
+        "agent: Harbourline Energy, how can I help?",
+        "customer: You've taken my direct debit twice and I want my money back today.",
+        "agent: I'm really sorry. A same-day refund needs my supervisor's approval.",
+        "agent: I've escalated it to my supervisor and I'll hand you over to her now.",
+        "customer: Fine, thank you.",
+    )),
+    "callback": ("callback", (
+        "agent: Metro Water, how can I help?",
+        "customer: There's a leak outside my house and I want someone to fix it.",
+        "agent: I've logged it, and our engineering team will call you back tomorrow morning.",
+        "customer: Okay, thanks, bye.",
+        "agent: Bye.",
+    )),
+    "failed action": ("unresolved", (
+        "agent: Northbridge Bank, how can I help you?",
+        "customer: I need to send eight hundred pounds to my landlord today.",
+        "agent: Let me try that for you.",
+        "agent: Sorry, the transfer didn't go through, there's a system error.",
+        "agent: I'm not able to do that from here at the moment.",
+        "customer: So what do I do?",
+        "agent: I'm afraid I don't know.",
+        "customer: Right. Bye.",
+    )),
+    "re-raised": ("unresolved", (
+        "agent: Kestrel Mobile, how can I help?",
+        "customer: My phone bill is wrong, I was charged for roaming but I never left the UK.",
+        "agent: I see a roaming charge of twelve pounds on the fourth.",
+        "customer: But I never left the UK, why was I charged for roaming?",
+        "agent: Anything else today?",
+        "customer: No. Bye.",
+    )),
+    "cut off": ("cut_off", (
+        "agent: Harbor Bank, how can I help you today?",
+        "customer: I'd like to pay my electricity bill please.",
+        "agent: Sure, which account would you like to pay it from?",
+        "customer: From my checking account.",
+        "agent: And what is the amount",
+    )),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def structures():
+    from callqa.qa_rules.analysis import load_analyzer
+    from callqa.qa_rules.context import build_contexts
+
+    analyzer = load_analyzer()
+    transcripts = [make_transcript(*lines, call_id=name.replace(" ", "-"))
+                   for name, (_, lines) in CALLS.items()]  # fmt: skip
+    contexts = build_contexts(transcripts, analyzer.encoder, analyzer.nlp, analyzer.heads,
+                              analyzer.prototypes)  # fmt: skip
+    return dict(zip(CALLS, contexts, strict=True))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CALLS)
+def test_outcomes_come_from_the_calls_structure(structures, name):
+    expected, _ = CALLS[name]
+    ctx = structures[name]
+    assert ctx.structure.outcome == expected, [
+        (r.statement, r.outcome, r.evidence) for r in ctx.structure.requests
+    ]
+    assert ctx.structure.evidence is not None
+
+
+@pytest.mark.slow
+def test_each_request_is_found_with_its_first_response(structures):
+    requests = structures["two requests"].structure.requests
+    assert [r.statement for r in requests] == [1, 5]  # sentence indexes ("Thanks." is 4)
+    assert all(r.outcome == "resolved" and r.first_response is not None for r in requests)
+
+
+@pytest.mark.parametrize(
+    ("customer", "agent", "expected"),
+    [
+        ("i want to send two hundred and fifty dollars", "so that's two hundred and fifteen "
+         "dollars, correct?", [("amount", "", "215.0")]),
+        ("can we make it three thirty p m", "okay, two thirty pm it is", [("time", "", "2:30p")]),
+        ("on the fifteenth please", "so on the fifth then", [("day", "", "5")]),
+        ("i need two cards", "three cards, is that right?", [("count", "card", "3")]),
+        ("a hundred and one dollars", "just to confirm, a hundred dollars",
+         [("amount", "", "100.0")]),
+        ("it was $45.50", "forty five dollars fifty", []),
+        ("three thirty", "three thirty pm", []),
+        ("the fee was twelve dollars", "twelve dollars, and two cards", []),
+    ],
+)  # fmt: skip
+def test_read_back_details_are_compared_in_spoken_and_written_forms(customer, agent, expected):
+    found = mismatches(details(agent), details(customer))
+    assert [read for read, _ in found] == expected
