@@ -248,6 +248,9 @@ def _request_statements(ctx: AnalysisContext, acts: np.ndarray) -> list[tuple[in
             answered_since = True  # until then, what the customer asks is the same request
         if s.speaker != "customer" or not states_request(ctx, i):
             continue
+        social = acts[i, _k("thanks")] or acts[i, _k("closing")]
+        if social and not REQUEST_CUES.search(s.text):
+            continue  # "thanks so much": a closing, not a request
         if len(s.text.split()) < 3 or _answers_a_question(ctx, acts, i):
             continue
         if found:

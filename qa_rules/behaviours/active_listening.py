@@ -9,7 +9,7 @@ import re
 from callqa.qa_rules.behaviours.base import Detector, matching, phrases, register, words
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Finding
-from callqa.qa_rules.structure import has_act, problem_statement
+from callqa.qa_rules.structure import problem_statement, resolves
 
 ACKNOWLEDGEMENT = phrases(
     r"^\W*(i see|got it|i understand|understood|m+-?hm+|uh-?huh|hm+|mm+|right|okay|ok|sure|"
@@ -37,7 +37,6 @@ REFLECTION = phrases(
     "that must (be|have been)",
     "you('re| are) (clearly )?(frustrated|upset|worried|annoyed)",
 )
-ANSWERING = ("inform", "action_done", "action_failed", "offer")
 RESTATE_OPENER = phrases(
     r"^\W*(so|okay,? so|right,? so|it sounds like|sounds like|if i understand|you('re| are) saying|"
     r"you mean|what i('m| am) hearing)"
@@ -124,7 +123,7 @@ class ActiveListening(Detector):
             overlap = len(said & restated) / max(len(said | restated), 1)
             if (
                 s.turn > ctx.sentences[problem].turn
-                and not any(has_act(ctx, i, a) for a in ANSWERING)  # a solution, not a restatement
+                and not resolves(ctx, i)  # a solution, not a restatement
                 and len(restated) >= 4
                 and overlap <= 0.7  # more would be parroting
                 and (similarity >= 0.6 or (similarity >= 0.4 and RESTATE_OPENER.search(s.text)))
