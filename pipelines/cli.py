@@ -553,11 +553,12 @@ def forget(
         raise typer.Exit(2)
     with run_lock(store.url):
         erased = forget_calls(store, wanted, _folders(db, muted_audio))
-    typer.echo(
-        f"erased {len(erased.calls)} call(s) from the store, {erased.cases} case(s) from the "
-        f"index, {erased.pages} report page(s), {erased.audio} audio copy(ies), "
-        f"{erased.cached} cached transcript(s); pages that quoted them rebuilt"
-    )
+    if erased.calls:
+        typer.echo(
+            f"erased {len(erased.calls)} call(s) from the store, {erased.cases} case(s) from the "
+            f"index, {erased.pages} report page(s), {erased.audio} audio copy(ies), "
+            f"{erased.cached} cached transcript(s); pages that quoted them rebuilt"
+        )
     unknown = sorted(set(wanted) - set(erased.calls))
     if unknown:
         typer.echo(f"error: not stored: {', '.join(shown(u) for u in unknown)}", err=True)

@@ -85,7 +85,7 @@ ACTION_LEMMAS = frozenset(
 replace process book refund credit reverse close open set activate unlock issue waive apply add
 remove move submit file arrange fix sort resolve approve deposit mail post reschedule dispatch
 ship renew extend increase decrease lower raise reinstate restore unfreeze freeze enrol enroll
-register report lock disable enable link verify confirm clear authorize authorise""".split()
+register report lock disable enable link clear authorize authorise""".split()
 )
 NOT_DONE_AUX = frozenset("will 'll shall would could can should might may must going need".split())
 DONE_AUX = frozenset("have has 've had is 's are 're was were been be being got get".split())
@@ -344,9 +344,11 @@ def _direct_answer(ctx: AnalysisContext, question: int, agent: list[int]) -> int
     if not QUESTION.search(ctx.sentences[question].text) or not agent:
         return None
     turn = ctx.sentences[agent[0]].turn
+    social = ("apology", "empathy", "backchannel", "hold", "thanks", "closing")
     return next((j for j in agent if ctx.sentences[j].turn == turn
                  and not QUESTION.search(ctx.sentences[j].text)
-                 and not FAILURE.search(ctx.sentences[j].text)), None)  # fmt: skip
+                 and not FAILURE.search(ctx.sentences[j].text)
+                 and not any(ctx.acts[j, _k(a)] for a in social)), None)  # fmt: skip
 
 
 def _satisfied_close(ctx: AnalysisContext, acts: np.ndarray, after: int) -> int | None:
