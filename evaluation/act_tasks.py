@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from callqa.evaluation import call_acts, harper_valley, sgd
+from callqa.evaluation import call_acts, dialogue, harper_valley, sgd
 from callqa.evaluation.embeddings import embed
 from callqa.evaluation.harness import Task
 from callqa.models.acts import ACTS, act_features, tag_acts
@@ -21,6 +21,13 @@ HARPER_VALLEY = {  # Gridspace's tags -> our acts (tags with no counterpart are 
     "acknowledgement": "backchannel", "thanks": "thanks", "closing": "closing",
     "bear_with_me": "hold", "data_communication": "inform",
 }  # fmt: skip
+
+
+SWDA = {"b": "backchannel", "bk": "backchannel", "br": "clarify", "fa": "apology",
+        "ft": "thanks", "fc": "closing", "fp": "greeting", "ny": "affirm", "nn": "negate",
+        "aa": "affirm"}  # fmt: skip
+MRDA = {"b": "backchannel", "bk": "backchannel", "br": "clarify", "fa": "apology",
+        "ft": "thanks", "aa": "affirm", "ar": "negate"}  # fmt: skip
 
 
 def per_act(truth: np.ndarray, predicted: np.ndarray, acts: tuple[str, ...]) -> dict[str, float]:
@@ -88,6 +95,25 @@ def score_harper_valley(data: Path, weights: str | None) -> tuple[int, dict[str,
     return len(truth_all), per_act(truth_all, predicted_all, acts)
 
 
+def score_meetings(tags: dict[str, str], columns: tuple[int, ...]):
+    """SwDA or MRDA utterances (evaluation only) against the acts their tags correspond to;
+    speakers are not agent and customer there, so each is scored as an agent sentence with
+    no position and no previous acts."""
+
+    def score(data: Path, weights: str | None) -> tuple[int, dict[str, float]]:
+        rows = dialogue.load_pipe_separated(data, columns)
+        head = load_head("acts", weights)
+        none = np.zeros((len(rows), len(ACTS)), dtype=np.float32)
+        features = act_features(embed([r.text for r in rows]), ["agent"] * len(rows),
+                                [None] * len(rows), none)  # fmt: skip
+        predicted = head.decide(head.scores(features))
+        truth = matrix([tuple({tags[t] for t in r.tags if t in tags}) for r in rows])
+        acts = tuple(a for a in ACTS if a in tags.values())
+        return len(rows), per_act(truth, predicted, acts)
+
+    return score
+
+
 ACT_TASKS = (
     Task(
         name="acts-sgd",
@@ -112,5 +138,21 @@ ACT_TASKS = (
         primary="macro_f1",
         baselines=(),
         score=score_harper_valley,
+    ),
+    Task(
+        name="acts-swda",
+        summary="Dialogue acts on SwDA phone calls: backchannel, clarification, yes, no...",
+        data_hint="swda/val_set.txt",
+        primary="macro_f1",
+        baselines=(),
+        score=score_meetings(SWDA, (2,)),
+    ),
+    Task(
+        name="acts-mrda",
+        summary="Dialogue acts on MRDA meetings: backchannel, clarification, apology...",
+        data_hint="mrda/val_set.txt",
+        primary="macro_f1",
+        baselines=(),
+        score=score_meetings(MRDA, (3, 4)),
     ),
 )
