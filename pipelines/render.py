@@ -295,7 +295,8 @@ def review_queue(result: dict[str, Any]) -> str:
     ci = f" ± {est['ci95']:.1f} (95% CI)" if est["ci95"] is not None else ""
     lines += [
         "",
-        f"Random sample ({rate} of calls, at least one per agent and week, apart from flags):",
+        f"Random sample ({rate} of calls, {len(result['sample'])} of them, spread over agents "
+        "and weeks; for unbiased averages, not a review priority):",
         f"  {sampled}",
         f"  mean score {mean}{ci}, n = {est['n']}",
     ]

@@ -31,27 +31,32 @@ def review_queue(rows: list[dict[str, Any]], rules: FlagRules) -> list[dict[str,
     )
 
 
-def in_sample(call_id: str, rate: float) -> bool:
-    """Whether a call is in the random review sample; stable for a call id and rate."""
-    draw = int(hashlib.sha256(f"sample|{call_id}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
-    return draw < rate
-
-
 def random_sample(rows: list[dict[str, Any]], rate: float) -> list[dict[str, Any]]:
-    """The sampled calls; every agent gets at least one per ISO week when they had calls."""
-    chosen = {r["call_id"] for r in rows if in_sample(r["call_id"], rate)}
-    weeks: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    """Exactly ``rate`` of the calls (rounded; at least one when there are calls), spread over
+    agent-and-week strata in proportion to their size (largest remainders), each stratum's
+    calls taken in a stable pseudo-random order (sha256 of the call id)."""
+    if not rows or rate <= 0:
+        return []
+    wanted = min(len(rows), max(1, round(rate * len(rows))))
+    strata: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in rows:
         week = r["started_at"].strftime("%G-W%V") if r["started_at"] else "undated"
-        weeks.setdefault((r["agent_id"] or "-", week), []).append(r)
-    for group in weeks.values():
-        if not chosen & {r["call_id"] for r in group}:
-            chosen.add(
-                min(group, key=lambda r: hashlib.sha256(r["call_id"].encode()).hexdigest())[
-                    "call_id"
-                ]
-            )
+        strata.setdefault((r["agent_id"] or "-", week), []).append(r)
+    shares = {key: wanted * len(group) / len(rows) for key, group in strata.items()}
+    quota = {key: int(share) for key, share in shares.items()}
+    by_remainder = sorted(strata, key=lambda key: (quota[key] - shares[key], key))
+    for key in by_remainder[: wanted - sum(quota.values())]:
+        quota[key] += 1
+    chosen = {
+        r["call_id"]
+        for key, group in strata.items()
+        for r in sorted(group, key=lambda r: _draw(r["call_id"]))[: quota[key]]
+    }
     return [r for r in rows if r["call_id"] in chosen]
+
+
+def _draw(call_id: str) -> str:
+    return hashlib.sha256(f"sample|{call_id}".encode()).hexdigest()
 
 
 def sample_estimates(sample: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:

@@ -7,7 +7,6 @@ import pytest
 from callqa.pipelines.review import (
     agreement,
     estimate,
-    in_sample,
     random_sample,
     review_queue,
     sample_estimates,
@@ -86,13 +85,14 @@ def test_queue_orders_by_priority_then_lowest_total():
     assert [q["call_id"] for q in queue] == ["a1-1", "a1-0"]  # unresolved 70 beats low score 61
 
 
-def test_random_sample_is_stable_and_covers_every_agent_week():
-    calls = rows(40) + rows(2, agent="a2")
+def test_random_sample_is_exactly_its_fraction_stable_and_stratified():
+    calls = rows(40) + rows(10, agent="a2")
     first, second = random_sample(calls, 0.1), random_sample(calls, 0.1)
-    assert first == second
-    assert {r["agent_id"] for r in first} == {"a1", "a2"}
-    assert 1 <= sum(r["agent_id"] == "a1" for r in first) <= 15
-    assert in_sample("x", 1.0) and not in_sample("x", 0.0)
+    assert first == second and len(first) == 5  # 10% of 50, not one more
+    assert sum(r["agent_id"] == "a1" for r in first) == 4  # in proportion: 40 and 10 calls
+    assert sum(r["agent_id"] == "a2" for r in first) == 1
+    assert len(random_sample(calls[:3], 0.1)) == 1 and random_sample(calls, 0.0) == []
+    assert len(random_sample(calls, 1.0)) == 50
 
 
 def test_estimate_matches_a_t_interval():
