@@ -19,6 +19,7 @@ import numpy as np
 
 from callqa.models.acts import ACTS
 from callqa.models.transcript import Record
+from callqa.qa_rules.readback import digits_for_words
 
 if TYPE_CHECKING:
     from callqa.qa_rules.context import AnalysisContext
@@ -64,11 +65,19 @@ def build_structure(ctx: AnalysisContext) -> CallStructure:
         return CallStructure()
     statements = _request_statements(ctx, acts)
     n = len(ctx.sentences)
-    closed = any(acts[i, _k("closing")] or acts[i, _k("thanks")] for i in range(max(0, n - 4), n))
+    dropped = _dropped(ctx)
+    closed = dropped is None and any(
+        acts[i, _k("closing")] or acts[i, _k("thanks")] for i in range(max(0, n - 4), n)
+    )
     requests = []
     for k, (first, restated) in enumerate(statements):
         until = statements[k + 1][0] if k + 1 < len(statements) else n
         requests.append(_request(ctx, acts, first, restated, until, closed))
+    if dropped is not None and requests:
+        last = requests[-1]
+        if last.outcome != "resolved" or (last.evidence is not None and last.evidence < dropped
+                                          and _answered_late(ctx, last, dropped)):  # fmt: skip
+            requests[-1] = last.model_copy(update={"outcome": "cut_off", "evidence": dropped})
     outcome, evidence = _call_outcome(requests)
     return CallStructure(requests=tuple(requests), outcome=outcome, evidence=evidence,
                          closed=closed)  # fmt: skip
@@ -112,6 +121,7 @@ def states_request(ctx: AnalysisContext, index: int) -> bool:
 
 
 STATES_VALUE = re.compile(r"\b(?:your|the)\b[^.?!]{0,40}\b(?:is|are|was|were)\b", re.IGNORECASE)
+THANKED = re.compile(r"\b(?:thank|thanks|cheers|appreciate|great|perfect|brilliant)\b", re.I)
 SATISFIED = re.compile(
     r"\b(?:that(?:'s| is| was| will be|'ll be) (?:all|it|everything)|all (?:i|we) need(?:ed)?|"
     r"(?:that|this) (?:helps|helped|works|worked)|nothing else|"
@@ -126,6 +136,8 @@ def information_given(ctx: AnalysisContext, index: int) -> bool:
     balance is one hundred forty seven dollars", "the branch opens at nine")."""
     social = any(ctx.acts[index, _k(a)]
                  for a in ("apology", "empathy", "backchannel", "action_failed"))  # fmt: skip
+    if _repeats_the_customer(ctx, index):
+        return False
     if ctx.acts[index, _k("inform")] and not social:
         return True
     span = _span(ctx, index)
@@ -144,6 +156,20 @@ def information_given(ctx: AnalysisContext, index: int) -> bool:
         and root.lemma_ in ("be", "open", "close", "cost", "take")
         and not (any(t.lower_ in ("you", "i") and t.dep_ == "nsubj" for t in span))
     )
+
+
+def _repeats_the_customer(ctx: AnalysisContext, index: int) -> bool:
+    """An agent sentence whose details (amounts, times, days, counts) the customer just gave:
+    a read-back, not new information."""
+    own = _numbers(ctx.sentences[index].text)
+    before = range(max(0, index - 6), index)
+    said = {n for j in before if ctx.sentences[j].speaker == "customer"
+            for n in _numbers(ctx.sentences[j].text)}  # fmt: skip
+    return bool(own) and own <= said
+
+
+def _numbers(text: str) -> set[str]:
+    return set(re.findall(r"\d+(?:\.\d+)?", digits_for_words(text.replace("-", " "))))
 
 
 def action_reported(ctx: AnalysisContext, index: int) -> bool:
@@ -186,7 +212,7 @@ HANDED_ON = re.compile(  # said this way, a handover whatever the act head says
     re.IGNORECASE,
 )
 CALLBACK = re.compile(
-    r"call you back|callback|call back|get back to you|ring you|give you a (?:call|ring)|"
+    r"call you back|\bcallback\b|\bget back to you|ring you|give you a (?:call|ring)|"
     r"reach out to you|contact you",
     re.IGNORECASE,
 )
@@ -213,6 +239,8 @@ def resolves(ctx: AnalysisContext, index: int) -> bool:
         return False  # waiting, or reading the customer's words back
     if FAILURE.search(text) or SUGGESTION.search(text) or READ_BACK.search(text):
         return False
+    if INTENTION.search(text) or HEDGE.search(text) or text.rstrip().endswith(("—", "-", "–")):
+        return False  # "let me open the bill", or the line broke mid-sentence
     return bool(
         ctx.acts[index, _k("action_done")]
         or action_reported(ctx, index)
@@ -225,6 +253,27 @@ def _span(ctx: AnalysisContext, index: int) -> Any:
     doc = ctx.docs[s.turn] if s.turn < len(ctx.docs) else None
     return None if doc is None else doc.char_span(s.char_start, s.char_end,
                                                   alignment_mode="expand")  # fmt: skip
+
+
+def _dropped(ctx: AnalysisContext) -> int | None:
+    """The first of the call's last sentences that shows the line dropped ("hello? are you
+    still there?"), or None."""
+    n = len(ctx.sentences)
+    return next((i for i in range(max(0, n - 4), n) if DROPPED.search(ctx.sentences[i].text)),
+                None)  # fmt: skip
+
+
+def _answered_late(ctx: AnalysisContext, request: Request, dropped: int) -> bool:
+    """Whether the agent was still working on the request when the line dropped: no answer
+    in the turn or two before the drop (a hold, a check in progress)."""
+    return (
+        request.evidence is not None
+        and dropped - request.evidence <= 4
+        and bool(
+            ctx.acts is not None
+            and any(ctx.acts[j, _k("hold")] for j in range(request.evidence, dropped))  # fmt: skip
+        )
+    )
 
 
 def has_act(ctx: AnalysisContext, index: int, act: str) -> bool:
@@ -299,7 +348,8 @@ def _request(
     if handed and (not done or handed[-1] > done[-1]):
         j = handed[-1]
         transferred = any(HANDED_ON.search(ctx.sentences[k].text) for k in handed)
-        if CALLBACK.search(ctx.sentences[j].text) and not transferred:
+        text = ctx.sentences[j].text
+        if (CALLBACK.search(text) or CALLBACK_PROMISE.search(text)) and not transferred:
             return Request(**fields, outcome="callback", evidence=j)
         nearby = " ".join(ctx.sentences[k].text for k in mine if j - 15 <= k <= j)
         kind = "escalated" if ESCALATION.search(nearby) else "transferred"
@@ -323,10 +373,25 @@ FAILURE = re.compile(
     r"not possible|didn't go through|did not go through|failed|declined|rejected|no way|"
     r"not allowed|doesn't let|won't let|not something (?:i|we) can|"
     r"(?:don't|do not) have the (?:ability|access|authority|option)|"
-    r"(?:don't|do not) know|not sure|no idea)\b",
+    r"(?:don't|do not) know|not sure|no idea|nothing (?:more|else) (?:i|we) can do)\b",
     re.IGNORECASE,
 )
-READ_BACK = re.compile(r"^\W*(?:so|okay so|right so|just to confirm)\b[, ]*(?:you|that|it)", re.I)
+READ_BACK = re.compile(
+    r"^\W*(?:(?:okay|ok|right|alright),?\s*so\b|so,?\s*(?:you|that|it)\b|just to confirm|"
+    r"to recap|so to recap)",
+    re.IGNORECASE,
+)
+HEDGE = re.compile(r"\b(?:probably|maybe|perhaps|might be|could be|i (?:think|guess))\b", re.I)
+INTENTION = re.compile(
+    r"^\W*(?:(?:okay|ok|right|so|now),?\s*)?(?:let me|i(?:'ll| will| am going to|'m going to)|"
+    r"i can|i need to|i just need to|we(?:'ll| will)|can i)\b",
+    re.IGNORECASE,
+)
+DROPPED = re.compile(
+    r"\bhello\s*\?|are you (?:still )?there|(?:you're|you are) breaking up|i(?:'ve)? lost you|"
+    r"can't hear (?:you|anything)|line (?:went|is|has gone) (?:dead|quiet)",
+    re.IGNORECASE,
+)
 SUGGESTION = re.compile(r"\byou (?:could|can|might|may|should) (?:also |always )?try\b", re.I)
 OPENING = re.compile(
     r"how (?:can|may|could) i help|what can i do for you|how can we help|anything else", re.I
@@ -358,8 +423,8 @@ def _satisfied_close(ctx: AnalysisContext, acts: np.ndarray, after: int) -> int 
         s = ctx.sentences[j]
         if s.speaker != "customer":
             continue
-        thanked = acts[j, _k("thanks")] or "thank" in s.text.lower()
-        if thanked and (acts[j, _k("negate")] or SATISFIED.search(s.text)):
+        thanked = THANKED.search(s.text) and acts[j, _k("negate")]
+        if thanked or SATISFIED.search(s.text):
             return j
     return None
 
