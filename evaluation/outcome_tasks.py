@@ -31,13 +31,15 @@ def outcomes(transcripts: list[Transcript]) -> list[str | None]:
 
 
 def gold_calls(folder: Path = GOLD) -> list[tuple[Transcript, str, str]]:
-    """(transcript, gold outcome, set name) for the written calls and the bundled samples."""
+    """(transcript, gold outcome, set name) for the written calls, the bundled samples and the
+    held-out written calls (gw-27 to gw-42: written after the outcome rules, never tuned on)."""
     from callqa.pipelines.readers import read_transcript
 
     found = []
     for name, calls, labels in (
         ("written", folder / "calls", folder / "annotations.jsonl"),
         ("samples", folder.parent.parent / "samples", folder / "samples.jsonl"),
+        ("heldout", folder / "calls", folder / "heldout.jsonl"),
     ):
         if not labels.exists():
             continue
@@ -90,7 +92,10 @@ def score_outcomes(data: Path, weights: str | None) -> tuple[int, dict[str, floa
         sets = {"metadata": harper_valley_calls(data, False),
                 "transcript": harper_valley_calls(data, True)}  # fmt: skip
     else:
-        sets = {"gold": gold_calls(data)}
+        calls = gold_calls(data)
+        sets = {"gold": calls} | {
+            name: [c for c in calls if c[2] == name] for name in ("written", "samples", "heldout")
+        }
     metrics: dict[str, float] = {}
     n = 0
     for number, (name, calls) in enumerate(sets.items()):
@@ -100,7 +105,7 @@ def score_outcomes(data: Path, weights: str | None) -> tuple[int, dict[str, floa
         if number == 0:
             metrics["accuracy"] = found[f"{name}_accuracy"]
         metrics |= found
-        n = len(calls)
+        n = max(n, len(calls))
     return n, metrics
 
 
