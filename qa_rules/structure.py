@@ -241,11 +241,8 @@ def resolves(ctx: AnalysisContext, index: int) -> bool:
         return False
     if INTENTION.search(text) or HEDGE.search(text) or text.rstrip().endswith(("—", "-", "–")):
         return False  # "let me open the bill", or the line broke mid-sentence
-    return bool(
-        ctx.acts[index, _k("action_done")]
-        or action_reported(ctx, index)
-        or information_given(ctx, index)
-    )
+    said_done = ctx.acts[index, _k("action_done")] and len(text.split()) >= 4
+    return bool(said_done or action_reported(ctx, index) or information_given(ctx, index))
 
 
 def _span(ctx: AnalysisContext, index: int) -> Any:
@@ -300,6 +297,8 @@ def _request_statements(ctx: AnalysisContext, acts: np.ndarray) -> list[tuple[in
         social = acts[i, _k("thanks")] or acts[i, _k("closing")]
         if social and not REQUEST_CUES.search(s.text):
             continue  # "thanks so much": a closing, not a request
+        if SATISFIED.search(s.text) or (acts[i, _k("negate")] and len(s.text.split()) <= 4):
+            continue  # "no, that's it": the end of the requests
         if len(s.text.split()) < 3 or _answers_a_question(ctx, acts, i):
             continue
         if found:
@@ -381,7 +380,9 @@ READ_BACK = re.compile(
     r"to recap|so to recap)",
     re.IGNORECASE,
 )
-HEDGE = re.compile(r"\b(?:probably|maybe|perhaps|might be|could be|i (?:think|guess))\b", re.I)
+HEDGE = re.compile(
+    r"\b(?:probably|maybe|perhaps|might be|could be|i (?:think|guess|hope))\b", re.IGNORECASE
+)
 INTENTION = re.compile(
     r"^\W*(?:(?:okay|ok|right|so|now),?\s*)?(?:let me|i(?:'ll| will| am going to|'m going to)|"
     r"i can|i need to|i just need to|we(?:'ll| will)|can i)\b",
