@@ -126,7 +126,7 @@ ACT_TASKS = (
     Task(
         name="acts-calls",
         summary="Dialogue acts on our held-out call sentences (every act, spoken style)",
-        data_hint="evaluation/data/act_sentences.tsv",
+        data_hint=str(call_acts.SENTENCES),  # in the repository, not a shared data set
         primary="macro_f1",
         baselines=(),
         score=score_calls,

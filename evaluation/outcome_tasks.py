@@ -132,7 +132,8 @@ OUTCOME_TASK = Task(
     name="call-outcomes",
     summary="Call outcomes vs gold: Harper Valley (metadata and transcript reading) or "
     "evaluation/gold (written calls and bundled samples)",
-    data_hint="harper_valley/ or evaluation/gold",
+    data_hint="harper_valley/",
+    also_on=(str(GOLD),),  # our gold set, in the repository
     primary="accuracy",
     baselines=(),
     score=score_outcomes,
