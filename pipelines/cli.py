@@ -32,6 +32,7 @@ from callqa.pipelines.review import (
     random_sample,
     review_queue,
     sample_estimates,
+    within_budget,
 )
 from callqa.pipelines.runtime import (
     configure_prefect,
@@ -372,17 +373,27 @@ def queue(
     rules: Annotated[
         Path | None, typer.Option(help="YAML of flag thresholds (FlagRules fields) to override.")
     ] = None,
+    budget: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Share of calls that may be flagged (default 0.2)."),
+    ] = None,
 ) -> None:
-    """The review queue: flagged calls by priority, then a random sample for unbiased averages."""
+    """The review queue: flagged calls by priority, within a budget (20% of the calls by
+    default; auto-fails always), then a random sample for unbiased averages."""
     flag_rules = _load_flag_rules(rules)
+    if budget is not None:
+        flag_rules = flag_rules.model_copy(update={"budget": budget or None})
     rows = [
         r for r in _open_store(db).scored_calls(parse_since(since)) if team in (None, r["team"])
     ]
-    flagged = review_queue(rows, flag_rules)[:limit]
+    flagged, held = within_budget(review_queue(rows, flag_rules), len(rows), flag_rules.budget)
+    flagged = flagged[:limit]
     sample = random_sample(rows, sample_rate)
     totals = [r["score"].total for r in sample if r["score"] and r["score"].total is not None]
     result = {
         "flagged": flagged,
+        "held_back": [{"call_id": q["call_id"], "priority": q["priority"]} for q in held],
+        "budget": flag_rules.budget,
         "sample": [{"call_id": r["call_id"], "agent_id": r["agent_id"], "team": r["team"],
                     "total": r["score"].total if r["score"] else None} for r in sample],
         "sample_rate": sample_rate,

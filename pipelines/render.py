@@ -278,7 +278,14 @@ def _change(old: float | None, new: float | None) -> str:
 
 def review_queue(result: dict[str, Any]) -> str:
     """Flagged calls with their reasons and first quote, then the random sample's estimate."""
-    lines = [f"Review queue: {len(result['flagged'])} flagged call(s), highest priority first", ""]
+    held = result.get("held_back") or []
+    budget = (
+        f" (budget {result['budget']:.0%} of calls; {len(held)} more held back)" if held else ""
+    )
+    lines = [
+        f"Review queue: {len(result['flagged'])} flagged call(s), highest priority first{budget}",
+        "",
+    ]
     for q in result["flagged"]:
         total = "-" if q["total"] is None else f"{q['total']:.0f}"
         lines.append(

@@ -31,6 +31,28 @@ def review_queue(rows: list[dict[str, Any]], rules: FlagRules) -> list[dict[str,
     )
 
 
+def within_budget(
+    queue: list[dict[str, Any]], calls: int, budget: float | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The flagged calls a reviewer gets (auto-fails always, then by priority up to ``budget``
+    of ``calls``, rounded up) and those held back by the budget."""
+    if budget is None:
+        return queue, []
+    room = math.ceil(budget * calls)
+    kept = [q for q in queue if _auto_failed(q)]
+    held = []
+    for q in queue:
+        if _auto_failed(q):
+            continue
+        (kept if len(kept) < room else held).append(q)
+    order = {id(q): i for i, q in enumerate(queue)}
+    return sorted(kept, key=lambda q: order[id(q)]), held
+
+
+def _auto_failed(entry: dict[str, Any]) -> bool:
+    return any(f["reason"] == "auto_fail" for f in entry["flags"])
+
+
 def random_sample(rows: list[dict[str, Any]], rate: float) -> list[dict[str, Any]]:
     """Exactly ``rate`` of the calls (rounded; at least one when there are calls), spread over
     agent-and-week strata in proportion to their size (largest remainders), each stratum's

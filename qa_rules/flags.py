@@ -24,6 +24,8 @@ class FlagRules(Record):
     flag_escalated: bool = True
     flag_sentiment_worsened: bool = True
     flag_low_asr_confidence: bool = True
+    # At most this share of the calls goes to review, highest priority first; auto-fails always.
+    budget: float | None = Field(default=0.2, gt=0, le=1)
 
 
 class Flag(Record):

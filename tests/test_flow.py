@@ -87,12 +87,13 @@ def test_cli_run_show_calls_quarantine(tmp_path, samples, prefect_server):
     assert queued["flagged"][0]["flags"][0]["reason"] == "auto_fail"
     assert "nw-20261120-0001" not in {q["call_id"] for q in queued["flagged"]}
     assert queued["sample"] and queued["sample_estimate"]["n"] == len(queued["sample"])
+    assert len(queued["flagged"]) <= 4 + 1  # 20% of 20 calls, plus any auto-fail over it
     strict = tmp_path / "flags.yaml"
-    strict.write_text("min_total: 95\n")
+    strict.write_text("min_total: 95\nbudget: null\n")
     stricter = json.loads(
         runner.invoke(app, ["queue", "--db", db, "--json", "--rules", str(strict)]).output
     )
-    assert len(stricter["flagged"]) > len(queued["flagged"])
+    assert len(stricter["flagged"]) > len(queued["flagged"]) and not stricter["held_back"]
     strict.write_text("min_totl: 95\n")
     assert runner.invoke(app, ["queue", "--db", db, "--rules", str(strict)]).exit_code == 1
     csv_lines = runner.invoke(app, ["queue", "--db", db, "--csv"]).output.splitlines()

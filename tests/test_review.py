@@ -10,6 +10,7 @@ from callqa.pipelines.review import (
     random_sample,
     review_queue,
     sample_estimates,
+    within_budget,
 )
 from callqa.qa_rules.findings import Evidence, Finding
 from callqa.qa_rules.flags import FlagRules, flag_call
@@ -136,3 +137,19 @@ def test_sample_estimates_per_team():
     calls[-1]["team"] = "west"
     by_team = sample_estimates(calls, "team")
     assert by_team["t"]["n"] == 4 and by_team["west"] == {"n": 1, "mean": 51.0, "ci95": None}
+
+
+def test_the_flag_budget_keeps_the_highest_priorities_and_every_auto_fail():
+    queue = [
+        {"call_id": f"c{i}", "priority": p, "flags": [{"reason": reason}]}
+        for i, (p, reason) in enumerate(
+            [(100, "auto_fail"), (70, "unresolved"), (65, "low_score"), (60, "escalated"),
+             (100, "auto_fail"), (100, "auto_fail"), (50, "unsure")]
+        )
+    ]  # fmt: skip
+    kept, held = within_budget(queue, calls=10, budget=0.2)
+    assert [q["call_id"] for q in kept] == ["c0", "c4", "c5"]  # auto-fails beyond the budget
+    assert [q["call_id"] for q in held] == ["c1", "c2", "c3", "c6"]
+    kept, held = within_budget(queue[1:4], calls=10, budget=0.2)
+    assert [q["call_id"] for q in kept] == ["c1", "c2"] and [q["call_id"] for q in held] == ["c3"]
+    assert within_budget(queue, calls=10, budget=None) == (queue, [])
