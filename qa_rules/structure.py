@@ -72,7 +72,8 @@ def build_structure(ctx: AnalysisContext) -> CallStructure:
     requests = []
     for k, (first, restated) in enumerate(statements):
         until = statements[k + 1][0] if k + 1 < len(statements) else n
-        requests.append(_request(ctx, acts, first, restated, until, closed))
+        request = _request(ctx, acts, first, restated, until, closed)
+        requests += _split(ctx, request, until)
     if dropped is not None and requests:
         last = requests[-1]
         if last.outcome != "resolved" or (last.evidence is not None and last.evidence < dropped
@@ -81,6 +82,50 @@ def build_structure(ctx: AnalysisContext) -> CallStructure:
     outcome, evidence = _call_outcome(requests)
     return CallStructure(requests=tuple(requests), outcome=outcome, evidence=evidence,
                          closed=closed)  # fmt: skip
+
+
+SEVERAL = re.compile(
+    r",?\s*\b(?:and|also|plus|then)\b(?:\s+also)?\s+(?=(?:i|i'd|i'm|i've|there's|there is|my|"
+    r"can|could|the|why)\b)",
+    re.IGNORECASE,
+)
+PROBLEM_CLAUSE = re.compile(
+    r"\bthere(?:'s| is) (?:a|an|this)\b|\bwhy\b|\b(?:got|been|was|were) charged\b|"
+    r"\bcharged (?:me|twice)\b",
+    re.IGNORECASE,
+)
+
+
+def _split(ctx: AnalysisContext, request: Request, until: int) -> list[Request]:
+    """A statement holding several requests ("I need to change my number, and there's a
+    payment I'm not happy about, and why was I charged a fee?") becomes one request each.
+    The agent's answers and failures after it are taken in order, one per request; requests
+    left without either are unresolved (or cut off, as the whole was)."""
+    asks: list[str] = []
+    for i in (request.statement, *request.restated):
+        clauses = [c for c in SEVERAL.split(ctx.sentences[i].text) if c.strip()]
+        found = [c for c in clauses if REQUEST_CUES.search(c) or PROBLEM_CLAUSE.search(c)]
+        asks = max(asks, found, key=len)
+    if len(asks) < 2:
+        return [request]
+    agent = [j for j in range(request.statement + 1, until) if ctx.sentences[j].speaker == "agent"]
+    events = []
+    for j in agent:
+        if FAILURE.search(ctx.sentences[j].text) and ctx.acts[j, _k("action_failed")]:
+            events.append(("unresolved", j))
+        elif resolves(ctx, j) and not hands_over(ctx, j):
+            events.append(("resolved", j))
+    parts = []
+    for number in range(len(asks)):
+        if number < len(events):
+            outcome, evidence = events[number]
+        elif number == len(asks) - 1 and request.outcome != "resolved":
+            outcome, evidence = request.outcome, request.evidence
+        else:
+            outcome = "cut_off" if request.outcome == "cut_off" else "unresolved"
+            evidence = request.evidence
+        parts.append(request.model_copy(update={"outcome": outcome, "evidence": evidence}))
+    return parts
 
 
 def problem_statement(ctx: AnalysisContext) -> int | None:

@@ -75,6 +75,14 @@ CALLS = {
         "agent: Anything else today?",
         "customer: No. Bye.",
     )),
+    "two requests in one sentence": ("partly_resolved", (
+        "agent: Kestrel Mobile, how can I help?",
+        "customer: I need to change my mobile number, and there's a payment on my card I don't "
+        "recognise.",
+        "agent: Sure. I've updated your number to the new one now.",
+        "agent: The payment is from a shop you bought from before, so I'm not able to dispute it.",
+        "customer: Right. Bye.",
+    )),
     "cut off": ("cut_off", (
         "agent: Harbor Bank, how can I help you today?",
         "customer: I'd like to pay my electricity bill please.",
