@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pydantic import Field
 
 from callqa.models.transcript import Record
-from callqa.pipelines.process import CallResult, Quarantined
+from callqa.pipelines.records import CallResult, Quarantined
 from callqa.pipelines.sources import CallSource, Skipped, SourceProblem
 from callqa.pipelines.store import Store
 

@@ -23,8 +23,9 @@ from callqa.pipelines.backtest import backtest
 from callqa.pipelines.batch import RunSummary, plan_run, record_idle_run
 from callqa.pipelines.erasure import forget_calls, purge_older_than
 from callqa.pipelines.paths import UnsafeId, file_in, shown
-from callqa.pipelines.process import PIPELINE_VERSION, ProcessSettings
+from callqa.pipelines.process import ProcessSettings
 from callqa.pipelines.publish import refresh_reports
+from callqa.pipelines.records import PIPELINE_VERSION
 from callqa.pipelines.reports import coaching_markdown, coaching_page, write_call_pages
 from callqa.pipelines.review import (
     agreement,

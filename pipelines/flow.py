@@ -25,14 +25,9 @@ from callqa.pipelines.batch import (
     summarise,
 )
 from callqa.pipelines.erasure import purge_older_than
-from callqa.pipelines.process import (
-    PIPELINE_VERSION,
-    CallResult,
-    ProcessSettings,
-    Quarantined,
-    process_batch,
-)
+from callqa.pipelines.process import ProcessSettings, process_batch
 from callqa.pipelines.publish import publish_run, refresh_reports
+from callqa.pipelines.records import PIPELINE_VERSION, CallResult, Quarantined
 from callqa.pipelines.runtime import report_progress
 from callqa.pipelines.similar import (
     index_path,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 from pebble import ProcessPool
 from pydantic import Field
@@ -20,6 +20,7 @@ from callqa.models.nlp import DEFAULT_PIPELINE, load_nlp
 from callqa.models.transcript import Record, Transcript
 from callqa.pipelines.paths import check_id, file_in
 from callqa.pipelines.readers import ReadError, read_transcript
+from callqa.pipelines.records import PIPELINE_VERSION, CallResult, Quarantined, Stage
 from callqa.pipelines.sources import (
     CallMetadata,
     CallSource,
@@ -28,19 +29,13 @@ from callqa.pipelines.sources import (
     parse_metadata,
 )
 from callqa.pipelines.transcript_cache import TranscriptCache, cache_key
-from callqa.qa_rules.analysis import AnalysisError, EmotionPoint, analyse_calls, load_analyzer
-from callqa.qa_rules.cases import Case
-from callqa.qa_rules.findings import Finding
-from callqa.qa_rules.metrics import ConversationMetrics, MetricThresholds, analyse_conversation
+from callqa.qa_rules.analysis import AnalysisError, analyse_calls, load_analyzer
+from callqa.qa_rules.metrics import MetricThresholds, analyse_conversation
 from callqa.qa_rules.redaction import redact_transcript
 from callqa.qa_rules.scorecard import DEFAULT_SCORECARD, load_scorecard
-from callqa.qa_rules.scores import InteractionScore
 from callqa.qa_rules.scoring import score_call
 
 T = TypeVar("T")
-
-# Bump when analysis output changes, so stored calls are re-analysed once.
-PIPELINE_VERSION = "0.6.0/redaction-2"
 
 
 class Limits(Record):
@@ -61,41 +56,6 @@ class ProcessSettings(Record):
     transcript_cache: str | None = None  # a folder; see callqa.pipelines.transcript_cache
     # Transcription runs in a worker process that is killed past this limit; None: in-process.
     call_timeout_s: float | None = Field(default=1800, gt=0)
-
-
-class CallResult(Record):
-    """Everything stored for one successfully processed call."""
-
-    call_id: str
-    path: str
-    content_hash: str
-    pipeline_version: str
-    metadata: CallMetadata
-    transcript: Transcript
-    metrics: ConversationMetrics
-    findings: tuple[Finding, ...]
-    score: InteractionScore | None = None
-    customer_emotion: tuple[EmotionPoint, ...] = ()
-    case: Case | None = None
-
-
-Stage = Literal["discover", "read", "plan", "analyse", "store"]
-
-
-class Quarantined(Record):
-    """A call that could not be processed, and why.
-
-    ``kind`` "input" is a bad file, kept out until its content changes; "internal" is a
-    failure of ours (a bug, a time limit, an I/O error), retried by the next pipeline version.
-    """
-
-    call_id: str
-    path: str
-    content_hash: str
-    reason: str
-    stage: Stage
-    kind: Literal["input", "internal"] = "input"
-    pipeline_version: str = PIPELINE_VERSION
 
 
 def process_batch(

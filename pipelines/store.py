@@ -43,7 +43,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError
 
 from callqa.models.transcript import Transcript
-from callqa.pipelines.process import CallResult, Quarantined
+from callqa.pipelines.records import CallResult, Quarantined
 from callqa.qa_rules.analysis import EmotionPoint
 from callqa.qa_rules.cases import Case
 from callqa.qa_rules.findings import Finding

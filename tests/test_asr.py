@@ -28,7 +28,8 @@ from callqa.models.transcript import Word
 from callqa.pipelines.batch import store_outcome
 from callqa.pipelines.cli import app
 from callqa.pipelines.erasure import forget_calls
-from callqa.pipelines.process import CallResult, ProcessSettings, Quarantined, process_call
+from callqa.pipelines.process import ProcessSettings, process_call
+from callqa.pipelines.records import CallResult, Quarantined
 from callqa.pipelines.sources import discover_calls
 from callqa.pipelines.store import Store, db_url
 from callqa.pipelines.workspace import Folders

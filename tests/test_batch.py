@@ -7,15 +7,8 @@ from pathlib import Path
 import pytest
 
 from callqa.pipelines.batch import plan_run, store_outcome
-from callqa.pipelines.process import (
-    PIPELINE_VERSION,
-    CallResult,
-    Limits,
-    ProcessSettings,
-    Quarantined,
-    process_batch,
-    process_call,
-)
+from callqa.pipelines.process import Limits, ProcessSettings, process_batch, process_call
+from callqa.pipelines.records import PIPELINE_VERSION, CallResult, Quarantined
 from callqa.pipelines.sources import discover_calls
 from callqa.pipelines.store import Store, db_url
 

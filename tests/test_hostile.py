@@ -20,13 +20,8 @@ from callqa.pipelines.cli import app
 from callqa.pipelines.erasure import forget_calls
 from callqa.pipelines.flow import store_or_quarantine
 from callqa.pipelines.paths import UnsafeId, file_in
-from callqa.pipelines.process import (
-    PIPELINE_VERSION,
-    CallResult,
-    Quarantined,
-    measure_call,
-    process_batch,
-)
+from callqa.pipelines.process import measure_call, process_batch
+from callqa.pipelines.records import PIPELINE_VERSION, CallResult, Quarantined
 from callqa.pipelines.similar import index_path, open_index, sync_index
 from callqa.pipelines.sources import discover_calls
 from callqa.pipelines.store import Store, StoreError, db_url

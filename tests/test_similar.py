@@ -8,7 +8,8 @@ import pytest
 
 from callqa.models.case_index import CaseIndex
 from callqa.pipelines.batch import plan_run, store_outcome
-from callqa.pipelines.process import PIPELINE_VERSION, process_batch
+from callqa.pipelines.process import process_batch
+from callqa.pipelines.records import PIPELINE_VERSION
 from callqa.pipelines.similar import (
     CaseFilter,
     index_path,
