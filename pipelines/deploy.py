@@ -8,6 +8,7 @@ already points at one.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+log = logging.getLogger(__name__)
 SERVER_START_S = 180
 DEPLOYMENT = "callqa-nightly"
 
@@ -37,7 +39,7 @@ def local_server(port: int) -> Iterator[str]:
         nonlocal server
         while not done.wait(2):
             if server.poll() is not None:
-                print(f"prefect server exited ({server.returncode}); restarting", file=sys.stderr)
+                log.warning("prefect server exited (%s); restarting", server.returncode)
                 server = subprocess.Popen(
                     command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
                 )

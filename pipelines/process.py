@@ -7,6 +7,7 @@ the reason, so the rest of the batch goes on. A batch's calls share one encoder 
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,6 +37,7 @@ from callqa.qa_rules.scorecard import DEFAULT_SCORECARD, load_scorecard
 from callqa.qa_rules.scoring import score_call
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Limits(Record):
@@ -121,12 +123,14 @@ def _measured_or_quarantined(
         return measure_call(source, settings)
     except Exception as exc:
         reason = f"reading failed: {_describe(exc)}"
+        log.warning("call %s quarantined at read: %s", source.call_id, reason)
         return Quarantined(call_id=source.call_id, path=source.path,
                            content_hash=source.content_hash, reason=reason, stage="read",
                            kind="internal")  # fmt: skip
 
 
 def _internal(call: CallResult, reason: str, stage: Stage) -> Quarantined:
+    log.warning("call %s quarantined at %s: %s", call.call_id, stage, reason)
     return Quarantined(call_id=call.call_id, path=call.path, content_hash=call.content_hash,
                        reason=reason, stage=stage, kind="internal")  # fmt: skip
 
@@ -231,6 +235,7 @@ def _transcribe(
             transcript = run_stoppable(transcribe, (audio, call_id, settings), timeout_s)
         except TimeoutError:
             reason = f"transcription stopped at the call time limit ({timeout_s:.0f} s)"
+            log.warning("call %s: %s", call_id, reason)
             raise AudioError(reason) from None
     if not transcript.turns:
         raise AudioError("no speech found (silence or music only): nothing to score")
