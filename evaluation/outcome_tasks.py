@@ -121,13 +121,6 @@ def outcome_metrics(truth: list[str], predicted: list[str | None], prefix: str) 
     return metrics
 
 
-def mistakes(calls: list[tuple[Transcript, str, str]]) -> list[tuple[str, str, str | None]]:
-    """(call id, gold, ours) for every call callqa gets wrong."""
-    predicted = outcomes([t for t, _, _ in calls])
-    return [(t.call_id, gold, p) for (t, gold, _), p in zip(calls, predicted, strict=True)
-            if gold != p]  # fmt: skip
-
-
 OUTCOME_TASK = Task(
     name="call-outcomes",
     summary="Call outcomes vs gold: Harper Valley (metadata and transcript reading) or "

@@ -140,10 +140,6 @@ def _open_store(db: str, create: bool = False) -> Store:
     return Store(db_url(db), create=create)
 
 
-def _home(db: str) -> Path:
-    return home_of(db)
-
-
 @app.command()
 def run(
     path: Annotated[Path, typer.Argument(help="Folder (or one file) of calls to process.")],
@@ -190,7 +186,7 @@ def run(
                 else render.run_summary(summary, db)
             )
             return
-        home = _home(db)
+        home = home_of(db)
         configure_prefect(home / PREFECT_HOME, verbose=verbose)
         # Prefect is imported after configure_prefect.
         from callqa.pipelines.flow import nightly, with_dask
@@ -457,7 +453,7 @@ def report(
 ) -> None:
     """Write HTML reports: one page per call, with the scorecard, evidence and transcript."""
     store = _open_store(db)
-    out = out or _home(db) / REPORTS
+    out = out or home_of(db) / REPORTS
     wanted = call_ids or [r["call_id"] for r in store.list_calls()]
     calls = []
     for call_id in wanted:
@@ -487,7 +483,7 @@ def coach(
 ) -> None:
     """A coaching plan for one agent: what to work on, with their moments and peers' examples."""
     store = _open_store(db)
-    out = out or _home(db) / REPORTS
+    out = out or home_of(db) / REPORTS
     rows = store.scored_calls(parse_since(since))
     try:
         plan = coaching_plan(agent, rows, _load_card(scorecard))
@@ -539,7 +535,7 @@ def similar(
             typer.echo(f"error: call {call_id!r} {why}", err=True)
             raise typer.Exit(1)
         issue, found = result.issue, result.similar
-    rows = [render.similar_row(c, _home(db) / REPORTS) for c in found]
+    rows = [render.similar_row(c, home_of(db) / REPORTS) for c in found]
     typer.echo(
         _as_json({"issue": issue, "similar": rows}) if as_json else render.similar(issue, rows)
     )
@@ -606,7 +602,7 @@ def _settings(db: str, muted_audio: Path | None, asr: AsrSettings | None = None)
     return ProcessSettings(
         asr=asr or AsrSettings(),
         muted_audio=str(muted_audio.resolve()) if muted_audio else None,
-        transcript_cache=str(_home(db) / TRANSCRIPTS),
+        transcript_cache=str(home_of(db) / TRANSCRIPTS),
     )
 
 
@@ -643,7 +639,7 @@ def deploy(
     if not source.is_dir():
         typer.echo(f"error: {source}: no such folder", err=True)
         raise typer.Exit(1)
-    home = _home(db)
+    home = home_of(db)
     configure_prefect(home / PREFECT_HOME)
     settings = _settings(db, muted_audio)
     parameters = {

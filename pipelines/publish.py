@@ -44,8 +44,9 @@ def refresh_reports(
     quoting = {p.stem for p in calls_dir.glob("*.html") if p.stem in stored
                and any(e in p.read_text(encoding="utf-8") for e in erased)}  # fmt: skip
     for stale in present - set(stored):
-        if SAFE_ID.fullmatch(stale) and _ours(file_in(calls_dir, stale, ".html")):
-            file_in(calls_dir, stale, ".html").unlink(missing_ok=True)
+        page = file_in(calls_dir, stale, ".html") if SAFE_ID.fullmatch(stale) else None
+        if page is not None and _ours(page):
+            page.unlink(missing_ok=True)
     write_call_pages_for(store, sorted((set(stored) - present) | quoting), card, folder)
     agents = sorted({row["agent_id"] for row in stored.values() if row["agent_id"]})
     agents_dir = folder / "agents"

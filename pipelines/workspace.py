@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from callqa.models.transcript import Record
+from callqa.pipelines.store import db_url, sqlite_path
 
 REPORTS = "callqa-reports"
 TRANSCRIPTS = ".callqa/transcripts"
@@ -19,11 +20,8 @@ PREFECT_HOME = ".callqa/prefect"
 
 def home_of(db: str) -> Path:
     """The folder beside a SQLite store (the working folder for a server database)."""
-    if "://" not in db:
-        return Path(db).expanduser().resolve().parent
-    if db.startswith("sqlite:///"):
-        return Path(db.removeprefix("sqlite:///")).resolve().parent
-    return Path.cwd()
+    path = sqlite_path(db_url(db))
+    return path.resolve().parent if path is not None else Path.cwd()
 
 
 class Folders(Record):
@@ -48,7 +46,7 @@ class RunLocked(RuntimeError):
     """Another run holds the store's run lock."""
 
 
-_held: dict[Path, tuple[int, int]] = {}  # lock file -> (file descriptor, depth) in this process
+_held: dict[Path, list[int]] = {}  # lock file -> [file descriptor, depth] in this process
 
 
 @contextmanager
@@ -57,14 +55,22 @@ def run_lock(db: str) -> Iterator[None]:
     by this process (re-entrant) and released by the system if the process dies. A second
     run refuses at once with RunLocked naming the holder."""
     path = home_of(db) / ".callqa" / "run.lock"
-    if path in _held:
-        fd, depth = _held[path]
-        _held[path] = (fd, depth + 1)
-        try:
-            yield
-        finally:
-            _held[path] = (fd, _held[path][1] - 1)
-        return
+    if path not in _held:
+        _held[path] = [_take(path), 0]
+    held = _held[path]
+    held[1] += 1
+    try:
+        yield
+    finally:
+        held[1] -= 1
+        if held[1] == 0:
+            del _held[path]
+            os.ftruncate(held[0], 0)
+            os.close(held[0])  # releases the lock
+
+
+def _take(path: Path) -> int:
+    """The lock file's descriptor, locked and stamped with who holds it; RunLocked if taken."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -77,16 +83,7 @@ def run_lock(db: str) -> Iterator[None]:
         ) from None
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC".encode(), 0)
-    _held[path] = (fd, 1)
-    try:
-        yield
-    finally:
-        if _held[path][1] <= 1:
-            del _held[path]
-            os.ftruncate(fd, 0)
-            os.close(fd)  # releases the lock
-        else:
-            _held[path] = (fd, _held[path][1] - 1)
+    return fd
 
 
 def remove_stale_temporaries(folders: Folders, index_file: Path) -> int:

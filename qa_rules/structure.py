@@ -13,6 +13,7 @@ them, with ``partly_resolved`` when some requests were resolved and others not.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
@@ -58,12 +59,26 @@ class CallStructure(Record):
     closed: bool = False  # the call ends with thanks or a goodbye
 
 
+@dataclass(frozen=True)
+class _AgentMoves:
+    """Which agent sentences answer or carry out a request, and which hand it on: judged
+    once per call (each judgement may parse the sentence)."""
+
+    done: frozenset[int]
+    handed: frozenset[int]
+
+
 def build_structure(ctx: AnalysisContext) -> CallStructure:
     """The structure of one call from its acts (``ctx.acts``) and embeddings."""
     acts = ctx.acts
     if acts is None or not len(ctx.sentences):
         return CallStructure()
-    statements = _request_statements(ctx, acts)
+    agent = [i for i, s in enumerate(ctx.sentences) if s.speaker == "agent"]
+    moves = _AgentMoves(
+        done=frozenset(i for i in agent if resolves(ctx, i)),
+        handed=frozenset(i for i in agent if hands_over(ctx, i)),
+    )
+    statements = _request_statements(ctx, acts, moves)
     n = len(ctx.sentences)
     dropped = _dropped(ctx)
     closed = dropped is None and any(
@@ -72,8 +87,8 @@ def build_structure(ctx: AnalysisContext) -> CallStructure:
     requests = []
     for k, (first, restated) in enumerate(statements):
         until = statements[k + 1][0] if k + 1 < len(statements) else n
-        request = _request(ctx, acts, first, restated, until, closed)
-        requests += _split(ctx, request, until)
+        request = _request(ctx, acts, moves, first, restated, until, closed)
+        requests += _split(ctx, moves, request, until)
     if dropped is not None and requests:
         last = requests[-1]
         if last.outcome != "resolved" or (last.evidence is not None and last.evidence < dropped
@@ -96,7 +111,7 @@ PROBLEM_CLAUSE = re.compile(
 )
 
 
-def _split(ctx: AnalysisContext, request: Request, until: int) -> list[Request]:
+def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: int) -> list[Request]:
     """A statement holding several requests ("I need to change my number, and there's a
     payment I'm not happy about, and why was I charged a fee?") becomes one request each.
     The agent's answers and failures after it are taken in order, one per request; requests
@@ -113,7 +128,7 @@ def _split(ctx: AnalysisContext, request: Request, until: int) -> list[Request]:
     for j in agent:
         if FAILURE.search(ctx.sentences[j].text) and ctx.acts[j, _k("action_failed")]:
             events.append(("unresolved", j))
-        elif resolves(ctx, j) and not hands_over(ctx, j):
+        elif j in moves.done and j not in moves.handed:
             events.append(("resolved", j))
     parts = []
     for number in range(len(asks)):
@@ -311,10 +326,7 @@ def _answered_late(ctx: AnalysisContext, request: Request, dropped: int) -> bool
     return (
         request.evidence is not None
         and dropped - request.evidence <= 4
-        and bool(
-            ctx.acts is not None
-            and any(ctx.acts[j, _k("hold")] for j in range(request.evidence, dropped))  # fmt: skip
-        )
+        and any(has_act(ctx, j, "hold") for j in range(request.evidence, dropped))
     )
 
 
@@ -327,7 +339,9 @@ def _k(act: str) -> int:
     return ACTS.index(act)
 
 
-def _request_statements(ctx: AnalysisContext, acts: np.ndarray) -> list[tuple[int, list[int]]]:
+def _request_statements(
+    ctx: AnalysisContext, acts: np.ndarray, moves: _AgentMoves
+) -> list[tuple[int, list[int]]]:
     """(statement, restatements) for each distinct request of the customer. A request that
     only answers the agent's question for a detail is not a new request; one that restates an
     open request (close in meaning, or before the agent has answered, done or handed on the
@@ -335,7 +349,7 @@ def _request_statements(ctx: AnalysisContext, acts: np.ndarray) -> list[tuple[in
     found: list[tuple[int, list[int]]] = []
     answered_since: bool = True
     for i, s in enumerate(ctx.sentences):
-        if s.speaker == "agent" and (resolves(ctx, i) or hands_over(ctx, i)):
+        if i in moves.done or i in moves.handed:
             answered_since = True  # until then, what the customer asks is the same request
         if s.speaker != "customer" or not states_request(ctx, i):
             continue
@@ -370,8 +384,8 @@ def _answers_a_question(ctx: AnalysisContext, acts: np.ndarray, i: int) -> bool:
 
 
 def _request(
-    ctx: AnalysisContext, acts: np.ndarray, first: int, restated: list[int], until: int,
-    closed: bool,
+    ctx: AnalysisContext, acts: np.ndarray, moves: _AgentMoves, first: int,
+    restated: list[int], until: int, closed: bool,
 ) -> Request:  # fmt: skip
     agent = [j for j in range(first + 1, len(ctx.sentences)) if ctx.sentences[j].speaker == "agent"]
     mine = [j for j in agent if j < until]
@@ -379,12 +393,12 @@ def _request(
     responses = [j for j in mine if any(acts[j, _k(a)] for a in RESPONSES) or j == answer]
     first_response = responses[0] if responses else None
     seconds = _seconds(ctx, first, first_response)
-    done = [j for j in mine if (resolves(ctx, j) or j == answer) and not hands_over(ctx, j)]
+    done = [j for j in mine if (j in moves.done or j == answer) and j not in moves.handed]
     failed = [
         j for j in mine if acts[j, _k("action_failed")] and FAILURE.search(ctx.sentences[j].text)
     ]
-    handed = [j for j in mine if hands_over(ctx, j)]
-    reraised = _reraised(ctx, acts, first, done[-1] if done else None, until)
+    handed = [j for j in mine if j in moves.handed]
+    reraised = _reraised(ctx, acts, moves, first, done[-1] if done else None, until)
     fields: dict[str, Any] = {
         "statement": first, "restated": tuple(restated), "responses": tuple(responses),
         "first_response": first_response, "first_response_s": seconds, "reraised": reraised,
@@ -476,7 +490,12 @@ def _satisfied_close(ctx: AnalysisContext, acts: np.ndarray, after: int) -> int 
 
 
 def _reraised(
-    ctx: AnalysisContext, acts: np.ndarray, first: int, solved: int | None, until: int
+    ctx: AnalysisContext,
+    acts: np.ndarray,
+    moves: _AgentMoves,
+    first: int,
+    solved: int | None,
+    until: int,
 ) -> int | None:
     """A customer sentence after the last answer that raises the request again (a request or
     a "no" close in meaning to it), with no answer after it."""
@@ -488,9 +507,7 @@ def _reraised(
             continue
         if float(ctx.embeddings[j] @ ctx.embeddings[first]) < RERAISED:
             continue
-        later = [k for k in range(j + 1, until)
-                 if ctx.sentences[k].speaker == "agent" and resolves(ctx, k)]  # fmt: skip
-        if not later:
+        if not any(j < k < until for k in moves.done):
             return j
     return None
 
@@ -502,20 +519,21 @@ def _seconds(ctx: AnalysisContext, a: int, b: int | None) -> float | None:
     return None if start is None or end is None else max(0.0, end - start)
 
 
-PRECEDENCE = ("escalated", "transferred", "callback", "cut_off", "unresolved")
+HANDED_ON_OUTCOMES = ("escalated", "transferred", "callback")  # in this order of precedence
 
 
 def _call_outcome(requests: list[Request]) -> tuple[Outcome | None, int | None]:
-    """All resolved: resolved; some: partly resolved; none: the most telling of the rest."""
+    """All resolved: resolved; a request handed on: that handover; some resolved: partly
+    resolved; none: the last request's outcome."""
     if not requests:
         return None, None
     resolved = [r for r in requests if r.outcome == "resolved"]
     if len(resolved) == len(requests):
         return "resolved", resolved[-1].evidence
     others = [r for r in requests if r.outcome != "resolved"]
-    for outcome in PRECEDENCE:
+    for outcome in HANDED_ON_OUTCOMES:
         hit = next((r for r in reversed(others) if r.outcome == outcome), None)
-        if hit is not None and outcome in ("escalated", "transferred", "callback"):
+        if hit is not None:
             return hit.outcome, hit.evidence
     if resolved:
         return "partly_resolved", others[-1].evidence
