@@ -100,8 +100,8 @@ def build_structure(ctx: AnalysisContext) -> CallStructure:
 
 
 SEVERAL = re.compile(
-    r",?\s*\b(?:and|also|plus|then)\b(?:\s+also)?\s+(?=(?:i|i'd|i'm|i've|there's|there is|my|"
-    r"can|could|the|why)\b)",
+    r",?\s*\b(?:(?:and|also|plus|then)\b(?:\s+also)?|while i(?:'m| am) on)[,\s]+(?:(?:um|uh|er)"
+    r"[,\s]+)?(?=(?:i|i'd|i'm|i've|there's|there is|my|can|could|the|why)\b)",
     re.IGNORECASE,
 )
 PROBLEM_CLAUSE = re.compile(
@@ -114,25 +114,46 @@ PROBLEM_CLAUSE = re.compile(
 def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: int) -> list[Request]:
     """A statement holding several requests ("I need to change my number, and there's a
     payment I'm not happy about, and why was I charged a fee?") becomes one request each.
-    The agent's answers and failures after it are taken in order, one per request; requests
-    left without either are unresolved (or cut off, as the whole was)."""
+    The agent's answers and failures after it go to the request they share words with ("and
+    the statement?"), else in order; an action asked for needs an action, not a fact.
+    Requests left without either are unresolved (or cut off, as the whole was)."""
     asks: list[str] = []
     for i in (request.statement, *request.restated):
-        clauses = [c for c in SEVERAL.split(ctx.sentences[i].text) if c.strip()]
-        found = [c for c in clauses if REQUEST_CUES.search(c) or PROBLEM_CLAUSE.search(c)]
+        found, context = [], ""
+        for clause in (c for c in SEVERAL.split(ctx.sentences[i].text) if c.strip()):
+            if REQUEST_CUES.search(clause) or PROBLEM_CLAUSE.search(clause):
+                found.append(f"{context} {clause}".strip())  # "my renewal went up… I want
+                context = ""  # to know why": one request, with the words it is about
+            else:
+                context = clause
         asks = max(asks, found, key=len)
     if len(asks) < 2:
         return [request]
-    agent = [j for j in range(request.statement + 1, until) if ctx.sentences[j].speaker == "agent"]
-    events = []
-    for j in agent:
-        if FAILURE.search(ctx.sentences[j].text) and ctx.acts[j, _k("action_failed")]:
-            events.append(("unresolved", j))
+    kinds = [_wanted(ask) for ask in asks]
+    events: dict[int, tuple[Outcome, int]] = {}
+    current = 0
+    for j in range(request.statement + 1, until):
+        text = ctx.sentences[j].text
+        pointed = _topic(asks, text)
+        if pointed is not None:
+            current = pointed  # "and the statement?": the customer moves on to that request
+        if ctx.sentences[j].speaker != "agent":
+            continue
+        if _fails(ctx, j):
+            found: tuple[Outcome, int] = ("unresolved", j)
         elif j in moves.done and j not in moves.handed:
-            events.append(("resolved", j))
+            failed_before = events.get(current, ("", 0))[0] == "unresolved"
+            if (kinds[current] == "action" or failed_before) and not _acted(ctx, j):
+                continue  # "your limit is two thousand pounds" does not raise it
+            found = ("resolved", j)
+        else:
+            continue
+        if current in events and events[current][0] == "resolved" and pointed is None:
+            current = next((k for k in range(len(asks)) if k not in events), current)
+        events[current] = found
     parts = []
     for number in range(len(asks)):
-        if number < len(events):
+        if number in events:
             outcome, evidence = events[number]
         elif number == len(asks) - 1 and request.outcome != "resolved":
             outcome, evidence = request.outcome, request.evidence
@@ -141,6 +162,76 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
             evidence = request.evidence
         parts.append(request.model_copy(update={"outcome": outcome, "evidence": evidence}))
     return parts
+
+
+WANTS = re.compile(
+    r"\b(?:like|want|need|wanna|trying|hoping|calling|ringing|phoning|ask about) (?:to )?"
+    r"(?:get(?:ting)? )?(?:my |the |it |a |an )?(\w+)|\b(?:can|could|would) you (?:please )?(\w+)",
+    re.IGNORECASE,
+)
+ASKS_TO_KNOW = frozenset("know ask check find tell see understand confirm what when why".split())
+
+
+def _wanted(text: str) -> Literal["action", "information", "problem"]:
+    """What a request asks for: an action ("I'd like to increase my limit"), information
+    ("I'd like to know when it's due"), or help with a problem ("I lost my card")."""
+    for match in WANTS.finditer(text):
+        verb = (match.group(1) or match.group(2)).lower()
+        if verb in ASKS_TO_KNOW:
+            return "information"
+        if verb in ACTION_LEMMAS or verb.rstrip("ed").rstrip("d") in ACTION_LEMMAS:
+            return "action"
+    return "problem"
+
+
+REDIRECT = re.compile(
+    r"\byou(?:'ll| will| would|'d)? (?:need|have|has) to (?:contact|ask|call|ring|phone|speak|go|"
+    r"visit|get in touch|take it up)|\byou can do (?:it|that|this) (?:online|yourself)|"
+    r"\bask the (?:shop|merchant|retailer|seller)\b",
+    re.IGNORECASE,
+)
+
+
+REFUSAL = re.compile(
+    r"\b(?:i|we)(?:'m| am|'re| are)? (?:not able|unable|can't|cannot|can not|won't be able|"
+    r"couldn't)\b(?! (?:see|tell you how|thank))",
+    re.IGNORECASE,
+)
+
+
+def _fails(ctx: AnalysisContext, index: int) -> bool:
+    """An agent sentence saying the request cannot be met here: a failure (with the act
+    head's action_failed), the agent saying they cannot ("I'm not able to refund it"), or
+    the customer sent elsewhere to do it ("you need to ask the shop")."""
+    if ctx.sentences[index].speaker != "agent":
+        return False
+    text = ctx.sentences[index].text
+    return bool(
+        (FAILURE.search(text) and ctx.acts[index, _k("action_failed")])
+        or REFUSAL.search(text)
+        or REDIRECT.search(text)
+    )
+
+
+def _acted(ctx: AnalysisContext, index: int) -> bool:
+    """An agent sentence reporting an action done (not just stating a fact)."""
+    return bool(ctx.acts[index, _k("action_done")]) or action_reported(ctx, index)
+
+
+WORD = re.compile(r"[a-z]{4,}")
+COMMON = frozenset(
+    """that this with have about what when there their they them then just like want need
+would could should from your yours been were into also really thing things know okay yeah
+please thanks thank right sure which where will what's that's it's i've i'm""".split()
+)
+
+
+def _topic(asks: list[str], text: str) -> int | None:
+    """The one request among ``asks`` that ``text`` shares a content word with, or None."""
+    words = {w[:5] for w in WORD.findall(text.lower()) if w not in COMMON}
+    hits = [k for k, ask in enumerate(asks)
+            if words & {w[:5] for w in WORD.findall(ask.lower()) if w not in COMMON}]  # fmt: skip
+    return hits[0] if len(hits) == 1 else None
 
 
 def problem_statement(ctx: AnalysisContext) -> int | None:
@@ -162,8 +253,10 @@ WISHES = frozenset("want need like try hope wish plan".split())
 
 
 REQUEST_CUES = re.compile(
-    r"\b(?:i|we)(?:'d| would) like (?:to|a|an|my)\b|"
-    r"\bi(?:'m| am)? (?:want|need|wanna|trying|hoping) (?:to|a|an|my|the|some)\b|"
+    r"\b(?:i|we)(?:'d| would) (?:also |just |really )?like (?:to|a|an|my)\b|"
+    r"(?<!will )(?<!do )(?<!would )(?<!shall )"
+    r"\bi(?:'m| am)? (?:also |just |really )?(?:want|need|wanna|trying|hoping) "
+    r"(?:to|a|an|my|the|some)\b|"
     r"\bi(?:'m| am) (?:calling|ringing|phoning) (?:about|to|because|regarding|for)\b|"
     r"\b(?:can|could|would) you (?:please )?(?:help|tell|check|look|find|cancel|change|send)\b|"
     r"\bi (?:lost|can't|cannot|couldn't|didn't|haven't|never|was charged)\b|"
@@ -178,6 +271,13 @@ def states_request(ctx: AnalysisContext, index: int) -> bool:
     return bool(ctx.acts[index, _k("request")]) or bool(
         REQUEST_CUES.search(ctx.sentences[index].text)
     )
+
+
+NEW_TOPIC = re.compile(
+    r"\b(?:also|another thing|one more thing|the other thing|while (?:i|you)(?:'m| am|'re| are| "
+    r"have|'ve got) (?:on|here|there|you)|another question)\b",
+    re.IGNORECASE,
+)
 
 
 STATES_VALUE = re.compile(r"\b(?:your|the)\b[^.?!]{0,40}\b(?:is|are|was|were)\b", re.IGNORECASE)
@@ -295,12 +395,16 @@ def resolves(ctx: AnalysisContext, index: int) -> bool:
     """An agent sentence that answers or carries out a request (not a hold, "it'll be two
     minutes"; not a failure, "it's failed again"; not a suggestion, "you could try the app")."""
     text = ctx.sentences[index].text
-    if ctx.acts[index, _k("hold")] or ctx.acts[index, _k("confirm_details")]:
-        return False  # waiting, or reading the customer's words back
+    if ctx.acts[index, _k("hold")]:
+        return False  # waiting
+    if ctx.acts[index, _k("confirm_details")] and not action_reported(ctx, index):
+        return False  # reading the customer's words back ("so that's two chequebooks?")
     if FAILURE.search(text) or SUGGESTION.search(text) or READ_BACK.search(text):
         return False
     if INTENTION.search(text) or HEDGE.search(text) or text.rstrip().endswith(("—", "-", "–")):
         return False  # "let me open the bill", or the line broke mid-sentence
+    if QUESTION.search(text) or ctx.acts[index, _k("ask_detail")] or CONDITION.search(text):
+        return False  # "has it come through?", "claim number", "if it's approved, …"
     said_done = ctx.acts[index, _k("action_done")] and len(text.split()) >= 4
     return bool(said_done or action_reported(ctx, index) or information_given(ctx, index))
 
@@ -343,7 +447,9 @@ def _request_statements(
     ctx: AnalysisContext, acts: np.ndarray, moves: _AgentMoves
 ) -> list[tuple[int, list[int]]]:
     """(statement, restatements) for each distinct request of the customer. A request that
-    only answers the agent's question for a detail is not a new request; one that restates an
+    only answers the agent's question for a detail is not a new request, nor is a remark or
+    question on the same matter after an answer (a new request after the first asks in so many
+    words: "I'd also like…", "another thing…"); one that restates an
     open request (close in meaning, or before the agent has answered, done or handed on the
     open one: "so what do I do?" after a failure) joins it."""
     found: list[tuple[int, list[int]]] = []
@@ -366,6 +472,8 @@ def _request_statements(
             if close or not answered_since:
                 found[-1][1].append(i)
                 continue
+            if not (REQUEST_CUES.search(s.text) or NEW_TOPIC.search(s.text)):
+                continue  # "nobody told me that", "so when will it work?": the same matter
         found.append((i, []))
         answered_since = False
     return found
@@ -394,15 +502,23 @@ def _request(
     first_response = responses[0] if responses else None
     seconds = _seconds(ctx, first, first_response)
     done = [j for j in mine if (j in moves.done or j == answer) and j not in moves.handed]
-    failed = [
-        j for j in mine if acts[j, _k("action_failed")] and FAILURE.search(ctx.sentences[j].text)
-    ]
+    if _wanted(ctx.sentences[first].text) == "action":
+        done = [j for j in done if _acted(ctx, j)] or done[:0]
+    failed = [j for j in mine if _fails(ctx, j)]
+    if failed:  # after a failure, only an action done resolves ("the charges are valid")
+        done = [j for j in done if j < failed[-1] or _acted(ctx, j)]
     handed = [j for j in mine if j in moves.handed]
     reraised = _reraised(ctx, acts, moves, first, done[-1] if done else None, until)
+    left_open = _unanswered_follow_up(ctx, acts, first, max([*done, *handed], default=first),
+                                      until)  # fmt: skip
+    if left_open is not None and (reraised is None or left_open > reraised):
+        reraised = left_open
     fields: dict[str, Any] = {
         "statement": first, "restated": tuple(restated), "responses": tuple(responses),
         "first_response": first_response, "first_response_s": seconds, "reraised": reraised,
     }  # fmt: skip
+    if reraised is not None and handed and reraised > handed[-1]:
+        handed = []  # "they'll contact you" - "so when?" - no answer: not a handover
     if handed and (not done or handed[-1] > done[-1]):
         j = handed[-1]
         transferred = any(HANDED_ON.search(ctx.sentences[k].text) for k in handed)
@@ -448,10 +564,12 @@ INTENTION = re.compile(
     re.IGNORECASE,
 )
 DROPPED = re.compile(
-    r"\bhello\s*\?|are you (?:still )?there|(?:you're|you are) breaking up|i(?:'ve)? lost you|"
+    r"\bhello\s*\?|\bhello[,\s]+hello\b|are you (?:still )?there|can you (?:still )?hear me|"
+    r"(?:you're|you are) (?:breaking|cutting) up|you cut out|i(?:'ve)? lost you|"
     r"can't hear (?:you|anything)|line (?:went|is|has gone) (?:dead|quiet)",
     re.IGNORECASE,
 )
+CONDITION = re.compile(r"^\W*(?:if|once|when|as soon as)\b", re.IGNORECASE)
 SUGGESTION = re.compile(r"\byou (?:could|can|might|may|should) (?:also |always )?try\b", re.I)
 OPENING = re.compile(
     r"how (?:can|may|could) i help|what can i do for you|how can we help|anything else", re.I
@@ -478,15 +596,22 @@ def _direct_answer(ctx: AnalysisContext, question: int, agent: list[int]) -> int
 
 def _satisfied_close(ctx: AnalysisContext, acts: np.ndarray, after: int) -> int | None:
     """The customer's "no, that's all I needed, thank you" (to "anything else?") after
-    sentence ``after``: the end of a satisfied request."""
+    sentence ``after``: the end of a satisfied request. "Yeah, that's it" confirming a
+    read-back is not one."""
+    offered = False
     for j in range(after + 1, len(ctx.sentences)):
         s = ctx.sentences[j]
         if s.speaker != "customer":
+            offered = offered or bool(ANYTHING_ELSE.search(s.text))
             continue
-        thanked = THANKED.search(s.text) and acts[j, _k("negate")]
-        if thanked or SATISFIED.search(s.text):
+        thanked = bool(THANKED.search(s.text))
+        satisfied = SATISFIED.search(s.text) and (offered or thanked)
+        if (thanked and acts[j, _k("negate")]) or satisfied:
             return j
     return None
+
+
+ANYTHING_ELSE = re.compile(r"\banything else\b|\bis there anything\b|\bhelp with today\b", re.I)
 
 
 def _reraised(
@@ -512,6 +637,24 @@ def _reraised(
     return None
 
 
+def _unanswered_follow_up(
+    ctx: AnalysisContext, acts: np.ndarray, first: int, after: int, until: int
+) -> int | None:
+    """The customer's last question on the request after the agent's last answer or handover
+    ("so when is that going to be?") when no answer follows it, only "I can't say" or
+    nothing at all."""
+    last = None
+    for j in range(max(first, after) + 1, until):
+        s = ctx.sentences[j]
+        if s.speaker == "customer" and QUESTION.search(s.text) and len(s.text.split()) >= 3:
+            if not (acts[j, _k("thanks")] or acts[j, _k("closing")]):
+                last = j
+    if last is None:
+        return None
+    agent = [j for j in range(last + 1, until) if ctx.sentences[j].speaker == "agent"]
+    return last if _direct_answer(ctx, last, agent) is None else None
+
+
 def _seconds(ctx: AnalysisContext, a: int, b: int | None) -> float | None:
     if b is None:
         return None
@@ -519,12 +662,13 @@ def _seconds(ctx: AnalysisContext, a: int, b: int | None) -> float | None:
     return None if start is None or end is None else max(0.0, end - start)
 
 
-HANDED_ON_OUTCOMES = ("escalated", "transferred", "callback")  # in this order of precedence
+HANDED_ON_OUTCOMES = ("cut_off", "escalated", "transferred", "callback")  # in this order
 
 
 def _call_outcome(requests: list[Request]) -> tuple[Outcome | None, int | None]:
-    """All resolved: resolved; a request handed on: that handover; some resolved: partly
-    resolved; none: the last request's outcome."""
+    """All resolved: resolved; the line dropped on a request: cut off; some resolved:
+    partly resolved (a callback or transfer for the rest included); none resolved and one
+    handed on: that handover; else the last request's outcome."""
     if not requests:
         return None, None
     resolved = [r for r in requests if r.outcome == "resolved"]
@@ -533,7 +677,7 @@ def _call_outcome(requests: list[Request]) -> tuple[Outcome | None, int | None]:
     others = [r for r in requests if r.outcome != "resolved"]
     for outcome in HANDED_ON_OUTCOMES:
         hit = next((r for r in reversed(others) if r.outcome == outcome), None)
-        if hit is not None:
+        if hit is not None and (outcome == "cut_off" or not resolved):
             return hit.outcome, hit.evidence
     if resolved:
         return "partly_resolved", others[-1].evidence

@@ -90,6 +90,56 @@ CALLS = {
         "customer: From my checking account.",
         "agent: And what is the amount",
     )),
+    "follow-up remark": ("resolved", (
+        "agent: Larchfield Bank, how can I help?",
+        "customer: I'd like to know when my credit card payment is due.",
+        "agent: Your payment of twelve pounds is due on the twenty-third of this month.",
+        "customer: Oh right, nobody told me that. I'll pay it in full before then.",
+        "agent: Perfect. Anything else I can help with?",
+        "customer: No, that's all, thanks.",
+        "agent: Thanks for calling, bye.",
+    )),
+    "read-back confirmed, then the line drops": ("cut_off", (
+        "agent: metro water how can i help",
+        "customer: hi there's water coming up through the pavement outside my house",
+        "agent: okay so water bubbling up outside number [HOUSE_NUMBER] yeah",
+        "customer: yeah that's it",
+        "agent: right i'm raising it now as a priority and i can give you a reference and the",
+        "customer: sorry you cut out there",
+        "customer: hello hello can you hear me",
+    )),
+    "sent elsewhere": ("unresolved", (
+        "agent: Brightside Stores, how can I help?",
+        "customer: There's a payment on my card from your shop that I don't recognise.",
+        "agent: Because it was a purchase on your card, you'll need to contact your bank "
+        "about it.",
+        "customer: Okay. Bye.",
+    )),
+    "one done, one called back": ("partly_resolved", (
+        "agent: Harbor Bank, how can I help?",
+        "customer: I need to order some more chequebooks, and I never got my paper statement.",
+        "agent: Okay, two chequebooks have been ordered.",
+        "customer: Thanks. And the statement?",
+        "agent: The statements team will call you back about that tomorrow.",
+        "customer: Okay, bye.",
+    )),
+    "a fact is not the action asked for": ("cut_off", (
+        "agent: Larchfield Bank cards, how can I help?",
+        "customer: I'd like to get my credit limit increased.",
+        "agent: At the moment your limit is two thousand pounds.",
+        "agent: Let me check whether you're eligible.",
+        "customer: Will I need to send anything in?",
+        "agent: If it's approved, the new limit will be",
+        "customer: Hello? Are you still there?",
+    )),
+    "an answer after a refusal": ("unresolved", (
+        "agent: Volt Mobile, how can I help?",
+        "customer: I got charged thirty pounds for roaming and I want it refunded.",
+        "agent: I'm not able to refund roaming charges, they were used correctly.",
+        "customer: So I just have to pay it?",
+        "agent: Yes, the charges are valid, you can add a roaming pass next time.",
+        "customer: Fine. Bye.",
+    )),
 }  # fmt: skip
 
 
