@@ -25,7 +25,7 @@ def clean_text(text: str) -> str:
 
 def load_call(root: Path, sid: str) -> tuple[Transcript, dict[str, Any]]:
     """One call as a Transcript (times from call start) and its metadata document."""
-    turns = tuple(turn for turn, _ in _segments(root, sid))
+    turns = tuple(turn for turn, _, _ in _segments(root, sid))
     metadata = json.loads((root / "data" / "metadata" / f"{sid}.json").read_text())
     return Transcript(call_id=sid, turns=turns, source="harper-valley"), metadata
 
@@ -36,10 +36,15 @@ def dialog_acts(root: Path, sid: str) -> list[frozenset[str]]:
     These are outputs of Gridspace's dialog-act model (silver labels), without the
     ``gridspace_`` prefix.
     """
-    return [tags for _, tags in _segments(root, sid)]
+    return [tags for _, tags, _ in _segments(root, sid)]
 
 
-def _segments(root: Path, sid: str) -> list[tuple[Turn, frozenset[str]]]:
+def segment_indexes(root: Path, sid: str) -> list[int]:
+    """The corpus's segment ``index`` of each turn of :func:`load_call`'s transcript."""
+    return [index for _, _, index in _segments(root, sid)]
+
+
+def _segments(root: Path, sid: str) -> list[tuple[Turn, frozenset[str], int]]:
     segments = json.loads((root / "data" / "transcript" / f"{sid}.json").read_text())
     found = []
     for seg in sorted(segments, key=lambda s: s["start_ms"]):
@@ -55,7 +60,7 @@ def _segments(root: Path, sid: str) -> list[tuple[Turn, frozenset[str]]]:
             channel=seg["channel_index"],
         )
         tags = frozenset(t.removeprefix("gridspace_") for t in seg.get("dialog_acts", []))
-        found.append((turn, tags))
+        found.append((turn, tags, seg.get("index", len(found) + 1)))
     return found
 
 

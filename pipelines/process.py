@@ -66,9 +66,16 @@ def process_batch(
     """Read, measure and analyse calls, in order; bad input comes back as Quarantined."""
     settings = settings or ProcessSettings()
     measured = [_measured_or_quarantined(source, settings) for source in sources]
+    return analyse_measured(measured, settings)
+
+
+def analyse_measured(
+    measured: Sequence[CallResult | Quarantined], settings: ProcessSettings
+) -> list[CallResult | Quarantined]:
+    """Measured calls analysed and scored together (one encoder pass), in order."""
     good = [m for m in measured if isinstance(m, CallResult)]
     if not good:
-        return measured
+        return list(measured)
     analyzer = load_analyzer(settings.nlp_pipeline, settings.encoder_path)
     card = load_scorecard(settings.scorecard)
     try:
@@ -174,13 +181,24 @@ def measure_call(source: CallSource, settings: ProcessSettings) -> CallResult | 
         metadata = _merge_metadata(file_metadata, source.metadata)
     except (ReadError, AudioError, ValueError) as exc:
         return quarantine(str(exc))
+    return measured_transcript(transcript, settings, source.path, source.content_hash, metadata)
+
+
+def measured_transcript(
+    transcript: Transcript,
+    settings: ProcessSettings,
+    path: str = "",
+    content_hash: str = "",
+    metadata: CallMetadata | None = None,
+) -> CallResult:
+    """A redacted transcript with its conversation metrics (no behaviours yet)."""
     metrics, findings = analyse_conversation(transcript, settings.thresholds)
     return CallResult(
         call_id=transcript.call_id,
-        path=source.path,
-        content_hash=source.content_hash,
+        path=path,
+        content_hash=content_hash,
         pipeline_version=PIPELINE_VERSION,
-        metadata=metadata,
+        metadata=metadata or CallMetadata(),
         transcript=transcript,
         metrics=metrics,
         findings=findings,

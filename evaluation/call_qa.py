@@ -1,0 +1,305 @@
+"""Call QA against gold: would a QA lead agree with each finding, criterion, outcome and flag?
+
+The gold (``evaluation/gold``, see its README and docs/annotation-guidelines.md) was annotated
+before looking at callqa's answers. Each call has its outcome, the default card's 24 criteria
+(yes / no / N/A) and whether it deserves review; the newer sets also list, per turn, the
+findings that should fire. Calls go through redaction, metrics, analysis, scoring and flags as
+in a run, and are compared two ways:
+
+- **per turn** (sets with findings): a finding is right when the gold has its label within one
+  turn of its evidence (call-level labels such as ``no_greeting``: anywhere in the call);
+- **per call** (every set): a finding is right when the gold criterion it bears on agrees
+  (``no_verification`` with ``verified: no``), the precision a QA lead sees on the scorecard.
+
+Sets ``qa-dev`` and Harper Valley are for tuning; ``qa-heldout`` is never tuned on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from callqa.evaluation import harper_valley
+from callqa.evaluation.harness import Task
+from callqa.models.nlp import load_nlp
+from callqa.models.transcript import Transcript
+from callqa.pipelines.process import ProcessSettings, analyse_measured, measured_transcript
+from callqa.pipelines.readers import read_transcript
+from callqa.pipelines.records import CallResult
+from callqa.pipelines.review import review_queue, within_budget
+from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.flags import FlagRules
+from callqa.qa_rules.redaction import redact_transcript
+
+GOLD = Path(__file__).parent / "gold"
+# set name, annotations, transcripts folder (relative to the gold folder)
+GOLD_SETS = (
+    ("written", "annotations.jsonl", "calls"),
+    ("samples", "samples.jsonl", "../../samples"),
+    ("heldout-v2", "heldout.jsonl", "calls"),
+    ("qa-dev", "qa-dev.jsonl", "calls"),
+    ("qa-heldout", "qa-heldout.jsonl", "calls"),
+)
+# Labels that speak of the whole call, right anywhere in it.
+CALL_LEVEL = frozenset(
+    """no_greeting no_verification no_closing no_closing_summary problem_not_addressed
+    slow_understanding understood problem_identified sentiment_worsened""".split()
+)
+# label -> (criterion, the answer that agrees with it)
+CRITERION_OF = {
+    "greeting": ("greeted", "yes"), "no_greeting": ("greeted", "no"),
+    "verification": ("verified", "yes"), "no_verification": ("verified", "no"),
+    "closing": ("closed", "yes"), "no_closing": ("closed", "no"),
+    "closing_summary": ("summarised", "yes"), "no_closing_summary": ("summarised", "no"),
+    "dismissive_language": ("respectful", "no"),
+    "distress_acknowledged": ("answered_distress", "yes"),
+    "distress_ignored": ("answered_distress", "no"),
+    "interruption": ("no_interruptions", "no"), "dead_air": ("no_dead_air", "no"),
+    "commitment": ("timed_commitments", "yes"),
+    "commitment_without_time": ("timed_commitments", "no"),
+    "reasks_information": ("used_given_details", "no"),
+    "customer_repeats": ("no_repeats", "no"), "customer_correction": ("no_repeats", "no"),
+    "slow_understanding": ("understood_quickly", "no"),
+    "understood": ("understood_quickly", "yes"),
+    "question_not_addressed": ("clear_answers", "no"),
+    "customer_confused": ("clear_answers", "no"),
+    "problem_identified": ("identified_problem", "yes"),
+    "problem_not_addressed": ("identified_problem", "no"),
+    "deflection": ("offered_solution", "no"),
+    "solution_offered": ("offered_solution", "yes"), "explanation": ("offered_solution", "yes"),
+    "uses_customer_name": ("personal", "yes"), "proactive_help": ("proactive", "yes"),
+    "resolution_confirmed": ("confirmed_resolution", "yes"),
+    "open_question": ("probed", "yes"),
+    "empathy_statement": ("showed_empathy", "yes"), "apology": ("showed_empathy", "yes"),
+    "reflects_feeling": ("showed_empathy", "yes"),
+    "restatement": ("restated", "yes"), "understanding_check": ("restated", "yes"),
+    "acknowledgement": ("acknowledged", "yes"), "ownership": ("ownership", "yes"),
+    "readback_mismatch": ("used_given_details", "no"),
+}  # fmt: skip
+
+
+@dataclass
+class GoldCall:
+    """One annotated call: its transcript and what the annotator said about it."""
+
+    transcript: Transcript
+    set_name: str
+    outcome: str
+    criteria: dict[str, str]
+    deserves_review: bool
+    findings: list[tuple[int | None, str]] | None = None  # (turn, label); None: not annotated
+    requests: list[str] = field(default_factory=list)  # each request's outcome
+
+
+def gold_qa_calls(folder: Path = GOLD) -> list[GoldCall]:
+    """The annotated written calls and bundled samples."""
+    found = []
+    for set_name, labels, calls in GOLD_SETS:
+        path = folder / labels
+        if not path.exists():
+            continue
+        files = {p.stem: p for p in (folder / calls).iterdir() if p.is_file()}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            item = json.loads(line)
+            file = files.get(_stem(folder / calls, item["call_id"]))
+            if file is None:
+                raise ValueError(f"{path}: no transcript for {item['call_id']}")
+            transcript, _ = read_transcript(file, file.read_bytes(), item["call_id"])
+            turns = None
+            if "findings" in item:
+                turns = [(f["turn"], f["label"]) for f in item["findings"]]
+            found.append(_gold(item, transcript, set_name, turns))
+    return found
+
+
+def _stem(folder: Path, call_id: str) -> str:
+    import csv
+
+    manifest = folder / "manifest.csv"
+    if manifest.exists():
+        with open(manifest, encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row["call_id"] == call_id:
+                    return Path(row["file"]).stem
+    return call_id
+
+
+def harper_valley_qa_calls(root: Path, folder: Path = GOLD) -> list[GoldCall]:
+    """The Harper Valley calls annotated per turn (segment indexes mapped to turns)."""
+    found = []
+    for line in (folder / "harper_valley_qa.jsonl").read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        transcript, _ = harper_valley.load_call(root, item["sid"])
+        turn_of = {index: turn for turn, index in
+                   enumerate(harper_valley.segment_indexes(root, item["sid"]))}  # fmt: skip
+        turns = [(turn_of.get(f["index"]) if f["index"] is not None else None, f["label"])
+                 for f in item["findings"]]  # fmt: skip
+        found.append(_gold(item, transcript, "harper-valley", turns))
+    return found
+
+
+def _gold(item: dict, transcript: Transcript, set_name: str, turns: list | None) -> GoldCall:
+    return GoldCall(
+        transcript=transcript,
+        set_name=set_name,
+        outcome=item["outcome"],
+        criteria={k: v["answer"] for k, v in item["criteria"].items()},
+        deserves_review=bool(item["deserves_review"]),
+        findings=turns,
+        requests=[r["outcome"] for r in item.get("requests", [])],
+    )
+
+
+def assess(calls: list[GoldCall]) -> list[tuple[CallResult, list[str]]]:
+    """Each call as a run would store it, with its flag reasons (within the flag budget)."""
+    settings = ProcessSettings()
+    nlp = load_nlp(settings.nlp_pipeline)
+    measured = [measured_transcript(redact_transcript(c.transcript, nlp), settings)
+                for c in calls]  # fmt: skip
+    results = analyse_measured(measured, settings)
+    rules = FlagRules()
+    rows = [{"call_id": r.call_id, "agent_id": None, "team": None, "started_at": None,
+             "score": r.score, "findings": r.findings} for r in results]  # fmt: skip
+    kept, _ = within_budget(review_queue(rows, rules), len(rows), rules.budget)
+    flagged = {q["call_id"]: [f["reason"] for f in q["flags"]] for q in kept}
+    return [(r, flagged.get(r.call_id, [])) for r in results]  # type: ignore[misc]
+
+
+def qa_metrics(calls: list[GoldCall], prefix: str) -> dict[str, float]:
+    """Per-label precision (per call and per turn) and recall, outcome accuracy, per-criterion
+    Cohen's kappa, the flag rate and the share of flags the gold justifies."""
+    results = assess(calls)
+    metrics: dict[str, float] = {}
+    per_call: dict[str, Counter] = defaultdict(Counter)
+    per_turn: dict[str, Counter] = defaultdict(Counter)
+    for gold, (result, _) in zip(calls, results, strict=True):
+        for label, right in call_level_agreement(gold, result.findings):
+            per_call[label]["right" if right else "wrong"] += 1
+        if gold.findings is not None:
+            for label, counts in turn_level_agreement(gold, result.findings).items():
+                per_turn[label] += counts
+    for label, c in sorted(per_call.items()):
+        metrics[f"{prefix}_call_precision_{label}"] = c["right"] / (c["right"] + c["wrong"])
+        metrics[f"{prefix}_call_n_{label}"] = float(c["right"] + c["wrong"])
+    for label, c in sorted(per_turn.items()):
+        if c["raised"]:
+            metrics[f"{prefix}_turn_precision_{label}"] = c["tp"] / c["raised"]
+        if c["gold"]:
+            metrics[f"{prefix}_turn_recall_{label}"] = c["found"] / c["gold"]
+    metrics |= _call_figures(calls, results, prefix)
+    return metrics
+
+
+def call_level_agreement(gold: GoldCall, findings: tuple[Finding, ...]) -> list[tuple[str, bool]]:
+    """(label, agrees) for each distinct label callqa raised that a criterion bears on."""
+    found = []
+    for label in sorted({f.label for f in findings} & CRITERION_OF.keys()):
+        criterion, answer = CRITERION_OF[label]
+        if criterion in gold.criteria:
+            found.append((label, gold.criteria[criterion] == answer))
+    return found
+
+
+def turn_level_agreement(gold: GoldCall, findings: tuple[Finding, ...]) -> dict[str, Counter]:
+    """Per label: findings raised, those the gold has (tp), gold findings and those found."""
+    annotated = {label for _, label in gold.findings or ()} | CRITERION_OF.keys()
+    gold_turns: dict[str, list[int | None]] = defaultdict(list)
+    for turn, label in gold.findings or ():
+        gold_turns[label].append(turn)
+    raised: dict[str, list[set[int]]] = defaultdict(list)
+    for f in findings:
+        if f.label in annotated:
+            raised[f.label].append({e.turn for e in f.evidence})
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for label in set(raised) | set(gold_turns):
+        wanted = gold_turns.get(label, [])
+        for turns in raised.get(label, []):
+            counts[label]["raised"] += 1
+            counts[label]["tp"] += any(_near(turns, t, label) for t in wanted)
+        for t in wanted:
+            counts[label]["gold"] += 1
+            counts[label]["found"] += any(_near(turns, t, label) for turns in raised.get(label, []))
+    return counts
+
+
+def _near(turns: set[int], gold_turn: int | None, label: str) -> bool:
+    if label in CALL_LEVEL or gold_turn is None:
+        return True
+    return any(abs(t - gold_turn) <= 1 for t in turns)
+
+
+OUTCOME_LABELS = ("resolved", "partly_resolved", "unresolved", "transferred", "escalated",
+                  "callback", "cut_off")  # fmt: skip
+
+
+def _call_figures(
+    calls: list[GoldCall], results: list[tuple[CallResult, list[str]]], prefix: str
+) -> dict[str, float]:
+    n = len(calls)
+    outcomes = [next((f.label for f in r.findings if f.label in OUTCOME_LABELS), None)
+                for r, _ in results]  # fmt: skip
+    right = sum(g.outcome == o for g, o in zip(calls, outcomes, strict=True))
+    flagged = [bool(flags) for _, flags in results]
+    deserving = [g.deserves_review for g in calls]
+    justified = sum(f and d for f, d in zip(flagged, deserving, strict=True))
+    figures = {
+        f"{prefix}_calls": float(n),
+        f"{prefix}_outcome_accuracy": right / n,
+        f"{prefix}_flag_rate": sum(flagged) / n,
+        f"{prefix}_flags_justified": justified / max(1, sum(flagged)),
+        f"{prefix}_deserving_flagged": justified / max(1, sum(deserving)),
+    }
+    for criterion in sorted({c for g in calls for c in g.criteria}):
+        pairs = []
+        for gold, (result, _) in zip(calls, results, strict=True):
+            answers = (
+                {a.criterion_id: a.answer for a in result.score.criteria} if result.score else {}
+            )
+            ours = answers.get(criterion)
+            if criterion in gold.criteria and ours is not None:
+                pairs.append((gold.criteria[criterion], _answer(ours)))
+        if pairs:
+            figures[f"{prefix}_kappa_{criterion}"] = cohen_kappa(pairs)
+    return figures
+
+
+def _answer(ours: str | int) -> str:
+    if isinstance(ours, int):
+        return "yes" if ours > 0 else "no"
+    return ours
+
+
+def cohen_kappa(pairs: list[tuple[str, str]]) -> float:
+    """Cohen's kappa of two raters' answers; 1.0 when both always give the same single answer."""
+    n = len(pairs)
+    observed = sum(a == b for a, b in pairs) / n
+    first, second = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    expected = sum(first[k] * second[k] for k in first) / (n * n)
+    return 1.0 if expected == 1 else (observed - expected) / (1 - expected)
+
+
+def score_call_qa(data: Path, weights: str | None) -> tuple[int, dict[str, float]]:
+    if (data / "data" / "metadata").is_dir():
+        calls = harper_valley_qa_calls(data)
+        metrics = qa_metrics(calls, "harper_valley")
+        return len(calls), {"outcome_accuracy": metrics["harper_valley_outcome_accuracy"]} | metrics
+    calls = gold_qa_calls(data)
+    metrics = {}
+    for name in dict.fromkeys(c.set_name for c in calls):
+        metrics |= qa_metrics([c for c in calls if c.set_name == name], name)
+    held_out = metrics.get("qa-heldout_outcome_accuracy", 0.0)
+    return len(calls), {"outcome_accuracy": held_out} | metrics
+
+
+CALL_QA_TASK = Task(
+    name="call-qa",
+    summary="Findings, criteria, outcomes and flags vs gold annotations (evaluation/gold, "
+    "or the Harper Valley calls annotated per turn)",
+    data_hint="evaluation/gold",
+    also_on=(),
+    primary="outcome_accuracy",  # on qa-heldout, or on Harper Valley
+    baselines=(),
+    score=score_call_qa,
+)
