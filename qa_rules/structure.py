@@ -260,7 +260,9 @@ REQUEST_CUES = re.compile(
     r"\bi(?:'m| am) (?:calling|ringing|phoning) (?:about|to|because|regarding|for)\b|"
     r"\b(?:can|could|would) you (?:please )?(?:help|tell|check|look|find|cancel|change|send)\b|"
     r"\bi (?:lost|can't|cannot|couldn't|didn't|haven't|never|was charged)\b|"
-    r"\bhow (?:do|can|would) i\b|\bwhat(?:'s| is) (?:my|the) (?:balance|status)\b",
+    r"\bhow (?:do|can|would) i\b|\bwhat(?:'s| is) (?:my|the) (?:balance|status)\b|"
+    r"\b(?:will|can|could|do) i get (?:anything|something|a|an|my|some|money)\b|"
+    r"\bis there (?:any ?way|anything you can do)\b",
     re.IGNORECASE,
 )
 
@@ -425,13 +427,19 @@ def _dropped(ctx: AnalysisContext) -> int | None:
 
 
 def _answered_late(ctx: AnalysisContext, request: Request, dropped: int) -> bool:
-    """Whether the agent was still working on the request when the line dropped: no answer
-    in the turn or two before the drop (a hold, a check in progress)."""
-    return (
-        request.evidence is not None
-        and dropped - request.evidence <= 4
-        and any(has_act(ctx, j, "hold") for j in range(request.evidence, dropped))
+    """Whether the agent was still working on the request when the line dropped: a hold
+    or a check in progress after the last answer."""
+    return request.evidence is not None and any(
+        has_act(ctx, j, "hold") or HOLDING.search(ctx.sentences[j].text)
+        for j in range(request.evidence, dropped)
     )
+
+
+HOLDING = re.compile(
+    r"\bon hold\b|\bbear with me\b|\bone (?:moment|second|sec)\b|thanks? (?:you )?for (?:holding|"
+    r"waiting)",
+    re.IGNORECASE,
+)
 
 
 def has_act(ctx: AnalysisContext, index: int, act: str) -> bool:
