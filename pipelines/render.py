@@ -18,6 +18,7 @@ from callqa.models.transcript import Transcript
 from callqa.pipelines.batch import RunSummary
 from callqa.pipelines.similar import SimilarCase
 from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.precision import is_observation, precision_note
 from callqa.qa_rules.scorecard import Scorecard
 from callqa.qa_rules.scores import InteractionScore
 
@@ -192,6 +193,8 @@ def _metric(name: str, value: float) -> str:
 
 def _finding(f: Finding) -> str:
     sign = {"positive": "+", "negative": "-", "neutral": "·"}[f.polarity]
+    if is_observation(f):
+        sign = f"? observation ({precision_note(f.label)}):"
     ev = f.evidence[0]
     return f"  {sign} {f.behaviour}/{f.label} [{clock(ev.start)}] {f.why}\n" + (
         f'      {ev.speaker}: "{ev.quote}"' if ev.quote else "      (words purged)"

@@ -22,6 +22,7 @@ from callqa.pipelines.similar import Resolutions, SimilarCase
 from callqa.qa_rules.analysis import EmotionPoint
 from callqa.qa_rules.coaching import CoachingPlan, coaching_plan
 from callqa.qa_rules.flags import FlagRules, flag_call
+from callqa.qa_rules.precision import is_observation, precision_note
 from callqa.qa_rules.scorecard import Scorecard
 from callqa.qa_rules.structure import OUTCOMES
 
@@ -63,6 +64,11 @@ def call_page(
             total="-" if not score or score.total is None else f"{score.total:.0f}",
             flags=flag_call(score, tuple(findings), rules),
             sections=_sections(score, card) if score else [],
+            observations=[
+                {"finding": f, "note": precision_note(f.label)}
+                for f in findings
+                if is_observation(f)
+            ],  # fmt: skip
             emotion_chart=emotion_svg(call["customer_emotion"]),
             resolutions=resolutions,
             root="../",

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from callqa.models.transcript import Record
 from callqa.qa_rules.findings import Evidence, Finding
+from callqa.qa_rules.precision import counted
 from callqa.qa_rules.scores import InteractionScore
 
 
@@ -44,8 +45,10 @@ COMPREHENSION_GAPS = {
 def flag_call(
     score: InteractionScore | None, findings: tuple[Finding, ...], rules: FlagRules | None = None
 ) -> tuple[Flag, ...]:
-    """Every flag the call raises under ``rules``, highest priority first."""
+    """Every flag the call raises under ``rules``, highest priority first. Observations
+    (negative findings of unproven precision) never flag."""
     rules = rules or FlagRules()
+    findings = counted(findings)
     flags: list[Flag] = []
     by_label: dict[str, list[Finding]] = {}
     for f in findings:

@@ -37,9 +37,17 @@ def digits_for_words(text: str) -> str:
     return alpha2digit(text, "en", threshold=0)
 
 
+REPLACED = re.compile(
+    r"\b(?:instead of|rather than)\s+(?:the\s+)?[\w$£€.,:]+"
+    r"(?:\s+(?:of|p\.?m|a\.?m|pounds?|dollars?))?",
+    re.IGNORECASE,
+)
+
+
 def details(text: str) -> set[Detail]:
-    """The amounts, times, days of the month and counts said in ``text``."""
-    said = digits_for_words(text)
+    """The amounts, times, days of the month and counts said in ``text`` (not the old value
+    it replaces: "the twenty-eighth instead of the first")."""
+    said = REPLACED.sub(" ", digits_for_words(text))
     found: set[Detail] = set()
     for m in AMOUNT.finditer(said):
         whole = (m["a1"] or m["a2"]).replace(",", "")

@@ -12,6 +12,7 @@ critical criterion answered "no" on findings zeroes the total.
 from __future__ import annotations
 
 from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.precision import counted
 from callqa.qa_rules.scorecard import Criterion, Scorecard, Section
 from callqa.qa_rules.scores import CriterionScore, InteractionScore
 
@@ -25,7 +26,9 @@ def score_call(
     findings: tuple[Finding, ...],
     metrics: dict[str, float | None] | None = None,
 ) -> InteractionScore:
-    """The call's answers to every criterion of ``card``, its total and its flags."""
+    """The call's answers to every criterion of ``card``, its total and its flags. Negative
+    findings whose precision is unproven (:mod:`callqa.qa_rules.precision`) do not count."""
+    findings = counted(findings)
     answers = [
         answer(criterion, _points(section, criterion), findings, metrics or {})
         for section in card.sections

@@ -16,6 +16,8 @@ from callqa.qa_rules.findings import Evidence, Finding
 from callqa.qa_rules.flags import FlagRules, flag_call
 from callqa.qa_rules.scores import CriterionScore, InteractionScore
 
+pytestmark = pytest.mark.usefixtures("every_label_proven")
+
 
 def finding(label, value=None):
     evidence = Evidence(turn=0, speaker="agent", char_start=0, char_end=3, start=1.0, quote="hey")
@@ -153,3 +155,24 @@ def test_the_flag_budget_keeps_the_highest_priorities_and_every_auto_fail():
     kept, held = within_budget(queue[1:4], calls=10, budget=0.2)
     assert [q["call_id"] for q in kept] == ["c1", "c2"] and [q["call_id"] for q in held] == ["c3"]
     assert within_budget(queue, calls=10, budget=None) == (queue, [])
+
+
+def test_a_negative_label_of_unproven_precision_is_an_observation(every_label_proven):
+    every_label_proven["dead_air"] = (0.4, 20)  # measured, below the threshold
+    every_label_proven["sentiment_worsened"] = (0.0, 0)  # never measured
+    silence, worse = finding("dead_air", 45.0), finding("sentiment_worsened")
+    assert flag_call(score(90), (silence, worse)) == ()
+    assert reasons(flag_call(score(90), (finding("unresolved"),))) == ["unresolved"]  # outcomes
+
+
+def test_observations_cost_no_points(every_label_proven):
+    from callqa.qa_rules.scorecard import load_scorecard
+    from callqa.qa_rules.scoring import score_call
+
+    card = load_scorecard("voice-support")
+    rude = Finding(detector="empathy", behaviour="empathy", label="dismissive_language",
+                   polarity="negative", confidence=0.9, evidence=finding("x").evidence,
+                   why="w")  # fmt: skip
+    assert score_call(card, "c", (rude,)).auto_failed
+    every_label_proven["dismissive_language"] = (0.6, 5)
+    assert not score_call(card, "c", (rude,)).auto_failed

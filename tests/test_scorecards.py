@@ -7,6 +7,8 @@ from callqa.qa_rules.findings import Evidence, Finding
 from callqa.qa_rules.scorecard import Scorecard, ScorecardError, load_scorecard
 from callqa.qa_rules.scoring import score_call
 
+pytestmark = pytest.mark.usefixtures("every_label_proven")
+
 
 def card(**changes):
     """A two-section scorecard as a dict, with ``changes`` applied to its first criterion."""

@@ -34,7 +34,7 @@ DISMISSIVE = phrases(
     "(that's|that is) (just )?(the|our) policy",
     "obviously",
     "you need to listen",
-    "whatever",
+    r"whatever(?=\s*(?:[.,!?;]|$))",  # "oh whatever.", not "whatever address you like"
     "your (own )?fault",
     "not my fault",
 )

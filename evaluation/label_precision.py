@@ -1,0 +1,60 @@
+"""Measure each finding label's precision per call on the gold tuning sets (never qa-heldout)
+and write ``qa_rules/label_precision.json``, which decides which negative findings count.
+
+    python -m callqa.evaluation.label_precision [--harper-valley ../shared/datasets/harper_valley]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from callqa.evaluation.call_qa import (
+    GoldCall,
+    assess,
+    call_level_agreement,
+    gold_qa_calls,
+    harper_valley_qa_calls,
+)
+from callqa.pipelines.records import PIPELINE_VERSION
+from callqa.qa_rules.precision import TABLE
+
+TUNING_SETS = ("written", "samples", "heldout-v2", "qa-dev", "harper-valley")
+
+
+def label_precision(calls: list[GoldCall]) -> dict[str, dict[str, float | int]]:
+    """label -> precision per call and the number of calls it was raised in."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for gold, (result, _) in zip(calls, assess(calls), strict=True):
+        for label, right in call_level_agreement(gold, result.findings):
+            counts[label][right] += 1
+    return {
+        label: {"precision": round(c[True] / (c[True] + c[False]), 3), "calls": c[True] + c[False]}
+        for label, c in sorted(counts.items())
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--harper-valley", type=Path,
+                        default=Path("../shared/datasets/harper_valley"))  # fmt: skip
+    args = parser.parse_args(argv)
+    calls = [c for c in gold_qa_calls() if c.set_name in TUNING_SETS]
+    if (args.harper_valley / "data").is_dir():
+        calls += harper_valley_qa_calls(args.harper_valley)
+    table = {
+        "pipeline_version": PIPELINE_VERSION,
+        "measured_on": sorted({c.set_name for c in calls}),
+        "calls": len(calls),
+        "labels": label_precision(calls),
+    }
+    TABLE.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
+    for label, figures in table["labels"].items():
+        print(f"{label:28} {figures['precision']:.2f}  {figures['calls']:3d} calls")
+    print(f"written {TABLE}")
+
+
+if __name__ == "__main__":
+    main()

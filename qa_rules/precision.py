@@ -1,0 +1,58 @@
+"""Measured precision per finding label, and which negative findings are only observations.
+
+A negative finding costs points and may flag a call. A QA lead who sees it wrong once stops
+trusting the rest, so a negative label counts only once its precision has been measured on the
+gold set (``evaluation/gold``, the tuning sets: never the held-out one) at or above the threshold,
+on enough calls. Below that, or unmeasured, its findings are **observations**: shown with their
+evidence and the measured figure, never flagged, never costing points.
+
+The figures live in ``label_precision.json`` beside this module, with the pipeline version
+they were measured on; ``python -m callqa.evaluation.label_precision`` rewrites it.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.structure import OUTCOMES
+
+TABLE = Path(__file__).parent / "label_precision.json"
+THRESHOLD = 0.8
+MIN_CALLS = 3  # raised in fewer gold calls than this: unmeasured
+# Judged by their own measures (outcome accuracy), written by the QA team (scorecard rules), or
+# about the transcript rather than the agent (ASR confidence).
+EXEMPT_DETECTORS = frozenset({"scorecard_rules"})
+EXEMPT_LABELS = frozenset({*OUTCOMES, "request_outcome", "low_asr_confidence"})
+
+
+@lru_cache(maxsize=1)
+def measured() -> dict[str, tuple[float, int]]:
+    """label -> (precision, calls it was measured on)."""
+    if not TABLE.exists():
+        return {}
+    table = json.loads(TABLE.read_text(encoding="utf-8"))
+    return {label: (v["precision"], v["calls"]) for label, v in table["labels"].items()}
+
+
+def is_observation(finding: Finding) -> bool:
+    """Whether a negative finding's label is below the precision threshold or unmeasured."""
+    if finding.polarity != "negative" or finding.detector in EXEMPT_DETECTORS:
+        return False
+    if finding.label in EXEMPT_LABELS:
+        return False
+    precision, calls = measured().get(finding.label, (0.0, 0))
+    return calls < MIN_CALLS or precision < THRESHOLD
+
+
+def precision_note(label: str) -> str:
+    """How a label's precision was measured, in a few words ("precision 0.92 on 36 calls")."""
+    precision, calls = measured().get(label, (0.0, 0))
+    return f"precision {precision:.2f} on {calls} calls" if calls else "precision not measured"
+
+
+def counted(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """The findings that may cost points or flag: all but the observations."""
+    return tuple(f for f in findings if not is_observation(f))
