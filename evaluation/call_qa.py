@@ -56,7 +56,7 @@ CRITERION_OF = {
     "dismissive_language": ("respectful", "no"),
     "distress_acknowledged": ("answered_distress", "yes"),
     "distress_ignored": ("answered_distress", "no"),
-    "interruption": ("no_interruptions", "no"), "dead_air": ("no_dead_air", "no"),
+    "agent_interruption": ("no_interruptions", "no"), "dead_air": ("no_dead_air", "no"),
     "commitment": ("timed_commitments", "yes"),
     "commitment_without_time": ("timed_commitments", "no"),
     "reasks_information": ("used_given_details", "no"),
@@ -280,10 +280,35 @@ def cohen_kappa(pairs: list[tuple[str, str]]) -> float:
     return 1.0 if expected == 1 else (observed - expected) / (1 - expected)
 
 
+def task_type_eta_squared(root: Path) -> float:
+    """How much of the QA score's variance the caller's task type explains (eta squared) over
+    all Harper Valley calls: a score that measures the agent, not the call type, keeps it low."""
+    calls, types = [], []
+    for sid in harper_valley.call_ids(root):
+        transcript, metadata = harper_valley.load_call(root, sid)
+        calls.append(GoldCall(transcript, "harper-valley", "", {}, False))
+        types.append(metadata["tasks"][0]["task_type"])
+    totals = [r.score.total if r.score and r.score.total is not None else 0.0
+              for r, _ in assess(calls)]  # fmt: skip
+    return eta_squared(totals, types)
+
+
+def eta_squared(values: list[float], groups: list[str]) -> float:
+    """Between-group sum of squares over the total sum of squares."""
+    mean = sum(values) / len(values)
+    total = sum((v - mean) ** 2 for v in values)
+    by_group: dict[str, list[float]] = defaultdict(list)
+    for value, group in zip(values, groups, strict=True):
+        by_group[group].append(value)
+    between = sum(len(g) * (sum(g) / len(g) - mean) ** 2 for g in by_group.values())
+    return between / total if total else 0.0
+
+
 def score_call_qa(data: Path, weights: str | None) -> tuple[int, dict[str, float]]:
     if (data / "data" / "metadata").is_dir():
         calls = harper_valley_qa_calls(data)
         metrics = qa_metrics(calls, "harper_valley")
+        metrics["harper_valley_task_type_eta_squared"] = task_type_eta_squared(data)
         return len(calls), {"outcome_accuracy": metrics["harper_valley_outcome_accuracy"]} | metrics
     calls = gold_qa_calls(data)
     metrics = {}

@@ -505,7 +505,10 @@ def similar(
     call_id: Annotated[str | None, typer.Argument(help="A stored call to match.")] = None,
     text: Annotated[str | None, typer.Option("--text", help="Describe an issue instead.")] = None,
     k: Annotated[int, typer.Option("-k", min=1, help="How many cases to show.")] = 3,
-    min_score: Annotated[float, typer.Option(help="Lowest QA score of a case shown.")] = 70.0,
+    min_score: Annotated[
+        float | None,
+        typer.Option(help="Lowest QA score of a case shown (default: any; the score ranks cases)."),
+    ] = None,
     any_outcome: Annotated[
         bool, typer.Option("--any-outcome", help="Also show cases that were not resolved.")
     ] = False,

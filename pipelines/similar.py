@@ -3,8 +3,9 @@
 The store is the source of truth (case rows with their vectors); the FAISS file beside it is
 derived. :func:`sync_index` adds the store's new cases and drops the ones it no longer has
 (erasure, re-processed calls), so a run that crashed before syncing is caught up by the next.
-Results are filtered (resolved, QA score, queue, not the same call or customer) and ranked by
-similarity plus a small bonus for a higher score.
+Every resolved call is a case, whatever its score; results are filtered (resolved, queue, not
+the same call or customer; a lowest score only when asked) and ranked by similarity plus a small
+bonus for a higher score.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 QUALITY_WEIGHT = 0.1  # a 100-point call outranks a 50-point one at up to 0.05 less similarity
 CANDIDATES = 50  # neighbours fetched before filtering
+PEER_BAR = 70.0  # coaching pairs an agent's calls under this score with a peer's similar case
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class CaseFilter:
     """Which past cases may be shown. ``None`` switches a condition off."""
 
     outcome: str | None = "resolved"
-    min_score: float | None = 70.0
+    min_score: float | None = None  # the score ranks cases; it excludes none unless asked
     min_similarity: float = 0.5
     queue: str | None = None  # only cases from this queue (cases with no queue pass)
     exclude_call: str | None = None
@@ -170,7 +172,7 @@ def peer_exemplars(
 ) -> list[tuple[dict[str, Any], SimilarCase]]:
     """For the agent's weakest calls (unresolved or under the score bar), the best-handled
     similar case by another agent: (the agent's case, the peer's)."""
-    bar = CaseFilter().min_score or 0
+    bar = PEER_BAR
     own = [
         c for c in store.cases_where(agent_id=agent_id).values()
         if c["outcome"] != "resolved" or (c["total"] or 0) < bar

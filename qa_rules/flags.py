@@ -23,6 +23,7 @@ class FlagRules(Record):
     flag_unsure: bool = True
     flag_unresolved: bool = True
     flag_escalated: bool = True
+    flag_cut_off: bool = True
     flag_sentiment_worsened: bool = True
     flag_low_asr_confidence: bool = True
     # At most this share of the calls goes to review, highest priority first; auto-fails always.
@@ -80,6 +81,8 @@ def flag_call(
     for enabled, label, reason, priority, why in (
         (rules.flag_unresolved, "unresolved", "unresolved", 70, "The problem was not resolved"),
         (rules.flag_escalated, "escalated", "escalated", 60, "The call was escalated"),
+        (rules.flag_cut_off, "cut_off", "cut_off", 55,
+         "The line dropped before the answer: check the customer was called back"),
         (rules.flag_sentiment_worsened, "sentiment_worsened", "sentiment_worsened", 65,
          "The customer ended the call more upset than they started"),
         (rules.flag_low_asr_confidence, "low_asr_confidence", "low_asr_confidence", 20,

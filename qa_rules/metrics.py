@@ -34,7 +34,7 @@ class MetricThresholds(Record):
     the 150-160 words/min quoted for speech with pauses; 250 is fast by that measure.
     """
 
-    dead_air_s: float = Field(default=10.0, gt=0)
+    dead_air_s: float = Field(default=30.0, gt=0)  # unexplained: no hold announced or thanked
     interruption_overlap_s: float = Field(default=0.5, gt=0)
     interruption_min_words: int = Field(default=3, ge=1)
     agent_talk_share_max: float = Field(default=0.70, gt=0, le=1)
@@ -206,8 +206,31 @@ def _silence_findings(
             round(seconds, 2),
         )
         for seconds, after in gaps
-        if seconds >= th.dead_air_s
+        if seconds >= th.dead_air_s and not _explained(tr, after)
     ]
+
+
+HOLD_ANNOUNCED = re.compile(
+    r"\b(let me|one (moment|second|sec)|bear with me|on hold|just check|i'll just|while i|"
+    r"give me a (moment|second|minute|sec)|(this|it) (might|will|may|should) take|hold on)\b",
+    re.IGNORECASE,
+)
+HOLD_THANKED = re.compile(
+    r"\b(thanks?( you)? for (waiting|holding|bearing with|your patience)|sorry (for|about) the "
+    r"wait|sorry to keep you)\b",
+    re.IGNORECASE,
+)
+
+
+def _explained(tr: Transcript, after: int) -> bool:
+    """Whether the silence before turn ``after`` was a hold the agent announced before it or
+    thanked the customer for after it."""
+    turns = tr.turns
+    before = [t for t in turns[:after] if t.speaker == "agent"][-1:]
+    later = [t for t in turns[after:] if t.speaker == "agent"][:1]
+    return any(HOLD_ANNOUNCED.search(t.text) for t in before) or any(
+        HOLD_THANKED.search(t.text) for t in later
+    )
 
 
 def _interruption_findings(

@@ -3,12 +3,14 @@
 A scorecard has an id, a version and sections; section weights add up to 100 and each section's
 criteria share its weight in proportion to their own weights. A criterion reads findings by label:
 ``yes_when`` labels show the behaviour, ``no_when`` labels its failure; ``if_neither`` says what a
-call with neither gets. ``na_unless`` makes it N/A unless one of those labels was found
-(empathy for distress is N/A when there was no distress). A critical criterion answered "no"
-fails the whole call; a bonus criterion adds points without adding to the potential. Custom
-``rules`` (keyword, phrase, regex or semantic; see :mod:`callqa.qa_rules.rules`) raise findings
-labelled with their id, which criteria read like any other. A criterion can instead read a
-conversation ``metric`` against ``at_most`` / ``at_least`` (N/A when the call has no timings).
+call with neither gets ("no" where the behaviour was due, "na" by default, never "unsure": an
+answer is unsure only when the findings disagree or are weak). ``na_unless`` makes it N/A unless
+one of those labels was found (empathy is N/A when nothing called for it). A critical criterion
+answered "no" fails the whole call; a bonus criterion adds points without adding to the
+potential. Custom ``rules`` (keyword, phrase, regex or semantic; see
+:mod:`callqa.qa_rules.rules`) raise findings labelled with their id, which criteria read like any
+other. A criterion can instead read a conversation ``metric`` against ``at_most`` / ``at_least``
+(N/A when the call has no timings).
 
 Validation rejects unknown fields (typos), unknown finding labels, duplicate ids, weights that do
 not add up and criteria that read nothing. ``callqa scorecard schema`` prints the JSON Schema.
@@ -40,7 +42,8 @@ class Criterion(Record):
     weight: float = Field(gt=0)
     yes_when: tuple[str, ...] = ()
     no_when: tuple[str, ...] = ()
-    if_neither: Literal["yes", "no", "na", "unsure"] = "unsure"
+    # Nothing found is never "unsure": "no" (not found) where the behaviour was due, else N/A.
+    if_neither: Literal["yes", "no", "na"] = "na"
     scale: int | None = Field(default=None, ge=2)  # answer 0..scale: how many yes_when labels
     metric: str | None = None  # a conversation metric, with at_most and/or at_least
     at_most: float | None = None

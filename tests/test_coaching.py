@@ -38,17 +38,17 @@ def test_wilson_interval_matches_the_formula_at_known_points():
 def test_plan_focuses_on_the_most_costly_misses_with_moments_and_practice():
     card = load_scorecard()
     rows = [
-        row("a1", "ann", [answer("restated", "no", 5.6), answer("probed", "no", 2.5),
+        row("a1", "ann", [answer("restated", "no", 5.6), answer("closed", "no", 2.5),
                           answer("greeted", "yes", 2.5)], 50),
-        row("a2", "ann", [answer("restated", "no", 5.6), answer("probed", "yes", 2.5)], 60, day=9),
-        row("b1", "bob", [answer("restated", "yes", 5.6), answer("probed", "yes", 2.5)], 90),
+        row("a2", "ann", [answer("restated", "no", 5.6), answer("closed", "yes", 2.5)], 60, day=9),
+        row("b1", "bob", [answer("restated", "yes", 5.6), answer("closed", "yes", 2.5)], 90),
         row("c1", "cat", [answer("restated", "yes", 5.6)], 80, team="west"),
     ]  # fmt: skip
     plan = coaching_plan("ann", rows, card, today=date(2026, 11, 23))
     assert plan.calls == 2 and plan.mean_total == 55 and plan.team_mean_total == 90
     first, second = plan.focus[0], plan.focus[1]
     assert first.stats.criterion_id == "restated" and first.stats.gain == pytest.approx(5.6)
-    assert second.stats.criterion_id == "probed" and second.stats.gain == pytest.approx(1.25)
+    assert second.stats.criterion_id == "closed" and second.stats.gain == pytest.approx(1.25)
     assert first.stats.pass_rate == 0 and first.stats.team_pass_rate == 1.0  # bob only: same team
     assert [m.call_id for m in first.own_moments] == ["a1", "a2"]
     assert [m.agent_id for m in first.peer_moments] == ["bob"]

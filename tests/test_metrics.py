@@ -12,17 +12,38 @@ def test_talk_share_silence_and_first_response():
     tr = make_transcript(
         "[2-6] agent: thank you for calling how can I help",
         "[7-13] customer: my bill is wrong this month",
-        "[25-27] agent: sorry about that",
+        "[45-47] agent: sorry about that",
     )
     m, findings = analyse_conversation(tr)
-    assert m.duration_s == 27
+    assert m.duration_s == 47
     assert m.agent_talk_s == 6 and m.customer_talk_s == 6 and m.agent_talk_share == 0.5
-    assert m.non_talk_s == 15 and m.longest_silence_s == 12
+    assert m.non_talk_s == 35 and m.longest_silence_s == 32
     assert m.first_response_s == 2 and (m.agent_turns, m.customer_turns) == (2, 1)
     dead_air = [f for f in findings if f.label == "dead_air"]
-    assert len(dead_air) == 1 and dead_air[0].value == 12
+    assert len(dead_air) == 1 and dead_air[0].value == 32
     assert dead_air[0].evidence[0].quote == "sorry about that"
-    assert dead_air[0].evidence[0].start == 25
+    assert dead_air[0].evidence[0].start == 45
+
+
+def test_a_hold_announced_or_thanked_for_is_not_dead_air():
+    announced = make_transcript(
+        "[0-3] customer: can you check my order",
+        "[3-6] agent: let me check that for you",
+        "[50-53] agent: it's out for delivery today",
+    )
+    thanked = make_transcript(
+        "[0-3] customer: can you check my order",
+        "[3-6] agent: okay",
+        "[50-53] agent: thanks for waiting, it's out for delivery today",
+    )
+    bare = make_transcript(
+        "[0-3] customer: can you check my order",
+        "[3-6] agent: okay",
+        "[50-53] agent: it's out for delivery today",
+    )
+    assert "dead_air" not in labels(analyse_conversation(announced)[1])
+    assert "dead_air" not in labels(analyse_conversation(thanked)[1])
+    assert "dead_air" in labels(analyse_conversation(bare)[1])
 
 
 def test_interruption_names_who_interrupted_whom():

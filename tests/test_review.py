@@ -42,6 +42,7 @@ def reasons(flags):
         ([], 40, ["low_score"]),
         ([finding("unresolved")], 90, ["unresolved"]),
         ([finding("escalated")], 90, ["escalated"]),
+        ([finding("cut_off")], 90, ["cut_off"]),
         ([finding("sentiment_worsened")], 90, ["sentiment_worsened"]),
         ([finding("low_asr_confidence")], 90, ["low_asr_confidence"]),
         ([finding("customer_repeats"), finding("customer_correction")], 90, ["comprehension_gaps"]),

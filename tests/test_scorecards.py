@@ -51,6 +51,7 @@ def finding(label, polarity="positive", confidence=0.9, start=5.0):
         ({"weight": 0}, "greater than 0"),
         ({"critical": True, "bonus": True}, "both critical and a bonus"),
         ({"if_neither": "maybe"}, "Input should be"),
+        ({"if_neither": "unsure"}, "Input should be"),  # nothing found is never unsure
     ],
 )
 def test_invalid_scorecards_are_rejected_with_the_reason(tmp_path, change, message):
@@ -242,3 +243,33 @@ def test_metric_criteria_compare_against_their_bounds():
         Scorecard.model_validate(card(yes_when=[], metric="talkiness", at_most=1))
     with pytest.raises(ValueError, match="needs at_most or at_least"):
         Scorecard.model_validate(card(yes_when=[], metric="agent_talk_share"))
+
+
+def answers_on(findings):
+    from callqa.qa_rules.scoring import score_call
+
+    score = score_call(load_scorecard("voice-support"), "c", tuple(findings))
+    return {a.criterion_id: a for a in score.criteria}
+
+
+def test_default_card_criteria_apply_only_where_the_call_called_for_them():
+    routine = answers_on([finding("greeting"), finding("resolved"), finding("problem_identified")])
+    assert routine["showed_empathy"].answer == "na"  # a balance check needs no empathy
+    assert routine["answered_distress"].answer == "na"
+    assert routine["confirmed_resolution"].answer == "no"  # resolved, never checked
+    assert "none of" in routine["confirmed_resolution"].reason  # says it was not found
+    assert routine["probed"].potential == 0 and routine["proactive"].potential == 0  # bonuses
+    handed_on = answers_on([finding("transferred", "neutral")])
+    assert handed_on["confirmed_resolution"].answer == "na"  # nothing was resolved here
+    upset = answers_on([finding("distress_ignored", "negative")])
+    assert upset["showed_empathy"].answer == "no"
+    assert upset["answered_distress"].answer == "no"
+
+
+def test_unsure_means_the_findings_disagree_or_are_weak_never_that_nothing_was_found():
+    nothing = answers_on([])
+    assert not [a.criterion_id for a in nothing.values() if a.answer == "unsure"]
+    both = answers_on([finding("problem_identified"), finding("problem_not_addressed", "negative")])
+    assert both["identified_problem"].answer == "unsure"
+    weak = answers_on([finding("restatement", confidence=0.3)])
+    assert weak["restated"].answer == "unsure"

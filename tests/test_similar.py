@@ -127,7 +127,7 @@ def test_weak_calls_find_a_peer_who_solved_the_same_problem(sample_store):
         assert found.similar[0].case["resolution"], call_id
     for call_id in ("hvb-0bbbedb4", "nw-20261120-0001"):
         for s in similar_to_call(sample_store, index, call_id, k=20).similar:
-            assert s.case["outcome"] == "resolved" and s.case["total"] >= 70
+            assert s.case["outcome"] == "resolved"
             assert s.similarity >= CaseFilter().min_similarity and s.case["call_id"] != call_id
 
 

@@ -1,7 +1,11 @@
-"""Call handling: a proper greeting, identity verification when the customer's account comes up,
-and a proper closing. Timing problems (dead air, interruptions) come from the metrics."""
+"""Call handling: a proper greeting, identity verification when the customer's account comes up
+(the agent asking for security details, or the customer giving them), and a proper closing
+(not expected when the line dropped or the customer was put through to someone else).
+Timing problems (dead air, interruptions) come from the metrics."""
 
 from __future__ import annotations
+
+import re
 
 from callqa.qa_rules.behaviours.base import Detector, matching, phrases, register
 from callqa.qa_rules.context import AnalysisContext
@@ -24,6 +28,15 @@ VERIFICATION = phrases(
     "last (four|4) digits",
     "(first|second) line of (your|the) address",
     "(can|could|may) i (have|get|take) your (account|card|policy|member) (number|id)",
+    r"(you('re| are)|that's you) (all )?(verified|through security|through)\b",
+    "memorable (word|question|answer)",
+    r"(pin|passcode|security (answer|word|number))\b",
+    "(name|postcode|zip) (and|on) (the|your) (account|order|policy)",
+)
+# Security details given by the customer, as redaction leaves them.
+SECURITY_DETAILS = re.compile(
+    r"\[(DATE_OF_BIRTH|DOB|POSTCODE|SECURITY_ANSWER|PIN|ACCOUNT_LAST4|CARD_LAST\d|"
+    r"ACCOUNT|CARD_NUMBER|ORDER_NUMBER|POLICY_NUMBER)\]"
 )
 ACCOUNT_TALK = phrases(
     "account", "card", "balance", "payment", "bill", "charge", "order", "password"
@@ -38,6 +51,8 @@ CLOSING = phrases(
     "bye",
     "enjoy (the|your) (rest|day|evening|weekend)",
 )
+# The line dropped, or the agent handed the customer on: the closing was not theirs to make.
+HANDED_OVER_LIVE = ("cut_off", "transferred", "escalated")
 OPENING_SENTENCES = 3  # the greeting must come in the agent's first sentences
 CLOSING_SENTENCES = 4  # the closing in the agent's last ones
 
@@ -69,7 +84,9 @@ class CallHandling(Detector):
         else:
             why = "The agent's opening has no greeting, name or offer of help"
             findings.append(self.finding(ctx, "no_greeting", "negative", opening[:1], why, 0.7))
-        verified = matching(ctx, VERIFICATION, "agent")
+        verified = matching(ctx, VERIFICATION, "agent") or [
+            i for i in ctx.by_speaker("customer") if SECURITY_DETAILS.search(ctx.sentences[i].text)
+        ]
         account = matching(ctx, ACCOUNT_TALK, "customer")
         if verified:
             why = "Verified the customer's identity"
@@ -82,7 +99,7 @@ class CallHandling(Detector):
             findings.append(
                 self.finding(ctx, "closing", "positive", closed[-1:], "Closed the call properly")
             )
-        elif len(agent) > OPENING_SENTENCES:
+        elif len(agent) > OPENING_SENTENCES and ctx.structure.outcome not in HANDED_OVER_LIVE:
             why = "The agent's last words have no thanks, offer of further help or goodbye"
             findings.append(self.finding(ctx, "no_closing", "negative", ending[-1:], why, 0.7))
         return findings

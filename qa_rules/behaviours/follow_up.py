@@ -39,6 +39,17 @@ WHEN = phrases(
     "end of (the )?(day|week)",
     "right away",
     "shortly",
+    "now",
+    "straight away",
+    "immediately",
+    "in a (minute|moment|second|sec)",
+    "the day before",
+    "(on|with) (your|the) next (bill|statement)",
+)
+# Sent while the customer is on the line, or a hand-over now: not a later promise.
+DURING_THE_CALL = phrases(
+    r"(get|receive|send you|be sent) (a|an|the) (text|sms|e-?mail|confirmation|code|link)\b",
+    r"(escalate|transfer|put you through|hand you)\b.*\b(hold|now)\b",
 )
 SUMMARY = phrases(
     "to (recap|summari[sz]e|sum up)",
@@ -78,7 +89,7 @@ class FollowUp(Detector):
         if summary:
             why = "Closed with a summary of what happens next"
             findings.append(self.finding(ctx, "closing_summary", "positive", summary, why))
-        else:
+        elif _summary_due(ctx, promised):
             why = "The closing does not sum up what was done or what happens next"
             findings.append(
                 self.finding(ctx, "no_closing_summary", "negative", closing[-1:], why, 0.6)
@@ -98,6 +109,8 @@ class FollowUp(Detector):
             if who != "you" and not FOLLOW_UP_ACTION.match(what):
                 continue  # "I'll check that now" happens during the call
             end = _clause_end(s.text, match.start())
+            if DURING_THE_CALL.search(s.text[match.start() : end]):
+                continue  # "you'll get a text confirming it": sent now
             when = _when(ctx, index, match.start(), end)
             clause = s.text[match.start() : end].rstrip(" .!,")
             details = {"who": "agent" if who == "i" else "company", "what": clause, "when": when}
@@ -159,3 +172,15 @@ def _when(ctx: AnalysisContext, index: int, start: int, end: int) -> str:
     ]
     found += [(m.start(), m[0]) for m in WHEN.finditer(s.text, start, end)]
     return min(found)[1] if found else ""
+
+
+OPEN_ENDED = ("partly_resolved", "unresolved", "transferred", "escalated", "callback")
+
+
+def _summary_due(ctx: AnalysisContext, promised: set[int]) -> bool:
+    """A recap is due when the call had several requests, left something open or pending, or
+    made a promise; not after a single request resolved live, nor when the line dropped."""
+    structure = ctx.structure
+    if structure.outcome == "cut_off":
+        return False
+    return len(structure.requests) > 1 or structure.outcome in OPEN_ENDED or bool(promised)
