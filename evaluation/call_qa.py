@@ -11,7 +11,8 @@ in a run, and are compared two ways:
 - **per call** (every set): a finding is right when the gold criterion it bears on agrees
   (``no_verification`` with ``verified: no``), the precision a QA lead sees on the scorecard.
 
-Sets ``qa-dev`` and Harper Valley are for tuning; ``qa-heldout`` is never tuned on.
+Sets ``qa-dev`` and Harper Valley are for tuning; ``qa-heldout`` and ``qa-heldout-2`` are never
+tuned on (only their totals are read).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ GOLD_SETS = (
     ("heldout-v2", "heldout.jsonl", "calls"),
     ("qa-dev", "qa-dev.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
+    ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
 )
 # Labels that speak of the whole call, right anywhere in it.
 CALL_LEVEL = frozenset(
@@ -314,8 +316,9 @@ def score_call_qa(data: Path, weights: str | None) -> tuple[int, dict[str, float
     metrics = {}
     for name in dict.fromkeys(c.set_name for c in calls):
         metrics |= qa_metrics([c for c in calls if c.set_name == name], name)
-    held_out = metrics.get("qa-heldout_outcome_accuracy", 0.0)
-    return len(calls), {"outcome_accuracy": held_out} | metrics
+    held_out = [c for c in calls if c.set_name.startswith("qa-heldout")]
+    metrics |= qa_metrics(held_out, "all-heldout")
+    return len(calls), {"outcome_accuracy": metrics["all-heldout_outcome_accuracy"]} | metrics
 
 
 CALL_QA_TASK = Task(
@@ -324,7 +327,7 @@ CALL_QA_TASK = Task(
     "or the Harper Valley calls annotated per turn)",
     data_hint="evaluation/gold",
     also_on=(),
-    primary="outcome_accuracy",  # on qa-heldout, or on Harper Valley
+    primary="outcome_accuracy",  # on the held-out sets together, or on Harper Valley
     baselines=(),
     score=score_call_qa,
 )

@@ -20,7 +20,7 @@ TIME = re.compile(
     r"\b(?P<h>\d{1,2})(?:[:\s](?P<m>\d{2}))?\s?(?P<ap>a\.?\s?m\b\.?|p\.?\s?m\b\.?|o'clock)",
     re.IGNORECASE,
 )
-DAY = re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
+DAY = re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?! (?:one|1|time|payment|thing)s?\b)", re.I)
 COUNT = re.compile(
     r"\b(?P<n>\d{1,3})\s(?P<what>cards?|accounts?|payments?|checks?|cheques?|checkbooks?|"
     r"chequebooks?|statements?|transactions?|items?|boxes|box|packages?|parcels?|lines?|"
@@ -66,11 +66,19 @@ def details(text: str) -> set[Detail]:
 
 def mismatches(read_back: set[Detail], said: set[Detail]) -> list[tuple[Detail, set[Detail]]]:
     """Details of the read-back whose kind (and counted thing) the customer gave, but with
-    another value: each with the customer's values of that kind."""
+    another value: each with the customer's values of that kind. A read-back that also has
+    the customer's value ("still on the first, then it moves to the twenty-eighth") gives the
+    other value as context, not as a mistake."""
     out = []
     for kind, what, value in sorted(read_back):
         same = {d for d in said if d[0] == kind and d[1] == what}
-        if same and all(d[2] != value for d in same) and not _same_time(kind, value, same):
+        echoed = any(d in read_back for d in same)
+        if (
+            same
+            and not echoed
+            and all(d[2] != value for d in same)
+            and not _same_time(kind, value, same)
+        ):
             out.append(((kind, what, value), same))
     return out
 

@@ -32,6 +32,9 @@ VERIFICATION = phrases(
     "memorable (word|question|answer)",
     r"(pin|passcode|security (answer|word|number))\b",
     "(name|postcode|zip) (and|on) (the|your) (account|order|policy)",
+    # identifying the account by what only its holder has (a weak check, but a check)
+    r"(the|your) (order|account|policy|member|card|phone|mobile) number\b.*\?",
+    r"(e-?mail|phone number|mobile number|address) (address )?(on|for) (the|your) (account|order)",
 )
 # Security details given by the customer, as redaction leaves them.
 SECURITY_DETAILS = re.compile(
