@@ -25,13 +25,13 @@ from callqa.pipelines.erasure import forget_calls, purge_older_than
 from callqa.pipelines.paths import UnsafeId, file_in, shown
 from callqa.pipelines.process import ProcessSettings
 from callqa.pipelines.publish import refresh_reports
-from callqa.pipelines.records import PIPELINE_VERSION
 from callqa.pipelines.reports import coaching_markdown, coaching_page, write_call_pages
 from callqa.pipelines.review import (
     agreement,
     estimate,
     random_sample,
     review_queue,
+    reviewed_calls,
     sample_estimates,
     within_budget,
 )
@@ -59,8 +59,11 @@ from callqa.pipelines.workspace import (
     Folders,
     RunLocked,
     home_of,
+    load_calibration,
     run_lock,
+    save_calibration,
 )
+from callqa.qa_rules.calibration import MIN_REVIEWS, fit_thresholds, thresholds
 from callqa.qa_rules.coaching import coaching_plan
 from callqa.qa_rules.flags import FlagRules
 from callqa.qa_rules.redaction import redact_transcript
@@ -239,13 +242,14 @@ def _idle_run(
         found = discover_calls(path.resolve(), manifest, since, follow_links)
     except (OSError, ValueError):
         return None  # let the flow fail and report it
-    plan = plan_run(store, found.sources, PIPELINE_VERSION, allow_erased)
+    version = ProcessSettings(label_thresholds=load_calibration(url)).pipeline_version
+    plan = plan_run(store, found.sources, version, allow_erased)
     if plan.todo or found.problems:
         return None
     sync_index(store, index_path(url))
     refresh_reports(store, load_scorecard(DEFAULT_SCORECARD), home_of(url) / REPORTS)
     return record_idle_run(
-        store, str(path.resolve()), PIPELINE_VERSION, len(found.sources), plan, found.skipped
+        store, str(path.resolve()), version, len(found.sources), plan, found.skipped
     )
 
 
@@ -422,6 +426,33 @@ def review(
     typer.echo(
         f"{call_id} {criterion}: system said {row['system_answer']}, {reviewer} says {answer.value}"
     )
+
+
+@app.command()
+def calibrate(
+    db: DbOption = "callqa.db",
+    scorecard: Annotated[
+        str, typer.Option(help="Scorecard id or YAML file the calls were scored with.")
+    ] = DEFAULT_SCORECARD,
+    as_json: JsonOption = False,
+) -> None:
+    """Fit per-label confidence thresholds to reviewers' answers (30 reviews per label at
+    least; others keep the default); the next run re-scores stored calls with them."""
+    store = _open_store(db)
+    fits = fit_thresholds(load_scorecard(scorecard), reviewed_calls(store))
+    rows = [vars(f) for f in fits]
+    path = save_calibration(db, thresholds(fits), rows)
+    if as_json:
+        typer.echo(_as_json(rows))
+        return
+    if not rows:
+        typer.echo("Nothing to calibrate yet: no reviewed criterion had findings. Record "
+                   "reviews with `callqa review CALL_ID CRITERION ANSWER`.")  # fmt: skip
+        return
+    body = [[f.label, str(f.reviews), "-" if f.threshold is None else f"{f.threshold:.2f}",
+             f"{f.agreement_before:.0%}", f"{f.agreement_after:.0%}"] for f in fits]  # fmt: skip
+    typer.echo(render.table(body, ["LABEL", "REVIEWS", "THRESHOLD", "AGREE BEFORE", "AFTER"]))
+    typer.echo(f"Saved to {path}; labels with fewer than {MIN_REVIEWS} reviews keep the default.")
 
 
 @app.command("agreement")
@@ -603,6 +634,7 @@ def _folders(db: str, muted_audio: Path | None) -> Folders:
 
 def _settings(db: str, muted_audio: Path | None, asr: AsrSettings | None = None) -> ProcessSettings:
     return ProcessSettings(
+        label_thresholds=load_calibration(db),
         asr=asr or AsrSettings(),
         muted_audio=str(muted_audio.resolve()) if muted_audio else None,
         transcript_cache=str(home_of(db) / TRANSCRIPTS),

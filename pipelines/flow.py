@@ -27,7 +27,7 @@ from callqa.pipelines.batch import (
 from callqa.pipelines.erasure import purge_older_than
 from callqa.pipelines.process import ProcessSettings, process_batch
 from callqa.pipelines.publish import publish_run, refresh_reports
-from callqa.pipelines.records import PIPELINE_VERSION, CallResult, Quarantined
+from callqa.pipelines.records import CallResult, Quarantined
 from callqa.pipelines.runtime import report_progress
 from callqa.pipelines.similar import (
     index_path,
@@ -35,7 +35,12 @@ from callqa.pipelines.similar import (
 )
 from callqa.pipelines.sources import CallSource, discover_calls
 from callqa.pipelines.store import Store
-from callqa.pipelines.workspace import Folders, remove_stale_temporaries, run_lock
+from callqa.pipelines.workspace import (
+    Folders,
+    load_calibration,
+    remove_stale_temporaries,
+    run_lock,
+)
 from callqa.qa_rules.scorecard import load_scorecard
 
 BATCH_SIZE = 16
@@ -132,7 +137,7 @@ def nightly(
     the next; see :func:`with_dask` to scale out) and stored here as each is done. A failure
     after calls were stored (retention, index, reports) marks the run failed; the next run
     brings the index and the pages in step."""
-    settings = settings or ProcessSettings()
+    settings = settings or ProcessSettings(label_thresholds=load_calibration(db))
     with run_lock(db):
         return _nightly(source, db, since, manifest, settings, batch_size, reports,
                         retention_days, follow_links, allow_erased)  # fmt: skip
@@ -153,7 +158,7 @@ def _nightly(
     started = datetime.now(UTC)
     run_id = new_run_id(started)
     store = Store(db)
-    store.start_run(run_id, source, PIPELINE_VERSION)
+    store.start_run(run_id, source, settings.pipeline_version)
     try:
         card = load_scorecard(settings.scorecard)
         store.freeze_scorecard(card)
@@ -161,7 +166,7 @@ def _nightly(
         found = discover_calls(
             Path(source), Path(manifest) if manifest else None, since, follow_links
         )
-        plan = plan_run(store, found.sources, PIPELINE_VERSION, allow_erased)
+        plan = plan_run(store, found.sources, settings.pipeline_version, allow_erased)
         outcomes: list[CallResult | Quarantined] = []
         for item in problems_to_quarantine(found.problems):
             store.save_quarantine(item, run_id)
@@ -180,7 +185,7 @@ def _nightly(
         summary = summarise(
             run_id,
             source,
-            PIPELINE_VERSION,
+            settings.pipeline_version,
             started,
             datetime.now(UTC),
             len(found.sources) + len(found.problems),

@@ -7,6 +7,8 @@ the reason, so the rest of the batch goes on. A batch's calls share one encoder 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import multiprocessing
 from collections.abc import Callable, Sequence
@@ -58,6 +60,17 @@ class ProcessSettings(Record):
     transcript_cache: str | None = None  # a folder; see callqa.pipelines.transcript_cache
     # Transcription runs in a worker process that is killed past this limit; None: in-process.
     call_timeout_s: float | None = Field(default=1800, gt=0)
+    # label -> confidence threshold fitted to reviewers' answers (`callqa calibrate`)
+    label_thresholds: dict[str, float] = Field(default_factory=dict)
+
+    @property
+    def pipeline_version(self) -> str:
+        """What stored results depend on: the code's version and the fitted thresholds (a new
+        calibration re-scores stored calls on the next run)."""
+        if not self.label_thresholds:
+            return PIPELINE_VERSION
+        fitted = json.dumps(self.label_thresholds, sort_keys=True).encode()
+        return f"{PIPELINE_VERSION}/calibrated-{hashlib.sha256(fitted).hexdigest()[:8]}"
 
 
 def process_batch(
@@ -93,7 +106,8 @@ def analyse_measured(
         else:
             findings = m.findings + found.findings
             try:
-                score = score_call(card, m.call_id, findings, m.metrics.model_dump())
+                score = score_call(card, m.call_id, findings, m.metrics.model_dump(),
+                                   settings.label_thresholds)  # fmt: skip
             except Exception as exc:
                 results.append(_internal(m, f"scoring failed: {_describe(exc)}", "analyse"))
                 continue
@@ -197,7 +211,7 @@ def measured_transcript(
         call_id=transcript.call_id,
         path=path,
         content_hash=content_hash,
-        pipeline_version=PIPELINE_VERSION,
+        pipeline_version=settings.pipeline_version,
         metadata=metadata or CallMetadata(),
         transcript=transcript,
         metrics=metrics,

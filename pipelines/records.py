@@ -14,7 +14,7 @@ from callqa.qa_rules.metrics import ConversationMetrics
 from callqa.qa_rules.scores import InteractionScore
 
 # Bump when analysis output changes, so stored calls are re-analysed once.
-PIPELINE_VERSION = "0.6.0/redaction-2"
+PIPELINE_VERSION = "0.7.0/redaction-2"  # 0.7: call structure, observations, applicable criteria
 
 
 class CallResult(Record):

@@ -9,9 +9,13 @@ from __future__ import annotations
 import hashlib
 import math
 from statistics import mean, stdev
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from callqa.qa_rules.calibration import Reviewed
 from callqa.qa_rules.flags import FlagRules, flag_call
+
+if TYPE_CHECKING:
+    from callqa.pipelines.store import Store
 
 
 def review_queue(rows: list[dict[str, Any]], rules: FlagRules) -> list[dict[str, Any]]:
@@ -122,3 +126,17 @@ def agreement(reviews: list[dict[str, Any]]) -> list[dict[str, Any]]:
         rows.append({"criterion_id": criterion, "n": len(own), "agreement": round(agree, 3),
                      "kappa": None if kappa is None else round(float(kappa), 3)})  # fmt: skip
     return rows
+
+
+def reviewed_calls(store: Store) -> list[Reviewed]:
+    """The latest reviewer answer per call and criterion, with the call's stored findings
+    (calls erased since are left out)."""
+    latest = {(r["call_id"], r["criterion_id"]): r for r in store.list_reviews()}
+    found, findings = [], {}
+    for (call_id, criterion), review in latest.items():
+        if call_id not in findings:
+            call = store.get_call(call_id)
+            findings[call_id] = tuple(call["findings"]) if call else None
+        if findings[call_id] is not None:
+            found.append(Reviewed(criterion, review["answer"], findings[call_id]))
+    return found

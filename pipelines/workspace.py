@@ -4,6 +4,7 @@ lock. One home for these paths, so every command reads and writes the same folde
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,12 +17,32 @@ from callqa.pipelines.store import db_url, sqlite_path
 REPORTS = "callqa-reports"
 TRANSCRIPTS = ".callqa/transcripts"
 PREFECT_HOME = ".callqa/prefect"
+CALIBRATION = ".callqa/calibration.json"
 
 
 def home_of(db: str) -> Path:
     """The folder beside a SQLite store (the working folder for a server database)."""
     path = sqlite_path(db_url(db))
     return path.resolve().parent if path is not None else Path.cwd()
+
+
+def load_calibration(db: str) -> dict[str, float]:
+    """The label thresholds fitted to reviewers' answers for the store at ``db`` (none yet:
+    empty)."""
+    path = home_of(db) / CALIBRATION
+    if not path.is_file():
+        return {}
+    return {str(k): float(v) for k, v in json.loads(path.read_text())["thresholds"].items()}
+
+
+def save_calibration(db: str, thresholds: dict[str, float], fits: list[dict]) -> Path:
+    """Write the fitted thresholds (and the fit report) beside the store, atomically."""
+    path = home_of(db) / CALIBRATION
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"thresholds": thresholds, "fits": fits}, indent=1) + "\n")
+    os.replace(temporary, path)
+    return path
 
 
 class Folders(Record):

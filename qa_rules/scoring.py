@@ -25,10 +25,13 @@ def score_call(
     call_id: str,
     findings: tuple[Finding, ...],
     metrics: dict[str, float | None] | None = None,
+    fitted: dict[str, float] | None = None,
 ) -> InteractionScore:
     """The call's answers to every criterion of ``card``, its total and its flags. Negative
-    findings whose precision is unproven (:mod:`callqa.qa_rules.precision`) do not count."""
-    findings = counted(findings)
+    findings whose precision is unproven (:mod:`callqa.qa_rules.precision`) do not count, nor
+    do findings under their label's threshold ``fitted`` to reviewers' answers
+    (:mod:`callqa.qa_rules.calibration`)."""
+    findings = confident(counted(findings), fitted or {})
     answers = [
         answer(criterion, _points(section, criterion), findings, metrics or {})
         for section in card.sections
@@ -52,6 +55,11 @@ def score_call(
         auto_failed=bool(failed),
         flags=flags,
     )
+
+
+def confident(findings: tuple[Finding, ...], fitted: dict[str, float]) -> tuple[Finding, ...]:
+    """The findings at or above their label's fitted confidence threshold."""
+    return tuple(f for f in findings if f.confidence >= fitted.get(f.label, 0.0))
 
 
 def answer(

@@ -116,6 +116,9 @@ def test_cli_run_show_calls_quarantine(tmp_path, samples, prefect_server):
     )
     agreed = json.loads(runner.invoke(app, ["agreement", "--db", db, "--json"]).output)
     assert agreed == [{"criterion_id": "probed", "n": 1, "agreement": 0.0, "kappa": None}]
+    calibrated = runner.invoke(app, ["calibrate", "--db", db, "--json"])
+    assert calibrated.exit_code == 0  # one review: every label keeps its default
+    assert all(f["threshold"] is None for f in json.loads(calibrated.output))
     assert (
         "qa1: probed no -> yes (asked what happened)"
         in runner.invoke(app, ["show", "nw-20261120-0001", "--db", db]).output
