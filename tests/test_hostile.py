@@ -245,10 +245,10 @@ def test_a_bug_while_reading_one_call_quarantines_it_as_ours(tmp_path, monkeypat
 def test_a_scoring_failure_quarantines_only_its_call(tmp_path, monkeypatch):
     real = process_module.score_call
 
-    def flaky(card, call_id, findings, metrics):
+    def flaky(card, call_id, findings, metrics, fitted):
         if call_id == "boom":
             raise MemoryError()
-        return real(card, call_id, findings, metrics)
+        return real(card, call_id, findings, metrics, fitted)
 
     monkeypatch.setattr(process_module, "score_call", flaky)
     for name in ("boom.txt", "fine.txt"):

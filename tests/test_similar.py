@@ -167,3 +167,12 @@ def test_erasure_and_resync_remove_a_case_from_search(sample_store):
     found = similar_to_call(sample_store, open_index(path), "hvb-0bbbedb4")
     assert "hb-20261113-0102" not in {s.case["call_id"] for s in found.similar}
     assert sample_store.case_of_call("hb-20261113-0102") is None
+
+
+def test_every_resolved_call_is_a_case_whatever_its_score():
+    case = {"call_id": "a", "outcome": "resolved", "total": 35.0, "auto_failed": False,
+            "queue": None, "customer_id": None, "agent_id": "x"}  # fmt: skip
+    assert CaseFilter().admits(case)  # the score ranks cases, it does not exclude them
+    assert not CaseFilter(min_score=70).admits(case)  # unless asked
+    assert not CaseFilter().admits(case | {"outcome": "unresolved"})
+    assert not CaseFilter().admits(case | {"auto_failed": True})
