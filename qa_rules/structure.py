@@ -31,7 +31,8 @@ Outcome = Literal[
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 RESTATED = 0.55  # cosine: a later request this close to an open one restates it
 RERAISED = 0.5  # cosine: a customer sentence this close to a resolved request raises it again
-ESCALATION = re.compile(r"supervisor|manager|escalat|complaints? team|second[- ]line|specialist",
+ESCALATION = re.compile(r"supervisor|manager|escalat|complaints? team|second[- ]line|specialist|"
+                        r"team lead(?:er)?|senior (?:colleague|adviser|advisor|agent)",
                         re.IGNORECASE)  # fmt: skip
 RESPONSES = ("inform", "action_done", "action_failed", "offer", "ask_detail", "confirm_details",
              "transfer", "callback", "hold", "clarify")  # fmt: skip
@@ -206,6 +207,8 @@ def _fails(ctx: AnalysisContext, index: int) -> bool:
     if ctx.sentences[index].speaker != "agent":
         return False
     text = ctx.sentences[index].text
+    if HEDGE.search(text) or SUGGESTION.search(text):
+        return False  # "it might be worth telling the council the payment failed"
     return bool(
         (FAILURE.search(text) and ctx.acts[index, _k("action_failed")])
         or REFUSAL.search(text)
@@ -259,9 +262,11 @@ REQUEST_CUES = re.compile(
     r"(?:to|a|an|my|the|some)\b|"
     r"\bi(?:'m| am) (?:calling|ringing|phoning) (?:about|to|because|regarding|for)\b|"
     r"\b(?:can|could|would) you (?:please )?(?:help|tell|check|look|find|cancel|change|send)\b|"
-    r"\bi (?:lost|can't|cannot|couldn't|didn't|haven't|never|was charged)\b|"
+    r"\bi (?:lost|can't|cannot|couldn't|didn't|haven't|never|was charged)\b"
+    r"(?! (?:even )?(?:know|knew|realise|realize|think|expect|notice|mind)\b)|"
     r"\bhow (?:do|can|would) i\b|\bwhat(?:'s| is) (?:my|the) (?:balance|status)\b|"
-    r"\b(?:will|can|could|do) i get (?:anything|something|a|an|my|some|money)\b|"
+    r"\b(?:will|can|could|do) i get (?:anything|something|a|an|my|some|money)\b[^.?]{0,25}"
+    r"\b(?:back|refund\w*|compensat\w*|credit|discount|money|off)\b|"
     r"\bis there (?:any ?way|anything you can do)\b",
     re.IGNORECASE,
 )
@@ -320,6 +325,14 @@ def information_given(ctx: AnalysisContext, index: int) -> bool:
     )
 
 
+def _participle(token: Any) -> str | None:
+    """The verb of a past participle the tagger read as an adjective ("refunded": refund)."""
+    word = token.lower_
+    if token.pos_ != "ADJ" or not word.endswith("ed"):
+        return None
+    return next((stem for stem in (word[:-2], word[:-1], word[:-3]) if stem in ACTION_LEMMAS), None)
+
+
 def _repeats_the_customer(ctx: AnalysisContext, index: int) -> bool:
     """An agent sentence whose details (amounts, times, days, counts) the customer just gave:
     a read-back, not new information."""
@@ -343,6 +356,11 @@ def action_reported(ctx: AnalysisContext, index: int) -> bool:
     if span is None or span.text.rstrip().endswith("?"):
         return False
     for token in span:
+        if _participle(token) in ACTION_LEMMAS and token.dep_ in ("acomp", "ROOT"):
+            return True  # "that's refunded", tagged an adjective
+        if token.lemma_.lower() == "go" and any(c.lower_ == "through" for c in token.children):
+            if token.tag_ in ("VBN", "VBD"):
+                return True  # "that's gone through"
         if token.lemma_.lower() not in ACTION_LEMMAS or token.pos_ not in ("VERB", "AUX"):
             continue
         aux = {a.lower_ for a in token.children if a.dep_ in ("aux", "auxpass")}
@@ -350,6 +368,8 @@ def action_reported(ctx: AnalysisContext, index: int) -> bool:
             continue
         if token.head.lemma_ in WISHES:
             continue  # "I want to get this sorted": wanted, not done
+        if aux == {"being"}:
+            continue  # "once it's being authorised": not done yet
         perfect = token.tag_ == "VBN" and (aux & DONE_AUX or token.dep_ in ("acomp", "ROOT"))
         if token.tag_ == "VBD" or perfect:
             return True
@@ -370,7 +390,10 @@ CALLBACK_PROMISE = re.compile(
 HANDED_ON = re.compile(  # said this way, a handover whatever the act head says
     r"\b(?:i(?:'ve| have| will|'ll| am|'m)|we(?:'ve| have| will|'ll))\b[^.?]{0,20}"
     r"(?:escalat\w*|transferr?(?:ing)? you|put(?:ting)? you through|hand(?:ing)? you (?:over|to)|"
-    r"connect(?:ing)? you (?:to|with))",
+    r"connect(?:ing)? you (?:to|with))|"
+    r"\b(?:i|we)(?:'ll| will)? (?:just )?(?:put|pass|transfer|hand) you (?:through|over|across)\b|"
+    r"\b(?:i'll|i will|let me) (?:leave|pass) you (?:with|to|over to)\b|"
+    r"\bfrom (?:the|our) [\w ]{0,20}team on the line\b",
     re.IGNORECASE,
 )
 CALLBACK = re.compile(
@@ -407,6 +430,8 @@ def resolves(ctx: AnalysisContext, index: int) -> bool:
         return False  # "let me open the bill", or the line broke mid-sentence
     if QUESTION.search(text) or ctx.acts[index, _k("ask_detail")] or CONDITION.search(text):
         return False  # "has it come through?", "claim number", "if it's approved, …"
+    if any(ctx.acts[index, _k(a)] for a in ("apology", "empathy", "thanks", "closing")):
+        return action_reported(ctx, index)  # "sorry again for the wait, take care, bye"
     said_done = ctx.acts[index, _k("action_done")] and len(text.split()) >= 4
     return bool(said_done or action_reported(ctx, index) or information_given(ctx, index))
 
@@ -527,7 +552,8 @@ def _request(
     }  # fmt: skip
     if reraised is not None and handed and reraised > handed[-1]:
         handed = []  # "they'll contact you" - "so when?" - no answer: not a handover
-    if handed and (not done or handed[-1] > done[-1]):
+    acted_after = [j for j in done if handed and j > handed[-1] and _acted(ctx, j)]
+    if handed and not acted_after:  # facts told after a handover do not undo it
         j = handed[-1]
         transferred = any(HANDED_ON.search(ctx.sentences[k].text) for k in handed)
         text = ctx.sentences[j].text
@@ -560,11 +586,13 @@ FAILURE = re.compile(
 )
 READ_BACK = re.compile(
     r"^\W*(?:(?:okay|ok|right|alright),?\s*so\b|so,?\s*(?:you|that|it)\b|just to confirm|"
-    r"to recap|so to recap)",
+    r"(?:so )?(?:just )?to (?:recap|sum up|summari[sz]e))",
     re.IGNORECASE,
 )
 HEDGE = re.compile(
-    r"\b(?:probably|maybe|perhaps|might be|could be|i (?:think|guess|hope))\b", re.IGNORECASE
+    r"\b(?:probably|maybe|perhaps|might be|could be|it(?:'s| is| would be)? worth|"
+    r"i (?:think|guess|hope))\b",
+    re.IGNORECASE,
 )
 INTENTION = re.compile(
     r"^\W*(?:(?:okay|ok|right|so|now),?\s*)?(?:let me|i(?:'ll| will| am going to|'m going to)|"
@@ -649,8 +677,8 @@ def _unanswered_follow_up(
     ctx: AnalysisContext, acts: np.ndarray, first: int, after: int, until: int
 ) -> int | None:
     """The customer's last question on the request after the agent's last answer or handover
-    ("so when is that going to be?") when no answer follows it, only "I can't say" or
-    nothing at all."""
+    ("so when is that going to be?") when the agent's next turn holds no answer ("yeah" is
+    one), only "I can't say", a hold or a question back, or nothing at all."""
     last = None
     for j in range(max(first, after) + 1, until):
         s = ctx.sentences[j]
@@ -660,7 +688,13 @@ def _unanswered_follow_up(
     if last is None:
         return None
     agent = [j for j in range(last + 1, until) if ctx.sentences[j].speaker == "agent"]
-    return last if _direct_answer(ctx, last, agent) is None else None
+    if not agent:
+        return last
+    turn = ctx.sentences[agent[0]].turn
+    reply = [j for j in agent if ctx.sentences[j].turn == turn]
+    answered = any(not QUESTION.search(ctx.sentences[j].text) and not FAILURE.search(
+        ctx.sentences[j].text) and not has_act(ctx, j, "hold") for j in reply)  # fmt: skip
+    return None if answered else last
 
 
 def _seconds(ctx: AnalysisContext, a: int, b: int | None) -> float | None:
