@@ -22,8 +22,9 @@ class FlagRules(Record):
     comprehension_gaps: int | None = Field(default=2, ge=1)
     flag_unsure: bool = True
     flag_unresolved: bool = True
-    flag_escalated: bool = True
+    flag_escalated: bool = False  # an escalation handled well is not a QA problem
     flag_cut_off: bool = True
+    flag_readback_mismatch: bool = True
     flag_sentiment_worsened: bool = True
     flag_low_asr_confidence: bool = True
     # At most this share of the calls goes to review, highest priority first; auto-fails always.
@@ -81,6 +82,8 @@ def flag_call(
     for enabled, label, reason, priority, why in (
         (rules.flag_unresolved, "unresolved", "unresolved", 70, "The problem was not resolved"),
         (rules.flag_escalated, "escalated", "escalated", 60, "The call was escalated"),
+        (rules.flag_readback_mismatch, "readback_mismatch", "readback_mismatch", 75,
+         "A detail was read back wrong and nobody corrected it"),
         (rules.flag_cut_off, "cut_off", "cut_off", 55,
          "The line dropped before the answer: check the customer was called back"),
         (rules.flag_sentiment_worsened, "sentiment_worsened", "sentiment_worsened", 65,

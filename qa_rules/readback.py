@@ -64,15 +64,18 @@ def details(text: str) -> set[Detail]:
     return found
 
 
-def mismatches(read_back: set[Detail], said: set[Detail]) -> list[tuple[Detail, set[Detail]]]:
+def mismatches(
+    read_back: set[Detail], said: set[Detail], around: set[Detail] | None = None
+) -> list[tuple[Detail, set[Detail]]]:
     """Details of the read-back whose kind (and counted thing) the customer gave, but with
     another value: each with the customer's values of that kind. A read-back that also has
-    the customer's value ("still on the first, then it moves to the twenty-eighth") gives the
-    other value as context, not as a mistake."""
+    the customer's value ("still on the first, then it moves to the twenty-eighth"), in its
+    sentence or the rest of its turn (``around``), gives the other value as context, not as a
+    mistake."""
     out = []
     for kind, what, value in sorted(read_back):
         same = {d for d in said if d[0] == kind and d[1] == what}
-        echoed = any(d in read_back for d in same)
+        echoed = any(d in read_back or d in (around or set()) for d in same)
         if (
             same
             and not echoed

@@ -167,7 +167,8 @@ class Comprehension(Detector):
             sources = [j for j in range(max(0, i - READ_BACK_WINDOW), i)
                        if ctx.sentences[j].speaker == "customer"]  # fmt: skip
             said = {d: j for j in sources for d in details(ctx.sentences[j].text)}
-            for (kind, what, value), theirs in mismatches(read, set(said)):
+            turn = ctx.transcript.turns[ctx.sentences[i].turn].text
+            for (kind, what, value), theirs in mismatches(read, set(said), details(turn)):
                 source = max(said[d] for d in theirs)
                 shown = ", ".join(sorted(d[2] for d in theirs))
                 thing = f"{kind} ({what})" if what else kind

@@ -174,13 +174,18 @@ def _when(ctx: AnalysisContext, index: int, start: int, end: int) -> str:
     return min(found)[1] if found else ""
 
 
-OPEN_ENDED = ("partly_resolved", "unresolved", "transferred", "escalated", "callback")
+OPEN_ENDED = (
+    "partly_resolved",
+    "unresolved",
+    "callback",
+)  # a hand-over's recap is the next agent's
 
 
 def _summary_due(ctx: AnalysisContext, promised: set[int]) -> bool:
     """A recap is due when the call had several requests, left something open or pending, or
-    made a promise; not after a single request resolved live, nor when the line dropped."""
+    made a promise; not after a single request resolved live, nor when the line dropped or the
+    customer was handed to someone else."""
     structure = ctx.structure
-    if structure.outcome == "cut_off":
+    if structure.outcome in ("cut_off", "transferred", "escalated"):
         return False
     return len(structure.requests) > 1 or structure.outcome in OPEN_ENDED or bool(promised)
