@@ -25,6 +25,7 @@ class FlagRules(Record):
     flag_escalated: bool = False  # an escalation handled well is not a QA problem
     flag_cut_off: bool = True
     flag_readback_mismatch: bool = True
+    flag_no_verification: bool = True
     flag_sentiment_worsened: bool = True
     flag_low_asr_confidence: bool = True
     # At most this share of the calls goes to review, highest priority first; auto-fails always.
@@ -84,6 +85,8 @@ def flag_call(
         (rules.flag_escalated, "escalated", "escalated", 60, "The call was escalated"),
         (rules.flag_readback_mismatch, "readback_mismatch", "readback_mismatch", 75,
          "A detail was read back wrong and nobody corrected it"),
+        (rules.flag_no_verification, "no_verification", "no_verification", 70,
+         "Account details were discussed without checking who the caller is"),
         (rules.flag_cut_off, "cut_off", "cut_off", 55,
          "The line dropped before the answer: check the customer was called back"),
         (rules.flag_sentiment_worsened, "sentiment_worsened", "sentiment_worsened", 65,

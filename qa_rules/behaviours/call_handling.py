@@ -35,6 +35,9 @@ VERIFICATION = phrases(
     # identifying the account by what only its holder has (a weak check, but a check)
     r"(the|your) (order|account|policy|member|card|phone|mobile) number\b.*\?",
     r"(e-?mail|phone number|mobile number|address) (address )?(on|for) (the|your) (account|order)",
+    r"what('s| is) your (full name|(home )?address|(phone|mobile|telephone) number|postcode|zip)",
+    "(can|could|may) i (have|get|take) (your|the) (full name|name and|phone|mobile|address|"
+    "postcode|zip)",
 )
 # Security details given by the customer, as redaction leaves them.
 SECURITY_DETAILS = re.compile(
