@@ -21,7 +21,15 @@ from callqa.evaluation.call_qa import (
 from callqa.pipelines.records import PIPELINE_VERSION
 from callqa.qa_rules.precision import TABLE
 
-TUNING_SETS = ("written", "samples", "heldout-v2", "qa-dev", "qa-dev-2", "harper-valley")
+TUNING_SETS = (
+    "written",
+    "samples",
+    "heldout-v2",
+    "qa-dev",
+    "qa-dev-2",
+    "qa-dev-3",
+    "harper-valley",
+)
 
 
 def label_precision(calls: list[GoldCall]) -> dict[str, dict[str, float | int]]:

@@ -119,9 +119,13 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
     the statement?"), else in order; an action asked for needs an action, not a fact.
     Requests left without either are unresolved (or cut off, as the whole was)."""
     asks: list[str] = []
-    for i in (request.statement, *request.restated):
+    turn = ctx.sentences[request.statement].turn
+    opening = " ".join(ctx.sentences[i].text for i in (request.statement, *request.restated)
+                       if ctx.sentences[i].turn == turn)  # fmt: skip
+    texts = [opening] + [ctx.sentences[i].text for i in request.restated]
+    for text in texts:
         found, context = [], ""
-        for clause in (c for c in SEVERAL.split(ctx.sentences[i].text) if c.strip()):
+        for clause in (c for c in SEVERAL.split(text) if c.strip()):
             if REQUEST_CUES.search(clause) or PROBLEM_CLAUSE.search(clause):
                 found.append(f"{context} {clause}".strip())  # "my renewal went up… I want
                 context = ""  # to know why": one request, with the words it is about
@@ -140,6 +144,8 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
             current = pointed  # "and the statement?": the customer moves on to that request
         if ctx.sentences[j].speaker != "agent":
             continue
+        if pointed is None and current in events:  # said of no request by name: the next open one
+            current = next((k for k in range(len(asks)) if k not in events), current)
         if _fails(ctx, j):
             found: tuple[Outcome, int] = ("unresolved", j)
         elif j in moves.done and j not in moves.handed:
@@ -149,8 +155,6 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
             found = ("resolved", j)
         else:
             continue
-        if current in events and events[current][0] == "resolved" and pointed is None:
-            current = next((k for k in range(len(asks)) if k not in events), current)
         events[current] = found
     parts = []
     for number in range(len(asks)):
@@ -195,7 +199,7 @@ REDIRECT = re.compile(
 
 REFUSAL = re.compile(
     r"\b(?:i|we)(?:'m| am|'re| are)? (?:not able|unable|can't|cannot|can not|won't be able|"
-    r"couldn't)\b(?! (?:see|tell you how|thank))",
+    r"couldn't)\b(?! (?:see|tell you how|thank))|\bnot something (?:i|we) can\b",
     re.IGNORECASE,
 )
 
@@ -261,6 +265,7 @@ REQUEST_CUES = re.compile(
     r"\bi(?:'m| am)? (?:also |just |really )?(?:want|need|wanna|trying|hoping) "
     r"(?:to|a|an|my|the|some)\b|"
     r"\bi(?:'m| am) (?:calling|ringing|phoning) (?:about|to|because|regarding|for)\b|"
+    r"\bi(?:'m| am| was) (?:just )?(?:looking to|wondering if|hoping (?:you|to))\b|"
     r"\b(?:can|could|would) you (?:please )?(?:help|tell|check|look|find|cancel|change|send)\b|"
     r"\bi (?:lost|can't|cannot|couldn't|didn't|haven't|never|was charged)\b"
     r"(?! (?:even )?(?:know|knew|realise|realize|think|expect|notice|mind)\b)|"
@@ -325,6 +330,9 @@ def information_given(ctx: AnalysisContext, index: int) -> bool:
     )
 
 
+SAID_DONE = re.compile(r"^\W*(?:\w+,?\s+)?(?:that's|that is|it's|it is|all) (?:all )?done\b", re.I)
+
+
 def _participle(token: Any) -> str | None:
     """The verb of a past participle the tagger read as an adjective ("refunded": refund)."""
     word = token.lower_
@@ -355,6 +363,8 @@ def action_reported(ctx: AnalysisContext, index: int) -> bool:
     span = _span(ctx, index)
     if span is None or span.text.rstrip().endswith("?"):
         return False
+    if SAID_DONE.search(span.text):
+        return True  # "that's done for you", "all done"
     for token in span:
         if _participle(token) in ACTION_LEMMAS and token.dep_ in ("acomp", "ROOT"):
             return True  # "that's refunded", tagged an adjective
@@ -462,7 +472,7 @@ def _answered_late(ctx: AnalysisContext, request: Request, dropped: int) -> bool
 
 HOLDING = re.compile(
     r"\bon hold\b|\bbear with me\b|\bone (?:moment|second|sec)\b|thanks? (?:you )?for (?:holding|"
-    r"waiting)",
+    r"waiting)|\b(?:i'm|i am) just \w+ing\b",
     re.IGNORECASE,
 )
 
@@ -535,7 +545,7 @@ def _request(
     first_response = responses[0] if responses else None
     seconds = _seconds(ctx, first, first_response)
     done = [j for j in mine if (j in moves.done or j == answer) and j not in moves.handed]
-    if _wanted(ctx.sentences[first].text) == "action":
+    if _wanted(" ".join(ctx.sentences[i].text for i in (first, *restated))) == "action":
         done = [j for j in done if _acted(ctx, j)] or done[:0]
     failed = [j for j in mine if _fails(ctx, j)]
     if failed:  # after a failure, only an action done resolves ("the charges are valid")
@@ -668,7 +678,7 @@ def _reraised(
             continue
         if float(ctx.embeddings[j] @ ctx.embeddings[first]) < RERAISED:
             continue
-        if not any(j < k < until for k in moves.done):
+        if not any(j < k < until for k in moves.done) and not _answered(ctx, j, until):
             return j
     return None
 
@@ -687,14 +697,23 @@ def _unanswered_follow_up(
                 last = j
     if last is None:
         return None
-    agent = [j for j in range(last + 1, until) if ctx.sentences[j].speaker == "agent"]
+    return None if _answered(ctx, last, until) else last
+
+
+def _answered(ctx: AnalysisContext, question: int, until: int) -> bool:
+    """Whether the agent's next turn after customer sentence ``question`` answers it: any
+    plain statement ("yeah" is one), not a failure, a hold or a question back."""
+    agent = [j for j in range(question + 1, until) if ctx.sentences[j].speaker == "agent"]
     if not agent:
-        return last
+        return False
     turn = ctx.sentences[agent[0]].turn
-    reply = [j for j in agent if ctx.sentences[j].turn == turn]
-    answered = any(not QUESTION.search(ctx.sentences[j].text) and not FAILURE.search(
-        ctx.sentences[j].text) and not has_act(ctx, j, "hold") for j in reply)  # fmt: skip
-    return None if answered else last
+    return any(
+        not QUESTION.search(ctx.sentences[j].text)
+        and not FAILURE.search(ctx.sentences[j].text)
+        and not HOLDING.search(ctx.sentences[j].text)
+        for j in agent
+        if ctx.sentences[j].turn == turn
+    )
 
 
 def _seconds(ctx: AnalysisContext, a: int, b: int | None) -> float | None:

@@ -140,6 +140,38 @@ CALLS = {
         "agent: Yes, the charges are valid, you can add a roaming pass next time.",
         "customer: Fine. Bye.",
     )),
+    "a follow-up answered yeah": ("resolved", (
+        "agent: Brightside Stores, how can I help?",
+        "customer: My kettle stopped working and I'd like a refund please.",
+        "agent: Right, that's refunded to your card.",
+        "customer: Oh, okay, great. And that's the card I paid with?",
+        "agent: Yeah.",
+        "customer: Okay. Thanks then.",
+        "agent: Anything else?",
+        "customer: No, that's all.",
+    )),
+    "not something we can do": ("unresolved", (
+        "agent: Corran Energy, how can I help?",
+        "customer: I need my meter moved to the outside wall for the builders.",
+        "agent: Unfortunately it's not something we can do as the supplier.",
+        "agent: The network operator moves meters, it's normally a few hundred pounds.",
+        "customer: Okay, thanks, bye.",
+    )),
+    "looking to, and wondering if": ("partly_resolved", (
+        "agent: Lumen Broadband, how can I help?",
+        "customer: I'm looking to go up to the faster broadband, and also I was wondering if you "
+        "could do the new customer price for me.",
+        "agent: The new customer price is only for new lines, so I can't put it on your account.",
+        "agent: That's done for you, the upgrade's booked for Thursday.",
+        "customer: Okay, thanks, bye.",
+    )),
+    "left with a team leader": ("escalated", (
+        "agent: Harbor Bank, how can I help?",
+        "customer: You took my mortgage payment twice and I need it back today.",
+        "agent: I'm so sorry. That needs my team leader's authority.",
+        "agent: I'll hand you over to Sam, our team leader, now.",
+        "customer: Thanks.",
+    )),
 }  # fmt: skip
 
 

@@ -31,7 +31,18 @@ OPEN_QUESTION = phrases(
     r"^\W*(what|how|why|when|where|which|who)", "tell me", "(can|could) you (describe|walk|explain)"
 )
 NOT_PROBING = phrases(
-    "how (are|is) you", "how can i help", "anything else", "how may i help", "what can i do for"
+    "how (are|is) you",
+    "how can i help",
+    "anything else",
+    "how may i help",
+    "what can i do for",
+    # asking for a detail to act on is not exploring the problem
+    r"\b(number|address|postcode|zip|name|date of birth|registration|reference|email|amount)\b",
+    "would you like",
+    "how many",
+    "how much would",
+    "which (account|card|day|date|one)",
+    "what (day|date|time) (would|suits|works)",
 )
 EXPLANATION = phrases(
     "because",
@@ -81,7 +92,7 @@ CHECK_ASKED = phrases(
     "(does|did|will) (that|this) (help|solve|fix|resolve|answer|work|sort (it|that|things) out)",
     "(is|has) (that|this|everything|the issue|it) (been )?(resolved|fixed|sorted|working|clear)",
     "are you (all )?set",
-    "is that (ok|okay|alright|all right)",
+    "(does|did) that (all )?(make sense|sort it)",
 )
 CUSTOMER_YES = phrases(
     r"^\W*(yes|yeah|yep|yup|perfect|great|brilliant|that works|that's (it|great|perfect))",
@@ -92,7 +103,6 @@ CUSTOMER_YES = phrases(
 CUSTOMER_SOLVED = phrases(
     "(that|it|this) (fixed|solved|worked|did it|sorted it)",
     "(it's|it is) working( now)?",
-    "that('s| is) (all|everything) i needed",
 )
 THANKS = phrases("thank", "thanks", "appreciate", "cheers")
 TRANSFERRED = phrases(
