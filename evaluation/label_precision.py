@@ -45,13 +45,23 @@ def label_precision(calls: list[GoldCall]) -> dict[str, dict[str, float | int]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--harper-valley", type=Path,
-                        default=Path("../shared/datasets/harper_valley"))  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m callqa.evaluation.label_precision",
+        description="Measure each finding label's precision per call on the gold tuning sets "
+        f"and rewrite {TABLE} (the table that decides which negative findings count).",
+    )
+    parser.add_argument(
+        "--harper-valley",
+        type=Path,
+        metavar="FOLDER",
+        default=Path("../shared/datasets/harper_valley"),
+        help="the Harper Valley corpus (its calls are part of the tuning set)",
+    )
     args = parser.parse_args(argv)
+    if not (args.harper_valley / "data").is_dir():
+        parser.error(f"{args.harper_valley}: not the Harper Valley corpus (no data/ folder)")
     calls = [c for c in gold_qa_calls() if c.set_name in TUNING_SETS]
-    if (args.harper_valley / "data").is_dir():
-        calls += harper_valley_qa_calls(args.harper_valley)
+    calls += harper_valley_qa_calls(args.harper_valley)
     table = {
         "pipeline_version": PIPELINE_VERSION,
         "measured_on": sorted({c.set_name for c in calls}),

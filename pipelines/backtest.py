@@ -10,11 +10,14 @@ from callqa.qa_rules.scorecard import Scorecard
 from callqa.qa_rules.scoring import score_call
 
 
-def backtest(card: Scorecard, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per-call old and new totals, flag counts, and per-agent means and ranks, old and new."""
+def backtest(
+    card: Scorecard, rows: list[dict[str, Any]], fitted: dict[str, float] | None = None
+) -> dict[str, Any]:
+    """Per-call old and new totals, flag counts, and per-agent means and ranks, old and new
+    (scored with the store's ``fitted`` label thresholds, as runs are)."""
     calls = []
     for row in rows:
-        new = score_call(card, row["call_id"], row["findings"], row["metrics"])
+        new = score_call(card, row["call_id"], row["findings"], row["metrics"], fitted)
         old = row["score"]
         calls.append({
             "call_id": row["call_id"],

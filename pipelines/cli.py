@@ -56,6 +56,7 @@ from callqa.pipelines.workspace import (
     PREFECT_HOME,
     REPORTS,
     TRANSCRIPTS,
+    CalibrationError,
     Folders,
     RunLocked,
     home_of,
@@ -129,7 +130,7 @@ def main() -> None:
     """The console entry point: the app, with store and lock problems as one line, exit 1."""
     try:
         app()
-    except (StoreError, RunLocked, UnsafeId) as exc:
+    except (StoreError, RunLocked, UnsafeId, CalibrationError) as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except DatabaseError as exc:
@@ -336,7 +337,7 @@ def scorecard_backtest(
     if not rows:
         typer.echo(f"error: no stored calls in {db}", err=True)
         raise typer.Exit(1)
-    result = backtest(card, rows)
+    result = backtest(card, rows, load_calibration(db))
     typer.echo(_as_json(result) if as_json else render.backtest_report(result))
 
 
@@ -439,9 +440,15 @@ def calibrate(
     """Fit per-label confidence thresholds to reviewers' answers (30 reviews per label at
     least; others keep the default); the next run re-scores stored calls with them."""
     store = _open_store(db)
-    fits = fit_thresholds(load_scorecard(scorecard), reviewed_calls(store))
-    rows = [vars(f) for f in fits]
-    path = save_calibration(db, thresholds(fits), rows)
+    try:
+        card = load_scorecard(scorecard)
+    except ScorecardError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    with run_lock(db):  # not while a run scores calls with the old thresholds
+        fits = fit_thresholds(card, reviewed_calls(store))
+        rows = [vars(f) for f in fits]
+        path = save_calibration(db, thresholds(fits), rows)
     if as_json:
         typer.echo(_as_json(rows))
         return
@@ -449,10 +456,13 @@ def calibrate(
         typer.echo("Nothing to calibrate yet: no reviewed criterion had findings. Record "
                    "reviews with `callqa review CALL_ID CRITERION ANSWER`.")  # fmt: skip
         return
-    body = [[f.label, str(f.reviews), "-" if f.threshold is None else f"{f.threshold:.2f}",
+    body = [[f.label, str(f.reviews), "-" if f.threshold is None else f"{f.threshold:.3f}",
              f"{f.agreement_before:.0%}", f"{f.agreement_after:.0%}"] for f in fits]  # fmt: skip
     typer.echo(render.table(body, ["LABEL", "REVIEWS", "THRESHOLD", "AGREE BEFORE", "AFTER"]))
-    typer.echo(f"Saved to {path}; labels with fewer than {MIN_REVIEWS} reviews keep the default.")
+    typer.echo(
+        f"Saved to {path} (replacing any earlier fit); labels with fewer than {MIN_REVIEWS} "
+        "reviews keep the default. The next `callqa run` re-scores every stored call with them."
+    )
 
 
 @app.command("agreement")

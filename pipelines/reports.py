@@ -100,7 +100,8 @@ def write_call_pages(
 
 
 def highlight(text: str, turn: int, findings: list[Any]) -> str:
-    """The turn's text as HTML, with every quoted span marked by its finding's polarity."""
+    """The turn's text as HTML, with every quoted span marked by its finding's polarity
+    (observations as neutral: they are not counted as failures)."""
     marks: list[tuple[int, str, str]] = [(0, "", "")] * len(text)  # (rank, polarity, labels)
     for f in findings:
         for ev in f.evidence:
@@ -108,9 +109,10 @@ def highlight(text: str, turn: int, findings: list[Any]) -> str:
                 continue
             for i in range(ev.char_start, min(ev.char_end, len(text))):
                 rank, polarity, labels = marks[i]
-                new = POLARITY_RANK[f.polarity]
+                kind = "neutral" if is_observation(f) else f.polarity  # not a counted failure
+                new = POLARITY_RANK[kind]
                 label = f"{labels}, {f.label}" if labels and f.label not in labels else f.label
-                marks[i] = (new, f.polarity, label) if new > rank else (rank, polarity, label)
+                marks[i] = (new, kind, label) if new > rank else (rank, polarity, label)
     html, i = [], 0
     while i < len(text):
         j = i

@@ -6,6 +6,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -26,22 +28,57 @@ def home_of(db: str) -> Path:
     return path.resolve().parent if path is not None else Path.cwd()
 
 
+class CalibrationError(ValueError):
+    """The calibration file beside a store cannot be used (the message names it and says why)."""
+
+
+MAX_CALIBRATION_BYTES = 1_000_000
+MAX_CALIBRATED_LABELS = 1000
+
+
 def load_calibration(db: str) -> dict[str, float]:
     """The label thresholds fitted to reviewers' answers for the store at ``db`` (none yet:
-    empty)."""
+    empty). A damaged file is refused with the reason, never half-used."""
     path = home_of(db) / CALIBRATION
-    if not path.is_file():
+    if not path.exists():
         return {}
-    return {str(k): float(v) for k, v in json.loads(path.read_text())["thresholds"].items()}
+
+    def refuse(reason: str) -> CalibrationError:
+        return CalibrationError(f"{path}: {reason}; run `callqa calibrate` again or delete it")
+
+    if path.is_symlink() or not path.is_file():
+        raise refuse("not a regular file")
+    if path.stat().st_size > MAX_CALIBRATION_BYTES:
+        raise refuse("too large")
+    try:
+        fitted = json.loads(path.read_text(encoding="utf-8"))["thresholds"]
+    except (ValueError, KeyError, TypeError, RecursionError, UnicodeDecodeError):
+        raise refuse("not a calibration file") from None
+    if not isinstance(fitted, dict) or len(fitted) > MAX_CALIBRATED_LABELS:
+        raise refuse("its thresholds are not a table of labels")
+    for label, value in fitted.items():
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+        if not ok or not LABEL.fullmatch(label):
+            raise refuse(f"threshold {label[:40]!r} is not a label with a number from 0 to 1")
+    return {label: float(value) for label, value in fitted.items()}
+
+
+LABEL = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 def save_calibration(db: str, thresholds: dict[str, float], fits: list[dict]) -> Path:
-    """Write the fitted thresholds (and the fit report) beside the store, atomically."""
+    """Write the fitted thresholds (and the fit report) beside the store, atomically: a fresh
+    temporary file of our own, renamed over the old one."""
     path = home_of(db) / CALIBRATION
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"thresholds": thresholds, "fits": fits}, indent=1) + "\n")
-    os.replace(temporary, path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".calibration.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump({"thresholds": thresholds, "fits": fits}, out, indent=1)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return path
 
 

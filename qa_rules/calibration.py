@@ -55,8 +55,9 @@ def fit_thresholds(card: Scorecard, reviews: list[Reviewed]) -> list[LabelFit]:
         if len(own) < MIN_REVIEWS:
             fits.append(LabelFit(label, len(own), None, before, before))
             continue
-        candidates = sorted({0.0} | {f.confidence for r in own for f in r.findings
-                                     if f.label == label})  # fmt: skip
+        seen = {f.confidence for r in own for f in r.findings if f.label == label}
+        # keep everything (0), or drop the findings at each confidence seen and below
+        candidates = sorted({0.0} | {min(1.0, c + 1e-3) for c in seen})
         best = max(candidates, key=lambda t: (_agreement(criteria, own, label, t), -t))
         after = _agreement(criteria, own, label, best)
         fits.append(LabelFit(label, len(own), best, before, after))

@@ -31,9 +31,13 @@ def score_call(
     findings whose precision is unproven (:mod:`callqa.qa_rules.precision`) do not count, nor
     do findings under their label's threshold ``fitted`` to reviewers' answers
     (:mod:`callqa.qa_rules.calibration`)."""
-    findings = confident(counted(findings), fitted or {})
+    kept = confident(counted(findings), fitted or {})
+    left_out = {f.label for f in findings} - {f.label for f in kept}
     answers = [
-        answer(criterion, _points(section, criterion), findings, metrics or {})
+        _noting(
+            answer(criterion, _points(section, criterion), kept, metrics or {}),
+            left_out & {*criterion.yes_when, *criterion.no_when},
+        )  # fmt: skip
         for section in card.sections
         for criterion in section.criteria
     ]
@@ -55,6 +59,15 @@ def score_call(
         auto_failed=bool(failed),
         flags=flags,
     )
+
+
+def _noting(answer: CriterionScore, left_out: set[str]) -> CriterionScore:
+    """An answer whose reason says which findings of its labels did not count."""
+    if not left_out:
+        return answer
+    note = f" ({', '.join(sorted(left_out))} found but not counted: unproven precision or under "
+    note += "the calibrated confidence)"
+    return answer.model_copy(update={"reason": answer.reason + note})
 
 
 def confident(findings: tuple[Finding, ...], fitted: dict[str, float]) -> tuple[Finding, ...]:

@@ -27,7 +27,7 @@ def reviews(n):
 def test_thresholds_are_fitted_once_there_are_enough_reviews():
     card = load_scorecard("voice-support")
     (fit,) = fit_thresholds(card, reviews(MIN_REVIEWS + 10))
-    assert fit.label == "restatement" and fit.threshold == pytest.approx(0.9)
+    assert fit.label == "restatement" and fit.threshold == pytest.approx(0.621)
     assert fit.agreement_before == pytest.approx(0.5) and fit.agreement_after == 1.0
     fitted = thresholds([fit])
     weak = score_call(card, "c", (restatement(0.62),), fitted=fitted)
@@ -50,3 +50,46 @@ def test_a_calibration_changes_the_pipeline_version_so_stored_calls_are_rescored
     assert ProcessSettings().pipeline_version == PIPELINE_VERSION
     calibrated = ProcessSettings(label_thresholds={"restatement": 0.9}).pipeline_version
     assert calibrated.startswith(PIPELINE_VERSION) and calibrated != PIPELINE_VERSION
+
+
+def test_a_label_whose_findings_all_share_one_confidence_can_be_switched_off():
+    card = load_scorecard("voice-support")
+    wrong = [Reviewed("restated", "no", (restatement(0.9),)) for _ in range(MIN_REVIEWS)]
+    (fit,) = fit_thresholds(card, wrong)
+    assert fit.threshold > 0.9 and fit.agreement_after == 1.0
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "",
+        "hello",
+        "[1, 2]",
+        "{}",
+        '{"thresholds": null}',
+        '{"thresholds": {"greeting": "abc"}}',
+        '{"thresholds": {"greeting": NaN}}',
+        '{"thresholds": {"greeting": 7}}',
+        '{"thresholds": {"greeting": true}}',
+        '{"thresholds": {"Bad Label!": 0.5}}',
+        "[" * 100_000,
+    ],
+)
+def test_a_damaged_calibration_file_is_refused_with_its_name(tmp_path, content):
+    from callqa.pipelines.workspace import CALIBRATION, CalibrationError, load_calibration
+
+    db = str(tmp_path / "callqa.db")
+    (tmp_path / CALIBRATION).parent.mkdir(parents=True)
+    (tmp_path / CALIBRATION).write_text(content)
+    with pytest.raises(CalibrationError, match="calibration.json"):
+        load_calibration(db)
+
+
+def test_calibration_saves_atomically_and_loads_back(tmp_path):
+    from callqa.pipelines.workspace import load_calibration, save_calibration
+
+    db = str(tmp_path / "callqa.db")
+    save_calibration(db, {"restatement": 0.621}, [])
+    save_calibration(db, {"restatement": 0.7}, [])
+    assert load_calibration(db) == {"restatement": 0.7}
+    assert not list((tmp_path / ".callqa").glob("*.tmp"))
