@@ -20,7 +20,13 @@ TIME = re.compile(
     r"\b(?P<h>\d{1,2})(?:[:\s](?P<m>\d{2}))?\s?(?P<ap>a\.?\s?m\b\.?|p\.?\s?m\b\.?|o'clock)",
     re.IGNORECASE,
 )
-DAY = re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?! (?:one|1|time|payment|thing)s?\b)", re.I)
+DAY = re.compile(
+    r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?! (?:one|1|time|payment|thing|line|floor|class|step)s?\b)",
+    re.I,
+)
+BARE_NUMBER = re.compile(
+    r"(?<![\d.:$£€])\b(?P<n>\d{2,5}(?:\.\d\d)?)\b(?!\s?(?:st|nd|rd|th|[ap]\.?\s?m)\b)"
+)
 COUNT = re.compile(
     r"\b(?P<n>\d{1,3})\s(?P<what>cards?|accounts?|payments?|checks?|cheques?|checkbooks?|"
     r"chequebooks?|statements?|transactions?|items?|boxes|box|packages?|parcels?|lines?|"
@@ -62,6 +68,16 @@ def details(text: str) -> set[Detail]:
     for m in COUNT.finditer(said):
         found.add(("count", m["what"].lower().rstrip("s"), str(int(m["n"]))))
     return found
+
+
+def with_bare_amounts(said: set[Detail], text: str) -> set[Detail]:
+    """The customer's details, with bare numbers of 20 or more taken as amounts when they
+    named none with a currency ("it needs to be six hundred and ninety-five"), so an amount
+    read back with one can be compared."""
+    if any(kind == "amount" for kind, _, _ in said):
+        return said
+    numbers = {float(m["n"]) for m in BARE_NUMBER.finditer(digits_for_words(text))}
+    return said | {("amount", "", str(n)) for n in numbers if n >= 20}
 
 
 def mismatches(

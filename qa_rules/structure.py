@@ -199,7 +199,8 @@ REDIRECT = re.compile(
 
 REFUSAL = re.compile(
     r"\b(?:i|we)(?:'m| am|'re| are)? (?:not able|unable|can't|cannot|can not|won't be able|"
-    r"couldn't)\b(?! (?:see|tell you how|thank))|\bnot something (?:i|we) can\b",
+    r"couldn't)\b(?! (?:see|tell you how|thank))|\bnot something (?:i|we) can\b|"
+    r"\b(?:don't|do not) have the (?:ability|access|authority|option)\b",
     re.IGNORECASE,
 )
 
@@ -211,8 +212,8 @@ def _fails(ctx: AnalysisContext, index: int) -> bool:
     if ctx.sentences[index].speaker != "agent":
         return False
     text = ctx.sentences[index].text
-    if HEDGE.search(text) or SUGGESTION.search(text):
-        return False  # "it might be worth telling the council the payment failed"
+    if HEDGE.search(text) or SUGGESTION.search(text) or QUESTION.search(text):
+        return False  # "it might be worth…", "would you like a block so it can't be used?"
     return bool(
         (FAILURE.search(text) and ctx.acts[index, _k("action_failed")])
         or REFUSAL.search(text)
@@ -306,8 +307,9 @@ def information_given(ctx: AnalysisContext, index: int) -> bool:
     """An agent statement of a fact the customer asked for: the act head's inform (when it
     is not an apology, empathy or an acknowledgement), or a statement with a value ("your
     balance is one hundred forty seven dollars", "the branch opens at nine")."""
-    social = any(ctx.acts[index, _k(a)]
-                 for a in ("apology", "empathy", "backchannel", "action_failed"))  # fmt: skip
+    social = any(ctx.acts[index, _k(a)] for a in
+                 ("apology", "empathy", "backchannel", "action_failed", "thanks", "closing")
+                 ) or len(ctx.sentences[index].text.split()) < 3  # fmt: skip
     if _repeats_the_customer(ctx, index):
         return False
     if ctx.acts[index, _k("inform")] and not social:
@@ -434,8 +436,9 @@ def resolves(ctx: AnalysisContext, index: int) -> bool:
         return False  # waiting
     if ctx.acts[index, _k("confirm_details")] and not action_reported(ctx, index):
         return False  # reading the customer's words back ("so that's two chequebooks?")
-    if FAILURE.search(text) or SUGGESTION.search(text) or READ_BACK.search(text):
-        return False
+    refused = FAILURE.search(text) and (REFUSAL.search(text) or not action_reported(ctx, index))
+    if refused or SUGGESTION.search(text) or READ_BACK.search(text):
+        return False  # not "that's blocked now, so the stolen phone won't connect"
     if INTENTION.search(text) or HEDGE.search(text) or text.rstrip().endswith(("—", "-", "–")):
         return False  # "let me open the bill", or the line broke mid-sentence
     if QUESTION.search(text) or ctx.acts[index, _k("ask_detail")] or CONDITION.search(text):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from callqa.qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Finding
-from callqa.qa_rules.readback import details, mismatches
+from callqa.qa_rules.readback import details, mismatches, with_bare_amounts
 from callqa.qa_rules.structure import has_act
 
 CORRECTION = phrases(
@@ -166,7 +166,9 @@ class Comprehension(Detector):
             read = details(text)
             sources = [j for j in range(max(0, i - READ_BACK_WINDOW), i)
                        if ctx.sentences[j].speaker == "customer"]  # fmt: skip
-            said = {d: j for j in sources for d in details(ctx.sentences[j].text)}
+            said = {d: j for j in sources
+                    for d in with_bare_amounts(details(ctx.sentences[j].text),
+                                               ctx.sentences[j].text)}  # fmt: skip
             turn = ctx.transcript.turns[ctx.sentences[i].turn].text
             for (kind, what, value), theirs in mismatches(read, set(said), details(turn)):
                 source = max(said[d] for d in theirs)
