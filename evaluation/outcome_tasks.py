@@ -31,39 +31,11 @@ def outcomes(transcripts: list[Transcript]) -> list[str | None]:
 
 
 def gold_calls(folder: Path = GOLD) -> list[tuple[Transcript, str, str]]:
-    """(transcript, gold outcome, set name) for the written calls, the bundled samples and the
-    held-out written calls (gw-27 to gw-42: written after the outcome rules, never tuned on)."""
-    from callqa.pipelines.readers import read_transcript
+    """(transcript, gold outcome, set name) for every annotated set of the gold folder (see
+    :data:`callqa.evaluation.call_qa.GOLD_SETS`: tuning sets, and held-out ones never tuned on)."""
+    from callqa.evaluation.call_qa import gold_qa_calls
 
-    found = []
-    for name, calls, labels in (
-        ("written", folder / "calls", folder / "annotations.jsonl"),
-        ("samples", folder.parent.parent / "samples", folder / "samples.jsonl"),
-        ("heldout", folder / "calls", folder / "heldout.jsonl"),
-    ):
-        if not labels.exists():
-            continue
-        files = {p.stem: p for p in calls.iterdir() if p.is_file()}
-        by_id = _manifest_ids(calls)
-        for line in labels.read_text(encoding="utf-8").splitlines():
-            item = json.loads(line)
-            path = files.get(by_id.get(item["call_id"], item["call_id"]))
-            if path is None:
-                raise ValueError(f"{labels}: no transcript for {item['call_id']}")
-            transcript, _ = read_transcript(path, path.read_bytes(), item["call_id"])
-            found.append((transcript, item["outcome"], name))
-    return found
-
-
-def _manifest_ids(folder: Path) -> dict[str, str]:
-    """call id -> file stem, from a manifest.csv in ``folder``."""
-    import csv
-
-    manifest = folder / "manifest.csv"
-    if not manifest.exists():
-        return {}
-    with open(manifest, encoding="utf-8", newline="") as handle:
-        return {row["call_id"]: Path(row["file"]).stem for row in csv.DictReader(handle)}
+    return [(c.transcript, c.outcome, c.set_name) for c in gold_qa_calls(folder)]
 
 
 def harper_valley_calls(root: Path, read_by_us: bool) -> list[tuple[Transcript, str, str]]:
@@ -93,8 +65,9 @@ def score_outcomes(data: Path, weights: str | None) -> tuple[int, dict[str, floa
                 "transcript": harper_valley_calls(data, True)}  # fmt: skip
     else:
         calls = gold_calls(data)
-        sets = {"gold": calls} | {
-            name: [c for c in calls if c[2] == name] for name in ("written", "samples", "heldout")
+        held_out = [c for c in calls if c[2].startswith("qa-heldout")]
+        sets = {"held-out": held_out, "gold": calls} | {
+            name: [c for c in calls if c[2] == name] for name in dict.fromkeys(c[2] for c in calls)
         }
     metrics: dict[str, float] = {}
     n = 0
@@ -124,7 +97,7 @@ def outcome_metrics(truth: list[str], predicted: list[str | None], prefix: str) 
 OUTCOME_TASK = Task(
     name="call-outcomes",
     summary="Call outcomes vs gold: Harper Valley (metadata and transcript reading) or "
-    "evaluation/gold (written calls and bundled samples)",
+    "evaluation/gold (written calls and bundled samples; primary: the held-out sets)",
     data_hint="harper_valley/",
     also_on=(str(GOLD),),  # our gold set, in the repository
     primary="accuracy",
