@@ -20,6 +20,7 @@ import numpy as np
 
 from callqa.models.acts import ACTS
 from callqa.models.transcript import Record
+from callqa.qa_rules.metrics import HOLD_ANNOUNCED, HOLD_THANKED
 from callqa.qa_rules.readback import digits_for_words
 
 if TYPE_CHECKING:
@@ -468,16 +469,21 @@ def _answered_late(ctx: AnalysisContext, request: Request, dropped: int) -> bool
     """Whether the agent was still working on the request when the line dropped: a hold
     or a check in progress after the last answer."""
     return request.evidence is not None and any(
-        has_act(ctx, j, "hold") or HOLDING.search(ctx.sentences[j].text)
+        has_act(ctx, j, "hold") or _holding(ctx.sentences[j].text)
         for j in range(request.evidence, dropped)
     )
 
 
-HOLDING = re.compile(
-    r"\bon hold\b|\bbear with me\b|\bone (?:moment|second|sec)\b|thanks? (?:you )?for (?:holding|"
-    r"waiting)|\b(?:i'm|i am) just \w+ing\b",
-    re.IGNORECASE,
-)
+IN_PROGRESS = re.compile(
+    r"\b(?:i'm|i am) just \w+ing\b", re.IGNORECASE
+)  # "just putting it through"
+
+
+def _holding(text: str) -> bool:
+    """A hold or a check in progress: announced, thanked for, or under way."""
+    return bool(
+        HOLD_ANNOUNCED.search(text) or HOLD_THANKED.search(text) or IN_PROGRESS.search(text)
+    )
 
 
 def has_act(ctx: AnalysisContext, index: int, act: str) -> bool:
@@ -713,7 +719,7 @@ def _answered(ctx: AnalysisContext, question: int, until: int) -> bool:
     return any(
         not QUESTION.search(ctx.sentences[j].text)
         and not FAILURE.search(ctx.sentences[j].text)
-        and not HOLDING.search(ctx.sentences[j].text)
+        and not _holding(ctx.sentences[j].text)
         for j in agent
         if ctx.sentences[j].turn == turn
     )
