@@ -255,12 +255,15 @@ def answers_on(findings):
 def test_default_card_criteria_apply_only_where_the_call_called_for_them():
     routine = answers_on([finding("greeting"), finding("resolved"), finding("problem_identified")])
     assert routine["showed_empathy"].answer == "na"  # a balance check needs no empathy
+    assert routine["restated"].answer == "na"  # nor a restatement: nothing to get right
     assert routine["answered_distress"].answer == "na"
     assert routine["confirmed_resolution"].answer == "no"  # resolved, never checked
     assert "none of" in routine["confirmed_resolution"].reason  # says it was not found
     assert routine["probed"].potential == 0 and routine["proactive"].potential == 0  # bonuses
     handed_on = answers_on([finding("transferred", "neutral")])
     assert handed_on["confirmed_resolution"].answer == "na"  # nothing was resolved here
+    repeated = answers_on([finding("customer_repeats", "negative")])
+    assert repeated["restated"].answer == "no"  # the customer had to repeat: it was due
     upset = answers_on([finding("distress_ignored", "negative")])
     assert upset["showed_empathy"].answer == "no"
     assert upset["answered_distress"].answer == "no"
