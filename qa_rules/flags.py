@@ -26,6 +26,7 @@ class FlagRules(Record):
     flag_cut_off: bool = True
     flag_readback_mismatch: bool = True
     flag_no_verification: bool = True
+    flag_distress_ignored: bool = True
     flag_sentiment_worsened: bool = True
     flag_low_asr_confidence: bool = True
     # At most this share of the calls goes to review, highest priority first; auto-fails always.
@@ -85,6 +86,8 @@ def flag_call(
         (rules.flag_escalated, "escalated", "escalated", 60, "The call was escalated"),
         (rules.flag_readback_mismatch, "readback_mismatch", "readback_mismatch", 75,
          "A detail was read back wrong and nobody corrected it"),
+        (rules.flag_distress_ignored, "distress_ignored", "distress_ignored", 65,
+         "The customer's distress went unacknowledged"),
         (rules.flag_no_verification, "no_verification", "no_verification", 70,
          "Account details were discussed without checking who the caller is"),
         (rules.flag_cut_off, "cut_off", "cut_off", 55,

@@ -88,6 +88,15 @@ CASES = [
     ),
     (
         [
+            "customer: I think I've lost my card and there's a payment I don't know. I'm a bit "
+            "panicked, honestly.",
+            "agent: Oh no, that's a horrible feeling. Let's get that card protected straight away.",
+        ],
+        "distress_acknowledged",
+        "positive",
+    ),
+    (
+        [
             "customer: The app crashes when I open it.",
             "agent: What happens right before it closes?",
         ],
@@ -208,6 +217,15 @@ NOT_CASES = [
         "reasks_information",
     ),
     (["customer: Thanks, that's great.", "agent: You're welcome."], "distress_ignored"),
+    (["customer: My bill went up.", "agent: I understand."], "empathy_statement"),  # bare
+    (
+        ["customer: Can you post it?", "agent: We post the SIM to whatever address you like."],
+        "dismissive_language",
+    ),
+    (
+        ["customer: Nobody has rung me.", "agent: You should have had a call by now, I'm sorry."],
+        "dismissive_language",
+    ),
     (
         ["customer: Where is my parcel?", "agent: Let me check that for you."],
         "commitment_without_time",

@@ -45,6 +45,7 @@ def reasons(flags):
         ([finding("cut_off")], 90, ["cut_off"]),
         ([finding("readback_mismatch")], 90, ["readback_mismatch"]),
         ([finding("no_verification")], 90, ["no_verification"]),
+        ([finding("distress_ignored")], 90, ["distress_ignored"]),
         ([finding("sentiment_worsened")], 90, ["sentiment_worsened"]),
         ([finding("low_asr_confidence")], 90, ["low_asr_confidence"]),
         ([finding("customer_repeats"), finding("customer_correction")], 90, ["comprehension_gaps"]),

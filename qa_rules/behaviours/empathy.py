@@ -21,6 +21,12 @@ EMPATHY = phrases(
     "i('d| would) (feel|be) the same",
     "thank you for (your )?(patience|bearing with)",
     "i appreciate your patience",
+    r"^\W*(oh,? )?i (completely |totally |do )?understand(?=,? \w)",  # not a bare "I understand."
+    "(that's|that is|what) (a |an |such a )?(horrible|awful|terrible|worrying|stressful|rotten|"
+    "horrid|scary|upsetting) (feeling|thing|position|situation|time|experience)",
+    r"^\W*oh no\b",
+    "(please )?(don't|do not|try not to) (worry|panic)",
+    "no need to (worry|panic)",
 )
 APOLOGY = phrases("sorry", "apologi[sz]e", "my apologies", "apologies")
 CLARIFYING_SORRY = phrases(r"sorry\s*\?", "sorry,? (what|could|can|say|come again|i didn't catch)")
@@ -66,7 +72,7 @@ DISTRESS_EMOTIONS = (
     "sadness",
     "grief",
 )
-DISTRESS_MIN_WORDS = 4  # a shorter sentence is not distress on the emotion head's word alone
+DISTRESS_MIN_WORDS = 5  # a shorter sentence is not distress on the emotion head's word alone
 REPLY_TURNS = 2  # agent turns within which distress should be acknowledged
 CLOSING_SHARE = 0.2  # the last fifth of the agent's sentences
 SENTIMENT_SHIFT = 0.2  # change in mean negative-emotion probability worth a finding
