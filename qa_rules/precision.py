@@ -30,9 +30,9 @@ EXEMPT_LABELS = frozenset({*OUTCOMES, "request_outcome", "low_asr_confidence"})
 
 @lru_cache(maxsize=1)
 def measured() -> dict[str, tuple[float, int]]:
-    """label -> (precision, calls it was measured on)."""
-    if not TABLE.exists():
-        return {}
+    """label -> (precision, calls it was measured on). The table ships with callqa; without
+    it every negative finding would silently become an observation, so its absence is an
+    error."""
     table = json.loads(TABLE.read_text(encoding="utf-8"))
     return {label: (v["precision"], v["calls"]) for label, v in table["labels"].items()}
 
