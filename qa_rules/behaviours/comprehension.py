@@ -3,6 +3,8 @@ unanswered, slow time-to-understanding, and stretches where the audio itself was
 
 from __future__ import annotations
 
+import re
+
 from callqa.qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Finding
@@ -52,6 +54,12 @@ READ_BACK_WINDOW = 10  # sentences before a read-back in which the customer gave
 REPEAT_SIMILARITY = 0.8
 LOW_CONFIDENCE = 0.6  # ASR confidence under which a turn's words are unreliable
 SLOW_TURNS, SLOW_SECONDS = 3, 90.0
+
+DIRECT_REPLY = re.compile(
+    r"^\W*(?:yes|yeah|yep|no|nope|not|sadly|unfortunately|i'm afraid|afraid not)\b|"
+    r"\b(?:i|we)(?:'m| am|'re| are)? (?:not able|unable|can't|cannot|won't)\b",
+    re.IGNORECASE,
+)
 
 
 @register
@@ -145,6 +153,8 @@ class Comprehension(Detector):
             reply = [j for j, s in enumerate(ctx.sentences) if s.turn == reply_turn]
             if not reply or sum(len(ctx.sentences[j].text.split()) for j in reply) < 4:
                 continue  # no reply, or a short yes/no that is hard to judge
+            if any(DIRECT_REPLY.search(ctx.sentences[j].text) for j in reply):
+                continue  # "no, I'm afraid not", "I can't put it on": an answer, if unwelcome
             relevance = max(float(ctx.embeddings[i] @ ctx.embeddings[j]) for j in reply)
             if relevance < 0.15:
                 why = (
