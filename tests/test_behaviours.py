@@ -219,6 +219,13 @@ NOT_CASES = [
     (["customer: Thanks, that's great.", "agent: You're welcome."], "distress_ignored"),
     (["customer: My bill went up.", "agent: I understand."], "empathy_statement"),  # bare
     (
+        [
+            "customer: Can you not just put the discount on for me today?",
+            "agent: No, I'm afraid that has to come from the council tax office.",
+        ],
+        "question_not_addressed",
+    ),
+    (
         ["customer: Can you post it?", "agent: We post the SIM to whatever address you like."],
         "dismissive_language",
     ),
