@@ -11,7 +11,7 @@ in a run, and are compared two ways:
 - **per call** (every set): a finding is right when the gold criterion it bears on agrees
   (``no_verification`` with ``verified: no``), the precision a QA lead sees on the scorecard.
 
-Sets ``qa-dev`` (and ``-2``, ``-3``) and Harper Valley are for tuning; ``qa-heldout`` and
+Sets ``qa-dev`` (and ``-2`` to ``-4``) and Harper Valley are for tuning; ``qa-heldout`` and
 ``qa-heldout-2`` are never tuned on (only their totals are read).
 """
 
@@ -43,6 +43,7 @@ GOLD_SETS = (
     ("qa-dev", "qa-dev.jsonl", "calls"),
     ("qa-dev-2", "qa-dev-2.jsonl", "calls"),
     ("qa-dev-3", "qa-dev-3.jsonl", "calls"),
+    ("qa-dev-4", "qa-dev-4.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
 )

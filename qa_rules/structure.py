@@ -106,6 +106,9 @@ SEVERAL = re.compile(
     r"[,\s]+)?(?=(?:i|i'd|i'm|i've|there's|there is|my|can|could|the|why)\b)",
     re.IGNORECASE,
 )
+ANNOUNCED = re.compile(
+    r"\b(?:two|three|a couple of|couple of|a few|few) (?:things|questions|bits|issues)\b", re.I
+)
 PROBLEM_CLAUSE = re.compile(
     r"\bthere(?:'s| is) (?:a|an|this)\b|\bwhy\b|\b(?:got|been|was|were) charged\b|"
     r"\bcharged (?:me|twice)\b",
@@ -126,8 +129,10 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
     texts = [opening] + [ctx.sentences[i].text for i in request.restated]
     for text in texts:
         found, context = [], ""
+        announced = bool(ANNOUNCED.search(text))  # "two things really: …, and …"
         for clause in (c for c in SEVERAL.split(text) if c.strip()):
-            if REQUEST_CUES.search(clause) or PROBLEM_CLAUSE.search(clause):
+            asked = REQUEST_CUES.search(clause) or PROBLEM_CLAUSE.search(clause)
+            if asked or (announced and len(clause.split()) >= 4):
                 found.append(f"{context} {clause}".strip())  # "my renewal went up… I want
                 context = ""  # to know why": one request, with the words it is about
             else:
@@ -263,6 +268,7 @@ WISHES = frozenset("want need like try hope wish plan".split())
 
 REQUEST_CUES = re.compile(
     r"\b(?:i|we)(?:'d| would) (?:also |just |really )?like (?:to|a|an|my)\b|"
+    r"\bi wanna \w+\b|"
     r"(?<!will )(?<!do )(?<!would )(?<!shall )"
     r"\bi(?:'m| am)? (?:also |just |really )?(?:want|need|wanna|trying|hoping) "
     r"(?:to|a|an|my|the|some)\b|"
@@ -383,6 +389,8 @@ def action_reported(ctx: AnalysisContext, index: int) -> bool:
             continue  # "I want to get this sorted": wanted, not done
         if aux == {"being"}:
             continue  # "once it's being authorised": not done yet
+        if aux & {"are", "is"} and any(c.dep_ == "agent" for c in token.children):
+            continue  # "CHAPS payments are processed by our payments team": how it works
         perfect = token.tag_ == "VBN" and (aux & DONE_AUX or token.dep_ in ("acomp", "ROOT"))
         if token.tag_ == "VBD" or perfect:
             return True

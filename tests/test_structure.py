@@ -172,6 +172,21 @@ CALLS = {
         "agent: I'll hand you over to Sam, our team leader, now.",
         "customer: Thanks.",
     )),
+    "two things announced": ("partly_resolved", (
+        "agent: Fibrelink, how can I help today?",
+        "customer: oh hi um yeah two things really i wanna move my direct debit date and uh the "
+        "internet's been rubbish in the evenings",
+        "agent: okay that's done it's the twenty eighth from now on",
+        "agent: and the speeds i'll pass it to the network team and they'll give you a call back",
+        "customer: okay thanks bye",
+    )),
+    "how it works is not an action done": ("unresolved", (
+        "agent: Northbridge Bank, how can I help?",
+        "customer: I need to send the deposit to my solicitor today.",
+        "agent: I'm not able to raise your limit over the phone.",
+        "agent: CHAPS payments are processed by the branch on the same day.",
+        "customer: Right. Bye.",
+    )),
 }  # fmt: skip
 
 
