@@ -17,8 +17,10 @@ Sets ``qa-dev`` (and ``-2`` to ``-4``) and Harper Valley are for tuning; ``qa-he
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,9 +108,10 @@ def gold_qa_calls(folder: Path = GOLD) -> list[GoldCall]:
         if not path.exists():
             continue
         files = {p.stem: p for p in (folder / calls).iterdir() if p.is_file()}
+        stems = _manifest_stems(folder / calls)
         for line in path.read_text(encoding="utf-8").splitlines():
             item = json.loads(line)
-            file = files.get(_stem(folder / calls, item["call_id"]))
+            file = files.get(stems.get(item["call_id"], item["call_id"]))
             if file is None:
                 raise ValueError(f"{path}: no transcript for {item['call_id']}")
             transcript, _ = read_transcript(file, file.read_bytes(), item["call_id"])
@@ -119,16 +122,13 @@ def gold_qa_calls(folder: Path = GOLD) -> list[GoldCall]:
     return found
 
 
-def _stem(folder: Path, call_id: str) -> str:
-    import csv
-
+def _manifest_stems(folder: Path) -> dict[str, str]:
+    """call id -> file stem, from a manifest.csv in ``folder`` (none: ids are the stems)."""
     manifest = folder / "manifest.csv"
-    if manifest.exists():
-        with open(manifest, encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                if row["call_id"] == call_id:
-                    return Path(row["file"]).stem
-    return call_id
+    if not manifest.exists():
+        return {}
+    with open(manifest, encoding="utf-8", newline="") as handle:
+        return {row["call_id"]: Path(row["file"]).stem for row in csv.DictReader(handle)}
 
 
 def harper_valley_qa_calls(root: Path, folder: Path = GOLD) -> list[GoldCall]:
@@ -159,23 +159,35 @@ def _gold(item: dict, transcript: Transcript, set_name: str, turns: list | None)
 
 def assess(calls: list[GoldCall]) -> list[tuple[CallResult, list[str]]]:
     """Each call as a run would store it, with its flag reasons (within the flag budget)."""
+    return flagged(analysed(calls))
+
+
+def analysed(calls: list[GoldCall]) -> list[CallResult]:
+    """Each call redacted, measured, analysed and scored as a run would store it."""
     settings = ProcessSettings()
     nlp = load_nlp(settings.nlp_pipeline)
     measured = [measured_transcript(redact_transcript(c.transcript, nlp), settings)
                 for c in calls]  # fmt: skip
-    results = analyse_measured(measured, settings)
+    return analyse_measured(measured, settings)  # type: ignore[return-value]
+
+
+def flagged(results: list[CallResult]) -> list[tuple[CallResult, list[str]]]:
+    """Each call with its flag reasons, the budget applied over these calls as one night's."""
     rules = FlagRules()
     rows = [{"call_id": r.call_id, "agent_id": None, "team": None, "started_at": None,
              "score": r.score, "findings": r.findings} for r in results]  # fmt: skip
     kept, _ = within_budget(review_queue(rows, rules), len(rows), rules.budget)
-    flagged = {q["call_id"]: [f["reason"] for f in q["flags"]] for q in kept}
-    return [(r, flagged.get(r.call_id, [])) for r in results]  # type: ignore[misc]
+    reasons = {q["call_id"]: [f["reason"] for f in q["flags"]] for q in kept}
+    return [(r, reasons.get(r.call_id, [])) for r in results]
 
 
-def qa_metrics(calls: list[GoldCall], prefix: str) -> dict[str, float]:
+def qa_metrics(
+    calls: list[GoldCall], prefix: str, analysis: list[CallResult] | None = None
+) -> dict[str, float]:
     """Per-label precision (per call and per turn) and recall, outcome accuracy, per-criterion
-    Cohen's kappa, the flag rate and the share of flags the gold justifies."""
-    results = assess(calls)
+    Cohen's kappa, the flag rate and the share of flags the gold justifies (``analysis``: the
+    calls already analysed, in order)."""
+    results = flagged(analysis if analysis is not None else analysed(calls))
     metrics: dict[str, float] = {}
     per_call: dict[str, Counter] = defaultdict(Counter)
     per_turn: dict[str, Counter] = defaultdict(Counter)
@@ -316,11 +328,16 @@ def score_call_qa(data: Path, weights: str | None) -> tuple[int, dict[str, float
         metrics["harper_valley_task_type_eta_squared"] = task_type_eta_squared(data)
         return len(calls), {"outcome_accuracy": metrics["harper_valley_outcome_accuracy"]} | metrics
     calls = gold_qa_calls(data)
-    metrics = {}
+    results = analysed(calls)  # once; each set is then judged on its own calls
+
+    def judged(prefix: str, keep: Callable[[str], bool]) -> dict[str, float]:
+        chosen = [(c, r) for c, r in zip(calls, results, strict=True) if keep(c.set_name)]
+        return qa_metrics([c for c, _ in chosen], prefix, [r for _, r in chosen])
+
+    metrics: dict[str, float] = {}
     for name in dict.fromkeys(c.set_name for c in calls):
-        metrics |= qa_metrics([c for c in calls if c.set_name == name], name)
-    held_out = [c for c in calls if c.set_name.startswith("qa-heldout")]
-    metrics |= qa_metrics(held_out, "all-heldout")
+        metrics |= judged(name, lambda set_name, name=name: set_name == name)
+    metrics |= judged("all-heldout", lambda set_name: set_name.startswith("qa-heldout"))
     return len(calls), {"outcome_accuracy": metrics["all-heldout_outcome_accuracy"]} | metrics
 
 

@@ -104,13 +104,12 @@ def highlight(text: str, turn: int, findings: list[Any]) -> str:
     (observations as neutral: they are not counted as failures)."""
     marks: list[tuple[int, str, str]] = [(0, "", "")] * len(text)  # (rank, polarity, labels)
     for f in findings:
-        for ev in f.evidence:
-            if ev.turn != turn:
-                continue
+        quoted = [ev for ev in f.evidence if ev.turn == turn]
+        kind = "neutral" if quoted and is_observation(f) else f.polarity  # not a counted failure
+        new = POLARITY_RANK[kind]
+        for ev in quoted:
             for i in range(ev.char_start, min(ev.char_end, len(text))):
                 rank, polarity, labels = marks[i]
-                kind = "neutral" if is_observation(f) else f.polarity  # not a counted failure
-                new = POLARITY_RANK[kind]
                 label = f"{labels}, {f.label}" if labels and f.label not in labels else f.label
                 marks[i] = (new, kind, label) if new > rank else (rank, polarity, label)
     html, i = [], 0

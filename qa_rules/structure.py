@@ -63,10 +63,12 @@ class CallStructure(Record):
 
 @dataclass(frozen=True)
 class _AgentMoves:
-    """Which agent sentences answer or carry out a request, and which hand it on: judged
-    once per call (each judgement may parse the sentence)."""
+    """Which agent sentences answer or carry out a request, report an action done, fail it
+    or hand it on: judged once per call (each judgement may parse the sentence)."""
 
     done: frozenset[int]
+    acted: frozenset[int]
+    failed: frozenset[int]
     handed: frozenset[int]
 
 
@@ -78,6 +80,8 @@ def build_structure(ctx: AnalysisContext) -> CallStructure:
     agent = [i for i, s in enumerate(ctx.sentences) if s.speaker == "agent"]
     moves = _AgentMoves(
         done=frozenset(i for i in agent if resolves(ctx, i)),
+        acted=frozenset(i for i in agent if _acted(ctx, i)),
+        failed=frozenset(i for i in agent if _fails(ctx, i)),
         handed=frozenset(i for i in agent if hands_over(ctx, i)),
     )
     statements = _request_statements(ctx, acts, moves)
@@ -152,11 +156,11 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
             continue
         if pointed is None and current in events:  # said of no request by name: the next open one
             current = next((k for k in range(len(asks)) if k not in events), current)
-        if _fails(ctx, j):
+        if j in moves.failed:
             found: tuple[Outcome, int] = ("unresolved", j)
         elif j in moves.done and j not in moves.handed:
             failed_before = events.get(current, ("", 0))[0] == "unresolved"
-            if (kinds[current] == "action" or failed_before) and not _acted(ctx, j):
+            if (kinds[current] == "action" or failed_before) and j not in moves.acted:
                 continue  # "your limit is two thousand pounds" does not raise it
             found = ("resolved", j)
         else:
@@ -215,8 +219,6 @@ def _fails(ctx: AnalysisContext, index: int) -> bool:
     """An agent sentence saying the request cannot be met here: a failure (with the act
     head's action_failed), the agent saying they cannot ("I'm not able to refund it"), or
     the customer sent elsewhere to do it ("you need to ask the shop")."""
-    if ctx.sentences[index].speaker != "agent":
-        return False
     text = ctx.sentences[index].text
     if HEDGE.search(text) or SUGGESTION.search(text) or QUESTION.search(text):
         return False  # "it might be worth…", "would you like a block so it can't be used?"
@@ -443,9 +445,10 @@ def resolves(ctx: AnalysisContext, index: int) -> bool:
     text = ctx.sentences[index].text
     if ctx.acts[index, _k("hold")]:
         return False  # waiting
-    if ctx.acts[index, _k("confirm_details")] and not action_reported(ctx, index):
+    reported = action_reported(ctx, index)
+    if ctx.acts[index, _k("confirm_details")] and not reported:
         return False  # reading the customer's words back ("so that's two chequebooks?")
-    refused = FAILURE.search(text) and (REFUSAL.search(text) or not action_reported(ctx, index))
+    refused = FAILURE.search(text) and (REFUSAL.search(text) or not reported)
     if refused or SUGGESTION.search(text) or READ_BACK.search(text):
         return False  # not "that's blocked now, so the stolen phone won't connect"
     if INTENTION.search(text) or HEDGE.search(text) or text.rstrip().endswith(("—", "-", "–")):
@@ -453,9 +456,9 @@ def resolves(ctx: AnalysisContext, index: int) -> bool:
     if QUESTION.search(text) or ctx.acts[index, _k("ask_detail")] or CONDITION.search(text):
         return False  # "has it come through?", "claim number", "if it's approved, …"
     if any(ctx.acts[index, _k(a)] for a in ("apology", "empathy", "thanks", "closing")):
-        return action_reported(ctx, index)  # "sorry again for the wait, take care, bye"
+        return reported  # "sorry again for the wait, take care, bye"
     said_done = ctx.acts[index, _k("action_done")] and len(text.split()) >= 4
-    return bool(said_done or action_reported(ctx, index) or information_given(ctx, index))
+    return bool(said_done or reported or information_given(ctx, index))
 
 
 def _span(ctx: AnalysisContext, index: int) -> Any:
@@ -482,9 +485,7 @@ def _answered_late(ctx: AnalysisContext, request: Request, dropped: int) -> bool
     )
 
 
-IN_PROGRESS = re.compile(
-    r"\b(?:i'm|i am) just \w+ing\b", re.IGNORECASE
-)  # "just putting it through"
+IN_PROGRESS = re.compile(r"\b(?:i'm|i am) just \w+ing\b", re.IGNORECASE)  # "just putting it"
 
 
 def _holding(text: str) -> bool:
@@ -563,10 +564,10 @@ def _request(
     seconds = _seconds(ctx, first, first_response)
     done = [j for j in mine if (j in moves.done or j == answer) and j not in moves.handed]
     if _wanted(" ".join(ctx.sentences[i].text for i in (first, *restated))) == "action":
-        done = [j for j in done if _acted(ctx, j)] or done[:0]
-    failed = [j for j in mine if _fails(ctx, j)]
+        done = [j for j in done if j in moves.acted]
+    failed = [j for j in mine if j in moves.failed]
     if failed:  # after a failure, only an action done resolves ("the charges are valid")
-        done = [j for j in done if j < failed[-1] or _acted(ctx, j)]
+        done = [j for j in done if j < failed[-1] or j in moves.acted]
     handed = [j for j in mine if j in moves.handed]
     reraised = _reraised(ctx, acts, moves, first, done[-1] if done else None, until)
     left_open = _unanswered_follow_up(ctx, acts, first, max([*done, *handed], default=first),
@@ -579,7 +580,7 @@ def _request(
     }  # fmt: skip
     if reraised is not None and handed and reraised > handed[-1]:
         handed = []  # "they'll contact you" - "so when?" - no answer: not a handover
-    acted_after = [j for j in done if handed and j > handed[-1] and _acted(ctx, j)]
+    acted_after = [j for j in done if handed and j > handed[-1] and j in moves.acted]
     if handed and not acted_after:  # facts told after a handover do not undo it
         j = handed[-1]
         transferred = any(HANDED_ON.search(ctx.sentences[k].text) for k in handed)
@@ -740,7 +741,8 @@ def _seconds(ctx: AnalysisContext, a: int, b: int | None) -> float | None:
     return None if start is None or end is None else max(0.0, end - start)
 
 
-HANDED_ON_OUTCOMES = ("cut_off", "escalated", "transferred", "callback")  # in this order
+# When not every request was resolved, the first of these present decides the call.
+OUTCOME_PRECEDENCE = ("cut_off", "escalated", "transferred", "callback")
 
 
 def _call_outcome(requests: list[Request]) -> tuple[Outcome | None, int | None]:
@@ -753,7 +755,7 @@ def _call_outcome(requests: list[Request]) -> tuple[Outcome | None, int | None]:
     if len(resolved) == len(requests):
         return "resolved", resolved[-1].evidence
     others = [r for r in requests if r.outcome != "resolved"]
-    for outcome in HANDED_ON_OUTCOMES:
+    for outcome in OUTCOME_PRECEDENCE:
         hit = next((r for r in reversed(others) if r.outcome == outcome), None)
         if hit is not None and (outcome == "cut_off" or not resolved):
             return hit.outcome, hit.evidence
