@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from callqa.evaluation.call_qa import (
+    HELDOUT_SETS,
     GoldCall,
     assess,
     call_level_agreement,
@@ -20,16 +21,6 @@ from callqa.evaluation.call_qa import (
 )
 from callqa.pipelines.records import PIPELINE_VERSION
 from callqa.qa_rules.precision import TABLE
-
-TUNING_SETS = (
-    "written",
-    "samples",
-    "heldout-v2",
-    "qa-dev",
-    "qa-dev-2",
-    "qa-dev-3",
-    "harper-valley",
-)
 
 
 def label_precision(calls: list[GoldCall]) -> dict[str, dict[str, float | int]]:
@@ -60,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not (args.harper_valley / "data").is_dir():
         parser.error(f"{args.harper_valley}: not the Harper Valley corpus (no data/ folder)")
-    calls = [c for c in gold_qa_calls() if c.set_name in TUNING_SETS]
+    calls = [c for c in gold_qa_calls() if c.set_name not in HELDOUT_SETS]
     calls += harper_valley_qa_calls(args.harper_valley)
     table = {
         "pipeline_version": PIPELINE_VERSION,

@@ -64,8 +64,10 @@ def score_outcomes(data: Path, weights: str | None) -> tuple[int, dict[str, floa
         sets = {"metadata": harper_valley_calls(data, False),
                 "transcript": harper_valley_calls(data, True)}  # fmt: skip
     else:
+        from callqa.evaluation.call_qa import HELDOUT_SETS
+
         calls = gold_calls(data)
-        held_out = [c for c in calls if c[2].startswith("qa-heldout")]
+        held_out = [c for c in calls if c[2] in HELDOUT_SETS]
         sets = {"held-out": held_out, "gold": calls} | {
             name: [c for c in calls if c[2] == name] for name in dict.fromkeys(c[2] for c in calls)
         }

@@ -27,7 +27,10 @@ ROLE_ALIASES: dict[str, Speaker] = {
     **dict.fromkeys(("agent", "a", "rep", "representative", "advisor", "operator"), "agent"),
     **dict.fromkeys(("customer", "c", "caller", "client"), "customer"),
 }
-SECONDS_PER_WORD = 0.4  # end of an untimed last turn in a timestamped text file
+# Where a turn with only a start time ends: at the next turn's start, or sooner when its words
+# take less time to say, even slowly; the rest of the gap is silence (a hold, dead air).
+SECONDS_PER_WORD = 0.6
+END_GRACE_S = 2.0
 
 
 class ReadError(ValueError):
@@ -144,8 +147,9 @@ _LINE = re.compile(
 def read_plain_text(text: str, call_id: str) -> Transcript:
     """Lines like ``Agent: ...`` / ``C: ...``, optionally ``[mm:ss]`` or ``[mm:ss-mm:ss]`` first.
 
-    A line without a prefix continues the previous turn. Start-only timestamps end each turn
-    where the next begins (the last at 0.4 s per word).
+    A line without a prefix continues the previous turn. A start-only timestamp ends its turn
+    when the next begins or after its words at a slow pace (0.6 s a word, plus 2 s), whichever
+    comes first.
     """
     rows: list[dict[str, Any]] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -175,8 +179,8 @@ def read_plain_text(text: str, call_id: str) -> Transcript:
         raise ReadError("some lines have timestamps and others do not")
     for r, nxt in zip(rows, rows[1:] + [None], strict=True):
         if r["start"] is not None and r["end"] is None:
-            fallback = r["start"] + SECONDS_PER_WORD * max(1, len(r["text"].split()))
-            r["end"] = nxt["start"] if nxt is not None else fallback
+            spoken = r["start"] + SECONDS_PER_WORD * max(1, len(r["text"].split())) + END_GRACE_S
+            r["end"] = min(nxt["start"], spoken) if nxt is not None else spoken
     turns = [make_turn(r.pop("line"), **r) for r in rows]
     return build_transcript(call_id, turns, source="text")
 

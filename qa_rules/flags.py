@@ -24,6 +24,7 @@ class FlagRules(Record):
     flag_unresolved: bool = True
     flag_escalated: bool = False  # an escalation handled well is not a QA problem
     flag_cut_off: bool = True
+    flag_callback_without_time: bool = True
     flag_readback_mismatch: bool = True
     flag_no_verification: bool = True
     flag_distress_ignored: bool = True
@@ -92,12 +93,14 @@ def flag_call(
          "Account details were discussed without checking who the caller is"),
         (rules.flag_cut_off, "cut_off", "cut_off", 55,
          "The line dropped before the answer: check the customer was called back"),
+        (rules.flag_callback_without_time, "callback_without_time", "callback_without_time", 55,
+         "A callback was promised with no time: check it was made"),
         (rules.flag_sentiment_worsened, "sentiment_worsened", "sentiment_worsened", 65,
          "The customer ended the call more upset than they started"),
         (rules.flag_low_asr_confidence, "low_asr_confidence", "low_asr_confidence", 20,
          "Parts of the transcript are unreliable; check the audio"),
     ):  # fmt: skip
-        if enabled and label in by_label:
+        if enabled and label in by_label and not _reason_given(by_label[label]):
             flags.append(Flag(reason=reason, priority=priority, why=why, evidence=quotes(label)))
     for f in findings:
         if f.details.get("flag"):
@@ -118,3 +121,9 @@ def flag_call(
         flags.append(Flag(reason="long_silence", priority=40, why=why,
                           evidence=tuple(f.evidence[0] for f in silences)[:3]))  # fmt: skip
     return tuple(sorted(flags, key=lambda f: -f.priority))
+
+
+def _reason_given(findings: list[Finding]) -> bool:
+    """An unresolved request the agent said why they could not meet is the agent's honest
+    answer, not a QA problem (other flags still catch how it was handled)."""
+    return any(f.details.get("reason_given") == "true" for f in findings)

@@ -212,24 +212,37 @@ def _silence_findings(
 
 HOLD_ANNOUNCED = re.compile(
     r"\b(let me|one (moment|second|sec)|bear with me|on hold|just check|i'll just|while i|"
-    r"give me a (moment|second|minute|sec)|(this|it) (might|will|may|should) take|hold on)\b",
+    r"give me a (moment|second|minute|sec)|(this|it) (might|will|may|should) take|hold on|"
+    r"(automated|secure|payment|card) (payment )?line)\b",
     re.IGNORECASE,
 )
+HOLD_TIMED = re.compile(r"\b(minutes?|seconds?)\b", re.IGNORECASE)
 HOLD_THANKED = re.compile(
-    r"\b(thanks?( you)? for (waiting|holding|bearing with|your patience)|sorry (for|about) the "
-    r"wait|sorry to keep you)\b",
+    r"\b(thanks?( you)?( so much| very much)? for (waiting|holding|bearing with|your patience)|"
+    r"sorry (for|about) the wait|sorry to keep you|(are you|you're) back( with me)?|i'm back|"
+    r"welcome back)\b",
     re.IGNORECASE,
 )
+# The customer busy on their side: "give me a minute", "restarting now".
+CUSTOMER_BUSY = re.compile(r"\b(hang on|\w+ing (it )?now)\b|" + HOLD_ANNOUNCED.pattern, re.I)
 
 
 def _explained(tr: Transcript, after: int) -> bool:
-    """Whether the silence before turn ``after`` was a hold the agent announced before it or
-    thanked the customer for after it."""
+    """Whether the silence before turn ``after`` was a hold: thanked for or welcomed back from
+    after it, announced with a time ("two minutes"), or the customer's own ("give me a
+    minute"). A bare "hold on" followed by a long, unthanked silence is dead air."""
     turns = tr.turns
     before = [t for t in turns[:after] if t.speaker == "agent"][-1:]
     later = [t for t in turns[after:] if t.speaker == "agent"][:1]
-    return any(HOLD_ANNOUNCED.search(t.text) for t in before) or any(
-        HOLD_THANKED.search(t.text) for t in later
+    last = turns[after - 1] if after else None
+    return (
+        any(HOLD_THANKED.search(t.text) for t in later)
+        or any(HOLD_ANNOUNCED.search(t.text) and HOLD_TIMED.search(t.text) for t in before)
+        or (
+            last is not None
+            and last.speaker == "customer"
+            and bool(CUSTOMER_BUSY.search(last.text))
+        )
     )
 
 

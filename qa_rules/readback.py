@@ -1,6 +1,7 @@
-"""Details that a read-back can get wrong: amounts, times, days of the month and counts, read
-from what people say ("a hundred and one dollars", "three thirty p m", "the fifteenth", "two
-cards") after spoken numbers are turned into digits (text2num). Personal data is redacted
+"""Details that a read-back can get wrong: amounts, times, days of the month, counts and long
+figures (meter readings), read from what people say ("a hundred and one dollars", "three
+thirty p m", "the fifteenth", "two bags") after spoken numbers are turned into digits
+(text2num). Personal data is redacted
 before this runs, so only details redaction keeps are compared."""
 
 from __future__ import annotations
@@ -24,11 +25,14 @@ DAY = re.compile(
     r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?! (?:one|1|time|payment|thing|line|floor|class|step)s?\b)",
     re.I,
 )
+# A reading or reference of four or more digits ("04821"), compared digit for digit.
+FIGURE = re.compile(r"(?<![\d.,:$£€])\b\d{4,}\b(?![.,]\d|\s?" + CURRENCY + ")", re.I)
 BARE_NUMBER = re.compile(
     r"(?<![\d.:$£€])\b(?P<n>\d{2,5}(?:\.\d\d)?)\b(?!\s?(?:st|nd|rd|th|[ap]\.?\s?m)\b)"
 )
 COUNT = re.compile(
-    r"\b(?P<n>\d{1,3})\s(?P<what>cards?|accounts?|payments?|checks?|cheques?|checkbooks?|"
+    r"\b(?P<n>\d{1,3})\s(?:\d+\s(?:kilo|kg)s?\s)?(?:(?:hold|checked|extra|new|spare|paper)\s)?"
+    r"(?P<what>bags?|suitcases?|seats?|cards?|accounts?|payments?|checks?|cheques?|checkbooks?|"
     r"chequebooks?|statements?|transactions?|items?|boxes|box|packages?|parcels?|lines?|"
     r"devices?|phones?|tickets?|nights?|days?|weeks?|months?|installments?|instalments?)\b",
     re.IGNORECASE,
@@ -67,6 +71,7 @@ def details(text: str) -> set[Detail]:
         found.add(("day", "", str(int(m["d"]))))
     for m in COUNT.finditer(said):
         found.add(("count", m["what"].lower().rstrip("s"), str(int(m["n"]))))
+    found |= {("figure", "", m[0]) for m in FIGURE.finditer(said)}
     return found
 
 

@@ -193,8 +193,28 @@ CASES = [
     ),
     (
         ["customer: Can someone call me?", "agent: I'll call you back about it."],
+        "callback_without_time",
+        "negative",
+    ),
+    (
+        ["customer: Where's the statement?", "agent: They'll look and someone will ring you."],
+        "callback_without_time",
+        "negative",
+    ),
+    (
+        ["customer: And the refund?", "agent: It'll go back on your card."],
         "commitment_without_time",
         "negative",
+    ),
+    (
+        ["customer: When will it come?", "agent: It should be with you in three to five days."],
+        "commitment",
+        "positive",
+    ),
+    (
+        ["customer: Will they tell me?", "agent: You'll get a text that evening with a window."],
+        "commitment",
+        "positive",
     ),
 ]
 
@@ -238,6 +258,9 @@ NOT_CASES = [
         "commitment_without_time",
     ),
     (["customer: I'll wait.", "agent: Thank you."], "commitment"),
+    (["customer: I forgot.", "agent: You'll get a text confirming it."], "commitment_without_time"),
+    (["customer: And the code?", "agent: I'll send you a reset code by text."], "commitment"),
+    (["customer: Nobody said.", "agent: We should have let you know."], "commitment_without_time"),
     (["customer: I'm Not sure.", "agent: Not a problem."], "uses_customer_name"),
 ]
 

@@ -23,9 +23,11 @@ def test_plain_text_prefix_variants_and_continuation_lines():
 
 
 def test_plain_text_timestamps_start_only_and_ranges():
-    tr = read("c.txt", "[00:01] Agent: Hello there\n[00:04.5] Customer: hi hi hi")
-    assert (tr.turns[0].start, tr.turns[0].end) == (1.0, 4.5)
-    assert tr.turns[1].end == pytest.approx(4.5 + 3 * 0.4)
+    tr = read("c.txt", "[00:01] Agent: Hello there how are you\n[00:04.5] Customer: hi hi hi")
+    assert (tr.turns[0].start, tr.turns[0].end) == (1.0, 4.5)  # ends where the next begins
+    assert tr.turns[1].end == pytest.approx(4.5 + 3 * 0.6 + 2)
+    held = read("c.txt", "[00:20] Agent: great\n[01:08] Agent: okay so you've got eleven gig")
+    assert held.turns[0].end == pytest.approx(20 + 0.6 + 2)  # then 45 s of silence
     ranged = read("c.txt", "[0:01-0:03] Agent: Hello\n[0:02-0:05] Customer: hi")
     assert (ranged.turns[1].start, ranged.turns[1].end) == (2.0, 5.0)
 

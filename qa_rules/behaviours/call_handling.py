@@ -20,29 +20,35 @@ GREETING = phrases(
     "how (can|may) i (help|assist)",
 )
 VERIFICATION = phrases(
-    "(confirm|verify) (your|the) (identity|name|date of birth|address|account|security|"
-    "postcode|zip)",
+    "(confirm|verify) (your|the) (identity|name|date of birth|address|security|postcode|zip)",
     "security (question|check|purposes)",
     "for (security|verification)",
     "date of birth",
     "last (four|4) digits",
     "(first|second) line of (your|the) address",
-    "(can|could|may) i (have|get|take) your (account|card|policy|member) (number|id)",
-    r"(you('re| are)|that's you) (all )?(verified|through security|through)\b",
+    r"(you('re| are)|that's you) (all )?(verified|through security|through)\b(?! to)",
     "memorable (word|question|answer)",
     r"(pin|passcode|security (answer|word|number))\b",
-    "(name|postcode|zip) (and|on) (the|your) (account|order|policy)",
-    # identifying the account by what only its holder has (a weak check, but a check)
-    r"(the|your) (order|account|policy|member|card|phone|mobile) number\b.*\?",
-    r"(e-?mail|phone number|mobile number|address) (address )?(on|for) (the|your) (account|order)",
-    r"what('s| is) your (full name|(home )?address|(phone|mobile|telephone) number|postcode|zip)",
-    "(can|could|may) i (have|get|take) (your|the) (full name|name and|phone|mobile|address|"
-    "postcode|zip)",
+    "(name|postcode|zip) (and|on) (the|your) (account|order|policy|booking|reservation)",
+    r"(e-?mail|address) (address )?(on|for) (the|your) (account|order|booking)",
+    r"what('s| is) your (full name|(home )?address|postcode|zip)",
+    "(can|could|may) i (have|get|take) (your|the) (full name|name|address|postcode|zip)",
+    r"^(and )?(your|the) (full )?name\b",
 )
+# Looking the account up by a number the customer quotes: it finds the account, it does not
+# check who is calling (annotation guidelines: an account or order number alone is no check).
+IDENTIFIER_ASK = phrases(
+    "(can|could|may) i (have|get|take) (your|the) (account|card|policy|member|order|phone|mobile)"
+    " (number|id)",
+    r"(the|your) (order|account|policy|member|card|phone|mobile) number\b.*\?",
+    r"^(and )?((the|your) )?(order|account|policy|member|phone|mobile) number\W*$",
+    r"what('s| is) (your|the) ((phone|mobile|telephone) number|account number|order number)",
+)
+# The caller naming themselves: with the account number, the weakest check that counts.
+NAME_GIVEN = re.compile(r"\b(name is|name's|this is|it's) \[PERSON\]|^\[PERSON\]\W*$")
 # Security details given by the customer, as redaction leaves them.
 SECURITY_DETAILS = re.compile(
-    r"\[(DATE_OF_BIRTH|DOB|POSTCODE|SECURITY_ANSWER|PIN|ACCOUNT_LAST4|CARD_LAST\d|"
-    r"ACCOUNT|CARD_NUMBER|ORDER_NUMBER|POLICY_NUMBER)\]"
+    r"\[(DATE_OF_BIRTH|DOB|POSTCODE|SECURITY_ANSWER|PIN|ACCOUNT_LAST4|CARD_LAST\d)\]"
 )
 ACCOUNT_TALK = phrases(
     "account", "card", "balance", "payment", "bill", "charge", "order", "password"
@@ -90,15 +96,25 @@ class CallHandling(Detector):
         else:
             why = "The agent's opening has no greeting, name or offer of help"
             findings.append(self.finding(ctx, "no_greeting", "negative", opening[:1], why, 0.7))
-        verified = matching(ctx, VERIFICATION, "agent") or [
-            i for i in ctx.by_speaker("customer") if SECURITY_DETAILS.search(ctx.sentences[i].text)
-        ]
-        account = matching(ctx, ACCOUNT_TALK, "customer")
+        looked_up = matching(ctx, IDENTIFIER_ASK, "agent")
+        named = [i for i in ctx.by_speaker("customer") if NAME_GIVEN.search(ctx.sentences[i].text)]
+        verified = (
+            matching(ctx, VERIFICATION, "agent")
+            or [
+                i
+                for i in ctx.by_speaker("customer")
+                if SECURITY_DETAILS.search(ctx.sentences[i].text)
+            ]
+            or (looked_up if named else [])
+        )
+        account = looked_up or matching(ctx, ACCOUNT_TALK, "customer")
         if verified:
             why = "Verified the customer's identity"
             findings.append(self.finding(ctx, "verification", "positive", verified[:1], why))
         elif account:
             why = "The customer's account was discussed without verifying who they are"
+            if looked_up:
+                why = "The account was looked up by its number alone, with no security check"
             findings.append(self.finding(ctx, "no_verification", "negative", account[:1], why, 0.6))
         closed = [i for i in ending if CLOSING.search(ctx.sentences[i].text)]
         if closed:

@@ -44,13 +44,13 @@ CLARIFICATION = phrases(
 )
 READ_BACK = phrases(
     "so (that's|that is|it's|it is|you want|you'd like|we're|we are)",
-    "(just )?to confirm",
+    "(just )?to (confirm|check)",
     "let me (read|repeat) (that|it|this) back",
     r"(is that|that's|that is) (right|correct)\s*\??$",
     r"correct\s*\?$",
     "i have (that|it) (down )?as",
 )
-READ_BACK_WINDOW = 10  # sentences before a read-back in which the customer gave the details
+READ_BACK_WINDOW = 16  # sentences before a read-back in which the customer gave the details
 REPEAT_SIMILARITY = 0.8
 LOW_CONFIDENCE = 0.6  # ASR confidence under which a turn's words are unreliable
 SLOW_TURNS, SLOW_SECONDS = 3, 90.0
@@ -171,8 +171,11 @@ class Comprehension(Detector):
         findings = []
         for i in ctx.by_speaker("agent"):
             text = ctx.sentences[i].text
-            if not (has_act(ctx, i, "confirm_details") or READ_BACK.search(text)):
-                continue
+            checked = [j for j in (i, i + 1) if j < len(ctx.sentences)
+                       and ctx.sentences[j].turn == ctx.sentences[i].turn]  # fmt: skip
+            if not any(has_act(ctx, j, "confirm_details") or READ_BACK.search(ctx.sentences[j].text)
+                       for j in checked):  # fmt: skip
+                continue  # neither it nor the question after it ("… Is that right?") checks
             read = details(text)
             sources = [j for j in range(max(0, i - READ_BACK_WINDOW), i)
                        if ctx.sentences[j].speaker == "customer"]  # fmt: skip

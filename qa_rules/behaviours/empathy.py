@@ -33,8 +33,9 @@ CLARIFYING_SORRY = phrases(r"sorry\s*\?", "sorry,? (what|could|can|say|come agai
 DISMISSIVE = phrases(
     "calm down",
     "(that's|that is|it's|it is) not my (problem|fault|job)",
+    # "you should have checked", not "you should have had a call"
     "you should(n't)? have (read|checked|called|rung|done|known|paid|listened|asked|looked|"
-    "noticed|kept|sent|cancelled|contacted|waited|thought)",  # not "you should have had a call"
+    "noticed|kept|sent|cancelled|contacted|waited|thought|picked|chosen|booked|bought)",
     "as i (already )?(said|told you|explained)",
     "like i (said|told you)",
     "i already told you",

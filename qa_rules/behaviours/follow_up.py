@@ -10,26 +10,37 @@ from callqa.qa_rules.findings import Finding, quote_turn
 from callqa.qa_rules.structure import has_act
 
 COMMITMENT = re.compile(
-    r"\b(?P<who>i|we|you)(?:'ll| will| am going to| are going to| should)\s+"
-    r"(?P<what>(?:\w+\s?){1,8})",
+    r"\b(?P<who>i|we|you|they|someone|somebody|(?:the|our|a) \w+(?: team)?|it)"
+    r"(?:'ll| will| am going to| are going to| should(?! have))\s+"
+    r"(?=(?P<what>(?:\w+\s?){1,8}))",  # a lookahead: "they'll look and someone will call"
     re.IGNORECASE,
 )
 FOLLOW_UP_ACTION = phrases(  # what is done after the call, as opposed to "I'll check that now"
     r"(\w+ )?(call|ring|phone|e-?mail|text|send|post|mail|ship|follow up|contact|get back|"
-    r"reach out|"
+    r"reach out|come back|give you a (call|ring|bell)|"
+    r"(ask|get) (\w+ ){1,3}to (call|ring|contact|give you)|"
     r"check back|let you know|notify|update you|refund|credit|process|escalate|arrange|schedule|"
     r"book|visit|come out|replace|deliver|arrive|be in touch|be (sent|delivered|processed|credited|"
     r"refunded|contacted|notified|back))",
 )
 THE_CUSTOMER_WILL_RECEIVE = phrases(
-    "get|receive|see|hear|be (sent|contacted|notified|refunded|credited)"
+    "get|receive|have|see|hear|be (sent|contacted|notified|refunded|credited)"
+)
+# "it'll go back on your card", "it'll show as a credit": money or post on its way.
+IT_ARRIVES = phrases(
+    "(go|come) back|show|appear|arrive|reach|come through|be (back|credited|with you)"
+)
+# Promises to contact the customer: a callback with no time is worth a reviewer's look.
+CONTACT = phrases(
+    r"(call|ring|phone|contact|get back|be in touch|reach out|give you a (call|ring|bell))\b"
 )
 WHEN = phrases(
     r"within [\w -]{1,25}? (business |working )?(hours?|days?|weeks?|minutes?)",
-    r"in (the next )?\w+ (business |working )?(hours?|days?|weeks?|minutes?)",
+    r"in (the next )?[\w -]{1,25}? (business |working )?(hours?|days?|weeks?|minutes?)",
     "by (monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|noon|"
     "(the )?end of|[0-9])",
-    "(this|tomorrow|friday|monday) (morning|afternoon|evening)",
+    "(this|that|the|tomorrow|friday|monday) (morning|afternoon|evening|night) before",
+    "(this|that|tomorrow|friday|monday) (morning|afternoon|evening|night)",
     "tomorrow",
     "tonight",
     "today",
@@ -48,7 +59,10 @@ WHEN = phrases(
 )
 # Sent while the customer is on the line, or a hand-over now: not a later promise.
 DURING_THE_CALL = phrases(
-    r"(get|receive|send you|be sent) (a|an|the) (text|sms|e-?mail|confirmation|code|link)\b",
+    r"(get|receive|send you|be sent) (a|an|the) (\w+ )?(text|sms|e-?mail|confirmation|code|"
+    r"link)\b",
+    r"text (it|that|this|them) (to you|over)",
+    "send (your|the) payment",
     r"(escalate|transfer|put you through|hand you)\b.*\b(hold|now)\b",
 )
 SUMMARY = phrases(
@@ -70,6 +84,7 @@ class FollowUp(Detector):
     labels = (
         "commitment",
         "commitment_without_time",
+        "callback_without_time",
         "closing_summary",
         "no_closing_summary",
     )
@@ -106,14 +121,17 @@ class FollowUp(Detector):
             who, what = match["who"].lower(), match["what"]
             if who == "you" and not THE_CUSTOMER_WILL_RECEIVE.match(what):
                 continue  # "you'll need to…" asks the customer; "you'll get…" promises
-            if who != "you" and not FOLLOW_UP_ACTION.match(what):
+            if who == "it" and not IT_ARRIVES.match(what):
+                continue  # "it'll take a minute"
+            if who not in ("you", "it") and not FOLLOW_UP_ACTION.match(what):
                 continue  # "I'll check that now" happens during the call
             end = _clause_end(s.text, match.start())
-            if DURING_THE_CALL.search(s.text[match.start() : end]):
-                continue  # "you'll get a text confirming it": sent now
             when = _when(ctx, index, match.start(), end)
+            if not when and DURING_THE_CALL.search(s.text[match.start() : end]):
+                continue  # "you'll get a text confirming it": sent now
             clause = s.text[match.start() : end].rstrip(" .!,")
             details = {"who": "agent" if who == "i" else "company", "what": clause, "when": when}
+            callback = bool(CONTACT.search(clause)) and who != "you"
             quote = (
                 quote_turn(
                     ctx.transcript,
@@ -137,14 +155,16 @@ class FollowUp(Detector):
                     )
                 )
             else:
-                why = "Commitment without a time: the customer cannot tell when to expect it"
+                label, why = "commitment_without_time", "Commitment without a time"
+                if callback:
+                    label, why = "callback_without_time", "Callback promised without a time"
                 findings.append(
                     self.finding(
                         ctx,
-                        "commitment_without_time",
+                        label,
                         "negative",
                         [index],
-                        why,
+                        f"{why}: the customer cannot tell when to expect it",
                         0.6,
                         details=details,
                         evidence=quote,

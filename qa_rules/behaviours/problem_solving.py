@@ -55,6 +55,16 @@ EXPLANATION = phrases(
     "the way it works",
     "(it|that|this) happens when",
 )
+# Why a request cannot be met: an explanation, or a cause in so many words ("the payment system
+# is down", "saver rates are non-refundable"); "we can't change issued bills" is no reason.
+REASON = phrases(
+    r"(is|are|'s|'re) (down|offline|unavailable|not available|not working)",
+    "non-?refundable",
+    "(our|the) (policy|terms)",
+    "(system|it) (won't|doesn't|does not|will not) (let|allow)",
+    "not (allowed|permitted)",
+)
+VAGUE = phrases("might|maybe|perhaps|probably|i think|could|should say|depends|not sure")
 ACTION = (
     "refund|reset|update|send|process|cancel|credit|change|fix|add|remove|reverse|issue|replace|"
     "unlock|activate|order|schedule|book|apply|waive|set up|arrange|transfer|reship|resend|"
@@ -228,11 +238,20 @@ class ProblemSolving(Detector):
             sentences = sorted({request.statement, structure.evidence})
             why = f"Outcome {structure.outcome}: " + OUTCOME_REASONS[structure.outcome]
             polarity = OUTCOME_POLARITY[structure.outcome]
-            found.append(self.outcome(ctx, structure.outcome, polarity, sentences, why))
+            details = {"outcome": structure.outcome}
+            if structure.outcome == "unresolved":
+                reasons = self._reasons(ctx, request.statement)
+                details["reason_given"] = str(bool(reasons)).lower()
+                if reasons:
+                    why += f"; the agent said why ({ctx.sentences[reasons[0]].text[:80]})"
+            found.append(self.finding(ctx, structure.outcome, polarity, sentences, why, 0.7,
+                                      details=details))  # fmt: skip
         return found
 
-    def outcome(self, ctx, outcome: str, polarity, sentences, why: str) -> Finding:
-        """The call's outcome, as a finding labelled with it (``details`` name it too)."""
-        return self.finding(
-            ctx, outcome, polarity, sentences, why, 0.7, details={"outcome": outcome}
-        )
+    @staticmethod
+    def _reasons(ctx: AnalysisContext, statement: int) -> list[int]:
+        """Agent sentences after the request that say plainly why it cannot be met."""
+        return [i for i in ctx.by_speaker("agent") if i > statement
+                and (EXPLANATION.search(ctx.sentences[i].text)
+                     or REASON.search(ctx.sentences[i].text))
+                and not VAGUE.search(ctx.sentences[i].text)]  # fmt: skip
