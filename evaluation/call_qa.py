@@ -11,8 +11,8 @@ in a run, and are compared two ways:
 - **per call** (every set): a finding is right when the gold criterion it bears on agrees
   (``no_verification`` with ``verified: no``), the precision a QA lead sees on the scorecard.
 
-Sets ``qa-dev`` (and ``-2`` to ``-4``) and Harper Valley are for tuning; ``qa-heldout`` and
-``qa-heldout-2`` are never tuned on (only their totals are read).
+Sets ``qa-dev`` (and ``-2`` to ``-5``) and Harper Valley are for tuning; ``qa-heldout`` (and
+``-2``, ``-3``) are never tuned on (only their totals are read).
 """
 
 from __future__ import annotations
@@ -46,10 +46,13 @@ GOLD_SETS = (
     ("qa-dev-2", "qa-dev-2.jsonl", "calls"),
     ("qa-dev-3", "qa-dev-3.jsonl", "calls"),
     ("qa-dev-4", "qa-dev-4.jsonl", "calls"),
+    ("qa-dev-5", "qa-dev-5.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
+    ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),
 )
-HELDOUT_SETS = ("qa-heldout", "qa-heldout-2")  # never tuned on: only their totals are read
+# Never tuned on: only their totals are read.
+HELDOUT_SETS = ("qa-heldout", "qa-heldout-2", "qa-heldout-3")
 # Labels that speak of the whole call, right anywhere in it.
 CALL_LEVEL = frozenset(
     """no_greeting no_verification no_closing no_closing_summary problem_not_addressed

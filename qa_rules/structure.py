@@ -210,6 +210,7 @@ REDIRECT = re.compile(
 REFUSAL = re.compile(
     r"\b(?:i|we)(?:'m| am|'re| are)? (?:not able|unable|can't|cannot|can not|won't be able|"
     r"couldn't)\b(?! (?:see|tell you how|thank))|\bnot something (?:i|we) can\b|"
+    r"\bnot (?:a lot|much|anything) (?:more |else )?(?:i|we) can do\b|"
     r"\b(?:don't|do not) have the (?:ability|access|authority|option)\b",
     re.IGNORECASE,
 )
@@ -230,8 +231,17 @@ def _fails(ctx: AnalysisContext, index: int) -> bool:
 
 
 def _acted(ctx: AnalysisContext, index: int) -> bool:
-    """An agent sentence reporting an action done (not just stating a fact)."""
-    return bool(ctx.acts[index, _k("action_done")]) or action_reported(ctx, index)
+    """An agent sentence reporting an action done (not just stating a fact): the act head's
+    ``action_done`` where the sentence has an action in the past ("congratulations on the
+    house" has none, "so you want to send…" none done), or the parse."""
+    if action_reported(ctx, index):
+        return True
+    span = _span(ctx, index) if ctx.acts[index, _k("action_done")] else None
+    return span is not None and any(
+        (t.lemma_.lower() in ACTION_LEMMAS and t.tag_ in ("VBD", "VBN"))
+        or _participle(t) is not None
+        for t in span
+    )
 
 
 WORD = re.compile(r"[a-z]{4,}")
@@ -266,6 +276,7 @@ register report lock disable enable link clear authorize authorise""".split()
 NOT_DONE_AUX = frozenset("will 'll shall would could can should might may must going need".split())
 DONE_AUX = frozenset("have has 've had is 's are 're was were been be being got get".split())
 WISHES = frozenset("want need like try hope wish plan".split())
+CONDITIONAL = frozenset("once if when until unless after".split())
 
 
 REQUEST_CUES = re.compile(
@@ -377,6 +388,8 @@ def action_reported(ctx: AnalysisContext, index: int) -> bool:
     if SAID_DONE.search(span.text):
         return True  # "that's done for you", "all done"
     for token in span:
+        if any(c.lower_ in CONDITIONAL for c in token.children if c.dep_ in ("mark", "advmod")):
+            continue  # "once it's arranged, someone meets him": not done yet
         if _participle(token) in ACTION_LEMMAS and token.dep_ in ("acomp", "ROOT"):
             return True  # "that's refunded", tagged an adjective
         if token.lemma_.lower() == "go" and any(c.lower_ == "through" for c in token.children):
@@ -407,7 +420,19 @@ HANDOVER = re.compile(
 )
 CALLBACK_PROMISE = re.compile(
     r"\b(?:will|'ll|going to)\b[^.?]{0,30}\b(?:call|ring|phone|contact) you\b|"
+    r"\b(?:will|'ll)\b[^.?]{0,30}\bgive you a (?:call|ring|bell)\b|"
+    r"\b(?:they|someone|somebody|the team)(?:'ll| will) be in touch\b|"
     r"\b(?:will|'ll)\b[^.?]{0,20}\bget back to you\b",
+    re.IGNORECASE,
+)
+PAYMENT_LINE = re.compile(r"\bautomated\b|\b(?:card|payment) line\b|\bback to me\b", re.I)
+# "When will they call?": a callback without a time is still a callback (flagged as such).
+ASKS_WHEN = re.compile(r"\bwhen (?:will|would|do|are|is|can)\b|\bhow long\b", re.IGNORECASE)
+# Paperwork for a handover ("I've raised that, the reference is…", "I've put in the request"):
+# it does not carry out the request itself.
+BOOKKEEPING = re.compile(
+    r"\b(?:raised|logged|noted|put (?:in )?(?:a|the) (?:note|request|ticket)|put (?:that|it) on|"
+    r"passed (?:it|that|this) (?:on|to)|reference (?:is|number))\b",
     re.IGNORECASE,
 )
 HANDED_ON = re.compile(  # said this way, a handover whatever the act head says
@@ -431,6 +456,8 @@ def hands_over(ctx: AnalysisContext, index: int) -> bool:
     to (a team, a supervisor), or a callback promise ("transfer" alone may be the customer's
     money transfer)."""
     text = ctx.sentences[index].text
+    if PAYMENT_LINE.search(text):
+        return False  # "I'll put you through to our card line, then you'll come back to me"
     return bool(
         HANDED_ON.search(text)
         or (ctx.acts[index, _k("transfer")] and HANDOVER.search(text))
@@ -578,9 +605,15 @@ def _request(
         "statement": first, "restated": tuple(restated), "responses": tuple(responses),
         "first_response": first_response, "first_response_s": seconds, "reraised": reraised,
     }  # fmt: skip
-    if reraised is not None and handed and reraised > handed[-1]:
-        handed = []  # "they'll contact you" - "so when?" - no answer: not a handover
-    acted_after = [j for j in done if handed and j > handed[-1] and j in moves.acted]
+    if (
+        reraised is not None
+        and handed
+        and reraised > handed[-1]
+        and not (reraised == left_open and ASKS_WHEN.search(ctx.sentences[reraised].text))
+    ):
+        handed = []  # "they'll be in touch" - "I was told that last week": not a handover
+    acted_after = [j for j in done if handed and j > handed[-1] and j in moves.acted
+                   and not BOOKKEEPING.search(ctx.sentences[j].text)]  # fmt: skip
     if handed and not acted_after:  # facts told after a handover do not undo it
         j = handed[-1]
         transferred = any(HANDED_ON.search(ctx.sentences[k].text) for k in handed)
@@ -609,7 +642,8 @@ FAILURE = re.compile(
     r"not possible|didn't go through|did not go through|failed|declined|rejected|no way|"
     r"not allowed|doesn't let|won't let|not something (?:i|we) can|"
     r"(?:don't|do not) have the (?:ability|access|authority|option)|"
-    r"(?:don't|do not) know|not sure|no idea|nothing (?:more|else) (?:i|we) can do)\b",
+    r"(?:don't|do not) know|not sure|no idea|nothing (?:more|else) (?:i|we) can do|"
+    r"not (?:a lot|much|anything) (?:more |else )?(?:i|we) can do)\b",
     re.IGNORECASE,
 )
 READ_BACK = re.compile(
@@ -725,13 +759,34 @@ def _answered(ctx: AnalysisContext, question: int, until: int) -> bool:
     if not agent:
         return False
     turn = ctx.sentences[agent[0]].turn
-    return any(
-        not QUESTION.search(ctx.sentences[j].text)
+    replies = [
+        j for j in agent
+        if ctx.sentences[j].turn == turn
+        and not QUESTION.search(ctx.sentences[j].text)
         and not FAILURE.search(ctx.sentences[j].text)
         and not _holding(ctx.sentences[j].text)
-        for j in agent
-        if ctx.sentences[j].turn == turn
-    )
+    ]  # fmt: skip
+    asked = ctx.sentences[question].text
+    if replies and YES_NO.search(asked):  # "so you can't just put the limit up?" needs a yes,
+        return any(  # a no, or words of the question, not "most people use the branch"
+            DIRECT.search(ctx.sentences[j].text) or _topic([asked], ctx.sentences[j].text) == 0
+            for j in replies
+        )
+    return bool(replies)
+
+
+YES_NO = re.compile(
+    r"^\W*(?:so,? |and |but |okay,? )?(?:you |i |it |they )?(?:do|does|did|is|isn't|are|was|"
+    r"can|can't|could|couldn't|will|won't|would|have|has)\b",
+    re.IGNORECASE,
+)
+DIRECT = re.compile(
+    r"^\W*(?:yes|yeah|yep|no|nope|not|sadly|unfortunately|i'm afraid|afraid|of course|sure|"
+    r"absolutely|definitely|correct|right|"
+    r"(?:it|that|this|they|you|i|we|he|she)(?:'s|'re|'ll|'d| is| isn't| are| will| won't| "
+    r"should| would| does| doesn't| do| don't| can| can't| cannot| could| couldn't| did))\b",
+    re.IGNORECASE,
+)
 
 
 def _seconds(ctx: AnalysisContext, a: int, b: int | None) -> float | None:

@@ -187,6 +187,41 @@ CALLS = {
         "agent: CHAPS payments are processed by the branch on the same day.",
         "customer: Right. Bye.",
     )),
+    "callback in passing, when left open": ("callback", (
+        "agent: Skyvale Airways, how can I help?",
+        "customer: My dad needs wheelchair assistance on his flight next Thursday.",
+        "agent: I've put in the request, and our assistance team will give you a call to go "
+        "through it.",
+        "customer: Okay. When will they call?",
+        "agent: I can't say exactly, it depends how busy they are.",
+        "agent: Once it's arranged, someone meets him at the check-in desk.",
+        "customer: That's good to know. Thanks, bye.",
+    )),
+    "paperwork after a callback": ("callback", (
+        "agent: Fibrelink, how can I help?",
+        "customer: My broadband keeps cutting out, can you fix it?",
+        "agent: It's not something I can fix from here, our network team will give you a call "
+        "back to arrange an engineer.",
+        "agent: I've raised that now, the reference is [REFERENCE].",
+        "customer: Okay, thanks, bye.",
+    )),
+    "card line is not a transfer": ("unresolved", (
+        "agent: Ashby Council, how can I help?",
+        "customer: I need to buy visitor parking permits, the online form won't take payment.",
+        "agent: I'll put you through to our automated card line, then you'll come straight back "
+        "to me.",
+        "agent: I'm back. I'm afraid the payment has failed on our side.",
+        "agent: The permit system is down this morning, so I can't issue them right now.",
+        "customer: Oh, that's annoying. Okay, bye.",
+    )),
+    "yes-no question dodged": ("unresolved", (
+        "agent: Kestrel Bank, how can I help?",
+        "customer: I need my daily payment limit put up so I can pay my solicitor.",
+        "agent: The limit is there because of fraud.",
+        "customer: So you can't just put the limit up for the day?",
+        "agent: Most people find the branch the easiest way, honestly.",
+        "customer: Okay. Thanks, bye.",
+    )),
 }  # fmt: skip
 
 
