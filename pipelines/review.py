@@ -39,10 +39,10 @@ def within_budget(
     queue: list[dict[str, Any]], calls: int, budget: float | None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The flagged calls a reviewer gets (auto-fails always, then by priority up to ``budget``
-    of ``calls``, rounded up) and those held back by the budget."""
+    of ``calls``, rounded down but at least one) and those held back by the budget."""
     if budget is None:
         return queue, []
-    room = math.ceil(budget * calls)
+    room = max(1, math.floor(budget * calls + 1e-9))
     kept = [q for q in queue if _auto_failed(q)]
     held = []
     for q in queue:

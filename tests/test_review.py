@@ -159,6 +159,10 @@ def test_the_flag_budget_keeps_the_highest_priorities_and_every_auto_fail():
     kept, held = within_budget(queue[1:4], calls=10, budget=0.2)
     assert [q["call_id"] for q in kept] == ["c1", "c2"] and [q["call_id"] for q in held] == ["c3"]
     assert within_budget(queue, calls=10, budget=None) == (queue, [])
+    kept, _ = within_budget(queue[1:4], calls=14, budget=0.2)  # 2.8 calls: at most 20%, so 2
+    assert len(kept) == 2
+    kept, _ = within_budget(queue[1:4], calls=3, budget=0.2)  # a tiny batch still gets one
+    assert len(kept) == 1
 
 
 def test_a_negative_label_of_unproven_precision_is_an_observation(every_label_proven):

@@ -32,7 +32,8 @@ VERIFICATION = phrases(
     "(name|postcode|zip) (and|on) (the|your) (account|order|policy|booking|reservation)",
     r"(e-?mail|address) (address )?(on|for) (the|your) (account|order|booking)",
     r"what('s| is) your (full name|(home )?address|postcode|zip)",
-    "(can|could|may) i (have|get|take) (your|the) (full name|name|address|postcode|zip)",
+    "(can|could|may) i (have|get|take) (your|the) (full |home |postal )?(name|address|postcode|"
+    "zip)",
     r"^(and )?(your|the) (full )?name\b",
 )
 # Looking the account up by a number the customer quotes: it finds the account, it does not
@@ -53,16 +54,16 @@ SECURITY_DETAILS = re.compile(
 ACCOUNT_TALK = phrases(
     "account", "card", "balance", "payment", "bill", "charge", "order", "password"
 )
+# "Anything else?" is not a closing: a call that ends on it and "no" was not closed.
 CLOSING = phrases(
     "thank(s| you) for (calling|contacting|your call|choosing)",
     "have a (great|good|nice|lovely|wonderful)",
-    "anything else (i|we) can",
-    "is there anything else",
     "take care",
     "goodbye",
     "bye",
     "enjoy (the|your) (rest|day|evening|weekend)",
 )
+BARE_BYE = re.compile(r"^\W*(?:(?:okay|ok|right|alright|yeah)\W+)?(?:good)?bye\W*$", re.I)
 # The line dropped, or the agent handed the customer on: the closing was not theirs to make.
 HANDED_OVER_LIVE = ("cut_off", "transferred", "escalated")
 OPENING_SENTENCES = 3  # the greeting must come in the agent's first sentences
@@ -116,7 +117,8 @@ class CallHandling(Detector):
             if looked_up:
                 why = "The account was looked up by its number alone, with no security check"
             findings.append(self.finding(ctx, "no_verification", "negative", account[:1], why, 0.6))
-        closed = [i for i in ending if CLOSING.search(ctx.sentences[i].text)]
+        closed = [i for i in ending if CLOSING.search(ctx.sentences[i].text)
+                  and not BARE_BYE.match(ctx.sentences[i].text)]  # fmt: skip
         if closed:
             findings.append(
                 self.finding(ctx, "closing", "positive", closed[-1:], "Closed the call properly")

@@ -126,7 +126,9 @@ class FollowUp(Detector):
             if who not in ("you", "it") and not FOLLOW_UP_ACTION.match(what):
                 continue  # "I'll check that now" happens during the call
             end = _clause_end(s.text, match.start())
-            when = _when(ctx, index, match.start(), end)
+            when = _when(ctx, index, match.start(), end) or (
+                _when_next(ctx, index) if end == len(s.text) else ""
+            )
             if not when and DURING_THE_CALL.search(s.text[match.start() : end]):
                 continue  # "you'll get a text confirming it": sent now
             clause = s.text[match.start() : end].rstrip(" .!,")
@@ -175,7 +177,7 @@ class FollowUp(Detector):
 
 def _clause_end(text: str, start: int) -> int:
     """Where the clause that begins at ``start`` ends: the next ", and", ";" or the end."""
-    stop = re.compile(r",? and (?=i|we|you)\b|;|,\s(?=i'll|we'll|you'll)", re.IGNORECASE)
+    stop = re.compile(r",? and (?=(?:i|we|you)\b)|;|,\s(?=i'll|we'll|you'll)", re.IGNORECASE)
     found = stop.search(text, start + 1)
     return found.start() if found else len(text)
 
@@ -192,6 +194,24 @@ def _when(ctx: AnalysisContext, index: int, start: int, end: int) -> str:
     ]
     found += [(m.start(), m[0]) for m in WHEN.finditer(s.text, start, end)]
     return min(found)[1] if found else ""
+
+
+FILLER = re.compile(r"^\W*(?:(?:um|uh|er|erm|and|so)\W+)*", re.IGNORECASE)
+
+
+def _when_next(ctx: AnalysisContext, index: int) -> str:
+    """A time that opens one of the speaker's next two sentences, with nobody speaking in
+    between, where speech recognition split the promise ("i will replace the card | and it's
+    gonna send to your address | um in three to five business days")."""
+    speaker = ctx.sentences[index].speaker
+    for following in range(index + 1, min(index + 3, len(ctx.sentences))):
+        if ctx.sentences[following].speaker != speaker:
+            break
+        text = ctx.sentences[following].text
+        found = WHEN.match(text, FILLER.match(text).end())
+        if found:
+            return found[0]
+    return ""
 
 
 OPEN_ENDED = (

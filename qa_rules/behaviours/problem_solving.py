@@ -37,7 +37,8 @@ NOT_PROBING = phrases(
     "how may i help",
     "what can i do for",
     # asking for a detail to act on is not exploring the problem
-    r"\b(number|address|postcode|zip|name|date of birth|registration|reference|email|amount)\b",
+    r"\b(number|address|postcode|zip|name|date of birth|registration|reference|email|amount|"
+    r"(source|destination|from|to) account)\b",
     "would you like",
     "how many",
     "how much would",
