@@ -347,6 +347,7 @@ def score_call_qa(data: Path, weights: str | None) -> tuple[int, dict[str, float
     metrics: dict[str, float] = {}
     for name in dict.fromkeys(c.set_name for c in calls):
         metrics |= judged(name, lambda set_name, name=name: set_name == name)
+    metrics |= judged("all-tuning", lambda set_name: set_name not in HELDOUT_SETS)
     metrics |= judged("all-heldout", lambda set_name: set_name in HELDOUT_SETS)
     return len(calls), {"outcome_accuracy": metrics["all-heldout_outcome_accuracy"]} | metrics
 
