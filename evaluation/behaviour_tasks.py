@@ -120,8 +120,8 @@ def score_harper_valley(data: Path, weights: str | None) -> tuple[int, dict[str,
         ]
         if stated:
             picked += 1
-            turn = stated[0].evidence[0].turn
-            hits += "problem_description" in harper_valley.dialog_acts(root, call.call_id)[turn]
+            at = stated[0].evidence[0].turn
+            hits += "problem_description" in harper_valley.dialog_acts(root, call.call_id)[at]
     n, metrics = cue_scores(utterances, HARPER_VALLEY)
     metrics["problem_statement_precision"] = hits / picked if picked else 0.0
     metrics["problem_statement_coverage"] = picked / len(calls) if calls else 0.0

@@ -34,7 +34,8 @@ from callqa.models.asr import (
     load_recogniser,
     transcribe,
 )
-from callqa.models.transcript import Transcript
+from callqa.models.transcript import Speaker, Transcript
+from callqa.models.voices import timed
 
 VOICES = {"agent": "en-us", "customer": "en-gb+f3"}
 PAUSE_S = 0.6
@@ -53,7 +54,9 @@ CONDITIONS = (  # (audio, sample rate, compute type, beam); "transformers": the 
 )
 
 
-def speak_call(reference: Transcript, folder: Path) -> tuple[list[tuple[str, float, float]], Path]:
+def speak_call(
+    reference: Transcript, folder: Path
+) -> tuple[list[tuple[Speaker, float, float]], Path]:
     """Speak each turn in turn; returns (speaker, start, end) per turn and the stereo file."""
     tracks: dict[str, list[np.ndarray]] = {"agent": [], "customer": []}
     spoken, clock = [], 0.0
@@ -87,12 +90,12 @@ def write(stereo_raw: Path, kind: str, rate: int) -> Path:
     return out
 
 
-def speaker_error(hypothesis: Transcript, spoken: list[tuple[str, float, float]]) -> float:
+def speaker_error(hypothesis: Transcript, spoken: list[tuple[Speaker, float, float]]) -> float:
     """Share of recognised words whose party differs from the party speaking at that time."""
     wrong = total = 0
     for turn in hypothesis.turns:
         for word in turn.words or ():
-            middle = (word.start + word.end) / 2
+            middle = sum(timed(word)) / 2
             truth = next((s for s, a, b in spoken if a - 0.3 <= middle <= b + 0.3), None)
             if truth is not None:
                 total += 1

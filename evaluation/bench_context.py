@@ -14,6 +14,7 @@ import resource
 import time
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -31,7 +32,7 @@ HARPER_VALLEY = ROOT.parent / "shared" / "datasets" / "harper_valley"
 
 def real_turns() -> list[Turn]:
     """Every turn of the sample calls and of Harper Valley (when the data set is beside us)."""
-    turns = []
+    turns: list[Turn] = []
     for path in sorted((ROOT / "samples").rglob("*")):
         if path.suffix in (".txt", ".vtt", ".srt", ".json"):
             try:
@@ -91,7 +92,7 @@ def main() -> None:
 
     calls = make_calls(args.calls)
     analyzer = load_analyzer(args.nlp)
-    timed = TimedEncoder(analyzer.encoder)
+    timed: Any = TimedEncoder(analyzer.encoder)  # an Encoder that counts its time
     build = partial(
         build_contexts, encoder=timed, nlp=analyzer.nlp, heads=analyzer.heads,
         prototypes=analyzer.prototypes,

@@ -44,7 +44,7 @@ def score(examples: list[Example], nlp: object) -> tuple[dict, float]:
     started = time.perf_counter()
     predictions = []
     for example in examples:
-        turns = [Turn(speaker=speaker, text=text) for speaker, text in example.turns]  # type: ignore[arg-type]
+        turns = [Turn(speaker=speaker, text=text) for speaker, text in example.turns]
         predictions.append(find_spans(turns, nlp))
     seconds = time.perf_counter() - started
     for example, spans in zip(examples, predictions, strict=True):
@@ -93,7 +93,7 @@ def report(
           f"marked values, NER: {nlp_name}")  # fmt: skip
     print("| type | recall | typed | precision | " + " | ".join(FORMS) + " |")
     print("|---|---|---|---|" + "---|" * len(FORMS))
-    total = Counter()
+    total: Counter[str] = Counter()
     for kind in KINDS:
         c = results["kinds"][kind]
         total.update(c)
@@ -109,8 +109,8 @@ def report(
                    for e in near)  # fmt: skip
         print(f"near misses left alone: {kept}/{len(near)} ({kept / len(near):.3f})")
     else:
-        kept, total = kept_spans(examples, keeps, nlp)
-        print(f"words that must stay left alone: {kept}/{total} ({kept / total:.3f})")
+        kept, must_stay = kept_spans(examples, keeps, nlp)
+        print(f"words that must stay left alone: {kept}/{must_stay} ({kept / must_stay:.3f})")
     print(f"speed: {n_turns / seconds:,.0f} turns/s ({seconds:.1f} s)")
 
 

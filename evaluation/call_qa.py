@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import csv
 import json
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from callqa.evaluation import harper_valley
@@ -333,10 +335,12 @@ def eta_squared(values: list[float], groups: list[str]) -> float:
 
 def score_call_qa(data: Path, weights: str | None) -> tuple[int, dict[str, float]]:
     if (data / "data" / "metadata").is_dir():
-        calls = harper_valley_qa_calls(data)
-        metrics = qa_metrics(calls, "harper_valley")
-        metrics["harper_valley_task_type_eta_squared"] = task_type_eta_squared(data)
-        return len(calls), {"outcome_accuracy": metrics["harper_valley_outcome_accuracy"]} | metrics
+        annotated = harper_valley_qa_calls(data)
+        figures = qa_metrics(annotated, "harper_valley")
+        figures["harper_valley_task_type_eta_squared"] = task_type_eta_squared(data)
+        return len(annotated), {
+            "outcome_accuracy": figures["harper_valley_outcome_accuracy"]
+        } | figures
     calls = gold_qa_calls(data)
     results = analysed(calls)  # once; each set is then judged on its own calls
 
@@ -346,7 +350,7 @@ def score_call_qa(data: Path, weights: str | None) -> tuple[int, dict[str, float
 
     metrics: dict[str, float] = {}
     for name in dict.fromkeys(c.set_name for c in calls):
-        metrics |= judged(name, lambda set_name, name=name: set_name == name)
+        metrics |= judged(name, partial(operator.eq, name))
     metrics |= judged("all-tuning", lambda set_name: set_name not in HELDOUT_SETS)
     metrics |= judged("all-heldout", lambda set_name: set_name in HELDOUT_SETS)
     return len(calls), {"outcome_accuracy": metrics["all-heldout_outcome_accuracy"]} | metrics

@@ -102,7 +102,7 @@ def hf_state(v: dict[str, np.ndarray], layers: int) -> dict[str, np.ndarray]:
 def convert(ct2_folder: Path, out: Path) -> Path:
     """Write a Hugging Face Whisper folder (model, tokenizer, feature extractor) to ``out``."""
     import torch
-    from transformers import (
+    from transformers import (  # type: ignore[attr-defined]  # lazily exported, not in stubs
         GenerationConfig,
         WhisperConfig,
         WhisperFeatureExtractor,

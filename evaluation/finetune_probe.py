@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,9 @@ from callqa.models.encoder import load_encoder
 from callqa.models.heads import best_thresholds, train_head
 
 
-def finetune(texts: list[str], targets: np.ndarray, epochs: int, seed: int) -> tuple:
+def finetune(
+    texts: list[str], targets: np.ndarray, epochs: int, seed: int
+) -> Callable[[list[str]], np.ndarray]:
     """Fine-tune a copy of the encoder with a linear multi-label layer on top."""
     import copy
 

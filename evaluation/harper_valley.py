@@ -46,7 +46,7 @@ def segment_indexes(root: Path, sid: str) -> list[int]:
 
 def _segments(root: Path, sid: str) -> list[tuple[Turn, frozenset[str], int]]:
     segments = json.loads((root / "data" / "transcript" / f"{sid}.json").read_text())
-    found = []
+    found: list[tuple[Turn, frozenset[str], int]] = []
     for seg in sorted(segments, key=lambda s: s["start_ms"]):
         text = clean_text(seg["human_transcript"])
         if not text or seg["duration_ms"] <= 0:

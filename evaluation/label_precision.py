@@ -10,6 +10,7 @@ import argparse
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 from callqa.evaluation.call_qa import (
     HELDOUT_SETS,
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"{args.harper_valley}: not the Harper Valley corpus (no data/ folder)")
     calls = [c for c in gold_qa_calls() if c.set_name not in HELDOUT_SETS]
     calls += harper_valley_qa_calls(args.harper_valley)
-    table = {
+    table: dict[str, Any] = {
         "pipeline_version": PIPELINE_VERSION,
         "measured_on": sorted({c.set_name for c in calls}),
         "calls": len(calls),

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from callqa.models.transcript import Turn
+from callqa.models.transcript import Speaker, Turn
 from callqa.qa_rules.redaction import find_spans, luhn_valid
 
 DIALOGUES = Path(__file__).parent / "data" / "redaction_dialogues.jsonl"
@@ -47,7 +47,7 @@ DOMAINS = ("gmail.com", "yahoo.com", "outlook.com", "example.org", "comcast.net"
 
 @dataclass(frozen=True)
 class Example:
-    turns: tuple[tuple[str, str], ...]  # (speaker, text)
+    turns: tuple[tuple[Speaker, str], ...]  # (speaker, text)
     spans: tuple[tuple[int, int, int, str], ...]  # (turn, start, end, kind)
     form: str  # written | spoken | asr | split | near-miss
 
@@ -77,7 +77,7 @@ def build(n_per_kind: int = 200, seed: int = 0, held_out: bool = False) -> list[
 def _fill(template: tuple[str, ...], value: str, kind: str, form: str) -> Example:
     turns, spans = [], []
     for i, text in enumerate(template):
-        speaker = "customer" if i % 2 == 0 else "agent"
+        speaker: Speaker = "customer" if i % 2 == 0 else "agent"
         if "{}" in text:
             at = text.index("{}")
             spans.append((i, at, at + len(value), kind))
@@ -112,7 +112,11 @@ def _split_card(spoken: str) -> Example:
     words = spoken.split()
     half = len(words) // 2
     a, b = " ".join(words[:half]), " ".join(words[half:])
-    turns = (("customer", f"okay the card number is {a}"), ("agent", "mhm"), ("customer", b))
+    turns: tuple[tuple[Speaker, str], ...] = (
+        ("customer", f"okay the card number is {a}"),
+        ("agent", "mhm"),
+        ("customer", b),
+    )
     spans = ((0, turns[0][1].index(a), len(turns[0][1]), "CARD"), (2, 0, len(b), "CARD"))
     return Example(turns, spans, "split")
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,8 +31,8 @@ class Recipe:
     licence: str
     data_hint: str
     split: str
-    settings: dict[str, int]
-    fit: Callable[[Path, int, dict[str, int]], tuple[Head, int]]  # data, seed -> head, n
+    settings: dict[str, Any]
+    fit: Callable[[Path, int, dict[str, Any]], tuple[Head, int]]  # data, seed -> head, n
     evaluation_data: Callable[[Path], Path]  # training data -> where its task evaluates
     task: str = ""  # the evaluation task for the model card (default: the head's name)
 
@@ -41,7 +42,7 @@ def in_fold(key: str, salt: str, folds: int) -> bool:
     return int(hashlib.sha1(f"{salt}|{key}".encode()).hexdigest(), 16) % folds == 0
 
 
-def fit_emotion(data: Path, seed: int, settings: dict[str, int]) -> tuple[Head, int]:
+def fit_emotion(data: Path, seed: int, settings: dict[str, Any]) -> tuple[Head, int]:
     path = data / "train.tsv" if data.is_dir() else data
     if path.name == "dev.tsv":
         raise ValueError(f"{path}: dev.tsv is the evaluation split; train on train.tsv")
@@ -55,7 +56,7 @@ def fit_emotion(data: Path, seed: int, settings: dict[str, int]) -> tuple[Head, 
     return head, int((~tune).sum())
 
 
-def fit_politeness(data: Path, seed: int, settings: dict[str, int]) -> tuple[Head, int]:
+def fit_politeness(data: Path, seed: int, settings: dict[str, Any]) -> tuple[Head, int]:
     examples = [e for e in politeness.load(data) if not politeness.held_out(e.key)]
     targets = np.array([[not e.polite, e.polite] for e in examples], dtype=np.float32)
     vectors = embed([e.text for e in examples])
@@ -72,7 +73,7 @@ SGD_TRAIN_DIALOGUES = 2500  # a seeded sample: about 45,000 turns, encoded in a 
 OWN_WEIGHT = 40
 
 
-def fit_acts(data: Path, seed: int, settings: dict[str, int]) -> tuple[Head, int]:
+def fit_acts(data: Path, seed: int, settings: dict[str, Any]) -> tuple[Head, int]:
     """SGD's train split (acts mapped; acts it never marks masked out of the loss) and our
     call sentences' train split; a fixed tenth of each tunes the thresholds."""
     turns = sgd.load((data if data.is_dir() else data.parent) / "train.jsonl.gz",

@@ -215,7 +215,8 @@ def transcribe(
     limit = settings.max_duration_s
     if len(paths) == 2:
         tracks = [load_audio(p, max_seconds=limit)[0] for p in paths]
-        roles, method = ("agent", "customer"), "two files (agent, customer)"
+        roles: tuple[Speaker, ...] | None = ("agent", "customer")
+        method = "two files (agent, customer)"
     elif channels[0] >= 2:
         tracks = load_audio(paths[0], split_stereo=True, max_seconds=limit)
         roles, method = settings.channels, "stereo channels"
@@ -233,6 +234,8 @@ def transcribe(
         segments += found
         del samples
     _check_language(segments)
+    if roles is None:
+        raise AudioError(f"{call_id}: no audio track to attribute speakers from")
     turns = merge_turns(segments, roles)
     return Transcript(
         call_id=call_id,
@@ -352,7 +355,7 @@ def _transformers(settings: AsrSettings) -> Recogniser:
         clips = [
             {"raw": samples[s["start"] : s["end"]], "sampling_rate": SAMPLE_RATE} for s in spans
         ]
-        texts = [out["text"] for out in asr(clips)] if clips else []
+        texts = [out["text"] for out in asr(clips)] if clips else []  # type: ignore[arg-type]
         found = []
         for span, text in zip(spans, texts, strict=True):
             start, end = span["start"] / SAMPLE_RATE, span["end"] / SAMPLE_RATE
@@ -371,7 +374,7 @@ def _segment(
 ) -> Segment | None:
     """A Segment with its words, or None when nothing is left once loops are dropped."""
     text = LOOP.sub(r"\1", text.strip())
-    kept = []
+    kept: list[Any] = []
     for w in words:
         token = w.word.strip()
         if not token or (kept and _repeats(kept, token)):

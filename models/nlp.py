@@ -56,8 +56,7 @@ def load_nlp(name: str = DEFAULT_PIPELINE) -> Any:
     if nlp is None:
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
-    before = {"before": "ner"} if "ner" in nlp.pipe_names else {}
-    ruler = nlp.add_pipe("entity_ruler", **before)
+    ruler: Any = nlp.add_pipe("entity_ruler", before="ner" if "ner" in nlp.pipe_names else None)
     ruler.add_patterns(ENTITY_PATTERNS)
     return nlp
 

@@ -62,7 +62,8 @@ def relocate(
         # a backend without word times: the segment is one "word"
         items = segment.words or (Word(text=segment.text, start=segment.start, end=segment.end),)
         for word in items:
-            n = max(bisect.bisect_right(starts, (word.start + word.end) / 2) - 1, 0)
+            start, end = timed(word)
+            n = max(bisect.bisect_right(starts, (start + end) / 2) - 1, 0)
             at, span = placed[n]
             shift = span.start - at
             moved = replace_word(word, shift)
@@ -90,14 +91,23 @@ def split_voices(samples: np.ndarray, segments: Sequence[Segment]) -> list[Segme
     return relocate(segments, placed, voices)
 
 
+def timed(word: Word) -> tuple[float, float]:
+    """A recognised word's start and end (the recogniser always gives them)."""
+    if word.start is None or word.end is None:
+        raise ValueError(f"word {word.text!r} has no times")
+    return word.start, word.end
+
+
 def replace_word(word: Word, shift: float) -> Word:
-    return word.model_copy(update={"start": round(word.start + shift, 2),
-                                   "end": round(word.end + shift, 2)})  # fmt: skip
+    start, end = timed(word)
+    return word.model_copy(update={"start": round(start + shift, 2),
+                                   "end": round(end + shift, 2)})  # fmt: skip
 
 
 def _segment_of(words: list[Word], track: int, like: Segment) -> Segment:
     text = " ".join(w.text for w in words)
-    return replace(like, start=words[0].start, end=max(words[-1].end, words[0].start + 0.01),
+    first, last = timed(words[0]), timed(words[-1])
+    return replace(like, start=first[0], end=max(last[1], first[0] + 0.01),
                    text=text, words=tuple(words), track=track)  # fmt: skip
 
 

@@ -42,7 +42,7 @@ def _agents(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
     by_agent: dict[str, list[dict[str, Any]]] = {}
     for call in calls:
         by_agent.setdefault(call["agent_id"], []).append(call)
-    agents = []
+    agents: list[dict[str, Any]] = []
     for agent, own in by_agent.items():
         old = [c["old_total"] for c in own if c["old_total"] is not None]
         new = [c["new_total"] for c in own if c["new_total"] is not None]
@@ -53,7 +53,8 @@ def _agents(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
         })  # fmt: skip
     for key in ("old", "new"):
         ranked = sorted(
-            (a for a in agents if a[f"{key}_mean"] is not None), key=lambda a: -a[f"{key}_mean"]
+            (a for a in agents if a[f"{key}_mean"] is not None),
+            key=lambda a: -a[f"{key}_mean"],
         )
         for rank, a in enumerate(ranked, start=1):
             a[f"{key}_rank"] = rank

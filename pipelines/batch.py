@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from pydantic import Field
@@ -110,7 +111,7 @@ def record_idle_run(
     pipeline_version: str,
     discovered: int,
     plan: RunPlan,
-    skipped: list[Skipped] = (),
+    skipped: Sequence[Skipped] = (),
 ) -> RunSummary:
     """Record a run that found nothing new, without starting the flow (no Prefect server)."""
     started = datetime.now(UTC)
@@ -178,7 +179,7 @@ def summarise(
     discovered: int,
     plan: RunPlan,
     outcomes: list[CallResult | Quarantined],
-    skipped: list[Skipped] = (),
+    skipped: Sequence[Skipped] = (),
 ) -> RunSummary:
     results = [o for o in outcomes if isinstance(o, CallResult)]
     labels = Counter(f.label for r in results for f in r.findings)

@@ -205,7 +205,9 @@ def run(
                     since=parse_since(since),
                     manifest=str(manifest) if manifest else None,
                     settings=_settings(
-                        db, muted_audio, AsrSettings(backend=asr_backend, model=asr_model)
+                        db,
+                        muted_audio,
+                        AsrSettings.model_validate({"backend": asr_backend, "model": asr_model}),
                     ),
                     reports=str(home / REPORTS),
                     retention_days=retention_days,
@@ -572,6 +574,7 @@ def similar(
         vector = load_encoder().encode([text])[0]
         issue, found = text, similar_cases(store, index, vector, k, where) if index else []
     else:
+        assert call_id is not None  # exactly one of the two, checked above
         result = similar_to_call(store, index, call_id, k, where, same_queue)
         if result is None:
             known = store.get_call(call_id) is not None
@@ -741,9 +744,10 @@ def transcribe_command(
     NAME.customer.wav is one call; a mono file is split into two voices."""
     import time
 
-    settings = AsrSettings(
-        backend=asr_backend, model=asr_model, beam_size=beam_size, compute_type=compute_type
-    )
+    settings = AsrSettings.model_validate({
+        "backend": asr_backend, "model": asr_model, "beam_size": beam_size,
+        "compute_type": compute_type,
+    })  # fmt: skip
     calls = _audio_calls(audio)
     failed, audio_s, spent = 0, 0.0, 0.0
     with render.progress_bar("Transcribing (audio minutes)") as advance:

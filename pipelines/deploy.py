@@ -96,10 +96,11 @@ def deploy_to_pool(parameters: dict[str, Any], when: dict[str, Any], work_pool: 
     from callqa.pipelines.flow import nightly
 
     root = Path(__file__).resolve().parent.parent
-    deployment_id = nightly.from_source(
+    remote: Any = nightly.from_source(  # a Flow here (an awaitable only in async code)
         source=str(root),
         entrypoint="callqa.pipelines.flow.nightly",  # a module path: the installed package
-    ).deploy(
+    )
+    deployment_id = remote.deploy(
         name=DEPLOYMENT,
         work_pool_name=work_pool,
         parameters=parameters,

@@ -62,7 +62,7 @@ def transient_only(task: Any, task_run: Any, state: Any) -> bool:
     return isinstance(state.data, TRANSIENT)
 
 
-RETRIES = {
+RETRIES: dict[str, Any] = {
     "retries": 3,
     "retry_delay_seconds": exponential_backoff(backoff_factor=2),  # 2, 4, 8 s
     "retry_condition_fn": transient_only,
@@ -115,7 +115,10 @@ def write_reports(db: str, summary: RunSummary, scorecard: str, folder: str) -> 
     return str(index)
 
 
-@flow(name="nightly", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=1))
+ONE_AT_A_TIME: Any = ThreadPoolTaskRunner(max_workers=1)  # Prefect types runners generically
+
+
+@flow(name="nightly", log_prints=False, task_runner=ONE_AT_A_TIME)
 def nightly(
     source: str,
     db: str,
@@ -220,5 +223,7 @@ def with_dask(address: str) -> Any:
     if address.startswith("local:"):
         workers = int(address.removeprefix("local:"))
         cluster = {"n_workers": workers, "threads_per_worker": 1, "processes": True}
-        return nightly.with_options(task_runner=DaskTaskRunner(cluster_kwargs=cluster))
-    return nightly.with_options(task_runner=DaskTaskRunner(address=address))
+        runner: Any = DaskTaskRunner(cluster_kwargs=cluster)
+    else:
+        runner = DaskTaskRunner(address=address)
+    return nightly.with_options(task_runner=runner)

@@ -13,7 +13,7 @@ import logging
 import multiprocessing
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pebble import ProcessPool
 from pydantic import Field
@@ -186,8 +186,9 @@ def measure_call(source: CallSource, settings: ProcessSettings) -> CallResult | 
     if digest != source.content_hash:
         return quarantine("file changed while the run was in progress; it will be read next run")
     try:
+        file_metadata: dict[str, Any] = {}
         if audio:
-            transcript, file_metadata = _audio_transcript(files, source, settings), {}
+            transcript = _audio_transcript(files, source, settings)
         else:
             transcript, file_metadata = read_transcript(path, raw, source.call_id)
             check_id(transcript.call_id)
@@ -233,7 +234,8 @@ def _audio_transcript(
     transcript = _transcribe(files, source.call_id, asr, settings.call_timeout_s)
     transcript = _checked_and_redacted(transcript, settings)
     if settings.muted_audio:
-        spans = [(r.start, r.end) for r in transcript.redactions if r.start is not None]
+        spans = [(r.start, r.end) for r in transcript.redactions
+                 if r.start is not None and r.end is not None]  # fmt: skip
         write_muted(files, spans, file_in(Path(settings.muted_audio), source.call_id, ".wav"))
     if cache:
         cache.put(key, transcript)

@@ -24,7 +24,7 @@ from callqa.qa_rules.scores import InteractionScore
 
 
 @contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+def progress_bar(label: str) -> Iterator[Callable[[float, float], None]]:
     """A progress bar on stderr (only when it is a terminal); yields ``update(done, total)``."""
     progress = Progress(
         TextColumn(label),
@@ -37,7 +37,7 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     )
     task = progress.add_task(label, total=None)
 
-    def update(done: int, total: int) -> None:
+    def update(done: float, total: float) -> None:
         progress.update(task, completed=done, total=total)
 
     with progress:

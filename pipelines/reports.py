@@ -7,7 +7,7 @@ Pages are rendered from what the store holds, with Jinja2 templates in ``pipelin
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -191,7 +191,7 @@ def _row(label: str, answer: Any) -> dict[str, Any]:
 def run_page(
     summary: RunSummary,
     calls: list[dict[str, Any]],
-    agents: list[str] = (),
+    agents: Sequence[str] = (),
     rules: FlagRules | None = None,
     root: str = "",
 ) -> str:
@@ -310,14 +310,14 @@ def write_run_page(
     return index
 
 
-def coaching_page(plan: CoachingPlan, exemplars: list[Exemplar] = ()) -> str:
+def coaching_page(plan: CoachingPlan, exemplars: Sequence[Exemplar] = ()) -> str:
     """A coaching plan as HTML, with peers' resolutions of the agent's weakest calls."""
     env = environment()
     env.globals.update(pct=_pct, rate=_rate)
     return env.get_template("coach.html.j2").render(plan=plan, exemplars=exemplars)
 
 
-def coaching_markdown(plan: CoachingPlan, exemplars: list[Exemplar] = ()) -> str:
+def coaching_markdown(plan: CoachingPlan, exemplars: Sequence[Exemplar] = ()) -> str:
     """A coaching plan as Markdown, for notes and tickets; quoted words are HTML-escaped, so a
     Markdown viewer never renders markup a caller said or typed."""
     lines = [

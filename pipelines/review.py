@@ -44,7 +44,7 @@ def within_budget(
         return queue, []
     room = max(1, math.floor(budget * calls + 1e-9))
     kept = [q for q in queue if _auto_failed(q)]
-    held = []
+    held: list[dict[str, Any]] = []
     for q in queue:
         if _auto_failed(q):
             continue
@@ -137,6 +137,7 @@ def reviewed_calls(store: Store) -> list[Reviewed]:
         if call_id not in findings:
             call = store.get_call(call_id)
             findings[call_id] = tuple(call["findings"]) if call else None
-        if findings[call_id] is not None:
-            found.append(Reviewed(criterion, review["answer"], findings[call_id]))
+        shown = findings[call_id]
+        if shown is not None:
+            found.append(Reviewed(criterion, review["answer"], shown))
     return found

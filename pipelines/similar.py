@@ -109,7 +109,9 @@ def sync_index(store: Store, path: Path) -> dict[str, int]:
     indexed = set(index.ids().tolist())
     stale, new = indexed - stored, stored - indexed
     removed = index.remove(np.array(sorted(stale), dtype=np.int64))
-    ids, vectors = store.case_vectors(sorted(new)) if new else (np.zeros(0, np.int64), None)
+    ids, vectors = (
+        store.case_vectors(sorted(new)) if new else (np.zeros(0, np.int64), np.zeros((0, 0)))
+    )
     index.add(ids, vectors)
     if stale or new:
         index.save(path)

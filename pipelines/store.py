@@ -386,11 +386,11 @@ class Store:
                     select(scores.c.score).where(scores.c.call_id == call_id)
                 ).scalar_one_or_none()
                 if body is not None:
-                    unquoted = _score_without_quotes(InteractionScore.from_json(body))
+                    plain = _score_without_quotes(InteractionScore.from_json(body))
                     db.execute(
                         scores.update()
                         .where(scores.c.call_id == call_id)
-                        .values(score=unquoted.to_json())
+                        .values(score=plain.to_json())
                     )
                 for table in (transcripts, cases):
                     db.execute(delete(table).where(table.c.call_id == call_id))

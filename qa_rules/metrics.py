@@ -133,17 +133,18 @@ def _finding(
 
 def _union_length(turns: list[Turn]) -> float:
     """Seconds covered by at least one of ``turns`` (overlaps counted once)."""
-    total, cur_start, cur_end = 0.0, None, None
-    for t in sorted(turns, key=lambda t: t.start or 0.0):
-        assert t.start is not None and t.end is not None
-        if cur_end is None or t.start > cur_end:
-            if cur_end is not None:
-                total += cur_end - cur_start
-            cur_start, cur_end = t.start, t.end
+    spans = sorted((t.start, t.end) for t in turns if t.start is not None and t.end is not None)
+    total = 0.0
+    cur: tuple[float, float] | None = None
+    for start, end in spans:
+        if cur is None or start > cur[1]:
+            if cur is not None:
+                total += cur[1] - cur[0]
+            cur = (start, end)
         else:
-            cur_end = max(cur_end, t.end)
-    if cur_end is not None:
-        total += cur_end - cur_start
+            cur = (cur[0], max(cur[1], end))
+    if cur is not None:
+        total += cur[1] - cur[0]
     return total
 
 
@@ -166,8 +167,10 @@ def _overlaps(turns: tuple[Turn, ...]) -> list[tuple[int, int, float]]:
         for i, ti in enumerate(turns):
             if i == j or ti.speaker == tj.speaker or ti.start is None or tj.start is None:
                 continue
+            if ti.end is None or tj.end is None:
+                continue
             if ti.start < tj.start < ti.end or (ti.start == tj.start and i < j):
-                found.append((j, i, min(ti.end, tj.end) - tj.start))  # type: ignore[type-var]
+                found.append((j, i, min(ti.end, tj.end) - tj.start))
     return found
 
 

@@ -423,8 +423,8 @@ def _name_spans(turns: Sequence[Turn], tokens: Sequence[Token], nlp: Any) -> Ite
         asked = (
             i > 0 and turns[i - 1].speaker != turn.speaker and ASKS_NAME.search(turns[i - 1].text)
         )
-        if asked and (m := ANSWER_OPENING.match(turn.text)):
-            spans += _name_after(i, turn.text, m, strong=True)
+        if asked and (opening := ANSWER_OPENING.match(turn.text)):
+            spans += _name_after(i, turn.text, opening, strong=True)
     if nlp is not None and "ner" in getattr(nlp, "pipe_names", ()):
         unused = [p for p in nlp.pipe_names if p not in ("tok2vec", "ner")]
         for i, doc in enumerate(nlp.pipe((t.text for t in turns), disable=unused)):
@@ -464,7 +464,7 @@ def _organisation(doc: Any, entity: Any) -> bool:
 
 def _name_after(turn: int, text: str, cue: re.Match, strong: bool = False) -> list[Span]:
     words = list(re.finditer(r"[A-Za-z][A-Za-z'-]*", text[cue.end() :]))[:4]
-    taken = []
+    taken: list[re.Match[str]] = []
     for w in words:
         low = w.group().lower()
         if low in FILLERS and not taken:

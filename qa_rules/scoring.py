@@ -11,6 +11,9 @@ critical criterion answered "no" on findings zeroes the total.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Literal
+
 from callqa.qa_rules.findings import Finding
 from callqa.qa_rules.precision import counted
 from callqa.qa_rules.scorecard import Criterion, Scorecard, Section
@@ -157,9 +160,9 @@ def _scored(
     verdict: str | int,
     points: float,
     why: str,
-    findings: list[Finding] = (),
+    findings: Sequence[Finding] = (),
     absence: bool = False,
-    basis: str = "findings",
+    basis: Literal["findings", "metric"] = "findings",
 ) -> CriterionScore:
     counts = verdict in ("yes", "no") or isinstance(verdict, int)
     if isinstance(verdict, int):  # a level on the criterion's scale

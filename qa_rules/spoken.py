@@ -83,8 +83,9 @@ def number_runs(tokens: Sequence[Token], turns: Sequence[Turn]) -> list[NumberRu
         run = _trim(tokens, run)
         if run and (digits := spoken_digits([tokens[i].low for i in run])):
             groups = tuple(len(tokens[i].text) for i in run if tokens[i].text.isdigit())
-            turns = frozenset(tokens[i].turn for i in run)
-            found.append(NumberRun(run[0], run[-1], digits, groups, turns))
+            found.append(
+                NumberRun(run[0], run[-1], digits, groups, frozenset(tokens[i].turn for i in run))
+            )
     return found
 
 

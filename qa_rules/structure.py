@@ -132,16 +132,17 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
                        if ctx.sentences[i].turn == turn)  # fmt: skip
     texts = [opening] + [ctx.sentences[i].text for i in request.restated]
     for text in texts:
-        found, context = [], ""
+        clauses: list[str] = []
+        context = ""
         announced = bool(ANNOUNCED.search(text))  # "two things really: …, and …"
         for clause in (c for c in SEVERAL.split(text) if c.strip()):
             asked = REQUEST_CUES.search(clause) or PROBLEM_CLAUSE.search(clause)
             if asked or (announced and len(clause.split()) >= 4):
-                found.append(f"{context} {clause}".strip())  # "my renewal went up… I want
+                clauses.append(f"{context} {clause}".strip())  # "my renewal went up… I want
                 context = ""  # to know why": one request, with the words it is about
             else:
                 context = clause
-        asks = max(asks, found, key=len)
+        asks = max(asks, clauses, key=len)
     if len(asks) < 2:
         return [request]
     kinds = [_wanted(ask) for ask in asks]
@@ -157,17 +158,15 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
         if pointed is None and current in events:  # said of no request by name: the next open one
             current = next((k for k in range(len(asks)) if k not in events), current)
         if j in moves.failed:
-            found: tuple[Outcome, int] = ("unresolved", j)
+            events[current] = ("unresolved", j)
         elif j in moves.done and j not in moves.handed:
-            failed_before = events.get(current, ("", 0))[0] == "unresolved"
+            failed_before = current in events and events[current][0] == "unresolved"
             if (kinds[current] == "action" or failed_before) and j not in moves.acted:
                 continue  # "your limit is two thousand pounds" does not raise it
-            found = ("resolved", j)
-        else:
-            continue
-        events[current] = found
+            events[current] = ("resolved", j)
     parts = []
     for number in range(len(asks)):
+        evidence: int | None
         if number in events:
             outcome, evidence = events[number]
         elif number == len(asks) - 1 and request.outcome != "resolved":
@@ -224,7 +223,7 @@ def _fails(ctx: AnalysisContext, index: int) -> bool:
     if HEDGE.search(text) or SUGGESTION.search(text) or QUESTION.search(text):
         return False  # "it might be worth…", "would you like a block so it can't be used?"
     return bool(
-        (FAILURE.search(text) and ctx.acts[index, _k("action_failed")])
+        (FAILURE.search(text) and has_act(ctx, index, "action_failed"))
         or REFUSAL.search(text)
         or REDIRECT.search(text)
     )
@@ -236,7 +235,7 @@ def _acted(ctx: AnalysisContext, index: int) -> bool:
     house" has none, "so you want to send…" none done), or the parse."""
     if action_reported(ctx, index):
         return True
-    span = _span(ctx, index) if ctx.acts[index, _k("action_done")] else None
+    span = _span(ctx, index) if has_act(ctx, index, "action_done") else None
     return span is not None and any(
         (t.lemma_.lower() in ACTION_LEMMAS and t.tag_ in ("VBD", "VBN"))
         or _participle(t) is not None
@@ -301,7 +300,7 @@ REQUEST_CUES = re.compile(
 def states_request(ctx: AnalysisContext, index: int) -> bool:
     """A customer sentence stating what they want: the act head's request, or its plain
     forms ("I'd like to reset my password", "I'm calling about my bill", "I lost my card")."""
-    return bool(ctx.acts[index, _k("request")]) or bool(
+    return bool(has_act(ctx, index, "request")) or bool(
         REQUEST_CUES.search(ctx.sentences[index].text)
     )
 
@@ -327,12 +326,12 @@ def information_given(ctx: AnalysisContext, index: int) -> bool:
     """An agent statement of a fact the customer asked for: the act head's inform (when it
     is not an apology, empathy or an acknowledgement), or a statement with a value ("your
     balance is one hundred forty seven dollars", "the branch opens at nine")."""
-    social = any(ctx.acts[index, _k(a)] for a in
+    social = any(has_act(ctx, index, a) for a in
                  ("apology", "empathy", "backchannel", "action_failed", "thanks", "closing")
                  ) or len(ctx.sentences[index].text.split()) < 3  # fmt: skip
     if _repeats_the_customer(ctx, index):
         return False
-    if ctx.acts[index, _k("inform")] and not social:
+    if has_act(ctx, index, "inform") and not social:
         return True
     span = _span(ctx, index)
     if span is None or span.text.rstrip().endswith("?"):
@@ -460,9 +459,9 @@ def hands_over(ctx: AnalysisContext, index: int) -> bool:
         return False  # "I'll put you through to our card line, then you'll come back to me"
     return bool(
         HANDED_ON.search(text)
-        or (ctx.acts[index, _k("transfer")] and HANDOVER.search(text))
+        or (has_act(ctx, index, "transfer") and HANDOVER.search(text))
         or CALLBACK_PROMISE.search(text)
-        or (ctx.acts[index, _k("callback")] and CALLBACK.search(text))
+        or (has_act(ctx, index, "callback") and CALLBACK.search(text))
     )
 
 
@@ -470,21 +469,21 @@ def resolves(ctx: AnalysisContext, index: int) -> bool:
     """An agent sentence that answers or carries out a request (not a hold, "it'll be two
     minutes"; not a failure, "it's failed again"; not a suggestion, "you could try the app")."""
     text = ctx.sentences[index].text
-    if ctx.acts[index, _k("hold")]:
+    if has_act(ctx, index, "hold"):
         return False  # waiting
     reported = action_reported(ctx, index)
-    if ctx.acts[index, _k("confirm_details")] and not reported:
+    if has_act(ctx, index, "confirm_details") and not reported:
         return False  # reading the customer's words back ("so that's two chequebooks?")
     refused = FAILURE.search(text) and (REFUSAL.search(text) or not reported)
     if refused or SUGGESTION.search(text) or READ_BACK.search(text):
         return False  # not "that's blocked now, so the stolen phone won't connect"
     if INTENTION.search(text) or HEDGE.search(text) or text.rstrip().endswith(("—", "-", "–")):
         return False  # "let me open the bill", or the line broke mid-sentence
-    if QUESTION.search(text) or ctx.acts[index, _k("ask_detail")] or CONDITION.search(text):
+    if QUESTION.search(text) or has_act(ctx, index, "ask_detail") or CONDITION.search(text):
         return False  # "has it come through?", "claim number", "if it's approved, …"
-    if any(ctx.acts[index, _k(a)] for a in ("apology", "empathy", "thanks", "closing")):
+    if any(has_act(ctx, index, a) for a in ("apology", "empathy", "thanks", "closing")):
         return reported  # "sorry again for the wait, take care, bye"
-    said_done = ctx.acts[index, _k("action_done")] and len(text.split()) >= 4
+    said_done = has_act(ctx, index, "action_done") and len(text.split()) >= 4
     return bool(said_done or reported or information_given(ctx, index))
 
 
@@ -621,7 +620,7 @@ def _request(
         if (CALLBACK.search(text) or CALLBACK_PROMISE.search(text)) and not transferred:
             return Request(**fields, outcome="callback", evidence=j)
         nearby = " ".join(ctx.sentences[k].text for k in mine if j - 15 <= k <= j)
-        kind = "escalated" if ESCALATION.search(nearby) else "transferred"
+        kind: Outcome = "escalated" if ESCALATION.search(nearby) else "transferred"
         return Request(**fields, outcome=kind, evidence=j)
     if done and reraised is None and (not failed or done[-1] > failed[-1]):
         return Request(**fields, outcome="resolved", evidence=done[-1])
@@ -689,7 +688,7 @@ def _direct_answer(ctx: AnalysisContext, question: int, agent: list[int]) -> int
     return next((j for j in agent if ctx.sentences[j].turn == turn
                  and not QUESTION.search(ctx.sentences[j].text)
                  and not FAILURE.search(ctx.sentences[j].text)
-                 and not any(ctx.acts[j, _k(a)] for a in social)), None)  # fmt: skip
+                 and not any(has_act(ctx, j, a) for a in social)), None)  # fmt: skip
 
 
 def _satisfied_close(ctx: AnalysisContext, acts: np.ndarray, after: int) -> int | None:

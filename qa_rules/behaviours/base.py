@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
+from callqa.models.transcript import Speaker
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Evidence, Finding, Polarity
 
@@ -80,12 +81,12 @@ def phrases(*patterns: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(patterns) + r")(?!\w)", re.IGNORECASE)
 
 
-def matching(ctx: AnalysisContext, pattern: re.Pattern[str], speaker: str) -> list[int]:
+def matching(ctx: AnalysisContext, pattern: re.Pattern[str], speaker: Speaker) -> list[int]:
     """Sentences by ``speaker`` that match ``pattern``."""
     return [i for i in ctx.by_speaker(speaker) if pattern.search(ctx.sentences[i].text)]
 
 
-def similar(ctx: AnalysisContext, prototype: str, speaker: str, threshold: float) -> list[int]:
+def similar(ctx: AnalysisContext, prototype: str, speaker: Speaker, threshold: float) -> list[int]:
     """Sentences by ``speaker`` at least ``threshold`` similar to a prototype set."""
     scores = ctx.prototype_scores[prototype]
     return [i for i in ctx.by_speaker(speaker) if scores[i] >= threshold]

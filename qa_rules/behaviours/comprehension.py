@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 
+from callqa.models.transcript import Speaker
 from callqa.qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
 from callqa.qa_rules.context import AnalysisContext
-from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.findings import Finding, Polarity
 from callqa.qa_rules.readback import details, mismatches, with_bare_amounts
 from callqa.qa_rules.structure import has_act
 
@@ -90,7 +91,7 @@ class Comprehension(Detector):
             matching(ctx, CORRECTION, "customer"),
             "The customer corrected the agent or said they were not understood",
         )
-        for speaker, label, polarity, what in (
+        clarifying: tuple[tuple[Speaker, str, Polarity, str], ...] = (
             ("customer", "customer_confused", "negative", "The customer did not follow the agent"),
             (
                 "agent",
@@ -98,7 +99,8 @@ class Comprehension(Detector):
                 "neutral",
                 "The agent asked the customer to clarify",
             ),
-        ):
+        )
+        for speaker, label, polarity, what in clarifying:
             hits = matching(ctx, CLARIFICATION, speaker)
             clear = [i for i in hits if ctx.sentences[i].turn - 1 not in unclear]
             findings += self.recurring(ctx, label, polarity, clear, what)
@@ -229,7 +231,8 @@ class Comprehension(Detector):
         took = f"{agent_turns} agent turn(s)" + (
             f", {seconds:.0f} s" if seconds is not None else ""
         )
-        label, polarity = ("slow_understanding", "negative") if slow else ("understood", "positive")
+        label = "slow_understanding" if slow else "understood"
+        polarity: Polarity = "negative" if slow else "positive"
         why = f"From the request to the agent's first response to it: {took}"
         value = round(seconds, 1) if seconds is not None else float(agent_turns)
         return [self.finding(ctx, label, polarity, [problem, reply], why, 0.7, value=value)]

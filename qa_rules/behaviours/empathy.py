@@ -9,7 +9,7 @@ from callqa.models.emotion import EMOTIONS, sentiment
 from callqa.qa_rules.behaviours.active_listening import REFLECTION
 from callqa.qa_rules.behaviours.base import Detector, matching, phrases, register, similar
 from callqa.qa_rules.context import AnalysisContext
-from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.findings import Finding, Polarity
 
 EMPATHY = phrases(
     "i (completely |totally |really )?understand (how|that|why|your)",
@@ -157,9 +157,8 @@ class Empathy(Detector):
         quoted = (
             max(end, key=lambda i: negative[i]) if worse else max(start, key=lambda i: negative[i])
         )
-        label, polarity = (
-            ("sentiment_worsened", "negative") if worse else ("sentiment_improved", "positive")
-        )
+        label = "sentiment_worsened" if worse else "sentiment_improved"
+        polarity: Polarity = "negative" if worse else "positive"
         why = f"Customer's negative emotion: {before:.2f} at the start, {after:.2f} at the end"
         return [
             self.finding(ctx, label, polarity, [quoted], why, 0.6, value=round(after - before, 3))

@@ -208,7 +208,8 @@ def _when_next(ctx: AnalysisContext, index: int) -> str:
         if ctx.sentences[following].speaker != speaker:
             break
         text = ctx.sentences[following].text
-        found = WHEN.match(text, FILLER.match(text).end())
+        filler = FILLER.match(text)
+        found = WHEN.match(text, filler.end() if filler else 0)
         if found:
             return found[0]
     return ""

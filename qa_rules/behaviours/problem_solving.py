@@ -7,7 +7,7 @@ import re
 
 from callqa.qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
 from callqa.qa_rules.context import AnalysisContext
-from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.findings import Finding, Polarity
 from callqa.qa_rules.structure import OUTCOMES
 
 PROBLEM_CUES = phrases(
@@ -145,9 +145,10 @@ OUTCOME_REASONS = {
     "callback": "the agent promised a callback",
     "cut_off": "the call ended before an answer",
 }
-OUTCOME_POLARITY = {"resolved": "positive", "partly_resolved": "neutral", "unresolved": "negative",
-                    "transferred": "neutral", "escalated": "neutral", "callback": "neutral",
-                    "cut_off": "neutral"}  # fmt: skip
+OUTCOME_POLARITY: dict[str, Polarity] = {
+    "resolved": "positive", "partly_resolved": "neutral", "unresolved": "negative",
+    "transferred": "neutral", "escalated": "neutral", "callback": "neutral", "cut_off": "neutral",
+}  # fmt: skip
 
 
 @register
@@ -183,12 +184,13 @@ class ProblemSolving(Detector):
         findings += self.recurring(
             ctx, "closed_question", "neutral", closed, "Asked a closed question"
         )
-        for label, polarity, pattern, what in (
+        phrased: tuple[tuple[str, Polarity, re.Pattern[str], str], ...] = (
             ("explanation", "positive", EXPLANATION, "Explained the cause or how it works"),
             ("solution_offered", "positive", SOLUTION, "Offered or carried out a solution"),
             ("ownership", "positive", OWNERSHIP, "Took ownership of the problem"),
             ("deflection", "negative", DEFLECTION, "Deflected the problem elsewhere"),
-        ):
+        )
+        for label, polarity, pattern, what in phrased:
             findings += self.recurring(ctx, label, polarity, matching(ctx, pattern, "agent"), what)
         findings += self._confirmed(ctx)
         findings += self._outcomes(ctx)
@@ -229,9 +231,9 @@ class ProblemSolving(Detector):
         if len(structure.requests) > 1:
             for number, request in enumerate(structure.requests, start=1):
                 why = f"Request {number} of {len(structure.requests)}: {request.outcome}"
-                sentences = [request.statement, request.evidence]
+                quoted = [i for i in (request.statement, request.evidence) if i is not None]
                 found.append(self.finding(
-                    ctx, "request_outcome", "neutral", [i for i in sentences if i is not None],
+                    ctx, "request_outcome", "neutral", quoted,
                     why, 0.7, details={"outcome": request.outcome, "request": str(number)},
                 ))  # fmt: skip
         if structure.outcome is not None and structure.evidence is not None:
@@ -239,7 +241,7 @@ class ProblemSolving(Detector):
             sentences = sorted({request.statement, structure.evidence})
             why = f"Outcome {structure.outcome}: " + OUTCOME_REASONS[structure.outcome]
             polarity = OUTCOME_POLARITY[structure.outcome]
-            details = {"outcome": structure.outcome}
+            details: dict[str, str] = {"outcome": structure.outcome}
             if structure.outcome == "unresolved":
                 reasons = self._reasons(ctx, request.statement)
                 details["reason_given"] = str(bool(reasons)).lower()
