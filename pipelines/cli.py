@@ -21,6 +21,7 @@ from callqa.models.nlp import load_nlp
 from callqa.pipelines import render
 from callqa.pipelines.backtest import backtest
 from callqa.pipelines.batch import RunSummary, plan_run, record_idle_run
+from callqa.pipelines.config import ConfigError, Settings, config_file, load_settings
 from callqa.pipelines.erasure import forget_calls, purge_older_than
 from callqa.pipelines.paths import UnsafeId, file_in, shown
 from callqa.pipelines.process import ProcessSettings
@@ -96,7 +97,19 @@ AsrModelOption = Annotated[
     str | None,
     typer.Option(help="A Whisper model folder (CTranslate2, or Hugging Face for transformers)."),
 ]
-AsrBackendOption = Annotated[str, typer.Option(help="ASR backend: faster-whisper or transformers.")]
+AsrBackendOption = Annotated[
+    str | None, typer.Option(help="ASR backend: faster-whisper (default) or transformers.")
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Settings file (TOML; default: $CALLQA_CONFIG, or callqa.toml here if present).",
+    ),
+]
+ScorecardOption = Annotated[
+    str | None, typer.Option(help="Scorecard: a bundled id or a YAML file (default: the config's).")
+]
 
 
 class TranscriptFormat(StrEnum):
@@ -154,8 +167,10 @@ def run(
     ] = None,
     as_json: JsonOption = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect logs.")] = False,
+    config: ConfigOption = None,
+    scorecard: ScorecardOption = None,
     asr_model: AsrModelOption = None,
-    asr_backend: AsrBackendOption = "faster-whisper",
+    asr_backend: AsrBackendOption = None,
     muted_audio: MutedAudioOption = None,
     retention_days: Annotated[
         int | None,
@@ -180,9 +195,13 @@ def run(
         typer.echo(f"error: {path}: no such file or folder", err=True)
         raise typer.Exit(1)
     url = db_url(db)
+    team = _configured(config, scorecard, asr_backend, asr_model, retention_days)
     Store(url).check_writable()  # a missing folder, a damaged or read-only store: say so now
     with run_lock(url):  # held through the flow (re-entrant), before Prefect starts
-        summary = _idle_run(path, url, manifest, parse_since(since), follow_links, allow_erased)
+        settings = _settings(db, muted_audio, team.process)
+        summary = _idle_run(
+            path, url, manifest, parse_since(since), follow_links, allow_erased, settings
+        )
         if summary is not None:  # nothing new: answer at once, without starting Prefect
             typer.echo(
                 _as_json(summary.model_dump(mode="json"))
@@ -204,13 +223,9 @@ def run(
                     url,
                     since=parse_since(since),
                     manifest=str(manifest) if manifest else None,
-                    settings=_settings(
-                        db,
-                        muted_audio,
-                        AsrSettings.model_validate({"backend": asr_backend, "model": asr_model}),
-                    ),
+                    settings=settings,
                     reports=str(home / REPORTS),
-                    retention_days=retention_days,
+                    retention_days=team.run.retention_days,
                     follow_links=follow_links,
                     allow_erased=allow_erased,
                 )
@@ -237,6 +252,7 @@ def _idle_run(
     since: datetime | None,
     follow_links: bool,
     allow_erased: bool,
+    settings: ProcessSettings,
 ) -> RunSummary | None:
     """The summary of a run with nothing to do, recorded in the store, after bringing the
     case index and the report pages in step with the store; None if there is work."""
@@ -245,12 +261,12 @@ def _idle_run(
         found = discover_calls(path.resolve(), manifest, since, follow_links)
     except (OSError, ValueError):
         return None  # let the flow fail and report it
-    version = ProcessSettings(label_thresholds=load_calibration(url)).pipeline_version
+    version = settings.pipeline_version
     plan = plan_run(store, found.sources, version, allow_erased)
     if plan.todo or found.problems:
         return None
     sync_index(store, index_path(url))
-    refresh_reports(store, load_scorecard(DEFAULT_SCORECARD), home_of(url) / REPORTS)
+    refresh_reports(store, load_scorecard(settings.scorecard), home_of(url) / REPORTS)
     return record_idle_run(
         store, str(path.resolve()), version, len(found.sources), plan, found.skipped
     )
@@ -343,9 +359,9 @@ def scorecard_backtest(
     typer.echo(_as_json(result) if as_json else render.backtest_report(result))
 
 
-def _load_flag_rules(path: Path | None) -> FlagRules:
+def _load_flag_rules(path: Path | None, config: Path | None = None) -> FlagRules:
     if path is None:
-        return FlagRules()
+        return _configured(config).flags
     try:
         return FlagRules.model_validate(load_yaml(path) or {})
     except YamlFileError as exc:
@@ -381,10 +397,11 @@ def queue(
         float | None,
         typer.Option(min=0.0, max=1.0, help="Share of calls that may be flagged (default 0.2)."),
     ] = None,
+    config: ConfigOption = None,
 ) -> None:
     """The review queue: flagged calls by priority, within a budget (20% of the calls by
     default; auto-fails always), then a random sample for unbiased averages."""
-    flag_rules = _load_flag_rules(rules)
+    flag_rules = _load_flag_rules(rules, config)
     if budget is not None:
         flag_rules = flag_rules.model_copy(update={"budget": budget or None})
     rows = [
@@ -645,13 +662,41 @@ def _folders(db: str, muted_audio: Path | None) -> Folders:
     return Folders.beside(db, muted_audio)
 
 
-def _settings(db: str, muted_audio: Path | None, asr: AsrSettings | None = None) -> ProcessSettings:
-    return ProcessSettings(
-        label_thresholds=load_calibration(db),
-        asr=asr or AsrSettings(),
-        muted_audio=str(muted_audio.resolve()) if muted_audio else None,
-        transcript_cache=str(home_of(db) / TRANSCRIPTS),
-    )
+def _settings(
+    db: str, muted_audio: Path | None, process: ProcessSettings | None = None
+) -> ProcessSettings:
+    """The configured processing settings with what lives beside the store: the thresholds
+    fitted to reviewers, the transcript cache, the muted audio folder."""
+    update: dict[str, Any] = {
+        "label_thresholds": load_calibration(db),
+        "transcript_cache": str(home_of(db) / TRANSCRIPTS),
+    }
+    if muted_audio:
+        update["muted_audio"] = str(muted_audio.resolve())
+    return (process or ProcessSettings()).model_copy(update=update)
+
+
+def _configured(
+    config: Path | None,
+    scorecard: str | None = None,
+    asr_backend: str | None = None,
+    asr_model: str | None = None,
+    retention_days: int | None = None,
+) -> Settings:
+    """The team's settings: the config file, the environment, then these flags (exit 2 with
+    one line on a bad file or value)."""
+    asr = {k: v for k, v in (("backend", asr_backend), ("model", asr_model)) if v}
+    process: dict[str, Any] = {"asr": asr} if asr else {}
+    if scorecard:
+        process["scorecard"] = scorecard
+    run = {"retention_days": retention_days} if retention_days else {}
+    try:
+        settings = load_settings(config_file(config), process=process, run=run)
+        load_scorecard(settings.process.scorecard)  # a bad card: said now, not mid-run
+        return settings
+    except (ConfigError, ScorecardError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -667,6 +712,7 @@ def deploy(
         typer.Option(help="Register with this Prefect work pool instead of serving from here."),
     ] = None,
     port: Annotated[int, typer.Option(help="Port of the Prefect server started here.")] = 4200,
+    config: ConfigOption = None,
     muted_audio: MutedAudioOption = None,
     retention_days: Annotated[
         int | None, typer.Option(min=1, help="Purge the words of calls older than this.")
@@ -687,14 +733,15 @@ def deploy(
     if not source.is_dir():
         typer.echo(f"error: {source}: no such folder", err=True)
         raise typer.Exit(1)
+    team = _configured(config, retention_days=retention_days)
     home = home_of(db)
     configure_prefect(home / PREFECT_HOME)
-    settings = _settings(db, muted_audio)
+    settings = _settings(db, muted_audio, team.process)
     parameters = {
         "source": str(source.resolve()),
         "db": db_url(db),
         "reports": str(home / REPORTS),
-        "retention_days": retention_days,
+        "retention_days": team.run.retention_days,
         "settings": settings.model_dump(mode="json"),
     }
     if work_pool:
@@ -744,10 +791,9 @@ def transcribe_command(
     NAME.customer.wav is one call; a mono file is split into two voices."""
     import time
 
-    settings = AsrSettings.model_validate({
-        "backend": asr_backend, "model": asr_model, "beam_size": beam_size,
-        "compute_type": compute_type,
-    })  # fmt: skip
+    given = {"backend": asr_backend, "model": asr_model, "beam_size": beam_size,
+             "compute_type": compute_type}  # fmt: skip
+    settings = AsrSettings.model_validate({k: v for k, v in given.items() if v is not None})
     calls = _audio_calls(audio)
     failed, audio_s, spent = 0, 0.0, 0.0
     with render.progress_bar("Transcribing (audio minutes)") as advance:

@@ -65,12 +65,16 @@ class ProcessSettings(Record):
 
     @property
     def pipeline_version(self) -> str:
-        """What stored results depend on: the code's version and the fitted thresholds (a new
-        calibration re-scores stored calls on the next run)."""
-        if not self.label_thresholds:
-            return PIPELINE_VERSION
-        fitted = json.dumps(self.label_thresholds, sort_keys=True).encode()
-        return f"{PIPELINE_VERSION}/calibrated-{hashlib.sha256(fitted).hexdigest()[:8]}"
+        """What stored results depend on: the code's version, the fitted thresholds and the
+        scorecard (a new calibration or another card re-scores stored calls on the next run)."""
+        version = PIPELINE_VERSION
+        if self.label_thresholds:
+            fitted = json.dumps(self.label_thresholds, sort_keys=True).encode()
+            version += f"/calibrated-{hashlib.sha256(fitted).hexdigest()[:8]}"
+        if self.scorecard != DEFAULT_SCORECARD:
+            card = load_scorecard(self.scorecard)
+            version += f"/card-{card.id}-{card.version}"
+        return version
 
 
 def process_batch(
