@@ -18,6 +18,7 @@ from callqa.models.transcript import Transcript
 from callqa.pipelines.batch import RunSummary
 from callqa.pipelines.similar import SimilarCase
 from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.flags import flag_call
 from callqa.qa_rules.precision import is_observation, precision_note
 from callqa.qa_rules.scorecard import Scorecard
 from callqa.qa_rules.scores import InteractionScore
@@ -150,6 +151,10 @@ def call_detail(call: dict[str, Any]) -> str:
             f" -> {r['answer']}" + (f" ({r['comment']})" if r["comment"] else "")
             for r in call["reviews"]
         ]
+    met = flag_call(call["score"], tuple(call["findings"]))
+    if met:
+        lines += ["", "Flag rules met (the review queue takes the highest, up to its budget):"]
+        lines += [f"  {f.priority:>3} {f.reason}: {f.why}" for f in met]
     lines += ["", f"Findings ({len(call['findings'])}):"]
     lines += [_finding(f) for f in call["findings"]] or ["  none"]
     lines += ["", "Transcript:"]
@@ -170,7 +175,7 @@ def _scorecard(score: InteractionScore) -> list[str]:
     lines = [
         f"Score {_total(score.total, score.auto_failed)} / 100  "
         f"(scorecard {score.scorecard_id} v{score.scorecard_version})"
-        + (f"  flags: {', '.join(score.flags)}" if score.flags else "")
+        + (f"  scorecard flags: {', '.join(score.flags)}" if score.flags else "")
     ]
     for answer in score.criteria:
         points = "" if answer.score is None else f"{answer.score:.1f}/{answer.potential:.1f}"

@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from callqa.pipelines.batch import RunSummary
 from callqa.pipelines.paths import file_in
 from callqa.pipelines.render import clock
+from callqa.pipelines.review import review_queue, within_budget
 from callqa.pipelines.similar import Resolutions, SimilarCase
 from callqa.qa_rules.analysis import EmotionPoint
 from callqa.qa_rules.coaching import CoachingPlan, coaching_plan
@@ -198,10 +199,13 @@ def run_page(
     """The morning summary of one run: counts, score distribution, flags, teams, calls.
 
     ``root`` is the path from the page to the reports folder (links to calls and agents)."""
-    flags = {
-        c["call"]["call_id"]: flag_call(c["score"], tuple(c["findings"]), rules) for c in calls
-    }
-    reasons = Counter(reason for fs in flags.values() for reason in {f.reason for f in fs})
+    rules = rules or FlagRules()
+    rows = [{"call_id": c["call"]["call_id"], "agent_id": c["call"]["agent_id"],
+             "team": c["call"]["team"], "started_at": c["call"]["started_at"],
+             "score": c["score"], "findings": tuple(c["findings"])} for c in calls]  # fmt: skip
+    queued, held = within_budget(review_queue(rows, rules), len(rows), rules.budget)
+    flags = {q["call_id"]: [f["reason"] for f in q["flags"]] for q in queued}
+    reasons = Counter(reason for fs in flags.values() for reason in set(fs))
     totals = [c["score"].total for c in calls if c["score"] and c["score"].total is not None]
     teams: dict[str, list[dict[str, Any]]] = {}
     for c in calls:
@@ -212,7 +216,7 @@ def run_page(
         team_rows.append({
             "team": team, "calls": len(own),
             "mean": f"{sum(scored) / len(scored):.0f}" if scored else "-",
-            "flagged": sum(bool(flags[c["call"]["call_id"]]) for c in own),
+            "flagged": sum(c["call"]["call_id"] in flags for c in own),
         })  # fmt: skip
     return (
         environment()
@@ -228,7 +232,8 @@ def run_page(
             processed=summary.processed,
             unchanged=summary.unchanged,
             quarantined=len(summary.quarantined),
-            flagged=sum(bool(f) for f in flags.values()),
+            flagged=len(queued),
+            held_back=len(held),
             histogram=histogram_svg(totals),
             flag_reasons=reasons.most_common(),
             teams=team_rows,
@@ -243,9 +248,7 @@ def run_page(
                     "total": "-"
                     if not c["score"] or c["score"].total is None
                     else f"{c['score'].total:.0f}",
-                    "flags": ", ".join(
-                        dict.fromkeys(f.reason for f in flags[c["call"]["call_id"]])
-                    ),
+                    "flags": ", ".join(dict.fromkeys(flags.get(c["call"]["call_id"], []))),
                 }
                 for c in calls
             ],
