@@ -370,6 +370,12 @@ def _local_part(tokens: Sequence[Token], first: int) -> int:
     return first
 
 
+MEASURES = frozenset(
+    """pound pounds dollar dollars euro euros pence cents quid bucks per each percent kilo kilos
+    kg gig gigs gigabytes minutes hours days weeks months years times""".split()
+)
+
+
 def _address_spans(tokens: Sequence[Token], runs: Sequence[NumberRun]) -> Iterable[Span]:
     """A house number, up to four name words and a street word ("12 north oak avenue"), with
     a unit number after it, and the city, state and ZIP when a ZIP code follows; or a PO box."""
@@ -406,6 +412,8 @@ def _address_spans(tokens: Sequence[Token], runs: Sequence[NumberRun]) -> Iterab
 
 
 def _street_name(tok: Token) -> bool:
+    if tok.low in MEASURES:
+        return False  # "thirty two pounds per bag each way" is a price, not an address
     return (tok.is_word and tok.low not in NOT_NAMES and tok.low not in CUES["other"]) or (
         tok.low in ORDINALS
     )

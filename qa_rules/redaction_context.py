@@ -153,6 +153,10 @@ def _chunk_groups(
         speaker = turns[turn].speaker
         if len(run.digits) < 2 or _measured(tokens, run):  # "the debit one", "92 dollars"
             continue
+        if run.first == run.last and len(run.digits) < 3:
+            continue  # one number word ("fourteen", "twenty") is a count, not a chunk of digits
+        if any(tokens[k].low in MAGNITUDES for k in range(run.first, run.last + 1)):
+            continue  # "twenty-five thousand" is an amount, not digits read out
         if len(run.digits) > 19:
             open_group.pop(speaker, None)
             continue
@@ -185,10 +189,12 @@ def echo_spans(
                 break
 
 
+MAGNITUDES = {"hundred", "thousand", "million", "billion"}
 UNITS = {"dollar", "dollars", "pound", "pounds", "euro", "euros", "cents", "cent", "pence",
          "bucks", "percent", "%", "minutes", "minute", "hours", "hour", "days", "day", "weeks",
          "week", "months", "month", "years", "year", "am", "pm", "o'clock", "times", "items",
-         "cards", "accounts", "payments"}  # fmt: skip
+         "cards", "accounts", "payments", "gig", "gigs", "gigabyte", "gigabytes", "gb", "mb",
+         "megabytes", "kilo", "kilos", "kg", "bags", "miles", "thousand", "grand"}  # fmt: skip
 
 
 def _measured(tokens: Sequence[Token], run: NumberRun) -> bool:
