@@ -47,6 +47,7 @@ from callqa.pipelines.records import CallResult, Quarantined
 from callqa.qa_rules.analysis import EmotionPoint
 from callqa.qa_rules.cases import Case
 from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.precision import unproven
 from callqa.qa_rules.scorecard import Scorecard
 from callqa.qa_rules.scores import InteractionScore
 
@@ -726,12 +727,17 @@ def _score_row(score: InteractionScore) -> dict[str, Any]:
 
 
 def _negative_counts(db: Any, call_ids: Iterable[str]) -> dict[str, int]:
+    """Negative findings per call that count (observations of unproven precision do not)."""
     query = (
-        select(findings.c.call_id, func.count())
+        select(findings.c.call_id, findings.c.label, findings.c.detector, func.count())
         .where(findings.c.polarity == "negative", findings.c.call_id.in_(list(call_ids)))
-        .group_by(findings.c.call_id)
+        .group_by(findings.c.call_id, findings.c.label, findings.c.detector)
     )
-    return {call_id: n for call_id, n in db.execute(query)}
+    counts: dict[str, int] = {}
+    for call_id, label, detector, n in db.execute(query):
+        if not unproven(label, detector):
+            counts[call_id] = counts.get(call_id, 0) + n
+    return counts
 
 
 def _add_missing_columns(engine: Engine) -> None:

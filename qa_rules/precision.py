@@ -39,11 +39,14 @@ def measured() -> dict[str, tuple[float, int]]:
 
 def is_observation(finding: Finding) -> bool:
     """Whether a negative finding's label is below the precision threshold or unmeasured."""
-    if finding.polarity != "negative" or finding.detector in EXEMPT_DETECTORS:
+    return finding.polarity == "negative" and unproven(finding.label, finding.detector)
+
+
+def unproven(label: str, detector: str) -> bool:
+    """Whether negative findings of ``label`` (raised by ``detector``) are observations."""
+    if detector in EXEMPT_DETECTORS or label in EXEMPT_LABELS:
         return False
-    if finding.label in EXEMPT_LABELS:
-        return False
-    precision, calls = measured().get(finding.label, (0.0, 0))
+    precision, calls = measured().get(label, (0.0, 0))
     return calls < MIN_CALLS or precision < THRESHOLD
 
 
