@@ -52,6 +52,15 @@ class AsrSettings(Record):
     threads: int = Field(default=0, ge=0)  # 0: every core
     max_duration_s: float = Field(default=4 * 3600, gt=0)
     channels: tuple[Speaker, Speaker] = ("agent", "customer")  # stereo: left, right
+    device: Literal["auto", "cpu", "cuda"] = "auto"  # auto: a GPU when the machine has one
+
+
+def asr_device(wanted: str, gpus: int) -> Literal["cpu", "cuda"]:
+    """The device recognition runs on: ``cuda`` when asked for or when ``auto`` finds a GPU
+    (``gpus``: how many the runtime sees), else the CPU. Asking for cuda without one fails."""
+    if wanted == "cuda" and gpus == 0:
+        raise AudioError("--asr-device cuda: no CUDA device on this machine")
+    return "cuda" if wanted == "cuda" or (wanted == "auto" and gpus > 0) else "cpu"
 
 
 @dataclass(frozen=True)
@@ -302,6 +311,7 @@ def load_recogniser(settings: AsrSettings) -> Recogniser:
 
 
 def _faster_whisper(settings: AsrSettings) -> Recogniser:
+    import ctranslate2
     from faster_whisper import WhisperModel
 
     folder = Path(settings.model) if settings.model else default_model_path()
@@ -309,7 +319,7 @@ def _faster_whisper(settings: AsrSettings) -> Recogniser:
         raise AudioError(f"{folder}: not a CTranslate2 Whisper folder (no model.bin)")
     model = WhisperModel(
         str(folder),
-        device="cpu",
+        device=asr_device(settings.device, ctranslate2.get_cuda_device_count()),
         compute_type=settings.compute_type,
         cpu_threads=settings.threads or os.cpu_count() or 1,
         local_files_only=True,
@@ -347,7 +357,10 @@ def _transformers(settings: AsrSettings) -> Recogniser:
 
     if not settings.model:
         raise AudioError("the transformers backend needs a Whisper model folder (--asr-model)")
-    asr = pipeline("automatic-speech-recognition", model=settings.model, device="cpu")
+    import torch
+
+    device = asr_device(settings.device, torch.cuda.device_count())
+    asr = pipeline("automatic-speech-recognition", model=settings.model, device=device)
     vad = VadOptions(min_silence_duration_ms=500, max_speech_duration_s=30)
 
     def recognise(samples: np.ndarray, track: int) -> list[Segment]:

@@ -100,6 +100,9 @@ AsrModelOption = Annotated[
 AsrBackendOption = Annotated[
     str | None, typer.Option(help="ASR backend: faster-whisper (default) or transformers.")
 ]
+AsrDeviceOption = Annotated[
+    str | None, typer.Option(help="Run speech recognition on: auto (a GPU if any), cpu or cuda.")
+]
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
@@ -171,6 +174,7 @@ def run(
     scorecard: ScorecardOption = None,
     asr_model: AsrModelOption = None,
     asr_backend: AsrBackendOption = None,
+    asr_device: AsrDeviceOption = None,
     muted_audio: MutedAudioOption = None,
     retention_days: Annotated[
         int | None,
@@ -195,7 +199,7 @@ def run(
         typer.echo(f"error: {path}: no such file or folder", err=True)
         raise typer.Exit(1)
     url = db_url(db)
-    team = _configured(config, scorecard, asr_backend, asr_model, retention_days)
+    team = _configured(config, scorecard, asr_backend, asr_model, retention_days, asr_device)
     Store(url).check_writable()  # a missing folder, a damaged or read-only store: say so now
     with run_lock(url):  # held through the flow (re-entrant), before Prefect starts
         settings = _settings(db, muted_audio, team.process)
@@ -682,10 +686,12 @@ def _configured(
     asr_backend: str | None = None,
     asr_model: str | None = None,
     retention_days: int | None = None,
+    asr_device: str | None = None,
 ) -> Settings:
     """The team's settings: the config file, the environment, then these flags (exit 2 with
     one line on a bad file or value)."""
-    asr = {k: v for k, v in (("backend", asr_backend), ("model", asr_model)) if v}
+    given = (("backend", asr_backend), ("model", asr_model), ("device", asr_device))
+    asr = {k: v for k, v in given if v}
     process: dict[str, Any] = {"asr": asr} if asr else {}
     if scorecard:
         process["scorecard"] = scorecard
@@ -779,6 +785,7 @@ def transcribe_command(
     ] = TranscriptFormat.json,
     asr_model: AsrModelOption = None,
     asr_backend: AsrBackendOption = "faster-whisper",
+    asr_device: AsrDeviceOption = None,
     beam_size: Annotated[int, typer.Option(min=1, help="Beam size (1 is faster).")] = 5,
     compute_type: Annotated[str, typer.Option(help="int8 or float32.")] = "int8",
     keep_personal_data: Annotated[
@@ -792,8 +799,17 @@ def transcribe_command(
     import time
 
     given = {"backend": asr_backend, "model": asr_model, "beam_size": beam_size,
-             "compute_type": compute_type}  # fmt: skip
-    settings = AsrSettings.model_validate({k: v for k, v in given.items() if v is not None})
+             "compute_type": compute_type, "device": asr_device}  # fmt: skip
+    try:
+        settings = AsrSettings.model_validate({k: v for k, v in given.items() if v is not None})
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        field = str(problem["loc"][0])
+        flag = (
+            f"asr-{field}" if field in ("backend", "model", "device") else field.replace("_", "-")
+        )
+        typer.echo(f"error: --{flag}: {problem['msg']}", err=True)
+        raise typer.Exit(2) from None
     calls = _audio_calls(audio)
     failed, audio_s, spent = 0, 0.0, 0.0
     with render.progress_bar("Transcribing (audio minutes)") as advance:

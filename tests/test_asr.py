@@ -312,3 +312,14 @@ def test_a_cached_transcript_is_reused_and_erased_with_the_call(call_audio, tmp_
     store_outcome(store, first, "r1", {})
     erased = forget_calls(store, [first.call_id], Folders(transcripts=cache))
     assert erased.cached == 1 and not list(cache.glob("*.json"))
+
+
+def test_recognition_runs_on_a_gpu_when_there_is_one_or_asked_for():
+    from callqa.models.asr import asr_device
+
+    assert asr_device("auto", gpus=0) == "cpu"
+    assert asr_device("auto", gpus=1) == "cuda"
+    assert asr_device("cpu", gpus=2) == "cpu"
+    assert asr_device("cuda", gpus=1) == "cuda"
+    with pytest.raises(AudioError, match="no CUDA device"):
+        asr_device("cuda", gpus=0)
