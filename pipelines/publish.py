@@ -10,7 +10,12 @@ from pathlib import Path
 
 from callqa.pipelines.batch import RunSummary
 from callqa.pipelines.paths import SAFE_ID, file_in
-from callqa.pipelines.reports import write_call_pages, write_coaching_plans, write_run_page
+from callqa.pipelines.reports import (
+    write_call_pages,
+    write_coaching_plans,
+    write_index,
+    write_run_page,
+)
 from callqa.pipelines.similar import open_synced_index, peer_exemplars, similar_to_call
 from callqa.pipelines.store import Store
 from callqa.qa_rules.scorecard import Scorecard
@@ -26,7 +31,8 @@ def publish_run(store: Store, summary: RunSummary, card: Scorecard, folder: Path
     calls = [c for c in map(store.get_call, ids) if c]
     agents = sorted({c["call"]["agent_id"] for c in calls if c["call"]["agent_id"]})
     write_agent_plans(store, agents, card, folder)
-    return write_run_page(summary, calls, agents, folder)
+    write_run_page(summary, calls, agents, folder)
+    return write_store_index(store, folder)
 
 
 def refresh_reports(
@@ -56,13 +62,31 @@ def refresh_reports(
                 file_in(agents_dir, page.stem, page.suffix).unlink(missing_ok=True)
     write_agent_plans(store, agents, card, folder)
     runs = [r for r in store.list_runs(limit=1000) if r["status"] == "completed"]
-    for run in reversed(runs):  # oldest first: index.html ends as the latest run's page
+    for run in runs:
         summary = RunSummary.model_validate(run["summary"])
         ids = [row["call_id"] for row in store.list_calls(run_id=summary.run_id)]
         calls = [c for c in map(store.get_call, ids) if c]
         own = sorted({c["call"]["agent_id"] for c in calls if c["call"]["agent_id"]})
         write_run_page(summary, calls, own, folder)
+    write_store_index(store, folder)
     return True
+
+
+def write_store_index(store: Store, folder: Path) -> Path:
+    """``index.html`` over every stored call and every completed run, newest first."""
+    rows = sorted(
+        store.scored_calls(),
+        key=lambda r: r["started_at"].timestamp() if r["started_at"] else float("-inf"),
+        reverse=True,
+    )
+    calls = [{"call": r, "score": r["score"], "findings": r["findings"]} for r in rows]
+    runs = [
+        {"run_id": r["run_id"], "started": f"{r['started_at']:%Y-%m-%d %H:%M}",
+         "processed": r["summary"]["processed"], "quarantined": len(r["summary"]["quarantined"])}
+        for r in store.list_runs(limit=1000) if r["status"] == "completed" and r["summary"]
+    ]  # fmt: skip
+    agents = sorted({r["agent_id"] for r in rows if r["agent_id"]})
+    return write_index(calls, runs, agents, folder)
 
 
 def _ours(page: Path) -> bool:

@@ -199,6 +199,56 @@ def run_page(
     """The morning summary of one run: counts, score distribution, flags, teams, calls.
 
     ``root`` is the path from the page to the reports folder (links to calls and agents)."""
+    return (
+        environment()
+        .get_template("summary.html.j2")
+        .render(
+            run_id=summary.run_id,
+            source=summary.source,
+            version=summary.pipeline_version,
+            seconds=f"{summary.seconds:.1f}",
+            throughput=f"{summary.calls_per_second:.2f}",
+            rtf=None if summary.real_time_factor is None else f"{summary.real_time_factor:.2f}",
+            audio_minutes=f"{summary.audio_seconds / 60:.1f}",
+            processed=summary.processed,
+            unchanged=summary.unchanged,
+            quarantined=len(summary.quarantined),
+            quarantine=summary.quarantined,
+            skipped=summary.skipped,
+            agents=agents,
+            root=root,
+            **_overview(calls, rules),
+        )
+    )
+
+
+def index_page(
+    calls: list[dict[str, Any]],
+    runs: list[dict[str, Any]],
+    agents: Sequence[str] = (),
+    rules: FlagRules | None = None,
+    shown: int = 500,
+) -> str:
+    """``index.html``: every stored call (the review queue over all of them, scores, teams),
+    the most recent ``shown`` listed, and every run linked."""
+    overview = _overview(calls, rules)
+    return (
+        environment()
+        .get_template("index.html.j2")
+        .render(
+            stored=len(calls),
+            runs=runs,
+            agents=agents,
+            root="",
+            **overview | {"calls": overview["calls"][:shown]},
+            more=max(0, len(calls) - shown),
+        )
+    )
+
+
+def _overview(calls: list[dict[str, Any]], rules: FlagRules | None) -> dict[str, Any]:
+    """The review queue within its budget over ``calls``, the score histogram, teams and the
+    call rows (most recent first, as the store lists them)."""
     rules = rules or FlagRules()
     rows = [{"call_id": c["call"]["call_id"], "agent_id": c["call"]["agent_id"],
              "team": c["call"]["team"], "started_at": c["call"]["started_at"],
@@ -218,42 +268,24 @@ def run_page(
             "mean": f"{sum(scored) / len(scored):.0f}" if scored else "-",
             "flagged": sum(c["call"]["call_id"] in flags for c in own),
         })  # fmt: skip
-    return (
-        environment()
-        .get_template("summary.html.j2")
-        .render(
-            run_id=summary.run_id,
-            source=summary.source,
-            version=summary.pipeline_version,
-            seconds=f"{summary.seconds:.1f}",
-            throughput=f"{summary.calls_per_second:.2f}",
-            rtf=None if summary.real_time_factor is None else f"{summary.real_time_factor:.2f}",
-            audio_minutes=f"{summary.audio_seconds / 60:.1f}",
-            processed=summary.processed,
-            unchanged=summary.unchanged,
-            quarantined=len(summary.quarantined),
-            flagged=len(queued),
-            held_back=len(held),
-            histogram=histogram_svg(totals),
-            flag_reasons=reasons.most_common(),
-            teams=team_rows,
-            quarantine=summary.quarantined,
-            skipped=summary.skipped,
-            agents=agents,
-            root=root,
-            calls=[
-                {
-                    "call_id": c["call"]["call_id"],
-                    "agent_id": c["call"]["agent_id"],
-                    "total": "-"
-                    if not c["score"] or c["score"].total is None
-                    else f"{c['score'].total:.0f}",
-                    "flags": ", ".join(dict.fromkeys(flags.get(c["call"]["call_id"], []))),
-                }
-                for c in calls
-            ],
-        )  # fmt: skip
-    )
+    return {
+        "flagged": len(queued),
+        "held_back": len(held),
+        "histogram": histogram_svg(totals),
+        "flag_reasons": reasons.most_common(),
+        "teams": team_rows,
+        "calls": [
+            {
+                "call_id": c["call"]["call_id"],
+                "agent_id": c["call"]["agent_id"],
+                "total": "-"
+                if not c["score"] or c["score"].total is None
+                else f"{c['score'].total:.0f}",
+                "flags": ", ".join(dict.fromkeys(flags.get(c["call"]["call_id"], []))),
+            }
+            for c in calls
+        ],
+    }  # fmt: skip
 
 
 def histogram_svg(totals: list[float], width: int = 1000, height: int = 160) -> str:
@@ -283,33 +315,23 @@ def histogram_svg(totals: list[float], width: int = 1000, height: int = 160) -> 
     )
 
 
-def write_run_reports(
-    summary: RunSummary,
-    calls: list[dict[str, Any]],
-    history: list[dict[str, Any]],
-    card: Scorecard,
-    folder: Path,
-    resolutions: Mapping[str, Resolutions | None] | None = None,
-    exemplars: Mapping[str, list[Exemplar]] | None = None,
-) -> Path:
-    """Write the run's call pages (with similar past ``resolutions`` by call id), the coaching
-    plans of its agents (from all of ``history``, with peer ``exemplars`` by agent),
-    ``runs/<run_id>.html`` and ``index.html`` (the latest run)."""
-    write_call_pages(calls, card, folder / "calls", resolutions=resolutions)
-    agents = sorted({c["call"]["agent_id"] for c in calls if c["call"]["agent_id"]})
-    write_coaching_plans(agents, history, card, folder / "agents", exemplars)
-    return write_run_page(summary, calls, agents, folder)
-
-
 def write_run_page(
     summary: RunSummary, calls: list[dict[str, Any]], agents: list[str], folder: Path
 ) -> Path:
-    """``runs/<run_id>.html``, and ``index.html`` as a copy of it (the latest run)."""
+    """``runs/<run_id>.html``: the summary of one run."""
     (folder / "runs").mkdir(parents=True, exist_ok=True)
     page = file_in(folder / "runs", summary.run_id, ".html")
     page.write_text(run_page(summary, calls, agents, root="../"), encoding="utf-8")
+    return page
+
+
+def write_index(
+    calls: list[dict[str, Any]], runs: list[dict[str, Any]], agents: list[str], folder: Path
+) -> Path:
+    """``index.html``: every stored call and every run (see :func:`index_page`)."""
+    folder.mkdir(parents=True, exist_ok=True)
     index = folder / "index.html"
-    index.write_text(run_page(summary, calls, agents), encoding="utf-8")
+    index.write_text(index_page(calls, runs, agents), encoding="utf-8")
     return index
 
 

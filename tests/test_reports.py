@@ -83,3 +83,24 @@ def test_the_run_writes_coaching_plans_in_html_and_markdown(report_folder):
     assert Elements((report_folder / "index.html").read_text()).find(
         "a", href="agents/a-kevin.html"
     )
+
+
+@pytest.mark.slow
+def test_the_index_shows_every_stored_call_and_links_every_run(report_folder, tmp_path):
+    from callqa.pipelines.flow import nightly
+    from callqa.pipelines.store import db_url
+
+    one = tmp_path / "one"
+    one.mkdir()
+    (one / "late-call.txt").write_text(
+        "Agent: Thanks for calling, how can I help?\nCustomer: What time do you open?\n"
+        "Agent: We open at nine.\nCustomer: Thanks, bye.\nAgent: Bye.\n"
+    )
+    nightly(str(one), db_url(report_folder.parent / "r.db"), reports=str(report_folder))
+    index = Elements((report_folder / "index.html").read_text())
+    text = " ".join(index.text)
+    assert "21 calls stored" in text  # the sample's 20 and the late call, not the last run's 1
+    assert index.find("a", href="calls/fl-20261120-0002.html")
+    assert index.find("a", href="calls/late-call.html")
+    runs = [a["href"] for a in index.find("a") if a.get("href", "").startswith("runs/")]
+    assert len(runs) == 2 and all((report_folder / r).exists() for r in runs)
