@@ -1,8 +1,5 @@
-"""The full ``callqa`` command line: the pipeline commands plus ``train`` and ``evaluate``.
-
-``pipelines`` may not import ``evaluation``, so the console script points here and this module
-adds its commands to the pipeline app.
-"""
+"""``callqa train`` and ``callqa evaluate``: added to the command line through the
+``callqa.commands`` entry-point group (``pipelines`` may not import ``evaluation``)."""
 
 from __future__ import annotations
 
@@ -16,13 +13,15 @@ from callqa.evaluation.tasks import TASKS, Task, evaluate
 from callqa.evaluation.training import RECIPES, train
 from callqa.models.heads import WEIGHTS_DIR
 from callqa.pipelines import render
-from callqa.pipelines.cli import app, main
 from callqa.pipelines.runtime import on_progress
 
-__all__ = ["app", "main"]
+
+def register(app: typer.Typer) -> None:
+    """Add the evaluation commands to the ``callqa`` app."""
+    app.command("train")(train_command)
+    app.command("evaluate")(evaluate_command)
 
 
-@app.command("train")
 def train_command(
     head: Annotated[str, typer.Argument(help=f"Head to train: {', '.join(RECIPES)}.")],
     data: Annotated[Path, typer.Option(help="The data set's file or folder, as published.")],
@@ -46,7 +45,6 @@ def train_command(
     typer.echo(f"wrote {path} and {path.with_suffix('.md')}")
 
 
-@app.command("evaluate")
 def evaluate_command(
     task: Annotated[str | None, typer.Argument(help="Task to run (see --list).")] = None,
     data: Annotated[Path | None, typer.Option(help="The data set's file or folder.")] = None,
@@ -93,7 +91,3 @@ def _require(path: Path) -> None:
     if not path.exists():
         typer.echo(f"error: {path}: no such file or folder", err=True)
         raise typer.Exit(1)
-
-
-if __name__ == "__main__":
-    main()

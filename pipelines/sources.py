@@ -202,6 +202,18 @@ def _check_size(path: Path) -> None:
         )
 
 
+def audio_calls(files: list[Path]) -> dict[str, list[Path]]:
+    """Call id -> its audio files, by the same rule as a run: ``NAME.agent.EXT`` with
+    ``NAME.customer.EXT`` is call NAME, agent file first; any other file is a call of its own."""
+    pairs = _pairs(files)
+    partners = set(pairs.values())
+    calls = {agent.stem[: -len(".agent")]: [agent, customer] for agent, customer in pairs.items()}
+    for path in files:
+        if path not in pairs and path not in partners:
+            calls[path.stem] = [path]
+    return calls
+
+
 def _pairs(files: list[Path]) -> dict[Path, Path]:
     """Agent file -> customer file, for recordings split into ``NAME.agent.EXT`` and
     ``NAME.customer.EXT``."""

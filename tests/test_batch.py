@@ -172,3 +172,15 @@ def test_a_failing_detector_quarantines_only_its_call(tmp_path, monkeypatch):
     bad = results["bad"]
     assert isinstance(bad, Quarantined) and bad.stage == "analyse"
     assert "follow_up failed: RuntimeError: bad input for this detector" in bad.reason
+
+
+def test_audio_files_pair_into_calls_by_the_same_rule_as_a_run(tmp_path):
+    from callqa.pipelines.sources import audio_calls
+
+    names = ["a.agent.wav", "a.customer.wav", "b.wav", "c.agent.wav"]
+    files = [tmp_path / n for n in names]
+    assert audio_calls(files) == {
+        "a": [tmp_path / "a.agent.wav", tmp_path / "a.customer.wav"],
+        "b": [tmp_path / "b.wav"],
+        "c.agent": [tmp_path / "c.agent.wav"],  # no partner: a call of its own, as in a run
+    }

@@ -8,11 +8,11 @@ from sklearn.metrics import accuracy_score, f1_score
 from typer.testing import CliRunner
 
 from callqa.evaluation import goemotions, politeness
-from callqa.evaluation.cli import app
 from callqa.evaluation.harness import macro_scores
 from callqa.evaluation.tasks import TASKS, evaluate
 from callqa.models.emotion import EKMAN, EMOTIONS
 from callqa.models.heads import Head, save_head
+from callqa.pipelines.cli import app
 
 GOEMOTIONS_ROWS = [
     ("I love this, thank you!", "18,15", "c1"),

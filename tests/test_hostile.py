@@ -364,7 +364,7 @@ def test_store_problems_are_one_line_and_reading_never_creates_a_store(tmp_path)
     with pytest.raises(StoreError, match="not a callqa store or damaged"):
         Store(db_url(damaged))
     for args in (["calls"], ["quarantine"], ["show", "x"]):
-        out = subprocess.run([sys.executable, "-m", "callqa.evaluation.cli", *args, "--db",
+        out = subprocess.run([sys.executable, "-m", "callqa.pipelines.cli", *args, "--db",
                               str(missing)], capture_output=True, text=True)  # fmt: skip
         assert out.returncode == 1 and out.stderr.count("\n") == 1 and "no store at" in out.stderr
     assert not missing.exists()

@@ -58,7 +58,7 @@ def stored(db: Path) -> list[str]:
 @pytest.mark.slow
 def test_a_run_killed_mid_batch_is_finished_by_the_next_with_exact_counts(tmp_path):
     folder, db = write_calls(tmp_path / "calls", CALLS), tmp_path / "ops.db"
-    command = [sys.executable, "-m", "callqa.evaluation.cli", "run", str(folder), "--db", str(db)]
+    command = [sys.executable, "-m", "callqa.pipelines.cli", "run", str(folder), "--db", str(db)]
     run = subprocess.Popen(
         command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -140,7 +140,7 @@ def test_deploy_serves_a_schedule_that_fires(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    command = [sys.executable, "-m", "callqa.evaluation.cli", "deploy", "--source", str(folder),
+    command = [sys.executable, "-m", "callqa.pipelines.cli", "deploy", "--source", str(folder),
                "--interval", "5", "--db", str(db), "--port", str(port)]  # fmt: skip
     served = subprocess.Popen(
         command, start_new_session=True, env=env, stdout=subprocess.DEVNULL,
@@ -193,7 +193,7 @@ def test_deploy_to_a_work_pool_runs_on_a_worker(tmp_path):
                              env=env, capture_output=True).returncode:  # fmt: skip
             assert time.monotonic() < deadline, "the Prefect server did not start"
             time.sleep(2)
-        deploy = [sys.executable, "-m", "callqa.evaluation.cli", "deploy", "--source", str(folder),
+        deploy = [sys.executable, "-m", "callqa.pipelines.cli", "deploy", "--source", str(folder),
                   "--cron", "0 2 * * *", "--work-pool", "nightly", "--db", str(db)]  # fmt: skip
         subprocess.run(deploy, env=env, check=True)
         subprocess.run([*prefect, "deployment", "run", "nightly/callqa-nightly"], env=env,

@@ -1,0 +1,382 @@
+"""Operations: the nightly run, scheduling, transcription, quarantine, erasure and retention."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from callqa.models.asr import AsrSettings, AudioError, transcribe
+from callqa.models.nlp import load_nlp
+from callqa.pipelines import render
+from callqa.pipelines.batch import RunSummary, plan_run, record_idle_run
+from callqa.pipelines.cli.app import app
+from callqa.pipelines.cli.common import (
+    AsrBackendOption,
+    AsrDeviceOption,
+    AsrModelOption,
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    MutedAudioOption,
+    ScorecardOption,
+    SinceOption,
+    TranscriptFormat,
+    configured,
+    folders_of,
+    open_store,
+    parse_since,
+    settings_for,
+    to_json,
+)
+from callqa.pipelines.erasure import forget_calls, purge_older_than
+from callqa.pipelines.paths import shown
+from callqa.pipelines.process import ProcessSettings
+from callqa.pipelines.publish import refresh_reports
+from callqa.pipelines.runtime import (
+    configure_prefect,
+    on_progress,
+    tie_temporary_server_to_this_process,
+)
+from callqa.pipelines.similar import (
+    index_path,
+    rebuild_index,
+    sync_index,
+)
+from callqa.pipelines.sources import audio_calls, discover_calls
+from callqa.pipelines.store import Store, db_url
+from callqa.pipelines.workspace import (
+    PREFECT_HOME,
+    REPORTS,
+    RunLocked,
+    home_of,
+    run_lock,
+)
+from callqa.qa_rules.redaction import redact_transcript
+from callqa.qa_rules.scorecard import load_scorecard
+
+
+@app.command()
+def run(
+    path: Annotated[Path, typer.Argument(help="Folder (or one file) of calls to process.")],
+    db: DbOption = "callqa.db",
+    since: SinceOption = None,
+    manifest: Annotated[
+        Path | None, typer.Option(help="Manifest CSV/JSONL (default: manifest.* in PATH).")
+    ] = None,
+    as_json: JsonOption = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect logs.")] = False,
+    config: ConfigOption = None,
+    scorecard: ScorecardOption = None,
+    asr_model: AsrModelOption = None,
+    asr_backend: AsrBackendOption = None,
+    asr_device: AsrDeviceOption = None,
+    muted_audio: MutedAudioOption = None,
+    retention_days: Annotated[
+        int | None,
+        typer.Option(min=1, help="After the run, purge the words of calls older than this."),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(help="Process batches on Dask: local:N workers, or a scheduler address."),
+    ] = None,
+    follow_links: Annotated[
+        bool, typer.Option("--follow-links", help="Read links that lead out of PATH.")
+    ] = False,
+    allow_erased: Annotated[
+        bool, typer.Option("--allow-erased", help="Process calls erased with `callqa forget`.")
+    ] = False,
+) -> None:
+    """Process every new call under PATH and store the results (the nightly job).
+
+    Transcripts and audio; personal data is redacted before anything is stored. One run at a
+    time per store: a second run exits 1 at once."""
+    if not path.exists():
+        typer.echo(f"error: {path}: no such file or folder", err=True)
+        raise typer.Exit(1)
+    url = db_url(db)
+    team = configured(config, scorecard, asr_backend, asr_model, retention_days, asr_device)
+    Store(url).check_writable()  # a missing folder, a damaged or read-only store: say so now
+    with run_lock(url):  # held through the flow (re-entrant), before Prefect starts
+        settings = settings_for(db, muted_audio, team.process)
+        summary = _idle_run(
+            path, url, manifest, parse_since(since), follow_links, allow_erased, settings
+        )
+        if summary is not None:  # nothing new: answer at once, without starting Prefect
+            typer.echo(
+                to_json(summary.model_dump(mode="json"))
+                if as_json
+                else render.run_summary(summary, db)
+            )
+            return
+        home = home_of(db)
+        configure_prefect(home / PREFECT_HOME, verbose=verbose)
+        # Prefect is imported after configure_prefect.
+        from callqa.pipelines.flow import nightly, with_dask
+
+        tie_temporary_server_to_this_process()
+        with render.progress_bar("Processing calls") as advance:
+            on_progress(advance)
+            try:
+                summary = (with_dask(dask) if dask else nightly)(
+                    str(path.resolve()),
+                    url,
+                    since=parse_since(since),
+                    manifest=str(manifest) if manifest else None,
+                    settings=settings,
+                    reports=str(home / REPORTS),
+                    retention_days=team.run.retention_days,
+                    follow_links=follow_links,
+                    allow_erased=allow_erased,
+                )
+            except RunLocked:
+                raise
+            except Exception as exc:  # the run failed as a whole: say why, exit non-zero
+                typer.echo(f"error: the run failed: {exc}", err=True)
+                raise typer.Exit(1) from None
+            finally:
+                on_progress(None)
+        typer.echo(
+            to_json(summary.model_dump(mode="json")) if as_json else render.run_summary(summary, db)
+        )
+        if not as_json and summary.processed:
+            typer.echo(f"Reports: {home / REPORTS / 'index.html'}")
+
+
+def _idle_run(
+    path: Path,
+    url: str,
+    manifest: Path | None,
+    since: datetime | None,
+    follow_links: bool,
+    allow_erased: bool,
+    settings: ProcessSettings,
+) -> RunSummary | None:
+    """The summary of a run with nothing to do, recorded in the store, after bringing the
+    case index and the report pages in step with the store; None if there is work."""
+    store = Store(url)
+    try:
+        found = discover_calls(path.resolve(), manifest, since, follow_links)
+    except (OSError, ValueError):
+        return None  # let the flow fail and report it
+    version = settings.pipeline_version
+    plan = plan_run(store, found.sources, version, allow_erased)
+    if plan.todo or found.problems:
+        return None
+    sync_index(store, index_path(url))
+    refresh_reports(store, load_scorecard(settings.scorecard), home_of(url) / REPORTS)
+    return record_idle_run(
+        store, str(path.resolve()), version, len(found.sources), plan, found.skipped
+    )
+
+
+@app.command("quarantine")
+def list_quarantine(db: DbOption = "callqa.db", as_json: JsonOption = False) -> None:
+    """List calls that could not be processed, with the reason."""
+    rows = open_store(db).list_quarantine()
+    typer.echo(to_json(rows) if as_json else render.quarantine_table(rows))
+
+
+@app.command()
+def forget(
+    call_ids: Annotated[list[str] | None, typer.Argument(help="Calls to erase.")] = None,
+    customer: Annotated[
+        str | None, typer.Option(help="Erase every call of this customer id.")
+    ] = None,
+    db: DbOption = "callqa.db",
+    muted_audio: MutedAudioOption = None,
+) -> None:
+    """Erase calls everywhere callqa keeps them.
+
+    The store, the case index, the report pages, the muted audio copies and the transcript
+    cache."""
+    store = open_store(db)
+    wanted = list(call_ids or []) + (store.calls_of_customer(customer) if customer else [])
+    if not wanted:
+        typer.echo("error: give CALL_IDs or --customer", err=True)
+        raise typer.Exit(2)
+    with run_lock(store.url):
+        erased = forget_calls(store, wanted, folders_of(db, muted_audio))
+    if erased.calls:
+        typer.echo(
+            f"erased {len(erased.calls)} call(s) from the store, {erased.cases} case(s) from the "
+            f"index, {erased.pages} report page(s), {erased.audio} audio copy(ies), "
+            f"{erased.cached} cached transcript(s); pages that quoted them rebuilt"
+        )
+    unknown = sorted(set(wanted) - set(erased.calls))
+    if unknown:
+        typer.echo(f"error: not stored: {', '.join(shown(u) for u in unknown)}", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def purge(
+    older_than: Annotated[int, typer.Option(min=1, help="Retention in days.")],
+    db: DbOption = "callqa.db",
+    muted_audio: MutedAudioOption = None,
+) -> None:
+    """Retention: drop the words of calls older than a number of days.
+
+    Transcripts, quotes, similar-case entries, report pages, muted audio copies and cached
+    transcripts go; scores, metrics and findings stay for trends."""
+    store = open_store(db)
+    with run_lock(store.url):
+        purged = purge_older_than(store, older_than, folders_of(db, muted_audio))
+    typer.echo(
+        f"purged the words of {len(purged.calls)} call(s) older than {older_than} days: "
+        f"{purged.cases} case(s), {purged.pages} report page(s), {purged.audio} audio "
+        f"copy(ies), {purged.cached} cached transcript(s)"
+    )
+
+
+@app.command()
+def deploy(
+    source: Annotated[Path, typer.Option(help="Folder the nightly run reads calls from.")],
+    cron: Annotated[str | None, typer.Option(help='Cron line, e.g. "0 2 * * *".')] = None,
+    interval: Annotated[
+        int | None, typer.Option(min=1, help="Or: run every this many seconds.")
+    ] = None,
+    db: DbOption = "callqa.db",
+    work_pool: Annotated[
+        str | None,
+        typer.Option(help="Register with this Prefect work pool instead of serving from here."),
+    ] = None,
+    port: Annotated[int, typer.Option(help="Port of the Prefect server started here.")] = 4200,
+    config: ConfigOption = None,
+    muted_audio: MutedAudioOption = None,
+    retention_days: Annotated[
+        int | None, typer.Option(min=1, help="Purge the words of calls older than this.")
+    ] = None,
+) -> None:
+    """Schedule the nightly run (cron or interval).
+
+    Without --work-pool it is served from this machine until stopped (Ctrl-C), with a Prefect
+    server started and kept alive here unless PREFECT_API_URL names one; with --work-pool,
+    workers on any machine run it."""
+    from callqa.pipelines import deploy as scheduling
+
+    try:
+        when = scheduling.schedule(cron, interval)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}: --cron or --interval", err=True)
+        raise typer.Exit(2) from None
+    if not source.is_dir():
+        typer.echo(f"error: {source}: no such folder", err=True)
+        raise typer.Exit(1)
+    team = configured(config, retention_days=retention_days)
+    home = home_of(db)
+    configure_prefect(home / PREFECT_HOME)
+    settings = settings_for(db, muted_audio, team.process)
+    parameters = {
+        "source": str(source.resolve()),
+        "db": db_url(db),
+        "reports": str(home / REPORTS),
+        "retention_days": team.run.retention_days,
+        "settings": settings.model_dump(mode="json"),
+    }
+    if work_pool:
+        deployment = scheduling.deploy_to_pool(parameters, when, work_pool)
+        typer.echo(f"deployment {scheduling.DEPLOYMENT} ({deployment}) on work pool {work_pool}")
+        return
+    if os.environ.get("PREFECT_API_URL"):
+        scheduling.serve_nightly(parameters, when)
+        return
+    with scheduling.local_server(port) as url:
+        typer.echo(f"Prefect server at {url.removesuffix('/api')}; serving {scheduling.DEPLOYMENT}")
+        scheduling.serve_nightly(parameters, when)
+
+
+index_app = typer.Typer(help="The case index behind `callqa similar`.", no_args_is_help=True)
+
+
+app.add_typer(index_app, name="index")
+
+
+@index_app.command("rebuild")
+def index_rebuild(db: DbOption = "callqa.db") -> None:
+    """Rebuild the case index from the store (exact, or approximate once it is large)."""
+    store = open_store(db)
+    path = index_path(store.url)
+    with run_lock(store.url):
+        counts = rebuild_index(store, path)
+    typer.echo(f"indexed {counts['total']} case(s) in {path}")
+
+
+@app.command("transcribe")
+def transcribe_command(
+    audio: Annotated[list[Path], typer.Argument(help="Audio files (wav, flac, mp3, ogg, m4a).")],
+    out: Annotated[Path | None, typer.Option(help="Write one file per call here.")] = None,
+    output_format: Annotated[
+        TranscriptFormat, typer.Option("--format", help="Transcript format.")
+    ] = TranscriptFormat.json,
+    asr_model: AsrModelOption = None,
+    asr_backend: AsrBackendOption = "faster-whisper",
+    asr_device: AsrDeviceOption = None,
+    beam_size: Annotated[int, typer.Option(min=1, help="Beam size (1 is faster).")] = 5,
+    compute_type: Annotated[str, typer.Option(help="int8 or float32.")] = "int8",
+    keep_personal_data: Annotated[
+        bool, typer.Option("--keep-personal-data", help="Do not redact (for your own checks).")
+    ] = False,
+) -> None:
+    """Transcribe audio calls into speaker-attributed, redacted transcripts.
+
+    A stereo file is one party per channel (left agent, right customer); NAME.agent.wav with
+    NAME.customer.wav is one call; a mono file is split into two voices."""
+    import time
+
+    given = {"backend": asr_backend, "model": asr_model, "beam_size": beam_size,
+             "compute_type": compute_type, "device": asr_device}  # fmt: skip
+    try:
+        settings = AsrSettings.model_validate({k: v for k, v in given.items() if v is not None})
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        field = str(problem["loc"][0])
+        flag = (
+            f"asr-{field}" if field in ("backend", "model", "device") else field.replace("_", "-")
+        )
+        typer.echo(f"error: --{flag}: {problem['msg']}", err=True)
+        raise typer.Exit(2) from None
+    calls = audio_calls(audio)
+    failed, audio_s, spent = 0, 0.0, 0.0
+    with render.progress_bar("Transcribing (audio minutes)") as advance:
+        total = sum(_seconds(files) for files in calls.values())
+        for call_id, files in calls.items():
+            started = time.perf_counter()
+            try:
+                transcript = transcribe(files if len(files) == 2 else files[0], call_id, settings)
+                if not keep_personal_data:
+                    transcript = redact_transcript(transcript, load_nlp())
+            except (AudioError, OSError) as exc:
+                typer.echo(f"error: {call_id}: {exc}", err=True)
+                failed += 1
+                continue
+            spent += time.perf_counter() - started
+            audio_s += _seconds(files)
+            advance(round(audio_s / 60, 1), round(total / 60, 1))
+            text = render.transcript_as(transcript, output_format.value)
+            if out is None:
+                typer.echo(text)
+            else:
+                out.mkdir(parents=True, exist_ok=True)
+                (out / f"{call_id}.{output_format.value}").write_text(text, encoding="utf-8")
+    if audio_s:
+        typer.echo(
+            f"transcribed {len(calls) - failed} call(s), {audio_s / 60:.1f} audio minutes in "
+            f"{spent:.1f} s (real-time factor {spent / audio_s:.3f})",
+            err=True,
+        )
+    if failed:
+        raise typer.Exit(1)
+
+
+def _seconds(files: list[Path]) -> float:
+    from callqa.models.asr import probe
+
+    try:
+        return max(probe(f, float("inf"))[0] for f in files)
+    except (AudioError, OSError):
+        return 0.0
