@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -39,6 +40,8 @@ def local_server(port: int) -> Iterator[str]:
         nonlocal server
         while not done.wait(2):
             if server.poll() is not None:
+                if server.returncode in (-signal.SIGTERM, -signal.SIGINT):
+                    return  # stopped with us (a signal to the process group): no restart
                 log.warning("prefect server exited (%s); restarting", server.returncode)
                 server = subprocess.Popen(
                     command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
