@@ -387,20 +387,26 @@ def write_coaching_plans(
     exemplars: Mapping[str, list[Exemplar]] | None = None,
 ) -> list[Path]:
     """``<agent>.html`` and ``<agent>.md`` in ``folder`` for each agent with scored calls."""
-    folder.mkdir(parents=True, exist_ok=True)
     written = []
     for agent in agents:
         try:
             plan = coaching_plan(agent, rows, card)
         except KeyError:
             continue  # no scored calls for this agent
-        page, markdown = file_in(folder, agent, ".html"), file_in(folder, agent, ".md")
-        page.write_text(coaching_page(plan, (exemplars or {}).get(agent, [])), encoding="utf-8")
-        markdown.write_text(
-            coaching_markdown(plan, (exemplars or {}).get(agent, [])), encoding="utf-8"
-        )
-        written.append(page)
+        write_coaching_plan(plan, folder, (exemplars or {}).get(agent, []))
+        written.append(file_in(folder, agent, ".html"))
     return written
+
+
+def write_coaching_plan(plan: CoachingPlan, folder: Path, exemplars: Sequence[Exemplar]) -> str:
+    """``<agent>.html`` and ``<agent>.md`` in ``folder``; returns the Markdown."""
+    folder.mkdir(parents=True, exist_ok=True)
+    markdown = coaching_markdown(plan, exemplars)
+    file_in(folder, plan.agent_id, ".html").write_text(
+        coaching_page(plan, exemplars), encoding="utf-8"
+    )
+    file_in(folder, plan.agent_id, ".md").write_text(markdown, encoding="utf-8")
+    return markdown
 
 
 def _md(text: str) -> str:

@@ -35,6 +35,28 @@ def review_queue(rows: list[dict[str, Any]], rules: FlagRules) -> list[dict[str,
     )
 
 
+def review_day(
+    rows: list[dict[str, Any]], rules: FlagRules, sample_rate: float, limit: int | None = None
+) -> dict[str, Any]:
+    """What reviewers get from ``rows`` (as ``Store.scored_calls`` returns them): the flagged
+    calls within the budget (at most ``limit``), those the budget held back, and the random
+    sample with its unbiased mean score, overall, per team and per agent."""
+    flagged, held = within_budget(review_queue(rows, rules), len(rows), rules.budget)
+    sample = random_sample(rows, sample_rate)
+    totals = [r["score"].total for r in sample if r["score"] and r["score"].total is not None]
+    return {
+        "flagged": flagged[:limit],
+        "held_back": [{"call_id": q["call_id"], "priority": q["priority"]} for q in held],
+        "budget": rules.budget,
+        "sample": [{"call_id": r["call_id"], "agent_id": r["agent_id"], "team": r["team"],
+                    "total": r["score"].total if r["score"] else None} for r in sample],
+        "sample_rate": sample_rate,
+        "sample_estimate": estimate(totals),
+        "sample_by_team": sample_estimates(sample, "team"),
+        "sample_by_agent": sample_estimates(sample, "agent_id"),
+    }  # fmt: skip
+
+
 def within_budget(
     queue: list[dict[str, Any]], calls: int, budget: float | None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

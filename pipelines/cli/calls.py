@@ -18,8 +18,7 @@ from callqa.pipelines.cli.common import (
     parse_since,
     to_json,
 )
-from callqa.pipelines.paths import file_in
-from callqa.pipelines.reports import coaching_markdown, coaching_page, write_call_pages
+from callqa.pipelines.reports import write_call_pages, write_coaching_plan
 from callqa.pipelines.similar import (
     CaseFilter,
     open_synced_index,
@@ -129,11 +128,7 @@ def coach(
         raise typer.Exit(1) from None
     index = open_synced_index(store)
     exemplars = peer_exemplars(store, index, agent) if index else []
-    folder = out / "agents"
-    folder.mkdir(parents=True, exist_ok=True)
-    file_in(folder, agent, ".html").write_text(coaching_page(plan, exemplars), encoding="utf-8")
-    markdown = coaching_markdown(plan, exemplars)
-    file_in(folder, agent, ".md").write_text(markdown, encoding="utf-8")
+    markdown = write_coaching_plan(plan, out / "agents", exemplars)
     typer.echo(to_json(plan.model_dump(mode="json")) if as_json else markdown)
 
 

@@ -22,12 +22,8 @@ from callqa.pipelines.cli.common import (
 )
 from callqa.pipelines.review import (
     agreement,
-    estimate,
-    random_sample,
-    review_queue,
+    review_day,
     reviewed_calls,
-    sample_estimates,
-    within_budget,
 )
 from callqa.pipelines.workspace import (
     run_lock,
@@ -63,23 +59,9 @@ def queue(
     if budget is not None:
         flag_rules = flag_rules.model_copy(update={"budget": budget or None})
     rows = [r for r in open_store(db).scored_calls(parse_since(since)) if team in (None, r["team"])]
-    flagged, held = within_budget(review_queue(rows, flag_rules), len(rows), flag_rules.budget)
-    flagged = flagged[:limit]
-    sample = random_sample(rows, sample_rate)
-    totals = [r["score"].total for r in sample if r["score"] and r["score"].total is not None]
-    result = {
-        "flagged": flagged,
-        "held_back": [{"call_id": q["call_id"], "priority": q["priority"]} for q in held],
-        "budget": flag_rules.budget,
-        "sample": [{"call_id": r["call_id"], "agent_id": r["agent_id"], "team": r["team"],
-                    "total": r["score"].total if r["score"] else None} for r in sample],
-        "sample_rate": sample_rate,
-        "sample_estimate": estimate(totals),
-        "sample_by_team": sample_estimates(sample, "team"),
-        "sample_by_agent": sample_estimates(sample, "agent_id"),
-    }  # fmt: skip
+    result = review_day(rows, flag_rules, sample_rate, limit)
     if as_csv:
-        typer.echo(render.queue_csv(flagged), nl=False)
+        typer.echo(render.queue_csv(result["flagged"]), nl=False)
     else:
         typer.echo(to_json(result) if as_json else render.review_queue(result))
 
