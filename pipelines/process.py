@@ -11,14 +11,22 @@ import hashlib
 import json
 import logging
 import multiprocessing
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pebble import ProcessPool
 from pydantic import Field
 
-from callqa.models.asr import AUDIO_SUFFIXES, AsrSettings, AudioError, transcribe, write_muted
+from callqa.models.asr import (
+    AUDIO_SUFFIXES,
+    AsrSettings,
+    AudioError,
+    probe,
+    transcribe,
+    write_muted,
+)
 from callqa.models.nlp import DEFAULT_PIPELINE, load_nlp
 from callqa.models.transcript import Record, Transcript
 from callqa.pipelines.paths import check_id, file_in
@@ -27,6 +35,7 @@ from callqa.pipelines.records import PIPELINE_VERSION, CallResult, Quarantined, 
 from callqa.pipelines.sources import (
     CallMetadata,
     CallSource,
+    audio_calls,
     content_hash,
     file_hash,
     parse_metadata,
@@ -313,3 +322,42 @@ def _check_limits(transcript: Transcript, limits: Limits) -> None:
     chars = sum(len(t.text) for t in transcript.turns)
     if chars > limits.max_chars:
         raise ReadError(f"call too large: {chars} characters (limit {limits.max_chars})")
+
+
+class Transcribed(Record):
+    """One call of ``callqa transcribe``: its transcript, or why it failed; how much audio it
+    had and how long recognition took."""
+
+    call_id: str
+    transcript: Transcript | None = None
+    problem: str | None = None
+    audio_s: float = 0.0
+    seconds: float = 0.0
+
+
+def transcribe_files(
+    paths: Sequence[Path], settings: AsrSettings, redact: bool = True
+) -> Iterator[Transcribed]:
+    """Each call among ``paths`` (agent and customer files paired as in a run) transcribed
+    and, unless ``redact`` is off, redacted, in turn."""
+    for call_id, files in audio_calls(list(paths)).items():
+        started = time.perf_counter()
+        try:
+            transcript = transcribe(files if len(files) == 2 else files[0], call_id, settings)
+            if redact:
+                transcript = redact_transcript(transcript, load_nlp())
+        except (AudioError, OSError) as exc:
+            yield Transcribed(call_id=call_id, problem=str(exc))
+            continue
+        spent = time.perf_counter() - started
+        yield Transcribed(
+            call_id=call_id, transcript=transcript, audio_s=audio_seconds(files), seconds=spent
+        )
+
+
+def audio_seconds(files: Sequence[Path]) -> float:
+    """A call's length: its longest audio file's, 0 when it cannot be read."""
+    try:
+        return max(probe(f, float("inf"))[0] for f in files)
+    except (AudioError, OSError):
+        return 0.0

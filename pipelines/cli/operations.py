@@ -10,8 +10,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from callqa.models.asr import AsrSettings, AudioError, transcribe
-from callqa.models.nlp import load_nlp
+from callqa.models.asr import AsrSettings
 from callqa.pipelines import render
 from callqa.pipelines.batch import RunSummary, plan_run, record_idle_run
 from callqa.pipelines.cli.app import app
@@ -35,7 +34,7 @@ from callqa.pipelines.cli.common import (
 )
 from callqa.pipelines.erasure import forget_calls, purge_older_than
 from callqa.pipelines.paths import shown
-from callqa.pipelines.process import ProcessSettings
+from callqa.pipelines.process import ProcessSettings, audio_seconds, transcribe_files
 from callqa.pipelines.publish import refresh_reports
 from callqa.pipelines.runtime import (
     configure_prefect,
@@ -56,7 +55,6 @@ from callqa.pipelines.workspace import (
     home_of,
     run_lock,
 )
-from callqa.qa_rules.redaction import redact_transcript
 from callqa.qa_rules.scorecard import load_scorecard
 
 
@@ -326,8 +324,6 @@ def transcribe_command(
 
     A stereo file is one party per channel (left agent, right customer); NAME.agent.wav with
     NAME.customer.wav is one call; a mono file is split into two voices."""
-    import time
-
     given = {"backend": asr_backend, "model": asr_model, "beam_size": beam_size,
              "compute_type": compute_type, "device": asr_device}  # fmt: skip
     try:
@@ -343,26 +339,20 @@ def transcribe_command(
     calls = audio_calls(audio)
     failed, audio_s, spent = 0, 0.0, 0.0
     with render.progress_bar("Transcribing (audio minutes)") as advance:
-        total = sum(_seconds(files) for files in calls.values())
-        for call_id, files in calls.items():
-            started = time.perf_counter()
-            try:
-                transcript = transcribe(files if len(files) == 2 else files[0], call_id, settings)
-                if not keep_personal_data:
-                    transcript = redact_transcript(transcript, load_nlp())
-            except (AudioError, OSError) as exc:
-                typer.echo(f"error: {call_id}: {exc}", err=True)
+        total = sum(audio_seconds(files) for files in calls.values())
+        for done in transcribe_files(audio, settings, redact=not keep_personal_data):
+            if done.transcript is None:
+                typer.echo(f"error: {done.call_id}: {done.problem}", err=True)
                 failed += 1
                 continue
-            spent += time.perf_counter() - started
-            audio_s += _seconds(files)
+            spent, audio_s = spent + done.seconds, audio_s + done.audio_s
             advance(round(audio_s / 60, 1), round(total / 60, 1))
-            text = render.transcript_as(transcript, output_format.value)
+            text = render.transcript_as(done.transcript, output_format.value)
             if out is None:
                 typer.echo(text)
             else:
                 out.mkdir(parents=True, exist_ok=True)
-                (out / f"{call_id}.{output_format.value}").write_text(text, encoding="utf-8")
+                (out / f"{done.call_id}.{output_format.value}").write_text(text, encoding="utf-8")
     if audio_s:
         typer.echo(
             f"transcribed {len(calls) - failed} call(s), {audio_s / 60:.1f} audio minutes in "
@@ -371,12 +361,3 @@ def transcribe_command(
         )
     if failed:
         raise typer.Exit(1)
-
-
-def _seconds(files: list[Path]) -> float:
-    from callqa.models.asr import probe
-
-    try:
-        return max(probe(f, float("inf"))[0] for f in files)
-    except (AudioError, OSError):
-        return 0.0
