@@ -181,8 +181,7 @@ def analysed(calls: list[GoldCall]) -> list[CallResult]:
 def flagged(results: list[CallResult]) -> list[tuple[CallResult, list[str]]]:
     """Each call with its flag reasons, the budget applied over these calls as one night's."""
     rules = FlagRules()
-    rows = [{"call_id": r.call_id, "agent_id": None, "team": None, "started_at": None,
-             "score": r.score, "findings": r.findings} for r in results]  # fmt: skip
+    rows = [r.scored() for r in results]
     kept, _ = within_budget(review_queue(rows, rules), len(rows), rules.budget)
     reasons = {q["call_id"]: [f["reason"] for f in q["flags"]] for q in kept}
     return [(r, reasons.get(r.call_id, [])) for r in results]

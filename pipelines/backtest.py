@@ -3,25 +3,27 @@ re-encoding) and compare totals, flags and agent rankings with the scores they h
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from statistics import mean
 from typing import Any
 
 from callqa.qa_rules.scorecard import Scorecard
+from callqa.qa_rules.scores import ScoredCall
 from callqa.qa_rules.scoring import score_call
 
 
 def backtest(
-    card: Scorecard, rows: list[dict[str, Any]], fitted: dict[str, float] | None = None
+    card: Scorecard, rows: Sequence[ScoredCall], fitted: dict[str, float] | None = None
 ) -> dict[str, Any]:
     """Per-call old and new totals, flag counts, and per-agent means and ranks, old and new
     (scored with the store's ``fitted`` label thresholds, as runs are)."""
     calls = []
     for row in rows:
-        new = score_call(card, row["call_id"], row["findings"], row["metrics"], fitted)
-        old = row["score"]
+        new = score_call(card, row.call_id, row.findings, row.metrics, fitted)
+        old = row.score
         calls.append({
-            "call_id": row["call_id"],
-            "agent_id": row["agent_id"] or "-",
+            "call_id": row.call_id,
+            "agent_id": row.agent_id or "-",
             "old_total": old.total if old else None,
             "new_total": new.total,
             "old_flags": list(old.flags) if old else [],

@@ -10,10 +10,8 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from pydantic import Field
-
 from callqa.models.transcript import Record
-from callqa.pipelines.records import CallResult, Quarantined
+from callqa.pipelines.records import CallResult, Quarantined, RunSummary
 from callqa.pipelines.sources import CallSource, Skipped, SourceProblem
 from callqa.pipelines.store import Store
 
@@ -25,46 +23,6 @@ class RunPlan(Record):
     unchanged: int = 0
     already_quarantined: int = 0
     skipped: tuple[Skipped, ...] = ()  # same bytes as another file of the run; erased calls
-
-
-class RunSummary(Record):
-    """What a run did, for the console, the store and the morning report."""
-
-    run_id: str
-    source: str
-    pipeline_version: str
-    started_at: datetime
-    finished_at: datetime
-    discovered: int
-    processed: int
-    unchanged: int
-    already_quarantined: int
-    quarantined: tuple[Quarantined, ...] = ()
-    skipped: tuple[Skipped, ...] = ()
-    findings: int = 0
-    findings_by_label: dict[str, int] = Field(default_factory=dict)
-    audio_seconds: float = 0.0  # of the processed calls that were transcribed
-
-    @property
-    def seconds(self) -> float:
-        return (self.finished_at - self.started_at).total_seconds()
-
-    @property
-    def calls_per_second(self) -> float:
-        return self.processed / self.seconds if self.seconds > 0 else 0.0
-
-    @property
-    def real_time_factor(self) -> float | None:
-        """Run time over the audio time of the transcribed calls (whole run, all stages)."""
-        return self.seconds / self.audio_seconds if self.audio_seconds else None
-
-    @property
-    def quarantined_by_stage(self) -> dict[str, int]:
-        return dict(Counter(q.stage for q in self.quarantined))
-
-    @property
-    def did_nothing(self) -> bool:
-        return self.processed == 0 and not self.quarantined
 
 
 def plan_run(
@@ -121,7 +79,7 @@ def record_idle_run(
         run_id, source, pipeline_version, started, datetime.now(UTC), discovered, plan, [],
         skipped,
     )  # fmt: skip
-    store.finish_run(run_id, "completed", summary.model_dump(mode="json"))
+    store.complete_run(summary)
     return summary
 
 

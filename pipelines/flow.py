@@ -199,11 +199,11 @@ def _nightly(
         if retention_days:
             apply_retention(db, retention_days, reports, settings)
         index_cases(db)
-        store.finish_run(run_id, "completed", summary.model_dump(mode="json"))
+        store.complete_run(summary)
         if reports:
             write_reports(db, summary, settings.scorecard, reports)
     except BaseException as exc:
-        store.finish_run(run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"[:500]})
+        store.fail_run(run_id, f"{type(exc).__name__}: {exc}"[:500])
         raise
     return summary
 

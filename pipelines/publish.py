@@ -8,8 +8,8 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from callqa.pipelines.batch import RunSummary
 from callqa.pipelines.paths import SAFE_ID, file_in
+from callqa.pipelines.records import RunSummary
 from callqa.pipelines.reports import (
     write_call_pages,
     write_coaching_plans,
@@ -26,10 +26,10 @@ GENERATOR = '<meta name="generator" content="callqa">'
 
 def publish_run(store: Store, summary: RunSummary, card: Scorecard, folder: Path) -> Path:
     """The run's call pages, its agents' coaching plans and its run page; returns index.html."""
-    ids = [row["call_id"] for row in store.list_calls(run_id=summary.run_id)]
+    ids = [row.call_id for row in store.list_calls(run_id=summary.run_id)]
     write_call_pages_for(store, ids, card, folder)
     calls = [c for c in map(store.get_call, ids) if c]
-    agents = sorted({c["call"]["agent_id"] for c in calls if c["call"]["agent_id"]})
+    agents = sorted({c.row.agent_id for c in calls if c.row.agent_id})
     write_agent_plans(store, agents, card, folder)
     write_run_page(summary, calls, agents, folder)
     return write_store_index(store, folder)
@@ -42,7 +42,7 @@ def refresh_reports(
     stored, write missing ones and those that mention an ``erased`` call (as a similar past
     resolution) and, when anything changed, rebuild every coaching plan and run page.
     Returns whether anything was rewritten."""
-    stored = {row["call_id"]: row for row in store.list_calls()}
+    stored = {row.call_id: row for row in store.list_calls()}
     calls_dir = folder / "calls"
     present = {p.stem for p in calls_dir.glob("*.html")} if calls_dir.is_dir() else set()
     if not erased and present == set(stored):
@@ -54,19 +54,17 @@ def refresh_reports(
         if page is not None and _ours(page):
             page.unlink(missing_ok=True)
     write_call_pages_for(store, sorted((set(stored) - present) | quoting), card, folder)
-    agents = sorted({row["agent_id"] for row in stored.values() if row["agent_id"]})
+    agents = sorted({row.agent_id for row in stored.values() if row.agent_id})
     agents_dir = folder / "agents"
     if agents_dir.is_dir():
         for page in [*agents_dir.glob("*.html"), *agents_dir.glob("*.md")]:
             if page.stem not in agents and SAFE_ID.fullmatch(page.stem) and _ours(page):
                 file_in(agents_dir, page.stem, page.suffix).unlink(missing_ok=True)
     write_agent_plans(store, agents, card, folder)
-    runs = [r for r in store.list_runs(limit=1000) if r["status"] == "completed"]
-    for run in runs:
-        summary = RunSummary.model_validate(run["summary"])
-        ids = [row["call_id"] for row in store.list_calls(run_id=summary.run_id)]
+    for summary in _completed_runs(store):
+        ids = [row.call_id for row in store.list_calls(run_id=summary.run_id)]
         calls = [c for c in map(store.get_call, ids) if c]
-        own = sorted({c["call"]["agent_id"] for c in calls if c["call"]["agent_id"]})
+        own = sorted({c.row.agent_id for c in calls if c.row.agent_id})
         write_run_page(summary, calls, own, folder)
     write_store_index(store, folder)
     return True
@@ -76,17 +74,15 @@ def write_store_index(store: Store, folder: Path) -> Path:
     """``index.html`` over every stored call and every completed run, newest first."""
     rows = sorted(
         store.scored_calls(),
-        key=lambda r: r["started_at"].timestamp() if r["started_at"] else float("-inf"),
+        key=lambda r: r.started_at.timestamp() if r.started_at else float("-inf"),
         reverse=True,
     )
-    calls = [{"call": r, "score": r["score"], "findings": r["findings"]} for r in rows]
-    runs = [
-        {"run_id": r["run_id"], "started": f"{r['started_at']:%Y-%m-%d %H:%M}",
-         "processed": r["summary"]["processed"], "quarantined": len(r["summary"]["quarantined"])}
-        for r in store.list_runs(limit=1000) if r["status"] == "completed" and r["summary"]
-    ]  # fmt: skip
-    agents = sorted({r["agent_id"] for r in rows if r["agent_id"]})
-    return write_index(calls, runs, agents, folder)
+    agents = sorted({r.agent_id for r in rows if r.agent_id})
+    return write_index(rows, _completed_runs(store), agents, folder)
+
+
+def _completed_runs(store: Store) -> list[RunSummary]:
+    return [r.summary for r in store.list_runs(limit=1000) if r.summary is not None]
 
 
 def _ours(page: Path) -> bool:
@@ -103,8 +99,7 @@ def write_call_pages_for(store: Store, ids: list[str], card: Scorecard, folder: 
         return
     index = open_synced_index(store)
     calls = [c for c in map(store.get_call, ids) if c]
-    found = {c["call"]["call_id"]: similar_to_call(store, index, c["call"]["call_id"])
-             for c in calls}  # fmt: skip
+    found = {c.call_id: similar_to_call(store, index, c.call_id) for c in calls}
     write_call_pages(calls, card, folder / "calls", resolutions=found)
 
 

@@ -1,17 +1,23 @@
-"""What processing a call gives: its stored results, or why it was quarantined. The store,
-the flow and the reports read these records; the processing step makes them."""
+"""The records of processing and of the store: what processing a call gives (its results, or
+why it was quarantined), what a run did, and what the store gives back (call rows, stored calls,
+reviews, cases, quarantine entries and runs). The store, the flow, the reports and the commands
+read these; no untyped row crosses the store's boundary."""
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import datetime
 from typing import Literal
 
+from pydantic import Field
+
 from callqa.models.transcript import Record, Transcript
-from callqa.pipelines.sources import CallMetadata
+from callqa.pipelines.sources import CallMetadata, Skipped
 from callqa.qa_rules.analysis import EmotionPoint
 from callqa.qa_rules.cases import Case
-from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.findings import Evidence, Finding
 from callqa.qa_rules.metrics import ConversationMetrics
-from callqa.qa_rules.scores import InteractionScore
+from callqa.qa_rules.scores import InteractionScore, ScoredCall
 
 # Bump when analysis output changes, so stored calls are re-analysed once.
 PIPELINE_VERSION = "0.7.0/redaction-2"  # 0.7: call structure, observations, applicable criteria
@@ -32,6 +38,15 @@ class CallResult(Record):
     customer_emotion: tuple[EmotionPoint, ...] = ()
     case: Case | None = None
 
+    def scored(self) -> ScoredCall:
+        """The call as the review queue and coaching read it."""
+        md = self.metadata
+        return ScoredCall(
+            call_id=self.call_id, agent_id=md.agent_id, team=md.team, started_at=md.started_at,
+            findings=self.findings, score=self.score,
+            metrics={k: v for k, v in self.metrics.model_dump().items() if v is not None},
+        )  # fmt: skip
+
 
 Stage = Literal["discover", "read", "plan", "analyse", "store"]
 
@@ -50,3 +65,147 @@ class Quarantined(Record):
     stage: Stage
     kind: Literal["input", "internal"] = "input"
     pipeline_version: str = PIPELINE_VERSION
+
+
+class RunSummary(Record):
+    """What a run did, for the console, the store and the morning report."""
+
+    run_id: str
+    source: str
+    pipeline_version: str
+    started_at: datetime
+    finished_at: datetime
+    discovered: int
+    processed: int
+    unchanged: int
+    already_quarantined: int
+    quarantined: tuple[Quarantined, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    findings: int = 0
+    findings_by_label: dict[str, int] = Field(default_factory=dict)
+    audio_seconds: float = 0.0  # of the processed calls that were transcribed
+
+    @property
+    def seconds(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
+
+    @property
+    def calls_per_second(self) -> float:
+        return self.processed / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def real_time_factor(self) -> float | None:
+        """Run time over the audio time of the transcribed calls (whole run, all stages)."""
+        return self.seconds / self.audio_seconds if self.audio_seconds else None
+
+    @property
+    def quarantined_by_stage(self) -> dict[str, int]:
+        return dict(Counter(q.stage for q in self.quarantined))
+
+    @property
+    def did_nothing(self) -> bool:
+        return self.processed == 0 and not self.quarantined
+
+
+class CallRow(Record):
+    """A stored call's row: where it came from, who took it, when, and how long it ran."""
+
+    call_id: str
+    content_hash: str
+    pipeline_version: str
+    path: str
+    source_format: str
+    agent_id: str | None
+    team: str | None
+    queue: str | None
+    customer_id: str | None
+    direction: str | None
+    started_at: datetime | None
+    duration_s: float | None
+    turns: int
+    metadata: CallMetadata
+    run_id: str
+    processed_at: datetime
+
+
+class ListedCall(CallRow):
+    """A call in a listing, with its total and the negative findings that count."""
+
+    total: float | None
+    auto_failed: bool | None
+    negative_findings: int
+
+
+class Review(Record):
+    """A reviewer's answer to one criterion of a call, beside the system's."""
+
+    call_id: str
+    criterion_id: str
+    system_answer: str
+    answer: str
+    comment: str
+    reviewer: str
+    at: datetime
+
+
+class StoredCall(Record):
+    """One stored call: its row, transcript, metrics, findings, score, the customer's emotion
+    over the call and the reviews of it."""
+
+    row: CallRow
+    transcript: Transcript
+    metrics: dict[str, float]
+    findings: tuple[Finding, ...]
+    score: InteractionScore | None
+    customer_emotion: tuple[EmotionPoint, ...]
+    reviews: tuple[Review, ...]
+
+    @property
+    def call_id(self) -> str:
+        return self.row.call_id
+
+    def scored(self) -> ScoredCall:
+        """The call as the review queue and coaching read it."""
+        row = self.row
+        return ScoredCall(
+            call_id=row.call_id, agent_id=row.agent_id, team=row.team,
+            started_at=row.started_at, findings=self.findings, metrics=self.metrics,
+            score=self.score,
+        )  # fmt: skip
+
+
+class StoredCase(Record):
+    """A stored case with its call's agent, team, queue, customer, start and QA score."""
+
+    case_id: int
+    call_id: str
+    outcome: str | None
+    issue: tuple[Evidence, ...]
+    resolution: tuple[Evidence, ...]
+    agent_id: str | None
+    team: str | None
+    queue: str | None
+    customer_id: str | None
+    started_at: datetime | None
+    total: float | None
+    auto_failed: bool | None
+
+
+class QuarantineEntry(Quarantined):
+    """A quarantined file as stored: which run put it there, and when."""
+
+    run_id: str
+    at: datetime
+
+
+class StoredRun(Record):
+    """A run as stored: its summary when it completed, its error when it failed."""
+
+    run_id: str
+    started_at: datetime
+    finished_at: datetime | None
+    source: str
+    pipeline_version: str
+    status: Literal["running", "completed", "failed", "interrupted"]
+    summary: RunSummary | None = None
+    error: str | None = None

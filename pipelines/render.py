@@ -6,7 +6,7 @@ Plain aligned text (no box drawing) so output pipes well into ``grep``, ``less``
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from callqa.models.transcript import Transcript
-from callqa.pipelines.batch import RunSummary
+from callqa.pipelines.records import ListedCall, QuarantineEntry, RunSummary, StoredCall
 from callqa.pipelines.similar import SimilarCase
 from callqa.qa_rules.findings import Finding
 from callqa.qa_rules.flags import flag_call
@@ -110,20 +110,20 @@ def _skipped(s: RunSummary) -> str:
     return "\n\nSkipped:\n" + "\n".join(f"  {printable(k.path)}\n    {k.reason}" for k in s.skipped)
 
 
-def calls_table(rows: list[dict[str, Any]]) -> str:
+def calls_table(rows: Sequence[ListedCall]) -> str:
     if not rows:
         return "No calls stored yet. Run `callqa run PATH` first."
     body = [
         [
-            r["call_id"],
-            r["started_at"].strftime("%Y-%m-%d %H:%M") if r["started_at"] else "-",
-            r["agent_id"] or "-",
-            r["team"] or "-",
-            r["queue"] or "-",
-            clock(r["duration_s"]),
-            str(r["turns"]),
-            _total(r["total"], r["auto_failed"]),
-            str(r["negative_findings"]),
+            r.call_id,
+            r.started_at.strftime("%Y-%m-%d %H:%M") if r.started_at else "-",
+            r.agent_id or "-",
+            r.team or "-",
+            r.queue or "-",
+            clock(r.duration_s),
+            str(r.turns),
+            _total(r.total, r.auto_failed),
+            str(r.negative_findings),
         ]
         for r in rows
     ]
@@ -131,32 +131,32 @@ def calls_table(rows: list[dict[str, Any]]) -> str:
     return table(body, header)
 
 
-def call_detail(call: dict[str, Any]) -> str:
-    row, transcript = call["call"], call["transcript"]
-    started = row["started_at"].strftime("%Y-%m-%d %H:%M") if row["started_at"] else "-"
+def call_detail(call: StoredCall) -> str:
+    row, transcript = call.row, call.transcript
+    started = row.started_at.strftime("%Y-%m-%d %H:%M") if row.started_at else "-"
     lines = [
-        f"Call {row['call_id']}  ({transcript.source}, speakers by {transcript.speaker_method})",
-        f"  agent {row['agent_id'] or '-'}  team {row['team'] or '-'}  queue "
-        f"{row['queue'] or '-'}  started {started}  length {clock(row['duration_s'])}",
+        f"Call {row.call_id}  ({transcript.source}, speakers by {transcript.speaker_method})",
+        f"  agent {row.agent_id or '-'}  team {row.team or '-'}  queue "
+        f"{row.queue or '-'}  started {started}  length {clock(row.duration_s)}",
         "",
         "Metrics:",
     ]
-    lines += [f"  {name:<24} {_metric(name, v)}" for name, v in sorted(call["metrics"].items())]
-    if call["score"] is not None:
-        lines += ["", *_scorecard(call["score"])]
-    if call["reviews"]:
+    lines += [f"  {name:<24} {_metric(name, v)}" for name, v in sorted(call.metrics.items())]
+    if call.score is not None:
+        lines += ["", *_scorecard(call.score)]
+    if call.reviews:
         lines += ["", "Reviews:"]
         lines += [
-            f"  {r['at']:%Y-%m-%d %H:%M} {r['reviewer']}: {r['criterion_id']} {r['system_answer']}"
-            f" -> {r['answer']}" + (f" ({r['comment']})" if r["comment"] else "")
-            for r in call["reviews"]
+            f"  {r.at:%Y-%m-%d %H:%M} {r.reviewer}: {r.criterion_id} {r.system_answer}"
+            f" -> {r.answer}" + (f" ({r.comment})" if r.comment else "")
+            for r in call.reviews
         ]
-    met = flag_call(call["score"], tuple(call["findings"]))
+    met = flag_call(call.score, call.findings)
     if met:
         lines += ["", "Flag rules met (the review queue takes the highest, up to its budget):"]
         lines += [f"  {f.priority:>3} {f.reason}: {f.why}" for f in met]
-    lines += ["", f"Findings ({len(call['findings'])}):"]
-    lines += [_finding(f) for f in call["findings"]] or ["  none"]
+    lines += ["", f"Findings ({len(call.findings)}):"]
+    lines += [_finding(f) for f in call.findings] or ["  none"]
     lines += ["", "Transcript:"]
     lines += [f"  [{clock(t.start)}] {t.speaker:<8} {t.text}" for t in transcript.turns]
     if transcript.source == "purged":
@@ -211,12 +211,12 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
-def quarantine_table(rows: list[dict[str, Any]]) -> str:
+def quarantine_table(rows: Sequence[QuarantineEntry]) -> str:
     if not rows:
         return "Quarantine is empty."
     return "\n".join(
-        f"{r['call_id']}  {r['stage']}  {r['at'].strftime('%Y-%m-%d %H:%M')}  "
-        f"{printable(r['path'])}\n    {printable(r['reason'])}"
+        f"{r.call_id}  {r.stage}  {r.at:%Y-%m-%d %H:%M}  "
+        f"{printable(r.path)}\n    {printable(r.reason)}"
         for r in rows
     )
 
@@ -342,18 +342,17 @@ def similar_row(found: SimilarCase, reports: Path) -> dict[str, Any]:
     """One similar past case as plain data: who, score, outcome, issue, resolution, and its
     report page in the ``reports`` folder if there is one."""
     case = found.case
-    page = reports / "calls" / f"{case['call_id']}.html"
+    page = reports / "calls" / f"{case.call_id}.html"
     return {
-        "call_id": case["call_id"],
-        "agent_id": case["agent_id"],
-        "queue": case["queue"],
-        "score": case["total"],
-        "outcome": case["outcome"],
+        "call_id": case.call_id,
+        "agent_id": case.agent_id,
+        "queue": case.queue,
+        "score": case.total,
+        "outcome": case.outcome,
         "similarity": found.similarity,
-        "issue": " ".join(e["quote"] for e in case["issue"]),
+        "issue": " ".join(e.quote for e in case.issue),
         "resolution": [
-            {"start": e["start"], "turn": e["turn"], "quote": e["quote"]}
-            for e in case["resolution"]
+            {"start": e.start, "turn": e.turn, "quote": e.quote} for e in case.resolution
         ],
         "report": str(page) if page.exists() else None,
     }

@@ -15,19 +15,21 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from callqa.pipelines.batch import RunSummary
 from callqa.pipelines.paths import file_in
+from callqa.pipelines.records import RunSummary, StoredCall, StoredCase
 from callqa.pipelines.render import clock
 from callqa.pipelines.review import review_queue, within_budget
 from callqa.pipelines.similar import Resolutions, SimilarCase
 from callqa.qa_rules.analysis import EmotionPoint
 from callqa.qa_rules.coaching import CoachingPlan, coaching_plan
+from callqa.qa_rules.findings import Finding
 from callqa.qa_rules.flags import FlagRules, flag_call
 from callqa.qa_rules.precision import is_observation, precision_note
 from callqa.qa_rules.scorecard import Scorecard
+from callqa.qa_rules.scores import ScoredCall
 from callqa.qa_rules.structure import OUTCOMES
 
-Exemplar = tuple[dict[str, Any], SimilarCase]  # an agent's weak case, a peer's similar good one
+Exemplar = tuple[StoredCase, SimilarCase]  # an agent's weak case, a peer's similar good one
 
 ANSWER_TEXT = {"yes": "yes", "no": "no", "na": "n/a", "unsure": "unsure"}
 POLARITY_RANK = {"negative": 3, "positive": 2, "neutral": 1}
@@ -42,35 +44,34 @@ def environment() -> Environment:
 
 
 def call_page(
-    call: dict[str, Any],
+    call: StoredCall,
     card: Scorecard,
     rules: FlagRules | None = None,
     resolutions: Resolutions | None = None,
 ) -> str:
-    """The report of one stored call (as returned by ``Store.get_call``), with its similar past
-    ``resolutions`` (None: the call states no problem)."""
-    row, transcript, score = call["call"], call["transcript"], call["score"]
-    findings = call["findings"]
+    """The report of one stored call, with its similar past ``resolutions`` (None: the call
+    states no problem)."""
+    row, transcript, score, findings = call.row, call.transcript, call.score, call.findings
     outcome = next((f.label for f in findings if f.label in OUTCOMES), None)
     return (
         environment()
         .get_template("call.html.j2")
         .render(
             call=row,
-            started=f"{row['started_at']:%Y-%m-%d %H:%M}" if row["started_at"] else "undated",
-            duration=clock(row["duration_s"]),
+            started=f"{row.started_at:%Y-%m-%d %H:%M}" if row.started_at else "undated",
+            duration=clock(row.duration_s),
             turns=len(transcript.turns),
             outcome=outcome,
             score=score,
             total="-" if not score or score.total is None else f"{score.total:.0f}",
-            flags=flag_call(score, tuple(findings), rules),
+            flags=flag_call(score, findings, rules),
             sections=_sections(score, card) if score else [],
             observations=[
                 {"finding": f, "note": precision_note(f.label)}
                 for f in findings
                 if is_observation(f)
             ],  # fmt: skip
-            emotion_chart=emotion_svg(call["customer_emotion"]),
+            emotion_chart=emotion_svg(call.customer_emotion),
             resolutions=resolutions,
             root="../",
             transcript=[
@@ -82,7 +83,7 @@ def call_page(
 
 
 def write_call_pages(
-    calls: list[dict[str, Any]],
+    calls: Sequence[StoredCall],
     card: Scorecard,
     folder: Path,
     rules: FlagRules | None = None,
@@ -92,7 +93,7 @@ def write_call_pages(
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for call in calls:
-        call_id = call["call"]["call_id"]
+        call_id = call.call_id
         path = file_in(folder, call_id, ".html")
         found = (resolutions or {}).get(call_id)
         path.write_text(call_page(call, card, rules, found), encoding="utf-8")
@@ -100,7 +101,7 @@ def write_call_pages(
     return written
 
 
-def highlight(text: str, turn: int, findings: list[Any]) -> str:
+def highlight(text: str, turn: int, findings: Sequence[Finding]) -> str:
     """The turn's text as HTML, with every quoted span marked by its finding's polarity
     (observations as neutral: they are not counted as failures)."""
     marks: list[tuple[int, str, str]] = [(0, "", "")] * len(text)  # (rank, polarity, labels)
@@ -129,7 +130,7 @@ def highlight(text: str, turn: int, findings: list[Any]) -> str:
     return "".join(html)
 
 
-def emotion_svg(points: list[EmotionPoint], width: int = 1000, height: int = 140) -> str:
+def emotion_svg(points: Sequence[EmotionPoint], width: int = 1000, height: int = 140) -> str:
     """Two lines, negative and positive emotion per customer sentence, as inline SVG."""
     if len(points) < 2:
         return ""
@@ -191,7 +192,7 @@ def _row(label: str, answer: Any) -> dict[str, Any]:
 
 def run_page(
     summary: RunSummary,
-    calls: list[dict[str, Any]],
+    calls: Sequence[StoredCall],
     agents: Sequence[str] = (),
     rules: FlagRules | None = None,
     root: str = "",
@@ -217,14 +218,14 @@ def run_page(
             skipped=summary.skipped,
             agents=agents,
             root=root,
-            **_overview(calls, rules),
+            **_overview([c.scored() for c in calls], rules),
         )
     )
 
 
 def index_page(
-    calls: list[dict[str, Any]],
-    runs: list[dict[str, Any]],
+    calls: Sequence[ScoredCall],
+    runs: Sequence[RunSummary],
     agents: Sequence[str] = (),
     rules: FlagRules | None = None,
     shown: int = 500,
@@ -246,27 +247,24 @@ def index_page(
     )
 
 
-def _overview(calls: list[dict[str, Any]], rules: FlagRules | None) -> dict[str, Any]:
+def _overview(calls: Sequence[ScoredCall], rules: FlagRules | None) -> dict[str, Any]:
     """The review queue within its budget over ``calls``, the score histogram, teams and the
     call rows (most recent first, as the store lists them)."""
     rules = rules or FlagRules()
-    rows = [{"call_id": c["call"]["call_id"], "agent_id": c["call"]["agent_id"],
-             "team": c["call"]["team"], "started_at": c["call"]["started_at"],
-             "score": c["score"], "findings": tuple(c["findings"])} for c in calls]  # fmt: skip
-    queued, held = within_budget(review_queue(rows, rules), len(rows), rules.budget)
+    queued, held = within_budget(review_queue(calls, rules), len(calls), rules.budget)
     flags = {q["call_id"]: [f["reason"] for f in q["flags"]] for q in queued}
     reasons = Counter(reason for fs in flags.values() for reason in set(fs))
-    totals = [c["score"].total for c in calls if c["score"] and c["score"].total is not None]
-    teams: dict[str, list[dict[str, Any]]] = {}
+    totals = [c.score.total for c in calls if c.score and c.score.total is not None]
+    teams: dict[str, list[ScoredCall]] = {}
     for c in calls:
-        teams.setdefault(c["call"]["team"] or "-", []).append(c)
+        teams.setdefault(c.team or "-", []).append(c)
     team_rows = []
     for team, own in sorted(teams.items()):
-        scored = [c["score"].total for c in own if c["score"] and c["score"].total is not None]
+        scored = [c.score.total for c in own if c.score and c.score.total is not None]
         team_rows.append({
             "team": team, "calls": len(own),
             "mean": f"{sum(scored) / len(scored):.0f}" if scored else "-",
-            "flagged": sum(c["call"]["call_id"] in flags for c in own),
+            "flagged": sum(c.call_id in flags for c in own),
         })  # fmt: skip
     return {
         "flagged": len(queued),
@@ -276,12 +274,10 @@ def _overview(calls: list[dict[str, Any]], rules: FlagRules | None) -> dict[str,
         "teams": team_rows,
         "calls": [
             {
-                "call_id": c["call"]["call_id"],
-                "agent_id": c["call"]["agent_id"],
-                "total": "-"
-                if not c["score"] or c["score"].total is None
-                else f"{c['score'].total:.0f}",
-                "flags": ", ".join(dict.fromkeys(flags.get(c["call"]["call_id"], []))),
+                "call_id": c.call_id,
+                "agent_id": c.agent_id,
+                "total": "-" if not c.score or c.score.total is None else f"{c.score.total:.0f}",
+                "flags": ", ".join(dict.fromkeys(flags.get(c.call_id, []))),
             }
             for c in calls
         ],
@@ -316,7 +312,7 @@ def histogram_svg(totals: list[float], width: int = 1000, height: int = 160) -> 
 
 
 def write_run_page(
-    summary: RunSummary, calls: list[dict[str, Any]], agents: list[str], folder: Path
+    summary: RunSummary, calls: Sequence[StoredCall], agents: list[str], folder: Path
 ) -> Path:
     """``runs/<run_id>.html``: the summary of one run."""
     (folder / "runs").mkdir(parents=True, exist_ok=True)
@@ -326,7 +322,7 @@ def write_run_page(
 
 
 def write_index(
-    calls: list[dict[str, Any]], runs: list[dict[str, Any]], agents: list[str], folder: Path
+    calls: Sequence[ScoredCall], runs: Sequence[RunSummary], agents: list[str], folder: Path
 ) -> Path:
     """``index.html``: every stored call and every run (see :func:`index_page`)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -370,18 +366,18 @@ def coaching_markdown(plan: CoachingPlan, exemplars: Sequence[Exemplar] = ()) ->
     if exemplars:
         lines += ["", "## How peers solved the same problems"]
     for own, peer in exemplars:
-        issue = _md(" ".join(e["quote"] for e in own["issue"]))
-        lines += ["", f'- yours: {own["call_id"]} "{issue}"',
-                  f'- {peer.case["agent_id"]}: {peer.case["call_id"]} (score '
-                  f'{peer.case["total"]:.0f}, similarity {peer.similarity:.2f})']  # fmt: skip
-        lines += [f'  - [{clock(e["start"])}] "{_md(e["quote"])}"'
-                  for e in peer.case["resolution"]]  # fmt: skip
+        issue = _md(" ".join(e.quote for e in own.issue))
+        lines += ["", f'- yours: {own.call_id} "{issue}"',
+                  f'- {peer.case.agent_id}: {peer.case.call_id} (score '
+                  f'{peer.case.total or 0:.0f}, similarity {peer.similarity:.2f})']  # fmt: skip
+        lines += [f'  - [{clock(e.start)}] "{_md(e.quote)}"'
+                  for e in peer.case.resolution]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
 def write_coaching_plans(
     agents: list[str],
-    rows: list[dict[str, Any]],
+    rows: Sequence[ScoredCall],
     card: Scorecard,
     folder: Path,
     exemplars: Mapping[str, list[Exemplar]] | None = None,

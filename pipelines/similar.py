@@ -14,11 +14,11 @@ import logging
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from callqa.models.case_index import APPROXIMATE_FROM, CaseIndex
+from callqa.pipelines.records import StoredCase
 from callqa.pipelines.store import Store
 
 log = logging.getLogger(__name__)
@@ -40,22 +40,22 @@ class CaseFilter:
     exclude_customer: str | None = None
     exclude_agent: str | None = None  # coaching: show how peers solved it
 
-    def admits(self, case: dict[str, Any]) -> bool:
-        score = case["total"]
+    def admits(self, case: StoredCase) -> bool:
+        score = case.total
         return (
-            (self.outcome is None or case["outcome"] == self.outcome)
+            (self.outcome is None or case.outcome == self.outcome)
             and (self.min_score is None or (score is not None and score >= self.min_score))
-            and not case["auto_failed"]
-            and (self.queue is None or case["queue"] in (None, self.queue))
-            and case["call_id"] != self.exclude_call
-            and (self.exclude_customer is None or case["customer_id"] != self.exclude_customer)
-            and (self.exclude_agent is None or case["agent_id"] != self.exclude_agent)
+            and not case.auto_failed
+            and (self.queue is None or case.queue in (None, self.queue))
+            and case.call_id != self.exclude_call
+            and (self.exclude_customer is None or case.customer_id != self.exclude_customer)
+            and (self.exclude_agent is None or case.agent_id != self.exclude_agent)
         )
 
 
 @dataclass(frozen=True)
 class SimilarCase:
-    case: dict[str, Any]  # the store's case row, with its call's agent, queue and score
+    case: StoredCase
     similarity: float
     rank: float
 
@@ -137,7 +137,7 @@ def similar_cases(
     hits = [(i, s) for i, s in index.search(vector, CANDIDATES)[0] if s >= where.min_similarity]
     found = store.cases_where(i for i, _ in hits)
     ranked = [
-        SimilarCase(found[i], round(s, 3), s + QUALITY_WEIGHT * (found[i]["total"] or 0) / 100)
+        SimilarCase(found[i], round(s, 3), s + QUALITY_WEIGHT * (found[i].total or 0) / 100)
         for i, s in hits
         if i in found and where.admits(found[i])
     ]
@@ -157,32 +157,33 @@ def similar_to_call(
     case = store.case_of_call(call_id)
     if case is None:
         return None
-    call = store.cases_where([case["case_id"]])[case["case_id"]]
     where = replace(
         where,
         exclude_call=call_id,
-        exclude_customer=call["customer_id"],
-        queue=call["queue"] if same_queue else where.queue,
+        exclude_customer=case.customer_id,
+        queue=case.queue if same_queue else where.queue,
     )
-    issue = " ".join(e["quote"] for e in case["issue"])
-    found = similar_cases(store, index, case["vector"], k, where) if index is not None else []
-    return Resolutions(issue, found)
+    issue = " ".join(e.quote for e in case.issue)
+    if index is None:
+        return Resolutions(issue, [])
+    _, vectors = store.case_vectors([case.case_id])
+    return Resolutions(issue, similar_cases(store, index, vectors[0], k, where))
 
 
 def peer_exemplars(
     store: Store, index: CaseIndex, agent_id: str, n: int = 3
-) -> list[tuple[dict[str, Any], SimilarCase]]:
+) -> list[tuple[StoredCase, SimilarCase]]:
     """For the agent's weakest calls (unresolved or under the score bar), the best-handled
     similar case by another agent: (the agent's case, the peer's)."""
     bar = PEER_BAR
     own = [
         c for c in store.cases_where(agent_id=agent_id).values()
-        if c["outcome"] != "resolved" or (c["total"] or 0) < bar
+        if c.outcome != "resolved" or (c.total or 0) < bar
     ]  # fmt: skip
     pairs = []
-    for case in sorted(own, key=lambda c: c["total"] or 0):
+    for case in sorted(own, key=lambda c: c.total or 0):
         peers = CaseFilter(exclude_agent=agent_id)
-        found = similar_to_call(store, index, case["call_id"], 1, peers)
+        found = similar_to_call(store, index, case.call_id, 1, peers)
         if found and found.similar:
             pairs.append((case, found.similar[0]))
         if len(pairs) == n:

@@ -39,17 +39,28 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import DatabaseError
 
 from callqa.models.transcript import Transcript
-from callqa.pipelines.records import CallResult, Quarantined
+from callqa.pipelines.records import (
+    CallResult,
+    CallRow,
+    ListedCall,
+    Quarantined,
+    QuarantineEntry,
+    Review,
+    RunSummary,
+    StoredCall,
+    StoredCase,
+    StoredRun,
+)
 from callqa.qa_rules.analysis import EmotionPoint
 from callqa.qa_rules.cases import Case
 from callqa.qa_rules.findings import Finding
 from callqa.qa_rules.precision import unproven
 from callqa.qa_rules.scorecard import Scorecard
-from callqa.qa_rules.scores import InteractionScore
+from callqa.qa_rules.scores import InteractionScore, ScoredCall
 
 metadata = MetaData()
 
@@ -259,7 +270,13 @@ class Store:
                 )
             )
 
-    def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None:
+    def complete_run(self, summary: RunSummary) -> None:
+        self._finish_run(summary.run_id, "completed", summary.model_dump(mode="json"))
+
+    def fail_run(self, run_id: str, error: str) -> None:
+        self._finish_run(run_id, "failed", {"error": error})
+
+    def _finish_run(self, run_id: str, status: str, summary: dict[str, str]) -> None:
         with self.engine.begin() as db:
             db.execute(
                 runs.update()
@@ -451,10 +468,10 @@ class Store:
         since: datetime | None = None,
         limit: int | None = None,
         run_id: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[ListedCall]:
         """Stored calls, newest first, with their score and finding counts."""
         query = (
-            select(calls, scores.c.total, scores.c.auto_failed, scores.c.flags)
+            select(calls, scores.c.total, scores.c.auto_failed)
             .outerjoin(scores, scores.c.call_id == calls.c.call_id)
             .order_by(calls.c.started_at.desc(), calls.c.call_id)
         )
@@ -471,13 +488,11 @@ class Store:
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as db:
-            rows = [dict(r._mapping) for r in db.execute(query)]
-            counts = _negative_counts(db, [r["call_id"] for r in rows])
-        for row in rows:
-            row["negative_findings"] = counts.get(row["call_id"], 0)
-        return rows
+            rows = db.execute(query).all()
+            counts = _negative_counts(db, [r.call_id for r in rows])
+        return [ListedCall(**r._mapping, negative_findings=counts.get(r.call_id, 0)) for r in rows]
 
-    def get_call(self, call_id: str) -> dict[str, Any] | None:
+    def get_call(self, call_id: str) -> StoredCall | None:
         """One call: its row, transcript, metrics, findings, score and reviews; None if not
         stored."""
         with self.engine.connect() as db:
@@ -499,22 +514,17 @@ class Store:
             track = db.execute(
                 select(emotion_tracks.c.track).where(emotion_tracks.c.call_id == call_id)
             ).scalar_one_or_none()
-            return {
-                "call": dict(row._mapping),
-                "transcript": Transcript.from_json(text) if text else _purged(call_id),
-                "metrics": {r.name: r.value for r in metric_rows},
-                "findings": [Finding.from_json(r[0]) for r in finding_rows],
-                "score": InteractionScore.from_json(score) if score else None,
-                "customer_emotion": [EmotionPoint(**p) for p in track or []],
-                "reviews": [
-                    dict(r._mapping)
-                    for r in db.execute(
-                        select(reviews).where(reviews.c.call_id == call_id).order_by(reviews.c.id)
-                    )
-                ],
-            }
+            return StoredCall(
+                row=CallRow(**row._mapping),
+                transcript=Transcript.from_json(text) if text else _purged(call_id),
+                metrics={r.name: r.value for r in metric_rows},
+                findings=tuple(Finding.from_json(r[0]) for r in finding_rows),
+                score=InteractionScore.from_json(score) if score else None,
+                customer_emotion=tuple(EmotionPoint(**p) for p in track or []),
+                reviews=tuple(self.list_reviews(call_id, db)),
+            )
 
-    def scored_calls(self, since: datetime | None = None) -> list[dict[str, Any]]:
+    def scored_calls(self, since: datetime | None = None) -> list[ScoredCall]:
         """Every stored call with its agent, team, start, findings, metrics and score."""
         query = select(
             calls.c.call_id, calls.c.agent_id, calls.c.team, calls.c.started_at, scores.c.score
@@ -522,9 +532,9 @@ class Store:
         if since is not None:
             query = query.where(calls.c.started_at >= since)
         with self.engine.connect() as db:
-            rows = [dict(r._mapping) for r in db.execute(query.order_by(calls.c.call_id))]
-            found: dict[str, list[Finding]] = {r["call_id"]: [] for r in rows}
-            measured: dict[str, dict[str, float]] = {r["call_id"]: {} for r in rows}
+            rows = db.execute(query.order_by(calls.c.call_id)).all()
+            found: dict[str, list[Finding]] = {r.call_id: [] for r in rows}
+            measured: dict[str, dict[str, float]] = {r.call_id: {} for r in rows}
             for call_id, name, value in db.execute(select(metrics)):
                 if call_id in measured:
                     measured[call_id][name] = value
@@ -533,11 +543,18 @@ class Store:
             ):
                 if call_id in found:
                     found[call_id].append(Finding.from_json(text))
-        for row in rows:
-            row["findings"] = tuple(found[row["call_id"]])
-            row["metrics"] = measured[row["call_id"]]
-            row["score"] = InteractionScore.from_json(row["score"]) if row["score"] else None
-        return rows
+        return [
+            ScoredCall(
+                call_id=r.call_id,
+                agent_id=r.agent_id,
+                team=r.team,
+                started_at=r.started_at,
+                findings=tuple(found[r.call_id]),
+                metrics=measured[r.call_id],
+                score=InteractionScore.from_json(r.score) if r.score else None,
+            )
+            for r in rows
+        ]
 
     def freeze_scorecard(self, card: Scorecard) -> None:
         """Record the scorecard version in use; a changed definition under a used version is an
@@ -563,34 +580,39 @@ class Store:
 
     def save_review(
         self, call_id: str, criterion_id: str, answer: str, comment: str, reviewer: str
-    ) -> dict[str, Any]:
+    ) -> Review:
         """Record a reviewer's answer to one criterion of a stored, scored call.
 
         Raises KeyError when the call or criterion is unknown. Reviews are kept after the call
         is re-processed: they are the reviewer's word on that call.
         """
         call = self.get_call(call_id)
-        if call is None or call["score"] is None:
+        if call is None or call.score is None:
             raise KeyError(f"no scored call {call_id!r}")
-        system = {str(a.criterion_id): str(a.answer) for a in call["score"].criteria}
+        system = {str(a.criterion_id): str(a.answer) for a in call.score.criteria}
         if criterion_id not in system:
             raise KeyError(f"call {call_id!r} has no criterion {criterion_id!r}")
-        row = {
-            "call_id": call_id, "criterion_id": criterion_id,
-            "system_answer": system[criterion_id], "answer": answer, "comment": comment,
-            "reviewer": reviewer, "at": _now(),
-        }  # fmt: skip
+        review = Review(
+            call_id=call_id, criterion_id=criterion_id, system_answer=system[criterion_id],
+            answer=answer, comment=comment, reviewer=reviewer, at=_now(),
+        )  # fmt: skip
         with self.engine.begin() as db:
-            db.execute(insert(reviews).values(**row))
-        return row
+            db.execute(insert(reviews).values(**review.model_dump()))
+        return review
 
-    def list_reviews(self, call_id: str | None = None) -> list[dict[str, Any]]:
+    def list_reviews(
+        self, call_id: str | None = None, db: Connection | None = None
+    ) -> list[Review]:
         """Reviews, oldest first (the latest per call and criterion is the one that counts)."""
         query = select(reviews).order_by(reviews.c.at, reviews.c.id)
         if call_id is not None:
             query = query.where(reviews.c.call_id == call_id)
-        with self.engine.connect() as db:
-            return [dict(r._mapping) for r in db.execute(query)]
+        if db is None:
+            with self.engine.connect() as db:
+                return self.list_reviews(call_id, db)
+        return [
+            Review(**{k: v for k, v in r._mapping.items() if k != "id"}) for r in db.execute(query)
+        ]
 
     def case_vectors(self, case_ids: Iterable[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Case ids and their vectors (every case, or those in ``case_ids``), in id order."""
@@ -614,7 +636,7 @@ class Store:
 
     def cases_where(
         self, case_ids: Iterable[int] | None = None, agent_id: str | None = None
-    ) -> dict[int, dict[str, Any]]:
+    ) -> dict[int, StoredCase]:
         """Cases by id, with their call's agent, team, queue, customer, start and QA score:
         those in ``case_ids`` or of ``agent_id``."""
         query = (
@@ -640,25 +662,38 @@ class Store:
         if agent_id is not None:
             query = query.where(calls.c.agent_id == agent_id)
         with self.engine.connect() as db:
-            return {r.case_id: dict(r._mapping) for r in db.execute(query)}
+            return {r.case_id: StoredCase(**r._mapping) for r in db.execute(query)}
 
-    def case_of_call(self, call_id: str) -> dict[str, Any] | None:
-        """The call's case with its vector (a float32 array), or None."""
+    def case_of_call(self, call_id: str) -> StoredCase | None:
+        """The call's case, or None."""
         with self.engine.connect() as db:
-            row = db.execute(select(cases).where(cases.c.call_id == call_id)).first()
-        if row is None:
-            return None
-        return {**row._mapping, "vector": np.frombuffer(row.vector, dtype=np.float32)}
+            case_id = db.execute(
+                select(cases.c.case_id).where(cases.c.call_id == call_id)
+            ).scalar_one_or_none()
+        return None if case_id is None else self.cases_where([case_id]).get(case_id)
 
-    def list_quarantine(self) -> list[dict[str, Any]]:
+    def list_quarantine(self) -> list[QuarantineEntry]:
         with self.engine.connect() as db:
             rows = db.execute(select(quarantine).order_by(quarantine.c.at.desc()))
-            return [dict(r._mapping) for r in rows]
+            return [
+                QuarantineEntry(**{k: v for k, v in r._mapping.items() if k != "id"}) for r in rows
+            ]
 
-    def list_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+    def list_runs(self, limit: int = 20) -> list[StoredRun]:
+        """The latest runs, newest first."""
         with self.engine.connect() as db:
             rows = db.execute(select(runs).order_by(runs.c.started_at.desc()).limit(limit))
-            return [dict(r._mapping) for r in rows]
+            return [_stored_run(r._mapping) for r in rows]
+
+
+def _stored_run(row: RowMapping) -> StoredRun:
+    saved = row["summary"] or {}
+    done = row["status"] == "completed" and "run_id" in saved
+    return StoredRun(
+        **{k: v for k, v in row.items() if k != "summary"},
+        summary=RunSummary.model_validate(saved) if done else None,
+        error=saved.get("error"),
+    )
 
 
 def _purged(call_id: str) -> Transcript:

@@ -9,17 +9,18 @@ practice from the coaching catalogue (``qa_rules/coaching.yaml``).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from statistics import mean
-from typing import Any
 
 from pydantic import Field
 
 from callqa.models.transcript import Record
 from callqa.qa_rules.findings import Evidence
 from callqa.qa_rules.scorecard import Scorecard
+from callqa.qa_rules.scores import CriterionScore, ScoredCall
 from callqa.qa_rules.yaml_files import load_yaml
 
 CATALOGUE = Path(__file__).parent / "coaching.yaml"
@@ -86,16 +87,16 @@ def wilson(successes: int, n: int) -> tuple[float, float] | None:
 
 
 def coaching_plan(
-    agent_id: str, rows: list[dict[str, Any]], card: Scorecard, today: date | None = None
+    agent_id: str, rows: Sequence[ScoredCall], card: Scorecard, today: date | None = None
 ) -> CoachingPlan:
-    """The plan for ``agent_id`` from stored, scored calls (``Store.scored_calls`` rows)."""
-    scored = [r for r in rows if r["score"] is not None]
-    own = [r for r in scored if r["agent_id"] == agent_id]
+    """The plan for ``agent_id`` from stored, scored calls."""
+    scored = [r for r in rows if r.score is not None]
+    own = [r for r in scored if r.agent_id == agent_id]
     if not own:
         raise KeyError(f"no scored calls for agent {agent_id!r}")
-    team = own[0]["team"]
-    peers = [r for r in scored if r["agent_id"] != agent_id and (team is None or r["team"] == team)]
-    peers = peers or [r for r in scored if r["agent_id"] != agent_id]
+    team = own[0].team
+    peers = [r for r in scored if r.agent_id != agent_id and (team is None or r.team == team)]
+    peers = peers or [r for r in scored if r.agent_id != agent_id]
     stats = [_stats(c.id, c.label, own, peers) for c in card.criteria() if not c.bonus]
     ranked = sorted((s for s in stats if s.gain > 0), key=lambda s: -s.gain)[:FOCUS]
     catalogue = load_catalogue()
@@ -122,11 +123,17 @@ def coaching_plan(
     )
 
 
-def _answers(rows: list[dict[str, Any]], criterion_id: str) -> list[Any]:
-    return [a for r in rows for a in r["score"].criteria if a.criterion_id == criterion_id]
+def _answers(rows: Sequence[ScoredCall], criterion_id: str) -> list[CriterionScore]:
+    return [a for r in rows for a in _criteria(r) if a.criterion_id == criterion_id]
 
 
-def _stats(criterion_id: str, label: str, own: list, peers: list) -> CriterionStats:
+def _criteria(row: ScoredCall) -> tuple[CriterionScore, ...]:
+    return row.score.criteria if row.score else ()
+
+
+def _stats(
+    criterion_id: str, label: str, own: Sequence[ScoredCall], peers: Sequence[ScoredCall]
+) -> CriterionStats:
     mine = [a for a in _answers(own, criterion_id) if a.answer in ("yes", "no")]
     theirs = [a for a in _answers(peers, criterion_id) if a.answer in ("yes", "no")]
     passed = sum(a.answer == "yes" for a in mine)
@@ -145,26 +152,26 @@ def _stats(criterion_id: str, label: str, own: list, peers: list) -> CriterionSt
     )
 
 
-def _moments(rows: list[dict[str, Any]], criterion_id: str, answer: str) -> tuple[Moment, ...]:
+def _moments(rows: Sequence[ScoredCall], criterion_id: str, answer: str) -> tuple[Moment, ...]:
     found = []
     for r in rows:
-        for a in r["score"].criteria:
+        for a in _criteria(r):
             if a.criterion_id == criterion_id and a.answer == answer and a.evidence:
                 agent_said = [e for e in a.evidence if e.speaker == "agent"]
                 quote = agent_said[0] if answer == "yes" and agent_said else a.evidence[0]
-                found.append(Moment(call_id=r["call_id"], agent_id=r["agent_id"] or "-",
+                found.append(Moment(call_id=r.call_id, agent_id=r.agent_id or "-",
                                     evidence=quote))  # fmt: skip
     return tuple(found[:3])
 
 
-def _mean_total(rows: list[dict[str, Any]]) -> float | None:
-    totals = [r["score"].total for r in rows if r["score"].total is not None]
+def _mean_total(rows: Sequence[ScoredCall]) -> float | None:
+    totals = [r.score.total for r in rows if r.score and r.score.total is not None]
     return round(mean(totals), 1) if totals else None
 
 
-def _weekly(rows: list[dict[str, Any]]) -> tuple[tuple[str, float], ...]:
+def _weekly(rows: Sequence[ScoredCall]) -> tuple[tuple[str, float], ...]:
     weeks: dict[str, list[float]] = {}
     for r in rows:
-        if r["started_at"] and r["score"].total is not None:
-            weeks.setdefault(r["started_at"].strftime("%G-W%V"), []).append(r["score"].total)
+        if r.started_at and r.score and r.score.total is not None:
+            weeks.setdefault(r.started_at.strftime("%G-W%V"), []).append(r.score.total)
     return tuple((week, round(mean(v), 1)) for week, v in sorted(weeks.items()))

@@ -8,12 +8,13 @@ and the bound.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from callqa.models.transcript import Record
-from callqa.qa_rules.findings import Evidence
+from callqa.qa_rules.findings import Evidence, Finding
 
 Answer = Literal["yes", "no", "na", "unsure"] | int
 
@@ -50,3 +51,16 @@ class InteractionScore(Record):
     total: float | None = Field(default=None, ge=0.0)
     auto_failed: bool = False
     flags: tuple[str, ...] = ()
+
+
+class ScoredCall(Record):
+    """A stored call as the review queue, coaching and backtests read it: who took it and when,
+    what was found and measured, and its score (None when no scorecard applied)."""
+
+    call_id: str
+    agent_id: str | None
+    team: str | None
+    started_at: datetime | None
+    findings: tuple[Finding, ...]
+    metrics: dict[str, float]
+    score: InteractionScore | None

@@ -11,7 +11,7 @@ critical criterion answered "no" on findings zeroes the total.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from callqa.qa_rules.findings import Finding
@@ -27,7 +27,7 @@ def score_call(
     card: Scorecard,
     call_id: str,
     findings: tuple[Finding, ...],
-    metrics: dict[str, float | None] | None = None,
+    metrics: Mapping[str, float | None] | None = None,
     fitted: dict[str, float] | None = None,
 ) -> InteractionScore:
     """The call's answers to every criterion of ``card``, its total and its flags. Negative
@@ -82,7 +82,7 @@ def answer(
     criterion: Criterion,
     points: float,
     findings: tuple[Finding, ...],
-    metrics: dict[str, float | None] | None = None,
+    metrics: Mapping[str, float | None] | None = None,
 ) -> CriterionScore:
     """One criterion's answer from the findings or metric it reads; ``points`` is what a "yes"
     earns."""

@@ -146,11 +146,11 @@ def test_store_round_trips_a_call(tmp_path, store, samples):
     result = process_call(src)
     store_outcome(store, result, "r1", {})
     call = store.get_call(result.call_id)
-    assert call["transcript"] == result.transcript
-    assert call["findings"] and {f.key for f in call["findings"]} == {
+    assert call.transcript == result.transcript
+    assert call.findings and {f.key for f in call.findings} == {
         f.key for f in result.findings
     }
-    assert call["metrics"]["agent_interruptions"] == 2
+    assert call.metrics["agent_interruptions"] == 2
     assert store.list_calls(agent_id="nobody") == []
 
 

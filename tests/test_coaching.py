@@ -7,7 +7,7 @@ import pytest
 from callqa.qa_rules.coaching import coaching_plan, load_catalogue, wilson
 from callqa.qa_rules.findings import Evidence
 from callqa.qa_rules.scorecard import load_scorecard
-from callqa.qa_rules.scores import CriterionScore, InteractionScore
+from callqa.qa_rules.scores import CriterionScore, InteractionScore, ScoredCall
 
 
 def answer(criterion, verdict, potential=5.0, speaker="agent"):
@@ -23,8 +23,8 @@ def answer(criterion, verdict, potential=5.0, speaker="agent"):
 def row(call_id, agent, answers, total, team="east", day=2):
     score = InteractionScore(call_id=call_id, scorecard_id="voice-support", scorecard_version="1",
                              criteria=tuple(answers), total=total)  # fmt: skip
-    return {"call_id": call_id, "agent_id": agent, "team": team, "findings": (), "score": score,
-            "started_at": datetime(2026, 11, day, tzinfo=UTC)}  # fmt: skip
+    return ScoredCall(call_id=call_id, agent_id=agent, team=team, findings=(), metrics={},
+                      score=score, started_at=datetime(2026, 11, day, tzinfo=UTC))  # fmt: skip
 
 
 def test_wilson_interval_matches_the_formula_at_known_points():

@@ -42,7 +42,7 @@ def test_nightly_flow_is_idempotent_and_quarantines_bad_files(tmp_path, samples,
     assert second.already_quarantined == 2
     store = Store(db)
     assert len(store.list_calls()) == SAMPLE_CALLS - 1
-    assert [r["status"] for r in store.list_runs()] == ["completed", "completed"]
+    assert [r.status for r in store.list_runs()] == ["completed", "completed"]
 
 
 @pytest.mark.slow

@@ -273,8 +273,8 @@ def test_a_storing_failure_quarantines_only_its_call(tmp_path, monkeypatch):
     monkeypatch.setattr(Store, "save_call", flaky)
     kept = {o.call_id: store_or_quarantine(store, o, "r1", {}) for o in measured}
     assert isinstance(kept["fine"], CallResult) and kept["boom"].stage == "store"
-    assert [r["call_id"] for r in store.list_calls()] == ["fine"]
-    assert [q["call_id"] for q in store.list_quarantine()] == ["boom"]
+    assert [r.call_id for r in store.list_calls()] == ["fine"]
+    assert [q.call_id for q in store.list_quarantine()] == ["boom"]
 
 
 def test_our_failures_are_retried_by_the_next_version_bad_input_is_not(tmp_path):

@@ -122,10 +122,10 @@ def test_retention_purges_old_words_and_keeps_scores(tmp_path):
     assert result.exit_code == 0, result.output
     assert "purged the words of 1 call(s)" in result.output and "1 audio copy" in result.output
     old, new = store.get_call("call-000"), store.get_call("call-001")
-    assert old["transcript"].turns == () and old["score"] is not None
-    assert old["findings"] and all(e.quote == "" for f in old["findings"] for e in f.evidence)
-    assert all(e.quote == "" for c in old["score"].criteria for e in c.evidence)
-    assert new["transcript"].turns and store.case_of_call("call-000") is None
+    assert old.transcript.turns == () and old.score is not None
+    assert old.findings and all(e.quote == "" for f in old.findings for e in f.evidence)
+    assert all(e.quote == "" for c in old.score.criteria for e in c.evidence)
+    assert new.transcript.turns and store.case_of_call("call-000") is None
     assert not (muted / "call-000.wav").exists()
     again = CliRunner().invoke(app, ["purge", "--older-than", "90", "--db", str(tmp_path / "r.db")])
     assert "purged the words of 0 call(s)" in again.output

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from callqa.pipelines.records import Review
 from callqa.pipelines.review import (
     agreement,
     estimate,
@@ -14,7 +15,7 @@ from callqa.pipelines.review import (
 )
 from callqa.qa_rules.findings import Evidence, Finding
 from callqa.qa_rules.flags import FlagRules, flag_call
-from callqa.qa_rules.scores import CriterionScore, InteractionScore
+from callqa.qa_rules.scores import CriterionScore, InteractionScore, ScoredCall
 
 pytestmark = pytest.mark.usefixtures("every_label_proven")
 
@@ -79,15 +80,16 @@ def test_rules_can_be_turned_off():
 
 def rows(n, agent="a1", week_day=2):
     return [
-        {"call_id": f"{agent}-{i}", "agent_id": agent, "team": "t", "findings": (),
-         "started_at": datetime(2026, 11, week_day + (i % 3), tzinfo=UTC), "score": score(50 + i)}
+        ScoredCall(call_id=f"{agent}-{i}", agent_id=agent, team="t", findings=(), metrics={},
+                   started_at=datetime(2026, 11, week_day + (i % 3), tzinfo=UTC),
+                   score=score(50 + i))
         for i in range(n)
     ]  # fmt: skip
 
 
 def test_queue_orders_by_priority_then_lowest_total():
     calls = rows(3)
-    calls[1]["findings"] = (finding("unresolved"),)
+    calls[1] = calls[1].model_copy(update={"findings": (finding("unresolved"),)})
     queue = review_queue(calls, FlagRules(min_total=51.5))
     assert [q["call_id"] for q in queue] == ["a1-1", "a1-0"]  # unresolved 70 beats low score 61
 
@@ -96,8 +98,8 @@ def test_random_sample_is_exactly_its_fraction_stable_and_stratified():
     calls = rows(40) + rows(10, agent="a2")
     first, second = random_sample(calls, 0.1), random_sample(calls, 0.1)
     assert first == second and len(first) == 5  # 10% of 50, not one more
-    assert sum(r["agent_id"] == "a1" for r in first) == 4  # in proportion: 40 and 10 calls
-    assert sum(r["agent_id"] == "a2" for r in first) == 1
+    assert sum(r.agent_id == "a1" for r in first) == 4  # in proportion: 40 and 10 calls
+    assert sum(r.agent_id == "a2" for r in first) == 1
     assert len(random_sample(calls[:3], 0.1)) == 1 and random_sample(calls, 0.0) == []
     assert len(random_sample(calls, 1.0)) == 50
 
@@ -113,22 +115,26 @@ def test_estimate_matches_a_t_interval():
     assert estimate([5.0])["ci95"] is None
 
 
+def review(call_id, criterion_id, system_answer, answer):
+    return Review(call_id=call_id, criterion_id=criterion_id, system_answer=system_answer,
+                  answer=answer, comment="", reviewer="r", at=datetime.now(UTC))  # fmt: skip
+
+
 def test_agreement_uses_the_latest_review_and_matches_sklearn_kappa():
     from sklearn.metrics import cohen_kappa_score
 
     system = ["yes", "yes", "no", "no", "yes", "na"]
     human = ["yes", "no", "no", "no", "yes", "yes"]
     reviews = [
-        {"call_id": f"c{i}", "criterion_id": "probed", "system_answer": s, "answer": h}
-        for i, (s, h) in enumerate(zip(system, human, strict=True))
+        review(f"c{i}", "probed", s, h) for i, (s, h) in enumerate(zip(system, human, strict=True))
     ]
     reviews.insert(
-        0, {"call_id": "c1", "criterion_id": "probed", "system_answer": "yes", "answer": "yes"}
+        0, review("c1", "probed", "yes", "yes")
     )  # fmt: skip  (superseded by the later review of c1)
     (row,) = agreement(reviews)
     assert row["n"] == 6 and row["agreement"] == pytest.approx(4 / 6, abs=1e-3)
     assert row["kappa"] == pytest.approx(cohen_kappa_score(system, human), abs=1e-3)
-    same = [{"call_id": "c", "criterion_id": "x", "system_answer": "yes", "answer": "yes"}]
+    same = [review("c", "x", "yes", "yes")]
     assert agreement(same)[0]["kappa"] is None
 
 
@@ -140,7 +146,7 @@ def test_a_flagging_custom_rule_sends_the_call_to_review():
 
 def test_sample_estimates_per_team():
     calls = rows(3) + rows(2, agent="a2")
-    calls[-1]["team"] = "west"
+    calls[-1] = calls[-1].model_copy(update={"team": "west"})
     by_team = sample_estimates(calls, "team")
     assert by_team["t"]["n"] == 4 and by_team["west"] == {"n": 1, "mean": 51.0, "ci95": None}
 

@@ -9,7 +9,7 @@ import pytest
 from callqa.models.case_index import CaseIndex
 from callqa.pipelines.batch import plan_run, store_outcome
 from callqa.pipelines.process import process_batch
-from callqa.pipelines.records import PIPELINE_VERSION
+from callqa.pipelines.records import PIPELINE_VERSION, StoredCase
 from callqa.pipelines.similar import (
     CaseFilter,
     index_path,
@@ -123,36 +123,36 @@ def test_weak_calls_find_a_peer_who_solved_the_same_problem(sample_store):
     }
     for call_id, peer in expected.items():
         found = similar_to_call(sample_store, index, call_id)
-        assert found.similar[0].case["call_id"] == peer, call_id
-        assert found.similar[0].case["resolution"], call_id
+        assert found.similar[0].case.call_id == peer, call_id
+        assert found.similar[0].case.resolution, call_id
     for call_id in ("hvb-0bbbedb4", "nw-20261120-0001"):
         for s in similar_to_call(sample_store, index, call_id, k=20).similar:
-            assert s.case["outcome"] == "resolved"
-            assert s.similarity >= CaseFilter().min_similarity and s.case["call_id"] != call_id
+            assert s.case.outcome == "resolved"
+            assert s.similarity >= CaseFilter().min_similarity and s.case.call_id != call_id
 
 
 @pytest.mark.slow
 def test_filters_and_ranking(sample_store):
     index = open_index(index_path(sample_store.url))
-    lost_card = sample_store.case_of_call("hvb-0bbbedb4")["vector"]
+    lost_card = sample_store.case_vectors([sample_store.case_of_call("hvb-0bbbedb4").case_id])[1][0]
     loose = CaseFilter(outcome=None, min_score=None, min_similarity=0.0)
     everything = similar_cases(sample_store, index, lost_card, 50, loose)
-    assert {"hvb-0bbbedb4"} < {s.case["call_id"] for s in everything}
+    assert {"hvb-0bbbedb4"} < {s.case.call_id for s in everything}
     assert all(a.rank >= b.rank for a, b in zip(everything, everything[1:], strict=False))
     for s in everything:
-        bonus = 0.1 * (s.case["total"] or 0) / 100
+        bonus = 0.1 * (s.case.total or 0) / 100
         assert s.rank == pytest.approx(s.similarity + bonus, abs=1e-3)
     strict = CaseFilter(min_score=95)
     assert all(
-        s.case["total"] >= 95 for s in similar_cases(sample_store, index, lost_card, 50, strict)
+        s.case.total >= 95 for s in similar_cases(sample_store, index, lost_card, 50, strict)
     )
     by_queue = CaseFilter(outcome=None, min_score=None, min_similarity=0.0, queue="cards")
     assert {
-        s.case["queue"] for s in similar_cases(sample_store, index, lost_card, 50, by_queue)
+        s.case.queue for s in similar_cases(sample_store, index, lost_card, 50, by_queue)
     } == {"cards"}
     peers = CaseFilter(exclude_agent="a-nina")
     assert all(
-        s.case["agent_id"] != "a-nina"
+        s.case.agent_id != "a-nina"
         for s in similar_cases(sample_store, index, lost_card, 50, peers)
     )
 
@@ -165,14 +165,15 @@ def test_erasure_and_resync_remove_a_case_from_search(sample_store):
     assert sample_store.forget(["hb-20261113-0102", "no-such-call"]) == ["hb-20261113-0102"]
     assert sync_index(sample_store, path) == {"added": 0, "removed": 1, "total": before - 1}
     found = similar_to_call(sample_store, open_index(path), "hvb-0bbbedb4")
-    assert "hb-20261113-0102" not in {s.case["call_id"] for s in found.similar}
+    assert "hb-20261113-0102" not in {s.case.call_id for s in found.similar}
     assert sample_store.case_of_call("hb-20261113-0102") is None
 
 
 def test_every_resolved_call_is_a_case_whatever_its_score():
-    case = {"call_id": "a", "outcome": "resolved", "total": 35.0, "auto_failed": False,
-            "queue": None, "customer_id": None, "agent_id": "x"}  # fmt: skip
+    case = StoredCase(case_id=1, call_id="a", outcome="resolved", issue=(), resolution=(),
+                      agent_id="x", team=None, queue=None, customer_id=None, started_at=None,
+                      total=35.0, auto_failed=False)  # fmt: skip
     assert CaseFilter().admits(case)  # the score ranks cases, it does not exclude them
     assert not CaseFilter(min_score=70).admits(case)  # unless asked
-    assert not CaseFilter().admits(case | {"outcome": "unresolved"})
-    assert not CaseFilter().admits(case | {"auto_failed": True})
+    assert not CaseFilter().admits(case.model_copy(update={"outcome": "unresolved"}))
+    assert not CaseFilter().admits(case.model_copy(update={"auto_failed": True}))

@@ -61,17 +61,7 @@ def show(
     if call is None:
         typer.echo(f"error: no call {call_id!r} in {db}", err=True)
         raise typer.Exit(1)
-    if as_json:
-        payload = {
-            **call,
-            "transcript": call["transcript"].model_dump(mode="json"),
-            "findings": [f.model_dump(mode="json") for f in call["findings"]],
-            "score": call["score"].model_dump(mode="json") if call["score"] else None,
-            "customer_emotion": [p.model_dump(mode="json") for p in call["customer_emotion"]],
-        }
-        typer.echo(to_json(payload))
-    else:
-        typer.echo(render.call_detail(call))
+    typer.echo(to_json(call) if as_json else render.call_detail(call))
 
 
 @app.command()
@@ -90,7 +80,7 @@ def report(
     """Write HTML reports: one page per call, with the scorecard, evidence and transcript."""
     store = open_store(db)
     out = out or home_of(db) / REPORTS
-    wanted = call_ids or [r["call_id"] for r in store.list_calls()]
+    wanted = call_ids or [r.call_id for r in store.list_calls()]
     calls = []
     for call_id in wanted:
         call = store.get_call(call_id)
@@ -99,9 +89,7 @@ def report(
             raise typer.Exit(1)
         calls.append(call)
     index = open_synced_index(store)
-    found = {
-        c["call"]["call_id"]: similar_to_call(store, index, c["call"]["call_id"]) for c in calls
-    }
+    found = {c.call_id: similar_to_call(store, index, c.call_id) for c in calls}
     written = write_call_pages(calls, load_card(scorecard), out / "calls", resolutions=found)
     typer.echo(f"wrote {len(written)} call report(s) to {out / 'calls'}")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from callqa.pipelines.config import ConfigError, Settings, config_file, load_settings
 from callqa.pipelines.process import ProcessSettings
@@ -109,7 +109,12 @@ def open_store(db: str, create: bool = False) -> Store:
 
 
 def to_json(value: Any) -> str:
-    return json.dumps(value, indent=2, default=str)
+    """``value`` as indented JSON; records as their JSON form, anything else as its text."""
+    return json.dumps(value, indent=2, default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else str(value)
 
 
 def load_flag_rules(path: Path | None, config: Path | None = None) -> FlagRules:

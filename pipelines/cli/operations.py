@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from callqa.models.asr import AsrSettings
 from callqa.pipelines import render
-from callqa.pipelines.batch import RunSummary, plan_run, record_idle_run
+from callqa.pipelines.batch import plan_run, record_idle_run
 from callqa.pipelines.cli.app import app
 from callqa.pipelines.cli.common import (
     AsrBackendOption,
@@ -36,6 +36,7 @@ from callqa.pipelines.erasure import forget_calls, purge_older_than
 from callqa.pipelines.paths import shown
 from callqa.pipelines.process import ProcessSettings, audio_seconds, transcribe_files
 from callqa.pipelines.publish import refresh_reports
+from callqa.pipelines.records import RunSummary
 from callqa.pipelines.runtime import (
     configure_prefect,
     on_progress,

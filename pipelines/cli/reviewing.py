@@ -58,7 +58,7 @@ def queue(
     flag_rules = load_flag_rules(rules, config)
     if budget is not None:
         flag_rules = flag_rules.model_copy(update={"budget": budget or None})
-    rows = [r for r in open_store(db).scored_calls(parse_since(since)) if team in (None, r["team"])]
+    rows = [r for r in open_store(db).scored_calls(parse_since(since)) if team in (None, r.team)]
     result = review_day(rows, flag_rules, sample_rate, limit)
     if as_csv:
         typer.echo(render.queue_csv(result["flagged"]), nl=False)
@@ -82,7 +82,7 @@ def review(
         typer.echo(f"error: {exc.args[0]}", err=True)
         raise typer.Exit(1) from None
     typer.echo(
-        f"{call_id} {criterion}: system said {row['system_answer']}, {reviewer} says {answer.value}"
+        f"{call_id} {criterion}: system said {row.system_answer}, {reviewer} says {answer.value}"
     )
 
 
