@@ -12,7 +12,7 @@ import typer
 from callqa.evaluation.tasks import TASKS, Task, evaluate
 from callqa.evaluation.training import RECIPES, train
 from callqa.models.heads import WEIGHTS_DIR
-from callqa.pipelines import render
+from callqa.pipelines import console
 from callqa.pipelines.runtime import on_progress
 
 
@@ -32,7 +32,7 @@ def train_command(
     if head not in RECIPES:
         raise typer.BadParameter(f"{head!r}: choose one of {', '.join(RECIPES)}", param_hint="HEAD")
     _require(data)
-    with render.progress_bar("Encoding") as advance:
+    with console.progress_bar("Encoding") as advance:
         on_progress(advance)
         try:
             path, card = train(head, data, out, seed)
@@ -63,7 +63,7 @@ def evaluate_command(
     if data is None:
         raise typer.BadParameter(f"give --data (for example {TASKS[task].data_hint})")
     _require(data)
-    with render.progress_bar("Encoding") as advance:
+    with console.progress_bar("Encoding") as advance:
         on_progress(advance)
         try:
             result = evaluate(TASKS[task], data, str(weights) if weights else None)
@@ -72,7 +72,7 @@ def evaluate_command(
             raise typer.Exit(1) from None
         finally:
             on_progress(None)
-    typer.echo(json.dumps(result, indent=2) if as_json else render.evaluation(result))
+    typer.echo(json.dumps(result, indent=2) if as_json else console.evaluation(result))
 
 
 def _describe(task: Task) -> str:

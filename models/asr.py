@@ -30,7 +30,7 @@ import numpy as np
 from pydantic import Field
 
 from callqa.models.roles import agent_label
-from callqa.models.transcript import Record, Speaker, Transcript, Turn, Word
+from callqa.models.transcript import Record, Speaker, SpeakerMethod, Transcript, Turn, Word
 from callqa.models.voices import by_speech_span, split_voices
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a")
@@ -225,7 +225,7 @@ def transcribe(
     if len(paths) == 2:
         tracks = [load_audio(p, max_seconds=limit)[0] for p in paths]
         roles: tuple[Speaker, ...] | None = ("agent", "customer")
-        method = "two files (agent, customer)"
+        method: SpeakerMethod = "two files (agent, customer)"
     elif channels[0] >= 2:
         tracks = load_audio(paths[0], split_stereo=True, max_seconds=limit)
         roles, method = settings.channels, "stereo channels"

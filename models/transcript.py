@@ -94,12 +94,36 @@ class Turn(Record):
         return found
 
 
+RedactionKind = Literal[
+    "CARD",
+    "CVV",
+    "EXPIRY",
+    "ACCOUNT",
+    "ROUTING",
+    "SSN",
+    "PHONE",
+    "EMAIL",
+    "ADDRESS",
+    "DOB",
+    "PERSON",
+]  # fmt: skip; also the precedence when two spans overlap
+SpeakerMethod = Literal[
+    "labels",  # speaker labels in the file
+    "channel",  # one channel per speaker in the file
+    "role-heuristic",  # diarised speakers named by the cue heuristic
+    "stereo channels",
+    "two files (agent, customer)",
+    "mono voice split + role heuristic",
+    "purged",  # the words were removed under the retention policy
+]
+
+
 class Redaction(Record):
     """A placeholder (``[CARD]``, ``[EMAIL]``...) put where personal data was said: its place in
     the redacted turn's text and, for timed turns, when it was said (to mute the audio)."""
 
     turn: int = Field(ge=0)
-    kind: str
+    kind: RedactionKind
     char_start: int = Field(ge=0)
     char_end: int = Field(ge=0)
     start: float | None = None
@@ -117,7 +141,7 @@ class Transcript(Record):
     call_id: str = Field(min_length=1)
     turns: tuple[Turn, ...]
     source: str
-    speaker_method: str = "labels"
+    speaker_method: SpeakerMethod = "labels"
     language: str = "en"
     redactions: tuple[Redaction, ...] = ()
 

@@ -2,7 +2,7 @@
 cases, summarise, report.
 
 Tasks are one call each into the plain functions of :mod:`callqa.pipelines.process` and
-:mod:`callqa.pipelines.batch`, and pass records, never model objects. Idempotency comes from
+:mod:`callqa.pipelines.runs`, and pass records, never model objects. Idempotency comes from
 the store (content hash + pipeline version), not from Prefect's cache, so caching is off.
 """
 
@@ -16,7 +16,11 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 from sqlalchemy.exc import OperationalError
 
-from callqa.pipelines.batch import (
+from callqa.pipelines.erasure import purge_older_than
+from callqa.pipelines.process import ProcessSettings, process_batch
+from callqa.pipelines.publish import publish_run, refresh_reports
+from callqa.pipelines.records import CallResult, Quarantined
+from callqa.pipelines.runs import (
     RunSummary,
     new_run_id,
     plan_run,
@@ -24,10 +28,6 @@ from callqa.pipelines.batch import (
     store_outcome,
     summarise,
 )
-from callqa.pipelines.erasure import purge_older_than
-from callqa.pipelines.process import ProcessSettings, process_batch
-from callqa.pipelines.publish import publish_run, refresh_reports
-from callqa.pipelines.records import CallResult, Quarantined
 from callqa.pipelines.runtime import report_progress
 from callqa.pipelines.similar import (
     index_path,

@@ -16,7 +16,7 @@ from callqa.pipelines.reports import (
     write_index,
     write_run_page,
 )
-from callqa.pipelines.similar import open_synced_index, peer_exemplars, similar_to_call
+from callqa.pipelines.similar import open_synced_index, peer_cases, similar_to_call
 from callqa.pipelines.store import Store
 from callqa.qa_rules.scorecard import Scorecard
 
@@ -100,11 +100,11 @@ def write_call_pages_for(store: Store, ids: list[str], card: Scorecard, folder: 
     index = open_synced_index(store)
     calls = [c for c in map(store.get_call, ids) if c]
     found = {c.call_id: similar_to_call(store, index, c.call_id) for c in calls}
-    write_call_pages(calls, card, folder / "calls", resolutions=found)
+    write_call_pages(calls, card, folder / "calls", similar=found)
 
 
 def write_agent_plans(store: Store, agents: list[str], card: Scorecard, folder: Path) -> None:
     """Coaching plans (HTML and Markdown) for ``agents``, from every stored scored call."""
     index = open_synced_index(store)
-    exemplars = {a: peer_exemplars(store, index, a) for a in agents} if index else {}
-    write_coaching_plans(agents, store.scored_calls(), card, folder / "agents", exemplars)
+    peers = {a: peer_cases(store, index, a) for a in agents} if index else {}
+    write_coaching_plans(agents, store.scored_calls(), card, folder / "agents", peers)

@@ -15,11 +15,11 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from callqa.pipelines.console import clock
 from callqa.pipelines.paths import file_in
 from callqa.pipelines.records import RunSummary, StoredCall, StoredCase
-from callqa.pipelines.render import clock
 from callqa.pipelines.review import review_queue, within_budget
-from callqa.pipelines.similar import Resolutions, SimilarCase
+from callqa.pipelines.similar import SimilarCase, SimilarCases
 from callqa.qa_rules.analysis import EmotionPoint
 from callqa.qa_rules.coaching import CoachingPlan, coaching_plan
 from callqa.qa_rules.findings import Finding
@@ -29,7 +29,7 @@ from callqa.qa_rules.scorecard import Scorecard
 from callqa.qa_rules.scores import ScoredCall
 from callqa.qa_rules.structure import OUTCOMES
 
-Exemplar = tuple[StoredCase, SimilarCase]  # an agent's weak case, a peer's similar good one
+PeerCase = tuple[StoredCase, SimilarCase]  # an agent's weak case, a peer's similar good one
 
 ANSWER_TEXT = {"yes": "yes", "no": "no", "na": "n/a", "unsure": "unsure"}
 POLARITY_RANK = {"negative": 3, "positive": 2, "neutral": 1}
@@ -47,10 +47,10 @@ def call_page(
     call: StoredCall,
     card: Scorecard,
     rules: FlagRules | None = None,
-    resolutions: Resolutions | None = None,
+    similar: SimilarCases | None = None,
 ) -> str:
-    """The report of one stored call, with its similar past ``resolutions`` (None: the call
-    states no problem)."""
+    """The report of one stored call, with its ``similar`` past cases (None: the call states
+    no problem)."""
     row, transcript, score, findings = call.row, call.transcript, call.score, call.findings
     outcome = next((f.label for f in findings if f.label in OUTCOMES), None)
     return (
@@ -72,7 +72,7 @@ def call_page(
                 if is_observation(f)
             ],  # fmt: skip
             emotion_chart=emotion_svg(call.customer_emotion),
-            resolutions=resolutions,
+            similar=similar,
             root="../",
             transcript=[
                 {"start": t.start, "speaker": t.speaker, "html": highlight(t.text, i, findings)}
@@ -87,15 +87,15 @@ def write_call_pages(
     card: Scorecard,
     folder: Path,
     rules: FlagRules | None = None,
-    resolutions: Mapping[str, Resolutions | None] | None = None,
+    similar: Mapping[str, SimilarCases | None] | None = None,
 ) -> list[Path]:
-    """Write ``<call_id>.html`` for each call into ``folder`` (``resolutions`` by call id)."""
+    """Write ``<call_id>.html`` for each call into ``folder`` (``similar`` cases by call id)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for call in calls:
         call_id = call.call_id
         path = file_in(folder, call_id, ".html")
-        found = (resolutions or {}).get(call_id)
+        found = (similar or {}).get(call_id)
         path.write_text(call_page(call, card, rules, found), encoding="utf-8")
         written.append(path)
     return written
@@ -331,14 +331,14 @@ def write_index(
     return index
 
 
-def coaching_page(plan: CoachingPlan, exemplars: Sequence[Exemplar] = ()) -> str:
+def coaching_page(plan: CoachingPlan, peer_cases: Sequence[PeerCase] = ()) -> str:
     """A coaching plan as HTML, with peers' resolutions of the agent's weakest calls."""
     env = environment()
     env.globals.update(pct=_pct, rate=_rate)
-    return env.get_template("coach.html.j2").render(plan=plan, exemplars=exemplars)
+    return env.get_template("coach.html.j2").render(plan=plan, peer_cases=peer_cases)
 
 
-def coaching_markdown(plan: CoachingPlan, exemplars: Sequence[Exemplar] = ()) -> str:
+def coaching_markdown(plan: CoachingPlan, peer_cases: Sequence[PeerCase] = ()) -> str:
     """A coaching plan as Markdown, for notes and tickets; quoted words are HTML-escaped, so a
     Markdown viewer never renders markup a caller said or typed."""
     lines = [
@@ -363,9 +363,9 @@ def coaching_markdown(plan: CoachingPlan, exemplars: Sequence[Exemplar] = ()) ->
         lines += [f'- {m.agent_id}: {m.call_id} [{clock(m.evidence.start)}] '
                   f'"{_md(m.evidence.quote)}"' for m in area.peer_moments]  # fmt: skip
         lines += [f"- practice, {p.title}: {p.practice}" for p in area.practice]
-    if exemplars:
+    if peer_cases:
         lines += ["", "## How peers solved the same problems"]
-    for own, peer in exemplars:
+    for own, peer in peer_cases:
         issue = _md(" ".join(e.quote for e in own.issue))
         lines += ["", f'- yours: {own.call_id} "{issue}"',
                   f'- {peer.case.agent_id}: {peer.case.call_id} (score '
@@ -380,7 +380,7 @@ def write_coaching_plans(
     rows: Sequence[ScoredCall],
     card: Scorecard,
     folder: Path,
-    exemplars: Mapping[str, list[Exemplar]] | None = None,
+    peer_cases: Mapping[str, list[PeerCase]] | None = None,
 ) -> list[Path]:
     """``<agent>.html`` and ``<agent>.md`` in ``folder`` for each agent with scored calls."""
     written = []
@@ -389,17 +389,17 @@ def write_coaching_plans(
             plan = coaching_plan(agent, rows, card)
         except KeyError:
             continue  # no scored calls for this agent
-        write_coaching_plan(plan, folder, (exemplars or {}).get(agent, []))
+        write_coaching_plan(plan, folder, (peer_cases or {}).get(agent, []))
         written.append(file_in(folder, agent, ".html"))
     return written
 
 
-def write_coaching_plan(plan: CoachingPlan, folder: Path, exemplars: Sequence[Exemplar]) -> str:
+def write_coaching_plan(plan: CoachingPlan, folder: Path, peer_cases: Sequence[PeerCase]) -> str:
     """``<agent>.html`` and ``<agent>.md`` in ``folder``; returns the Markdown."""
     folder.mkdir(parents=True, exist_ok=True)
-    markdown = coaching_markdown(plan, exemplars)
+    markdown = coaching_markdown(plan, peer_cases)
     file_in(folder, plan.agent_id, ".html").write_text(
-        coaching_page(plan, exemplars), encoding="utf-8"
+        coaching_page(plan, peer_cases), encoding="utf-8"
     )
     file_in(folder, plan.agent_id, ".md").write_text(markdown, encoding="utf-8")
     return markdown

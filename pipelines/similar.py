@@ -61,7 +61,7 @@ class SimilarCase:
 
 
 @dataclass(frozen=True)
-class Resolutions:
+class SimilarCases:
     """A stored call's own issue (quoted) and the similar past cases found for it."""
 
     issue: str
@@ -151,7 +151,7 @@ def similar_to_call(
     k: int = 3,
     where: CaseFilter = CaseFilter(),
     same_queue: bool = False,
-) -> Resolutions | None:
+) -> SimilarCases | None:
     """Similar past cases for a stored call (None when the call has no case), never the call
     itself nor the same customer's calls; with ``same_queue``, only cases from its queue."""
     case = store.case_of_call(call_id)
@@ -165,12 +165,12 @@ def similar_to_call(
     )
     issue = " ".join(e.quote for e in case.issue)
     if index is None:
-        return Resolutions(issue, [])
+        return SimilarCases(issue, [])
     _, vectors = store.case_vectors([case.case_id])
-    return Resolutions(issue, similar_cases(store, index, vectors[0], k, where))
+    return SimilarCases(issue, similar_cases(store, index, vectors[0], k, where))
 
 
-def peer_exemplars(
+def peer_cases(
     store: Store, index: CaseIndex, agent_id: str, n: int = 3
 ) -> list[tuple[StoredCase, SimilarCase]]:
     """For the agent's weakest calls (unresolved or under the score bar), the best-handled

@@ -17,9 +17,9 @@ import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
-from callqa.models.transcript import Redaction, Transcript, Turn, Word
+from callqa.models.transcript import Redaction, RedactionKind, Transcript, Turn, Word
 from callqa.qa_rules.redaction_context import chunk_spans, context_spans, echo_spans
 from callqa.qa_rules.spoken import (
     FILLERS,
@@ -35,19 +35,7 @@ __all__ = ["find_spans", "luhn_valid", "redact_text", "redact_transcript"]
 
 REDACTION_VERSION = "2"  # bump when the rules change: cached transcripts are then redone
 
-KINDS = (
-    "CARD",
-    "CVV",
-    "EXPIRY",
-    "ACCOUNT",
-    "ROUTING",
-    "SSN",
-    "PHONE",
-    "EMAIL",
-    "ADDRESS",
-    "DOB",
-    "PERSON",
-)  # fmt: skip; also the precedence when two spans overlap
+KINDS: tuple[RedactionKind, ...] = get_args(RedactionKind)  # also the precedence of overlaps
 
 CUES = {
     "card": ("card", "visa", "mastercard", "master card", "amex", "american express",
@@ -130,7 +118,7 @@ class Span:
     turn: int
     start: int
     end: int
-    kind: str
+    kind: RedactionKind
 
 
 def redact_transcript(transcript: Transcript, nlp: Any = None) -> Transcript:
@@ -194,7 +182,9 @@ def _overlaps(span: Span, others: Sequence[Span]) -> bool:
     return any(o.turn == span.turn and o.start < span.end and span.start < o.end for o in others)
 
 
-def _covered(tokens: Sequence[Token], run: NumberRun, spans: Sequence[Span]) -> str | None:
+def _covered(
+    tokens: Sequence[Token], run: NumberRun, spans: Sequence[Span]
+) -> RedactionKind | None:
     """The kind of a span that covers the first token of ``run``, if one does."""
     first = tokens[run.first]
     for s in spans:
@@ -212,7 +202,7 @@ def _number_spans(
             yield from _cover(tokens, run.first, run.last, kind, run.turns)
 
 
-def _number_kind(run: NumberRun, cues: set[str]) -> str | None:
+def _number_kind(run: NumberRun, cues: set[str]) -> RedactionKind | None:
     d, n = run.digits, len(run.digits)
     if run.groups == (3, 2, 4):
         return "SSN"
@@ -285,7 +275,9 @@ def _date_spans(tokens: Sequence[Token], context: Context) -> Iterable[Span]:
             found = None
         if found:
             cues = context.cues(*found)
-            kind = "DOB" if "dob" in cues else "EXPIRY" if "expiry" in cues else None
+            kind: RedactionKind | None = (
+                "DOB" if "dob" in cues else "EXPIRY" if "expiry" in cues else None
+            )
             if kind:
                 yield from _cover(tokens, *found, kind)
 
@@ -493,7 +485,7 @@ def _name_after(turn: int, text: str, cue: re.Match, strong: bool = False) -> li
 
 
 def _cover(
-    tokens: Sequence[Token], first: int, last: int, kind: str, turns: Iterable[int] = ()
+    tokens: Sequence[Token], first: int, last: int, kind: RedactionKind, turns: Iterable[int] = ()
 ) -> Iterable[Span]:
     """Spans over tokens ``first..last``, one per turn they cross (only ``turns`` if given)."""
     by_turn: dict[int, list[Token]] = {}

@@ -9,34 +9,32 @@ personal data is personal data again.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from callqa.models.transcript import Turn
+from callqa.models.transcript import RedactionKind, Turn
 from callqa.qa_rules.spoken import FILLERS, NumberRun, Token, luhn_valid
 
 # What an agent's turn asks for, in the order kinds are tried; the pattern must match the turn.
-ASKS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern, re.IGNORECASE))
-    for kind, pattern in (
-        ("CVV", r"security code|\bcvv\b|\bcvc\b|three[- ]digit|3[- ]digit|four[- ]digit code|"
-                r"code on the back|back of (?:the|your) card|verification code|\bpin\b"),
-        ("EXPIRY", r"expir|\bexp\b|valid (?:thru|through|until)|good (?:thru|through|until)"),
-        ("CARD", r"card number|number on (?:the|your) (?:front of the )?card|long number|"
-                 r"(?:card|visa|mastercard|amex)\b[^.?]*\bnumber|(?:sixteen|16|fifteen)[- ]digit"),
-        ("ROUTING", r"routing|\baba\b|sort code|transit number"),
-        ("ACCOUNT", r"account number|checking|savings|\biban\b"),
-        ("SSN", r"social security|\bssn\b|\bsocial\b"),
-        ("DOB", r"date of birth|birth ?date|birthday|\bdob\b|\bborn\b"),
-        ("PHONE", r"phone|\bcell\b|mobile number|contact number|best number|callback number|"
-                  r"number (?:to|we can|i can) (?:reach|call)|reach you|call you back"),
-        ("EMAIL", r"e-?mail"),
-        ("ADDRESS", r"address|\bzip\b|post ?code|postal code|house number|street|"
-                    r"where do you live|\bcity\b"),
-        ("PERSON", r"\b(?:your|the) (?:full |first |last |middle |sur)?name\b|\bsurname\b|"
-                   r"\bspell\b|who am i speaking|name on the (?:card|account)"),
-    )
+ASKED_FOR: tuple[tuple[RedactionKind, str], ...] = (
+    ("CVV", r"security code|\bcvv\b|\bcvc\b|three[- ]digit|3[- ]digit|four[- ]digit code|"
+            r"code on the back|back of (?:the|your) card|verification code|\bpin\b"),
+    ("EXPIRY", r"expir|\bexp\b|valid (?:thru|through|until)|good (?:thru|through|until)"),
+    ("CARD", r"card number|number on (?:the|your) (?:front of the )?card|long number|"
+             r"(?:card|visa|mastercard|amex)\b[^.?]*\bnumber|(?:sixteen|16|fifteen)[- ]digit"),
+    ("ROUTING", r"routing|\baba\b|sort code|transit number"),
+    ("ACCOUNT", r"account number|checking|savings|\biban\b"),
+    ("SSN", r"social security|\bssn\b|\bsocial\b"),
+    ("DOB", r"date of birth|birth ?date|birthday|\bdob\b|\bborn\b"),
+    ("PHONE", r"phone|\bcell\b|mobile number|contact number|best number|callback number|"
+              r"number (?:to|we can|i can) (?:reach|call)|reach you|call you back"),
+    ("EMAIL", r"e-?mail"),
+    ("ADDRESS", r"address|\bzip\b|post ?code|postal code|house number|street|"
+                r"where do you live|\bcity\b"),
+    ("PERSON", r"\b(?:your|the) (?:full |first |last |middle |sur)?name\b|\bsurname\b|"
+               r"\bspell\b|who am i speaking|name on the (?:card|account)"),
 )  # fmt: skip
+ASKS = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in ASKED_FOR)
 OTHER_QUESTION = re.compile(
     r"\?\s*$|^\W*(?:and )?(?:what|which|when|how|where|why|would|do|did|is|are|can|could)\b",
     re.IGNORECASE,
@@ -61,7 +59,7 @@ class Asked:
     """An agent turn that asks for personal data, and the kinds it asks for."""
 
     turn: int
-    kinds: tuple[str, ...]
+    kinds: tuple[RedactionKind, ...]
 
 
 def asked(turns: Sequence[Turn]) -> list[Asked]:
@@ -96,7 +94,7 @@ def answer_turns(turns: Sequence[Turn], ask: Asked) -> list[int]:
 
 def context_spans(
     turns: Sequence[Turn], tokens: Sequence[Token], runs: Sequence[NumberRun]
-) -> Iterable[tuple[int, int, int, str]]:
+) -> Iterable[tuple[int, int, int, RedactionKind]]:
     """(turn, start, end, kind) for what answers the agent's questions for personal data."""
     by_turn: dict[int, list[NumberRun]] = {}
     for run in runs:
@@ -121,7 +119,7 @@ def context_spans(
 
 def chunk_spans(
     turns: Sequence[Turn], tokens: Sequence[Token], runs: Sequence[NumberRun]
-) -> Iterable[tuple[int, int, int, str]]:
+) -> Iterable[tuple[int, int, int, RedactionKind]]:
     """A number one speaker gives in chunks over several turns, while the other party only
     echoes or acknowledges ("four five three nine" / "mhm" / "one four eight eight" ...): a
     card when the chunks make 13 to 19 digits that pass the Luhn check or a card was just
@@ -131,7 +129,7 @@ def chunk_spans(
         first = min(min(run.turns) for run in group)
         said = " ".join(turns[t].text.lower() for t in range(max(0, first - 3), first + 1))
         if 13 <= len(digits) <= 19 and (luhn_valid(digits) or "card" in said):
-            kind = "CARD"
+            kind: RedactionKind = "CARD"
         elif len(digits) in (10, 11) and re.search(r"phone|number|cell|mobile|reach", said):
             kind = "PHONE"
         else:
@@ -174,8 +172,8 @@ def _chunk_groups(
 
 
 def echo_spans(
-    tokens: Sequence[Token], runs: Sequence[NumberRun], secret: dict[NumberRun, str]
-) -> Iterable[tuple[int, int, int, str]]:
+    tokens: Sequence[Token], runs: Sequence[NumberRun], secret: Mapping[NumberRun, RedactionKind]
+) -> Iterable[tuple[int, int, int, RedactionKind]]:
     """Numbers of three or more digits that repeat part of a nearby number already found to be
     personal data (an agent reading a card back chunk by chunk), as that number's kind."""
     for run in runs:
@@ -207,7 +205,7 @@ def _measured(tokens: Sequence[Token], run: NumberRun) -> bool:
     )
 
 
-def _kind_of(run: NumberRun, kinds: tuple[str, ...]) -> str | None:
+def _kind_of(run: NumberRun, kinds: tuple[RedactionKind, ...]) -> RedactionKind | None:
     """Which of the asked ``kinds`` a number answering the question is, by its shape."""
     n = len(run.digits)
     for kind in kinds:
@@ -223,14 +221,16 @@ def _kind_of(run: NumberRun, kinds: tuple[str, ...]) -> str | None:
 
 
 def _run_in_turn(
-    tokens: Sequence[Token], run: NumberRun, turn: int, kind: str
-) -> Iterable[tuple[int, int, int, str]]:
+    tokens: Sequence[Token], run: NumberRun, turn: int, kind: RedactionKind
+) -> Iterable[tuple[int, int, int, RedactionKind]]:
     own = [t for t in tokens[run.first : run.last + 1] if t.turn == turn and t.is_number]
     if own:
         yield turn, own[0].start, own[-1].end, kind
 
 
-def _name_answer(tokens: Sequence[Token], turn: int) -> Iterable[tuple[int, int, int, str]]:
+def _name_answer(
+    tokens: Sequence[Token], turn: int
+) -> Iterable[tuple[int, int, int, RedactionKind]]:
     """A short answer to "your name?": its name words, or letters spelled one by one."""
     words = [t for t in tokens if t.turn == turn and t.is_word]
     if not words or len(words) > 8 or any(t.low in NOT_ANSWER for t in words):
@@ -245,7 +245,9 @@ def _name_answer(tokens: Sequence[Token], turn: int) -> Iterable[tuple[int, int,
         yield turn, name[0].start, name[-1].end, "PERSON"
 
 
-def _street_words(tokens: Sequence[Token], turn: int) -> Iterable[tuple[int, int, int, str]]:
+def _street_words(
+    tokens: Sequence[Token], turn: int
+) -> Iterable[tuple[int, int, int, RedactionKind]]:
     """Up to three name words and a street word ("maple street") in an answer to "address?"."""
     own = [t for t in tokens if t.turn == turn]
     for k, tok in enumerate(own):

@@ -25,11 +25,11 @@ from callqa.models.asr import (
     transcribe,
 )
 from callqa.models.transcript import Word
-from callqa.pipelines.batch import store_outcome
 from callqa.pipelines.cli import app
 from callqa.pipelines.erasure import forget_calls
 from callqa.pipelines.process import ProcessSettings, process_call
 from callqa.pipelines.records import CallResult, Quarantined
+from callqa.pipelines.runs import store_outcome
 from callqa.pipelines.sources import discover_calls
 from callqa.pipelines.store import Store, db_url
 from callqa.pipelines.workspace import Folders

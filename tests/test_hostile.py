@@ -15,13 +15,13 @@ import pytest
 from typer.testing import CliRunner
 
 from callqa.pipelines import process as process_module
-from callqa.pipelines.batch import plan_run, store_outcome
 from callqa.pipelines.cli import app
 from callqa.pipelines.erasure import forget_calls
 from callqa.pipelines.flow import store_or_quarantine
 from callqa.pipelines.paths import UnsafeId, file_in
 from callqa.pipelines.process import measure_call, process_batch
 from callqa.pipelines.records import PIPELINE_VERSION, CallResult, Quarantined
+from callqa.pipelines.runs import plan_run, store_outcome
 from callqa.pipelines.similar import index_path, open_index, sync_index
 from callqa.pipelines.sources import discover_calls
 from callqa.pipelines.store import Store, StoreError, db_url
@@ -456,6 +456,6 @@ def test_a_read_only_store_is_refused_before_the_run(tmp_path):
 
 
 def test_file_names_cannot_drive_the_terminal():
-    from callqa.pipelines.render import printable
+    from callqa.pipelines.console import printable
 
     assert printable("/calls/esc\x1b[31mred\nnext.txt") == "/calls/esc\\x1b[31mred\\nnext.txt"

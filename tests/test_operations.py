@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from callqa.pipelines.batch import store_outcome
 from callqa.pipelines.cli import app
 from callqa.pipelines.flow import with_dask
 from callqa.pipelines.process import process_batch
+from callqa.pipelines.runs import store_outcome
 from callqa.pipelines.similar import index_path, sync_index
 from callqa.pipelines.sources import discover_calls
 from callqa.pipelines.store import Store, db_url

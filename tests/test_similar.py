@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from callqa.models.case_index import CaseIndex
-from callqa.pipelines.batch import plan_run, store_outcome
 from callqa.pipelines.process import process_batch
 from callqa.pipelines.records import PIPELINE_VERSION, StoredCase
+from callqa.pipelines.runs import plan_run, store_outcome
 from callqa.pipelines.similar import (
     CaseFilter,
     index_path,
@@ -147,9 +147,9 @@ def test_filters_and_ranking(sample_store):
         s.case.total >= 95 for s in similar_cases(sample_store, index, lost_card, 50, strict)
     )
     by_queue = CaseFilter(outcome=None, min_score=None, min_similarity=0.0, queue="cards")
-    assert {
-        s.case.queue for s in similar_cases(sample_store, index, lost_card, 50, by_queue)
-    } == {"cards"}
+    assert {s.case.queue for s in similar_cases(sample_store, index, lost_card, 50, by_queue)} == {
+        "cards"
+    }
     peers = CaseFilter(exclude_agent="a-nina")
     assert all(
         s.case.agent_id != "a-nina"

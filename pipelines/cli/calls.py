@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from callqa.pipelines import render
+from callqa.pipelines import console
 from callqa.pipelines.cli.app import app
 from callqa.pipelines.cli.common import (
     DbOption,
@@ -22,7 +22,7 @@ from callqa.pipelines.reports import write_call_pages, write_coaching_plan
 from callqa.pipelines.similar import (
     CaseFilter,
     open_synced_index,
-    peer_exemplars,
+    peer_cases,
     similar_cases,
     similar_to_call,
 )
@@ -47,7 +47,7 @@ def list_calls(
     """List stored calls, newest first."""
     since_when = parse_since(since)
     rows = open_store(db).list_calls(agent, team, queue, since_when, limit)
-    typer.echo(to_json(rows) if as_json else render.calls_table(rows))
+    typer.echo(to_json(rows) if as_json else console.calls_table(rows))
 
 
 @app.command()
@@ -61,7 +61,7 @@ def show(
     if call is None:
         typer.echo(f"error: no call {call_id!r} in {db}", err=True)
         raise typer.Exit(1)
-    typer.echo(to_json(call) if as_json else render.call_detail(call))
+    typer.echo(to_json(call) if as_json else console.call_detail(call))
 
 
 @app.command()
@@ -90,7 +90,7 @@ def report(
         calls.append(call)
     index = open_synced_index(store)
     found = {c.call_id: similar_to_call(store, index, c.call_id) for c in calls}
-    written = write_call_pages(calls, load_card(scorecard), out / "calls", resolutions=found)
+    written = write_call_pages(calls, load_card(scorecard), out / "calls", similar=found)
     typer.echo(f"wrote {len(written)} call report(s) to {out / 'calls'}")
 
 
@@ -115,8 +115,8 @@ def coach(
         typer.echo(f"error: {exc.args[0]}", err=True)
         raise typer.Exit(1) from None
     index = open_synced_index(store)
-    exemplars = peer_exemplars(store, index, agent) if index else []
-    markdown = write_coaching_plan(plan, out / "agents", exemplars)
+    peers = peer_cases(store, index, agent) if index else []
+    markdown = write_coaching_plan(plan, out / "agents", peers)
     typer.echo(to_json(plan.model_dump(mode="json")) if as_json else markdown)
 
 
@@ -159,7 +159,7 @@ def similar(
             typer.echo(f"error: call {call_id!r} {why}", err=True)
             raise typer.Exit(1)
         issue, found = result.issue, result.similar
-    rows = [render.similar_row(c, home_of(db) / REPORTS) for c in found]
+    rows = [console.similar_row(c, home_of(db) / REPORTS) for c in found]
     typer.echo(
-        to_json({"issue": issue, "similar": rows}) if as_json else render.similar(issue, rows)
+        to_json({"issue": issue, "similar": rows}) if as_json else console.similar(issue, rows)
     )

@@ -11,8 +11,7 @@ import typer
 from pydantic import ValidationError
 
 from callqa.models.asr import AsrSettings
-from callqa.pipelines import render
-from callqa.pipelines.batch import plan_run, record_idle_run
+from callqa.pipelines import console
 from callqa.pipelines.cli.app import app
 from callqa.pipelines.cli.common import (
     AsrBackendOption,
@@ -37,6 +36,7 @@ from callqa.pipelines.paths import shown
 from callqa.pipelines.process import ProcessSettings, audio_seconds, transcribe_files
 from callqa.pipelines.publish import refresh_reports
 from callqa.pipelines.records import RunSummary
+from callqa.pipelines.runs import plan_run, record_idle_run
 from callqa.pipelines.runtime import (
     configure_prefect,
     on_progress,
@@ -109,7 +109,7 @@ def run(
             typer.echo(
                 to_json(summary.model_dump(mode="json"))
                 if as_json
-                else render.run_summary(summary, db)
+                else console.run_summary(summary, db)
             )
             return
         home = home_of(db)
@@ -118,7 +118,7 @@ def run(
         from callqa.pipelines.flow import nightly, with_dask
 
         tie_temporary_server_to_this_process()
-        with render.progress_bar("Processing calls") as advance:
+        with console.progress_bar("Processing calls") as advance:
             on_progress(advance)
             try:
                 summary = (with_dask(dask) if dask else nightly)(
@@ -140,7 +140,9 @@ def run(
             finally:
                 on_progress(None)
         typer.echo(
-            to_json(summary.model_dump(mode="json")) if as_json else render.run_summary(summary, db)
+            to_json(summary.model_dump(mode="json"))
+            if as_json
+            else console.run_summary(summary, db)
         )
         if not as_json and summary.processed:
             typer.echo(f"Reports: {home / REPORTS / 'index.html'}")
@@ -177,7 +179,7 @@ def _idle_run(
 def list_quarantine(db: DbOption = "callqa.db", as_json: JsonOption = False) -> None:
     """List calls that could not be processed, with the reason."""
     rows = open_store(db).list_quarantine()
-    typer.echo(to_json(rows) if as_json else render.quarantine_table(rows))
+    typer.echo(to_json(rows) if as_json else console.quarantine_table(rows))
 
 
 @app.command()
@@ -339,7 +341,7 @@ def transcribe_command(
         raise typer.Exit(2) from None
     calls = audio_calls(audio)
     failed, audio_s, spent = 0, 0.0, 0.0
-    with render.progress_bar("Transcribing (audio minutes)") as advance:
+    with console.progress_bar("Transcribing (audio minutes)") as advance:
         total = sum(audio_seconds(files) for files in calls.values())
         for done in transcribe_files(audio, settings, redact=not keep_personal_data):
             if done.transcript is None:
@@ -348,7 +350,7 @@ def transcribe_command(
                 continue
             spent, audio_s = spent + done.seconds, audio_s + done.audio_s
             advance(round(audio_s / 60, 1), round(total / 60, 1))
-            text = render.transcript_as(done.transcript, output_format.value)
+            text = console.transcript_as(done.transcript, output_format.value)
             if out is None:
                 typer.echo(text)
             else:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from callqa.pipelines import render
+from callqa.pipelines import console
 from callqa.pipelines.cli.app import app
 from callqa.pipelines.cli.common import (
     ConfigOption,
@@ -61,9 +61,9 @@ def queue(
     rows = [r for r in open_store(db).scored_calls(parse_since(since)) if team in (None, r.team)]
     result = review_day(rows, flag_rules, sample_rate, limit)
     if as_csv:
-        typer.echo(render.queue_csv(result["flagged"]), nl=False)
+        typer.echo(console.queue_csv(result["flagged"]), nl=False)
     else:
-        typer.echo(to_json(result) if as_json else render.review_queue(result))
+        typer.echo(to_json(result) if as_json else console.review_queue(result))
 
 
 @app.command()
@@ -115,7 +115,7 @@ def calibrate(
         return
     body = [[f.label, str(f.reviews), "-" if f.threshold is None else f"{f.threshold:.3f}",
              f"{f.agreement_before:.0%}", f"{f.agreement_after:.0%}"] for f in fits]  # fmt: skip
-    typer.echo(render.table(body, ["LABEL", "REVIEWS", "THRESHOLD", "AGREE BEFORE", "AFTER"]))
+    typer.echo(console.table(body, ["LABEL", "REVIEWS", "THRESHOLD", "AGREE BEFORE", "AFTER"]))
     typer.echo(
         f"Saved to {path} (replacing any earlier fit); labels with fewer than {MIN_REVIEWS} "
         "reviews keep the default. The next `callqa run` re-scores every stored call with them."
@@ -133,4 +133,4 @@ def agreement_command(db: DbOption = "callqa.db", as_json: JsonOption = False) -
     else:
         body = [[r["criterion_id"], str(r["n"]), f"{r['agreement']:.0%}",
                  "-" if r["kappa"] is None else f"{r['kappa']:.2f}"] for r in rows]  # fmt: skip
-        typer.echo(render.table(body, ["CRITERION", "REVIEWS", "AGREE", "KAPPA"]))
+        typer.echo(console.table(body, ["CRITERION", "REVIEWS", "AGREE", "KAPPA"]))

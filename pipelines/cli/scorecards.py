@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from callqa.pipelines import render
+from callqa.pipelines import console
 from callqa.pipelines.backtest import backtest
 from callqa.pipelines.cli.app import app
 from callqa.pipelines.cli.common import (
@@ -36,7 +36,7 @@ def scorecard_check(
 ) -> None:
     """Validate a scorecard and list its sections and criteria."""
     card = load_card(str(path))
-    typer.echo(render.scorecard_outline(card))
+    typer.echo(console.scorecard_outline(card))
 
 
 @scorecard_app.command("schema")
@@ -59,4 +59,4 @@ def scorecard_backtest(
         typer.echo(f"error: no stored calls in {db}", err=True)
         raise typer.Exit(1)
     result = backtest(card, rows, load_calibration(db))
-    typer.echo(to_json(result) if as_json else render.backtest_report(result))
+    typer.echo(to_json(result) if as_json else console.backtest_report(result))

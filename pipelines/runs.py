@@ -1,4 +1,4 @@
-"""A batch run as plain functions: plan what is new, store each outcome, summarise.
+"""A run as plain functions: plan what is new, store each outcome, summarise.
 
 The Prefect flow in :mod:`callqa.pipelines.flow` wires these together; tests call them directly.
 """
