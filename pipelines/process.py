@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pebble import ProcessPool
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from callqa.models.asr import (
     AUDIO_SUFFIXES,
@@ -41,7 +41,13 @@ from callqa.pipelines.sources import (
     parse_metadata,
 )
 from callqa.pipelines.transcript_cache import TranscriptCache, cache_key
-from callqa.qa_rules.analysis import AnalysisError, analyse_calls, load_analyzer
+from callqa.qa_rules.analysis import (
+    AnalysisError,
+    DetectorThresholds,
+    analyse_calls,
+    load_analyzer,
+)
+from callqa.qa_rules.behaviours import detectors
 from callqa.qa_rules.metrics import MetricThresholds, analyse_conversation
 from callqa.qa_rules.redaction import redact_transcript
 from callqa.qa_rules.scorecard import DEFAULT_SCORECARD, load_scorecard
@@ -71,15 +77,33 @@ class ProcessSettings(Record):
     call_timeout_s: float | None = Field(default=1800, gt=0)
     # label -> confidence threshold fitted to reviewers' answers (`callqa calibrate`)
     label_thresholds: dict[str, float] = Field(default_factory=dict)
+    # detector name -> its thresholds that differ from the defaults (Detector.tunable)
+    detectors: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+    @field_validator("detectors")
+    @classmethod
+    def _known_detector_thresholds(
+        cls, value: dict[str, dict[str, float]]
+    ) -> dict[str, dict[str, float]]:
+        detectors(value)  # raises ValueError naming an unknown detector or threshold
+        return value
+
+    @property
+    def detector_thresholds(self) -> DetectorThresholds:
+        return tuple(sorted((name, tuple(sorted(v.items()))) for name, v in self.detectors.items()))
 
     @property
     def pipeline_version(self) -> str:
-        """What stored results depend on: the code's version, the fitted thresholds and the
-        scorecard (a new calibration or another card re-scores stored calls on the next run)."""
+        """What stored results depend on: the code's version, the fitted and the set detector
+        thresholds, and the scorecard (a new calibration, changed detector thresholds or another
+        card re-analyse or re-score stored calls on the next run)."""
         version = PIPELINE_VERSION
         if self.label_thresholds:
             fitted = json.dumps(self.label_thresholds, sort_keys=True).encode()
             version += f"/calibrated-{hashlib.sha256(fitted).hexdigest()[:8]}"
+        if self.detectors:
+            tuned = json.dumps(self.detectors, sort_keys=True).encode()
+            version += f"/detectors-{hashlib.sha256(tuned).hexdigest()[:8]}"
         if self.scorecard != DEFAULT_SCORECARD:
             card = load_scorecard(self.scorecard)
             version += f"/card-{card.id}-{card.version}"
@@ -102,7 +126,9 @@ def analyse_measured(
     good = [m for m in measured if isinstance(m, CallResult)]
     if not good:
         return list(measured)
-    analyzer = load_analyzer(settings.nlp_pipeline, settings.encoder_path)
+    analyzer = load_analyzer(
+        settings.nlp_pipeline, settings.encoder_path, settings.detector_thresholds
+    )
     card = load_scorecard(settings.scorecard)
     try:
         behaviours = iter(analyse_calls([m.transcript for m in good], analyzer, card.rules))

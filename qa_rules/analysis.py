@@ -19,7 +19,7 @@ from callqa.models.encoder import Encoder, load_encoder
 from callqa.models.heads import Head, load_head
 from callqa.models.nlp import DEFAULT_PIPELINE, load_nlp
 from callqa.models.transcript import Record, Transcript
-from callqa.qa_rules.behaviours import Detector, detectors
+from callqa.qa_rules.behaviours import Detector, check_requirements, detectors
 from callqa.qa_rules.cases import Case, extract_case
 from callqa.qa_rules.context import AnalysisContext, build_contexts
 from callqa.qa_rules.findings import Finding
@@ -59,11 +59,18 @@ class Analyzer:
     prototypes: dict[str, np.ndarray]
 
 
+DetectorThresholds = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
+
+
 @lru_cache(maxsize=2)
-def load_analyzer(nlp: str = DEFAULT_PIPELINE, encoder: str | None = None) -> Analyzer:
-    """The models and detectors, loaded once per process (``encoder``: a local model folder)."""
+def load_analyzer(
+    nlp: str = DEFAULT_PIPELINE, encoder: str | None = None, thresholds: DetectorThresholds = ()
+) -> Analyzer:
+    """The models and detectors, loaded once per process (``encoder``: a local model folder;
+    ``thresholds``: per detector, the thresholds that differ from its defaults)."""
     model = load_encoder(encoder)
-    found = tuple(detectors())
+    found = tuple(detectors({name: dict(values) for name, values in thresholds}))
+    check_requirements((type(d) for d in found), HEADS)
     prototypes = {
         name: model.encode(list(examples))
         for detector in found

@@ -20,3 +20,33 @@ def make_transcript(*lines: str, call_id: str = "t-1") -> Transcript:
         speaker, text = line.split(":", 1)
         turns.append(Turn(speaker=speaker.strip(), text=text.strip(), start=start, end=end))
     return Transcript(call_id=call_id, turns=tuple(turns), source="test")
+
+
+class ReadRecorder:
+    """An AnalysisContext that notes which of its parts a detector reads, in the names of
+    ``Detector.requires`` ("structure", "head:emotion", "prototype:empathy"...)."""
+
+    def __init__(self, ctx: object) -> None:
+        self._ctx, self.read = ctx, set()
+
+    def __getattr__(self, name: str) -> object:
+        value = getattr(self._ctx, name)
+        if name in ("head_scores", "prototype_scores"):
+            return _KeysRead(value, name.split("_")[0], self.read)
+        if not callable(value) and name != "sentences":
+            self.read.add(name)
+        return value
+
+
+class _KeysRead(dict):
+    def __init__(self, inner: dict, kind: str, read: set) -> None:
+        super().__init__(inner)
+        self.kind, self.read = kind, read
+
+    def __getitem__(self, key: str) -> object:
+        self.read.add(f"{self.kind}:{key}")
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: object = None) -> object:
+        self.read.add(f"{self.kind}:{key}")
+        return super().get(key, default)

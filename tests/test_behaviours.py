@@ -6,7 +6,7 @@ from callqa.models.transcript import Transcript, Turn
 from callqa.qa_rules.analysis import analyse_calls, load_analyzer
 from callqa.qa_rules.behaviours import DETECTORS, detectors
 from callqa.qa_rules.context import build_contexts
-from tests.helpers import make_transcript
+from tests.helpers import ReadRecorder, make_transcript
 
 pytestmark = pytest.mark.slow
 
@@ -318,6 +318,25 @@ EDGE_CALLS = {
     "timed": make_transcript(
         "[0-3] agent: Thanks for calling.", "[3-8] customer: My bill is wrong, I'm upset."
     ),
+    "a whole call": make_transcript(
+        "[0-4] agent: Thank you for calling Northwind, this is Sam, how can I help?",
+        "[4-12] customer: Hi, I was charged twice for my order and I'm really frustrated.",
+        "[12-15] agent: I'm sorry about that. Can I take your account number?",
+        "[15-19] customer: It's four four two one nine.",
+        "[19-24] agent: So you were charged twice for one order, is that right?",
+        "[24-26] customer: Yes, that's right.",
+        "[26-34] agent: I've refunded the second charge; you'll see it within three days.",
+        "[34-36] customer: Great, thank you.",
+        "[36-40] agent: Is there anything else? Thanks for calling, have a good day.",
+    ),
+    "cut short": make_transcript(
+        "agent: Billing, what's the problem?",
+        "customer: My direct debit failed and I got a fee.",
+        "agent: Right. The fee stands.",
+        "agent: You should have checked your balance.",
+        "customer: That's not fair, I want it removed.",
+        "agent: I can't remove it. I'll pass it to the team and they'll call you.",
+    ),
 }
 
 
@@ -325,14 +344,17 @@ EDGE_CALLS = {
 @pytest.mark.parametrize("call", sorted(EDGE_CALLS))
 def test_contract_every_detector(analyzer, name, call):
     """Every registered detector: findings name it, carry quotes that are in the call, stay in
-    the call's turns, and running it twice gives the same answer."""
+    the call's turns, it reads only the context parts it declares, and running it twice gives
+    the same answer."""
     transcript = EDGE_CALLS[call]
     (ctx,) = build_contexts(
         [transcript], analyzer.encoder, analyzer.nlp, analyzer.heads, analyzer.prototypes
     )
     detector = DETECTORS[name]()
-    findings = detector.detect(ctx)
+    recorder = ReadRecorder(ctx)
+    findings = detector.detect(recorder)
     assert findings == detector.detect(ctx)
+    assert recorder.read <= set(detector.requires), "reads more than it declares"
     for f in findings:
         assert f.detector == name and f.behaviour == detector.behaviour
         assert f.label in detector.labels
@@ -410,3 +432,17 @@ def test_customer_sentiment_shift_over_the_call(analyzer):
     assert "furious" in worse["sentiment_worsened"].evidence[0].quote or "angry" in (
         worse["sentiment_worsened"].evidence[0].quote
     )
+
+
+def test_a_threshold_from_settings_changes_what_a_detector_finds(analyzer):
+    call = make_transcript(
+        "customer: I'm really upset, this is the third time my card has been declined.",
+        "agent: Let me look at the account.",
+        "agent: I'm so sorry, that must be stressful.",
+    )
+    (ctx,) = build_contexts(
+        [call], analyzer.encoder, analyzer.nlp, analyzer.heads, analyzer.prototypes
+    )
+    patient, strict = DETECTORS["empathy"](), DETECTORS["empathy"](reply_turns=1)
+    assert "distress_acknowledged" in {f.label for f in patient.detect(ctx)}
+    assert "distress_ignored" in {f.label for f in strict.detect(ctx)}

@@ -55,6 +55,12 @@ def test_which_file_is_read(tmp_path, monkeypatch):
         ("[flags]\nbudgett = 0.1\n", "flags.budgett: Extra inputs are not permitted"),
         ("[flags]\nbudget = 7\n", "flags.budget: Input should be less than or equal to 1"),
         ("[flags\n", "Expected ']'"),
+        (
+            "[process.detectors.empathy]\nreply_turn = 3\n",
+            "detector 'empathy' has no threshold 'reply_turn' (it has: distress_min_words,",
+        ),
+        ("[process.detectors.empath]\nreply_turns = 3\n", "no detector named 'empath'"),
+        ("[process.detectors.empathy]\nreply_turns = 1.5\n", "reply_turns is a count, not 1.5"),
     ],
 )
 def test_a_bad_file_is_one_line_naming_the_setting(tmp_path, text, says):
@@ -77,3 +83,15 @@ def test_another_scorecard_is_another_pipeline_version(tmp_path):
     assert ProcessSettings(scorecard=str(mine)).pipeline_version.startswith(
         f"{default}/card-my-card-"
     )  # stored calls are scored again with it on the next run
+
+
+def test_detector_thresholds_come_from_the_file_and_change_the_pipeline_version(tmp_path):
+    path = tmp_path / "callqa.toml"
+    path.write_text("[process.detectors.empathy]\nreply_turns = 3\ndistress_min_words = 7\n")
+    settings = load_settings(path).process
+    assert settings.detectors == {"empathy": {"reply_turns": 3, "distress_min_words": 7}}
+    assert settings.detector_thresholds == (
+        ("empathy", (("distress_min_words", 7), ("reply_turns", 3))),
+    )
+    default = ProcessSettings().pipeline_version
+    assert settings.pipeline_version.startswith(f"{default}/detectors-")  # re-analysed once

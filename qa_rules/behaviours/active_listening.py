@@ -95,6 +95,7 @@ class ActiveListening(Detector):
         "reuses_detail",
         "reasks_information",
     )
+    requires = ("acts", "docs", "embeddings", "structure")
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
         findings: list[Finding] = []

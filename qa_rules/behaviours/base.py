@@ -1,11 +1,22 @@
 """The detector contract, the registry and the helpers every behaviour module shares.
 
-A detector is a class with a ``name``, the ``behaviour`` it bears on, the ``labels`` of the
-findings it can raise, optional ``prototypes`` (named sets of example phrases, embedded once per
-process and scored against every sentence when contexts are built) and
-``detect(ctx) -> list[Finding]``. ``__init__`` only stores config; nothing is kept between calls.
-Register one with :func:`register`, or from another package through the ``callqa.behaviours``
-entry-point group.
+A detector is a class with a ``name``, the ``behaviour`` it bears on and
+``detect(ctx) -> list[Finding]``. Like a spaCy component it declares what it writes and reads:
+
+- ``labels``: every finding label it can raise (raising another is an error);
+- ``prototypes``: the named sets of example phrases it contributes (embedded once per process
+  and scored against every sentence when contexts are built);
+- ``requires``: the parts of the :class:`AnalysisContext` it reads beyond the sentences —
+  ``transcript``, ``embeddings``, ``docs``, ``acts``, ``structure``, ``head:<name>`` (a
+  classifier head's scores) and ``prototype:<name>`` (a prototype set's similarities, its own
+  or another detector's);
+- ``tunable``: the class attributes holding its thresholds, which settings may override
+  (``[process.detectors.<name>]`` in callqa.toml).
+
+A clash (a label or prototype set declared by two detectors, an unknown context part) fails
+at :func:`register`; a requirement nothing provides fails when the detectors are built.
+``__init__`` only stores thresholds; nothing is kept between calls. Register a detector with
+:func:`register`, or from another package through the ``callqa.behaviours`` entry-point group.
 """
 
 from __future__ import annotations
@@ -20,6 +31,8 @@ from callqa.qa_rules.findings import Evidence, Finding, Polarity
 
 DETECTORS: dict[str, type[Detector]] = {}
 MAX_QUOTES = 3  # evidence quoted per finding when a behaviour recurs through a call
+CONTEXT_PARTS = ("transcript", "embeddings", "docs", "acts", "structure")
+KEYED_PARTS = ("head", "prototype")  # "head:emotion", "prototype:empathy"
 
 
 class Detector:
@@ -27,6 +40,22 @@ class Detector:
     behaviour: ClassVar[str]
     labels: ClassVar[tuple[str, ...]]  # every finding label it can raise
     prototypes: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    requires: ClassVar[tuple[str, ...]] = ()
+    tunable: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, **thresholds: float) -> None:
+        """A detector with some of its ``tunable`` thresholds set (the rest keep their
+        defaults); an unknown threshold, or a fraction for a count, is a ValueError."""
+        for key, value in thresholds.items():
+            if key not in self.tunable:
+                known = ", ".join(self.tunable) or "none"
+                raise ValueError(
+                    f"detector {self.name!r} has no threshold {key!r} (it has: {known})"
+                )
+            default = getattr(type(self), key)
+            if isinstance(default, int) and float(value) != int(value):
+                raise ValueError(f"detector {self.name!r}: {key} is a count, not {value}")
+            setattr(self, key, type(default)(value))
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
         raise NotImplementedError
@@ -69,11 +98,46 @@ class Detector:
 
 
 def register(cls: type[Detector]) -> type[Detector]:
-    """Class decorator: add a detector to :data:`DETECTORS` under its name."""
+    """Class decorator: add a detector to :data:`DETECTORS` under its name, after checking
+    that its declarations are well formed and clash with no other detector's."""
     if cls.name in DETECTORS and DETECTORS[cls.name] is not cls:
         raise ValueError(f"two detectors are named {cls.name!r}")
+    for need in cls.requires:
+        kind, _, key = need.partition(":")
+        if not (need in CONTEXT_PARTS or (kind in KEYED_PARTS and key)):
+            raise ValueError(f"detector {cls.name!r} requires {need!r}, not a context part")
+    for key in cls.tunable:
+        if not isinstance(getattr(cls, key, None), int | float):
+            raise ValueError(f"detector {cls.name!r}: tunable {key!r} is not a number")
+    for other in DETECTORS.values():
+        if other is cls:
+            continue
+        for what, mine, theirs in (
+            ("label", set(cls.labels), set(other.labels)),
+            ("prototype set", set(cls.prototypes), set(other.prototypes)),
+        ):
+            if mine & theirs:
+                both = ", ".join(sorted(mine & theirs))
+                raise ValueError(
+                    f"detectors {other.name!r} and {cls.name!r} both declare {what} {both}"
+                )
     DETECTORS[cls.name] = cls
     return cls
+
+
+def check_requirements(found: Iterable[type[Detector]], heads: Iterable[str]) -> None:
+    """Every ``head:`` and ``prototype:`` requirement met by the given heads and the
+    detectors' prototype sets; a ValueError names the first one that is not."""
+    found = list(found)
+    provided = {f"head:{h}" for h in heads} | {
+        f"prototype:{p}" for d in found for p in d.prototypes
+    }
+    for detector in found:
+        for need in detector.requires:
+            if ":" in need and need not in provided:
+                raise ValueError(
+                    f"detector {detector.name!r} requires {need!r}, which nothing provides"
+                )
 
 
 def phrases(*patterns: str) -> re.Pattern[str]:

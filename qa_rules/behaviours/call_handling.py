@@ -66,8 +66,6 @@ CLOSING = phrases(
 BARE_BYE = re.compile(r"^\W*(?:(?:okay|ok|right|alright|yeah)\W+)?(?:good)?bye\W*$", re.I)
 # The line dropped, or the agent handed the customer on: the closing was not theirs to make.
 HANDED_OVER_LIVE = ("cut_off", "transferred", "escalated")
-OPENING_SENTENCES = 3  # the greeting must come in the agent's first sentences
-CLOSING_SENTENCES = 4  # the closing in the agent's last ones
 
 
 @register
@@ -82,13 +80,17 @@ class CallHandling(Detector):
         "closing",
         "no_closing",
     )
+    requires = ("structure",)
+    tunable = ("opening_sentences", "closing_sentences")
+    opening_sentences = 3  # the greeting must come in the agent's first sentences
+    closing_sentences = 4  # the closing in the agent's last ones
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
         agent = ctx.by_speaker("agent")
         if not agent:
             return []
         findings = []
-        opening, ending = agent[:OPENING_SENTENCES], agent[-CLOSING_SENTENCES:]
+        opening, ending = agent[: self.opening_sentences], agent[-self.closing_sentences :]
         greeted = [i for i in opening if GREETING.search(ctx.sentences[i].text)]
         if greeted:
             findings.append(
@@ -123,7 +125,7 @@ class CallHandling(Detector):
             findings.append(
                 self.finding(ctx, "closing", "positive", closed[-1:], "Closed the call properly")
             )
-        elif len(agent) > OPENING_SENTENCES and ctx.structure.outcome not in HANDED_OVER_LIVE:
+        elif len(agent) > self.opening_sentences and ctx.structure.outcome not in HANDED_OVER_LIVE:
             why = "The agent's last words have no thanks, offer of further help or goodbye"
             findings.append(self.finding(ctx, "no_closing", "negative", ending[-1:], why, 0.7))
         return findings

@@ -51,9 +51,6 @@ READ_BACK = phrases(
     r"correct\s*\?$",
     "i have (that|it) (down )?as",
 )
-READ_BACK_WINDOW = 16  # sentences before a read-back in which the customer gave the details
-REPEAT_SIMILARITY = 0.8
-LOW_CONFIDENCE = 0.6  # ASR confidence under which a turn's words are unreliable
 SLOW_TURNS, SLOW_SECONDS = 3, 90.0
 
 DIRECT_REPLY = re.compile(
@@ -80,9 +77,16 @@ class Comprehension(Detector):
         "readback_mismatch",
         "readback_corrected",
     )
+    requires = ("acts", "embeddings", "structure", "transcript")
+    tunable = ("read_back_window", "repeat_similarity", "low_confidence")
+    read_back_window = 16  # sentences before a read-back in which the customer gave the details
+    repeat_similarity = 0.8  # a customer sentence this close to an earlier one repeats it
+    low_confidence = 0.6  # ASR confidence under which a turn's words are unreliable
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
-        unclear = {i for i, t in enumerate(ctx.transcript.turns) if _confidence(t) < LOW_CONFIDENCE}
+        unclear = {
+            i for i, t in enumerate(ctx.transcript.turns) if _confidence(t) < self.low_confidence
+        }
         findings = self._repeats(ctx)
         findings += self.recurring(
             ctx,
@@ -121,7 +125,8 @@ class Comprehension(Detector):
             "low_asr_confidence",
             "neutral",
             low,
-            f"Transcribed with confidence under {LOW_CONFIDENCE}: gaps here may be the audio's",
+            f"Transcribed with confidence under {self.low_confidence}: "
+            "gaps here may be the audio's",
         )
         return findings
 
@@ -134,7 +139,7 @@ class Comprehension(Detector):
             for j in customer[a + 1 :]:
                 far = ctx.sentences[j].turn - ctx.sentences[i].turn >= 2
                 similarity = float(ctx.embeddings[i] @ ctx.embeddings[j])
-                if far and similarity >= REPEAT_SIMILARITY and i not in repeated:
+                if far and similarity >= self.repeat_similarity and i not in repeated:
                     repeated |= {i, j}
                     why = f"The customer said the same thing again (similarity {similarity:.2f})"
                     findings.append(
@@ -179,7 +184,7 @@ class Comprehension(Detector):
                        for j in checked):  # fmt: skip
                 continue  # neither it nor the question after it ("… Is that right?") checks
             read = details(text)
-            sources = [j for j in range(max(0, i - READ_BACK_WINDOW), i)
+            sources = [j for j in range(max(0, i - self.read_back_window), i)
                        if ctx.sentences[j].speaker == "customer"]  # fmt: skip
             said = {d: j for j in sources
                     for d in with_bare_amounts(details(ctx.sentences[j].text),

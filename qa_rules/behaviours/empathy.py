@@ -73,10 +73,6 @@ DISTRESS_EMOTIONS = (
     "sadness",
     "grief",
 )
-DISTRESS_MIN_WORDS = 5  # a shorter sentence is not distress on the emotion head's word alone
-REPLY_TURNS = 2  # agent turns within which distress should be acknowledged
-CLOSING_SHARE = 0.2  # the last fifth of the agent's sentences
-SENTIMENT_SHIFT = 0.2  # change in mean negative-emotion probability worth a finding
 
 
 @register
@@ -102,6 +98,16 @@ class Empathy(Detector):
             "I'd be upset too if that happened to me",
         ),
     }
+    requires = ("head:emotion", "prototype:empathy")
+    tunable = (
+        "distress_min_words", "reply_turns", "closing_share", "sentiment_shift",
+        "empathy_similarity",
+    )  # fmt: skip
+    distress_min_words = 5  # a shorter sentence is not distress on the emotion head's word alone
+    reply_turns = 2  # agent turns within which distress should be acknowledged
+    closing_share = 0.2  # the last fifth of the agent's sentences
+    sentiment_shift = 0.2  # change in mean negative-emotion probability worth a finding
+    empathy_similarity = 0.6  # to the empathy examples, for a sentence no phrase matches
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
         empathic = self.empathic(ctx)
@@ -126,10 +132,12 @@ class Empathy(Detector):
             dismissive,
             "Used dismissive or blaming language",
         )
-        distress = distress_sentences(ctx)
+        distress = self.distress(ctx)
         findings += self._responses(ctx, distress, set(empathic) | set(apologies))
         agent = ctx.by_speaker("agent")
-        closing = set(agent[int(len(agent) * (1 - CLOSING_SHARE)) :]) if len(agent) >= 5 else set()
+        closing = (
+            set(agent[int(len(agent) * (1 - self.closing_share)) :]) if len(agent) >= 5 else set()
+        )
         if distress and empathic and set(empathic) <= closing:
             why = "Empathy came only in the closing, after the customer's distress went unanswered"
             findings.append(
@@ -142,7 +150,7 @@ class Empathy(Detector):
 
     def _sentiment_shift(self, ctx: AnalysisContext) -> list[Finding]:
         """The customer's negative emotion in the last third of their sentences against the
-        first third, when it moved by at least :data:`SENTIMENT_SHIFT`."""
+        first third, when it moved by at least ``sentiment_shift``."""
         customer = ctx.by_speaker("customer")
         scores = ctx.head_scores.get("emotion")
         if scores is None or len(customer) < 6:
@@ -151,7 +159,7 @@ class Empathy(Detector):
         third = len(customer) // 3
         start, end = customer[:third], customer[-third:]
         before, after = float(negative[start].mean()), float(negative[end].mean())
-        if abs(after - before) < SENTIMENT_SHIFT:
+        if abs(after - before) < self.sentiment_shift:
             return []
         worse = after > before
         quoted = (
@@ -166,7 +174,7 @@ class Empathy(Detector):
 
     def empathic(self, ctx: AnalysisContext) -> list[int]:
         """Agent sentences that state empathy, by phrase or by closeness to the examples."""
-        close = set(similar(ctx, "empathy", "agent", 0.6))
+        close = set(similar(ctx, "empathy", "agent", self.empathy_similarity))
         return [
             i
             for i in ctx.by_speaker("agent")
@@ -174,6 +182,19 @@ class Empathy(Detector):
             or EMPATHY.search(ctx.sentences[i].text)
             or REFLECTION.search(ctx.sentences[i].text)
         ]
+
+    def distress(self, ctx: AnalysisContext) -> list[int]:
+        """Customer sentences where the emotion head or the distress lexicon sees distress."""
+        scores = ctx.head_scores.get("emotion")
+        columns = [EMOTIONS.index(e) for e in DISTRESS_EMOTIONS]
+        found = []
+        for i in ctx.by_speaker("customer"):
+            text = ctx.sentences[i].text
+            enough = len(text.split()) >= self.distress_min_words  # "no", "sorry" say too little
+            by_head = enough and scores is not None and float(np.max(scores[i, columns])) >= 0.5
+            if by_head or DISTRESS_WORDS.search(text):
+                found.append(i)
+        return found
 
     def _responses(
         self, ctx: AnalysisContext, distress: list[int], caring: set[int]
@@ -186,11 +207,11 @@ class Empathy(Detector):
             later_turns = sorted(
                 {s.turn for s in ctx.sentences if s.speaker == "agent" and s.turn > turn}
             )
-            window = set(later_turns[:REPLY_TURNS])
+            window = set(later_turns[: self.reply_turns])
             reply = next((j for j in sorted(caring) if ctx.sentences[j].turn in window), None)
             if reply is None:
                 if later_turns:
-                    why = f"Distress not acknowledged in the next {REPLY_TURNS} agent turns"
+                    why = f"Distress not acknowledged in the next {self.reply_turns} agent turns"
                     findings.append(
                         self.finding(ctx, "distress_ignored", "negative", [i], why, 0.7)
                     )
@@ -207,20 +228,6 @@ class Empathy(Detector):
             )
             answered_turn = ctx.sentences[reply].turn
         return findings
-
-
-def distress_sentences(ctx: AnalysisContext) -> list[int]:
-    """Customer sentences where the emotion head or the distress lexicon sees distress."""
-    scores = ctx.head_scores.get("emotion")
-    columns = [EMOTIONS.index(e) for e in DISTRESS_EMOTIONS]
-    found = []
-    for i in ctx.by_speaker("customer"):
-        text = ctx.sentences[i].text
-        enough = len(text.split()) >= DISTRESS_MIN_WORDS  # "no", "nope", "sorry" say too little
-        by_head = enough and scores is not None and float(np.max(scores[i, columns])) >= 0.5
-        if by_head or DISTRESS_WORDS.search(text):
-            found.append(i)
-    return found
 
 
 def _seconds_between(ctx: AnalysisContext, first: int, then: int) -> float | None:

@@ -44,10 +44,14 @@ class ExtraMile(Detector):
             "I've also updated your other card so this won't happen again",
         ),
     }
+    requires = ("prototype:proactive",)
+    tunable = ("proactive_similarity",)
+    proactive_similarity = 0.6  # to the proactive examples, for a sentence no phrase matches
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
         proactive = sorted(
-            set(matching(ctx, PROACTIVE, "agent")) | set(similar(ctx, "proactive", "agent", 0.6))
+            set(matching(ctx, PROACTIVE, "agent"))
+            | set(similar(ctx, "proactive", "agent", self.proactive_similarity))
         )
         findings = self.recurring(
             ctx, "proactive_help", "positive", proactive, "Offered help beyond the request"

@@ -74,7 +74,6 @@ SUMMARY = phrases(
     "what happens next",
     "here's what",
 )
-CLOSING_SHARE = 0.25  # the last quarter of the agent's sentences
 
 
 @register
@@ -88,13 +87,16 @@ class FollowUp(Detector):
         "closing_summary",
         "no_closing_summary",
     )
+    requires = ("acts", "docs", "structure", "transcript")
+    tunable = ("closing_share",)
+    closing_share = 0.25  # the last quarter of the agent's sentences
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
         findings = [f for i in ctx.by_speaker("agent") for f in self._commitments(ctx, i)]
         agent = ctx.by_speaker("agent")
         if len(agent) < 6:
             return findings
-        closing = agent[int(len(agent) * (1 - CLOSING_SHARE)) :]
+        closing = agent[int(len(agent) * (1 - self.closing_share)) :]
         promised = {f.evidence[0].turn for f in findings if f.label == "commitment"}
         summary = [
             i

@@ -168,6 +168,7 @@ class ProblemSolving(Detector):
         "request_outcome",
         *OUTCOMES,
     )
+    requires = ("structure",)
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
         findings = self._identified(ctx)
