@@ -30,7 +30,15 @@ import numpy as np
 from pydantic import Field
 
 from callqa.models.roles import agent_label
-from callqa.models.transcript import Record, Speaker, SpeakerMethod, Transcript, Turn, Word
+from callqa.models.transcript import (
+    Recognition,
+    Record,
+    Speaker,
+    SpeakerMethod,
+    Transcript,
+    Turn,
+    Word,
+)
 from callqa.models.voices import by_speech_span, split_voices
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a")
@@ -75,6 +83,9 @@ class Segment:
 
 
 MUTE_PAD_S = 0.2  # silence this much either side of a redacted word
+
+
+PACKAGED_MODEL = "whisper-tiny.en (packaged)"
 
 
 def default_model_path() -> Path:
@@ -251,6 +262,7 @@ def transcribe(
         turns=tuple(turns),
         source=f"asr:{settings.backend}",
         speaker_method=method,
+        recognition=recognition_of(settings),
     )
 
 
@@ -300,6 +312,26 @@ def _name_voices(segments: list[Segment]) -> tuple[list[Segment], tuple[Speaker,
 
 
 Recogniser = Any  # (samples, track) -> list[Segment]
+
+
+@lru_cache(maxsize=4)
+def recognition_of(settings: AsrSettings) -> Recognition:
+    """What a transcript made with ``settings`` records of its recognition: the options the
+    backend really uses (the transformers pipeline decodes greedily in float32)."""
+    if settings.backend == "transformers":
+        import torch
+
+        gpus, compute_type, beam_size = torch.cuda.device_count(), "float32", 1
+    else:
+        import ctranslate2
+
+        gpus = ctranslate2.get_cuda_device_count()
+        compute_type, beam_size = settings.compute_type, settings.beam_size
+    model = Path(settings.model).name if settings.model else PACKAGED_MODEL
+    return Recognition(
+        backend=settings.backend, model=model, device=asr_device(settings.device, gpus),
+        compute_type=compute_type, beam_size=beam_size,
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=2)

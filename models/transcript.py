@@ -130,6 +130,17 @@ class Redaction(Record):
     end: float | None = None
 
 
+class Recognition(Record):
+    """How an ASR transcript was made, as faster-whisper's ``TranscriptionInfo`` records the
+    options it used: the backend, the model folder's name, the device and decoding settings."""
+
+    backend: str
+    model: str
+    device: str
+    compute_type: str
+    beam_size: int
+
+
 class Transcript(Record):
     """A speaker-attributed transcript of one call.
 
@@ -144,6 +155,7 @@ class Transcript(Record):
     speaker_method: SpeakerMethod = "labels"
     language: str = "en"
     redactions: tuple[Redaction, ...] = ()
+    recognition: Recognition | None = None  # how speech was recognised; None: not from audio
 
     @property
     def timed(self) -> bool:

@@ -135,7 +135,7 @@ def call_detail(call: StoredCall) -> str:
     row, transcript = call.row, call.transcript
     started = row.started_at.strftime("%Y-%m-%d %H:%M") if row.started_at else "-"
     lines = [
-        f"Call {row.call_id}  ({transcript.source}, speakers by {transcript.speaker_method})",
+        f"Call {row.call_id}  ({_made_by(transcript)}, speakers by {transcript.speaker_method})",
         f"  agent {row.agent_id or '-'}  team {row.team or '-'}  queue "
         f"{row.queue or '-'}  started {started}  length {clock(row.duration_s)}",
         "",
@@ -162,6 +162,14 @@ def call_detail(call: StoredCall) -> str:
     if transcript.source == "purged":
         lines.append("  (purged under the retention policy: scores and findings are kept)")
     return "\n".join(lines)
+
+
+def _made_by(transcript: Transcript) -> str:
+    """Where the words came from: the reader, or the recogniser and its settings."""
+    r = transcript.recognition
+    if r is None:
+        return transcript.source
+    return f"{transcript.source} {r.model} {r.compute_type} beam {r.beam_size} on {r.device}"
 
 
 def _total(total: float | None, auto_failed: bool | None) -> str:

@@ -289,8 +289,12 @@ def _read_json(text: str, call_id: str) -> tuple[Transcript, dict[str, Any]]:
 
 
 def read_callqa_json(doc: dict[str, Any], call_id: str) -> tuple[Transcript, dict[str, Any]]:
-    """callqa JSON: ``{"call_id"?, "metadata"?, "turns": [{"speaker", "text", "start"?, ...}]}``."""
-    unknown = set(doc) - {"call_id", "metadata", "turns", "source", "speaker_method", "language"}
+    """callqa JSON: ``{"call_id"?, "metadata"?, "turns": [{"speaker", "text", "start"?, ...}]}``,
+    as ``callqa transcribe`` writes it (with its redactions and how it was recognised)."""
+    unknown = set(doc) - {
+        "call_id", "metadata", "turns", "source", "speaker_method", "language", "redactions",
+        "recognition",
+    }  # fmt: skip
     if unknown:
         raise ReadError(f"unknown top-level field(s): {', '.join(sorted(unknown))}")
     if not isinstance(doc["turns"], list):
@@ -312,6 +316,9 @@ def read_callqa_json(doc: dict[str, Any], call_id: str) -> tuple[Transcript, dic
         source=str(doc.get("source", "callqa-json")),
         speaker_method=str(doc.get("speaker_method", "labels")),
         language=str(doc.get("language", "en")),
+        # where placeholders stand, unless dropped marker turns moved the turns they point at
+        redactions=doc.get("redactions") or () if None not in turns else (),
+        recognition=doc.get("recognition"),
     )
     return transcript, metadata
 

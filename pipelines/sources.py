@@ -202,6 +202,18 @@ def _check_size(path: Path) -> None:
         )
 
 
+def audio_files(paths: list[Path]) -> list[Path]:
+    """The files given, a folder standing for the audio files under it (in path order, links
+    not followed out of it)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += [f for f in _call_files(path, False, []) if f.suffix.lower() in AUDIO_SUFFIXES]
+        else:
+            found.append(path)
+    return found
+
+
 def audio_calls(files: list[Path]) -> dict[str, list[Path]]:
     """Call id -> its audio files, by the same rule as a run: ``NAME.agent.EXT`` with
     ``NAME.customer.EXT`` is call NAME, agent file first; any other file is a call of its own."""

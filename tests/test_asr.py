@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from callqa.models.asr import (
+    PACKAGED_MODEL,
     AsrSettings,
     AudioError,
     Segment,
@@ -24,7 +25,7 @@ from callqa.models.asr import (
     probe,
     transcribe,
 )
-from callqa.models.transcript import Word
+from callqa.models.transcript import Recognition, Transcript, Word
 from callqa.pipelines.cli import app
 from callqa.pipelines.erasure import forget_calls
 from callqa.pipelines.process import ProcessSettings, process_call
@@ -279,6 +280,32 @@ def test_cli_transcribe_redacts_unless_asked_not_to(tmp_path):
     assert "[PHONE]" in redacted.output and "4567" not in redacted.output
     kept = runner.invoke(app, ["transcribe", str(said), "--format", "txt", "--keep-personal-data"])
     assert "[PHONE]" not in kept.output and "4567" in "".join(c for c in kept.output if c.isdigit())
+
+
+@pytest.mark.slow
+@needs_speech
+def test_cli_transcribes_a_folder_into_files_that_a_run_reads(call_audio, tmp_path):
+    """A folder stands for its audio (a pair of party files is one call); what transcribe
+    writes says how it was recognised, and a run reads it back as it was written."""
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    for name in ("call.agent.wav", "call.customer.wav"):
+        (folder / name).write_bytes(call_audio["agent"].with_name(name).read_bytes())
+    (folder / "notes.txt").write_text("not audio")
+    runner, out, db = CliRunner(), tmp_path / "out", str(tmp_path / "t.db")
+    done = runner.invoke(app, ["transcribe", str(folder), "--out", str(out), "--asr-device", "cpu"])
+    assert done.exit_code == 0, done.output
+    written = Transcript.model_validate_json((out / "call.json").read_text())
+    assert written.recognition == Recognition(
+        backend="faster-whisper", model=PACKAGED_MODEL, device="cpu", compute_type="int8",
+        beam_size=5,
+    )  # fmt: skip
+    assert runner.invoke(app, ["run", str(out), "--db", db]).exit_code == 0
+    shown = runner.invoke(app, ["show", "call", "--db", db]).output
+    assert f"(asr:faster-whisper {PACKAGED_MODEL} int8 beam 5 on cpu, speakers by two" in shown
+    (tmp_path / "empty").mkdir()
+    empty = runner.invoke(app, ["transcribe", str(tmp_path / "empty")])
+    assert empty.exit_code == 1 and "no audio files" in empty.output
 
 
 @pytest.mark.slow

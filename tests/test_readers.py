@@ -3,6 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from callqa.models.transcript import Recognition, Redaction, Transcript, Turn
+from callqa.pipelines import console
 from callqa.pipelines.readers import ReadError, read_transcript
 
 
@@ -77,6 +79,25 @@ def test_callqa_json_with_words_and_metadata():
     tr, meta = read_transcript(Path("c.json"), json.dumps(doc).encode(), "ignored")
     assert tr.call_id == "abc" and meta == {"agent_id": "a1"}
     assert tr.turns[0].words[0].confidence == 0.9 and tr.turns[1].speaker == "customer"
+
+
+def test_what_callqa_transcribe_writes_is_read_back_whole():
+    made = Transcript(
+        call_id="t1",
+        turns=(Turn(speaker="agent", text="Your number is [PHONE].", start=0.0, end=2.0),
+               Turn(speaker="customer", text="Thanks.", start=2.5, end=3.0)),
+        source="asr:faster-whisper",
+        speaker_method="stereo channels",
+        redactions=(Redaction(turn=0, kind="PHONE", char_start=15, char_end=22, start=1, end=2),),
+        recognition=Recognition(backend="faster-whisper", model="tiny.en", device="cpu",
+                                compute_type="int8", beam_size=5),
+    )  # fmt: skip
+    written = console.transcript_as(made, "json").encode()
+    read, _ = read_transcript(Path("t1.json"), written, "t1")
+    assert read == made
+    shown = json.loads(written) | {"speaker_method": "by ear"}
+    with pytest.raises(ReadError, match="speaker_method"):
+        read_transcript(Path("t1.json"), json.dumps(shown).encode(), "t1")
 
 
 def _item(content, start, end, label=None, kind="pronunciation"):

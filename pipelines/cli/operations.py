@@ -47,7 +47,7 @@ from callqa.pipelines.similar import (
     rebuild_index,
     sync_index,
 )
-from callqa.pipelines.sources import audio_calls, discover_calls
+from callqa.pipelines.sources import audio_calls, audio_files, discover_calls
 from callqa.pipelines.store import Store, db_url
 from callqa.pipelines.workspace import (
     PREFECT_HOME,
@@ -309,7 +309,9 @@ def index_rebuild(db: DbOption = "callqa.db") -> None:
 
 @app.command("transcribe")
 def transcribe_command(
-    audio: Annotated[list[Path], typer.Argument(help="Audio files (wav, flac, mp3, ogg, m4a).")],
+    audio: Annotated[
+        list[Path], typer.Argument(help="Audio files (wav, flac, mp3, ogg, m4a) or folders.")
+    ],
     out: Annotated[Path | None, typer.Option(help="Write one file per call here.")] = None,
     output_format: Annotated[
         TranscriptFormat, typer.Option("--format", help="Transcript format.")
@@ -339,6 +341,10 @@ def transcribe_command(
         )
         typer.echo(f"error: --{flag}: {problem['msg']}", err=True)
         raise typer.Exit(2) from None
+    audio = audio_files(audio)
+    if not audio:
+        typer.echo("error: no audio files (wav, flac, mp3, ogg, m4a) in what was given", err=True)
+        raise typer.Exit(1)
     calls = audio_calls(audio)
     failed, audio_s, spent = 0, 0.0, 0.0
     with console.progress_bar("Transcribing (audio minutes)") as advance:
