@@ -28,6 +28,21 @@ def home_of(db: str) -> Path:
     return path.resolve().parent if path is not None else Path.cwd()
 
 
+def reports_of(db: str) -> Path:
+    """The HTML reports of the store at ``db``."""
+    return home_of(db) / REPORTS
+
+
+def transcripts_of(db: str) -> Path:
+    """The transcript cache of the store at ``db``."""
+    return home_of(db) / TRANSCRIPTS
+
+
+def prefect_home_of(db: str) -> Path:
+    """Prefect's private home (its database and logs) for runs on the store at ``db``."""
+    return home_of(db) / PREFECT_HOME
+
+
 class CalibrationError(ValueError):
     """The calibration file beside a store cannot be used (the message names it and says why)."""
 
@@ -92,10 +107,9 @@ class Folders(Record):
     @classmethod
     def beside(cls, db: str, muted_audio: Path | None = None) -> Folders:
         """The folders beside the store at ``db`` (a path or URL)."""
-        home = home_of(db)
         return cls(
-            reports=home / REPORTS,
-            transcripts=home / TRANSCRIPTS,
+            reports=reports_of(db),
+            transcripts=transcripts_of(db),
             muted_audio=muted_audio.resolve() if muted_audio else None,
         )
 

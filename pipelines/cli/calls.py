@@ -26,10 +26,7 @@ from callqa.pipelines.similar import (
     similar_cases,
     similar_to_call,
 )
-from callqa.pipelines.workspace import (
-    REPORTS,
-    home_of,
-)
+from callqa.pipelines.workspace import reports_of
 from callqa.qa_rules.coaching import coaching_plan
 from callqa.qa_rules.scorecard import DEFAULT_SCORECARD
 
@@ -79,7 +76,7 @@ def report(
 ) -> None:
     """Write HTML reports: one page per call, with the scorecard, evidence and transcript."""
     store = open_store(db)
-    out = out or home_of(db) / REPORTS
+    out = out or reports_of(db)
     wanted = call_ids or [r.call_id for r in store.list_calls()]
     calls = []
     for call_id in wanted:
@@ -107,7 +104,7 @@ def coach(
 ) -> None:
     """A coaching plan for one agent: what to work on, with their moments and peers' examples."""
     store = open_store(db)
-    out = out or home_of(db) / REPORTS
+    out = out or reports_of(db)
     rows = store.scored_calls(parse_since(since))
     try:
         plan = coaching_plan(agent, rows, load_card(scorecard))
@@ -159,7 +156,7 @@ def similar(
             typer.echo(f"error: call {call_id!r} {why}", err=True)
             raise typer.Exit(1)
         issue, found = result.issue, result.similar
-    rows = [console.similar_row(c, home_of(db) / REPORTS) for c in found]
+    rows = [console.similar_row(c, reports_of(db)) for c in found]
     typer.echo(
         to_json({"issue": issue, "similar": rows}) if as_json else console.similar(issue, rows)
     )

@@ -15,12 +15,7 @@ from pydantic import BaseModel, ValidationError
 from callqa.pipelines.config import ConfigError, Settings, config_file, load_settings
 from callqa.pipelines.process import ProcessSettings
 from callqa.pipelines.store import Store, db_url
-from callqa.pipelines.workspace import (
-    TRANSCRIPTS,
-    Folders,
-    home_of,
-    load_calibration,
-)
+from callqa.pipelines.workspace import Folders, load_calibration, transcripts_of
 from callqa.qa_rules.flags import FlagRules
 from callqa.qa_rules.scorecard import Scorecard, ScorecardError, load_scorecard
 from callqa.qa_rules.yaml_files import YamlFileError, load_yaml, validation_problems
@@ -149,7 +144,7 @@ def settings_for(
     fitted to reviewers, the transcript cache, the muted audio folder."""
     update: dict[str, Any] = {
         "label_thresholds": load_calibration(db),
-        "transcript_cache": str(home_of(db) / TRANSCRIPTS),
+        "transcript_cache": str(transcripts_of(db)),
     }
     if muted_audio:
         update["muted_audio"] = str(muted_audio.resolve())

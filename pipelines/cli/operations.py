@@ -49,13 +49,7 @@ from callqa.pipelines.similar import (
 )
 from callqa.pipelines.sources import audio_calls, audio_files, discover_calls
 from callqa.pipelines.store import Store, db_url
-from callqa.pipelines.workspace import (
-    PREFECT_HOME,
-    REPORTS,
-    RunLocked,
-    home_of,
-    run_lock,
-)
+from callqa.pipelines.workspace import RunLocked, prefect_home_of, reports_of, run_lock
 from callqa.qa_rules.scorecard import load_scorecard
 
 
@@ -112,8 +106,7 @@ def run(
                 else console.run_summary(summary, db)
             )
             return
-        home = home_of(db)
-        configure_prefect(home / PREFECT_HOME, verbose=verbose)
+        configure_prefect(prefect_home_of(db), verbose=verbose)
         # Prefect is imported after configure_prefect.
         from callqa.pipelines.flow import nightly, with_dask
 
@@ -127,7 +120,7 @@ def run(
                     since=parse_since(since),
                     manifest=str(manifest) if manifest else None,
                     settings=settings,
-                    reports=str(home / REPORTS),
+                    reports=str(reports_of(db)),
                     retention_days=team.run.retention_days,
                     follow_links=follow_links,
                     allow_erased=allow_erased,
@@ -145,7 +138,7 @@ def run(
             else console.run_summary(summary, db)
         )
         if not as_json and summary.processed:
-            typer.echo(f"Reports: {home / REPORTS / 'index.html'}")
+            typer.echo(f"Reports: {reports_of(db) / 'index.html'}")
 
 
 def _idle_run(
@@ -169,7 +162,7 @@ def _idle_run(
     if plan.todo or found.problems:
         return None
     sync_index(store, index_path(url))
-    refresh_reports(store, load_scorecard(settings.scorecard), home_of(url) / REPORTS)
+    refresh_reports(store, load_scorecard(settings.scorecard), reports_of(url))
     return record_idle_run(
         store, str(path.resolve()), version, len(found.sources), plan, found.skipped
     )
@@ -269,13 +262,12 @@ def deploy(
         typer.echo(f"error: {source}: no such folder", err=True)
         raise typer.Exit(1)
     team = configured(config, retention_days=retention_days)
-    home = home_of(db)
-    configure_prefect(home / PREFECT_HOME)
+    configure_prefect(prefect_home_of(db))
     settings = settings_for(db, muted_audio, team.process)
     parameters = {
         "source": str(source.resolve()),
         "db": db_url(db),
-        "reports": str(home / REPORTS),
+        "reports": str(reports_of(db)),
         "retention_days": team.run.retention_days,
         "settings": settings.model_dump(mode="json"),
     }
