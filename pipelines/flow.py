@@ -6,6 +6,7 @@ Tasks are one call each into the plain functions of :mod:`callqa.pipelines.proce
 the store (content hash + pipeline version), not from Prefect's cache, so caching is off.
 """
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,8 @@ from sqlalchemy.exc import OperationalError
 from callqa.pipelines.erasure import purge_older_than
 from callqa.pipelines.process import ProcessSettings, process_batch
 from callqa.pipelines.publish import publish_run, refresh_reports
-from callqa.pipelines.records import CallResult, Quarantined
+from callqa.pipelines.records import CallResult, Quarantined, RunSummary
 from callqa.pipelines.runs import (
-    RunSummary,
     new_run_id,
     plan_run,
     problems_to_quarantine,
@@ -44,6 +44,7 @@ from callqa.pipelines.workspace import (
 from callqa.qa_rules.scorecard import load_scorecard
 
 BATCH_SIZE = 16
+log = logging.getLogger(__name__)
 
 
 @task(name="process-calls", cache_policy=NO_CACHE)
@@ -93,6 +94,7 @@ def store_or_quarantine(
             kind="internal",
         )  # fmt: skip
         store.save_quarantine(failed, run_id)
+        log.warning("call %s quarantined at store: %s", failed.call_id, failed.reason)
         return failed
 
 

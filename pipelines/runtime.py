@@ -27,6 +27,8 @@ def configure_prefect(home: Path, verbose: bool = False) -> None:
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
         "PREFECT_LOGGING_LEVEL": "INFO" if verbose else "WARNING",
         "PREFECT_LOGGING_LOG_PRINTS": "false",
+        # callqa's module loggers (quarantines, retries, time limits) in the flow run's logs
+        "PREFECT_LOGGING_EXTRA_LOGGERS": "callqa",
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
