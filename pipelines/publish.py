@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from callqa.pipelines.paths import SAFE_ID, file_in
-from callqa.pipelines.records import RunSummary
+from callqa.pipelines.records import CallFilter, RunSummary
 from callqa.pipelines.reports import (
     write_call_pages,
     write_coaching_plans,
@@ -26,7 +26,7 @@ GENERATOR = '<meta name="generator" content="callqa">'
 
 def publish_run(store: Store, summary: RunSummary, card: Scorecard, folder: Path) -> Path:
     """The run's call pages, its agents' coaching plans and its run page; returns index.html."""
-    ids = [row.call_id for row in store.list_calls(run_id=summary.run_id)]
+    ids = [row.call_id for row in store.list_calls(CallFilter(run_id=summary.run_id))]
     write_call_pages_for(store, ids, card, folder)
     calls = [c for c in map(store.get_call, ids) if c]
     agents = sorted({c.row.agent_id for c in calls if c.row.agent_id})
@@ -62,7 +62,7 @@ def refresh_reports(
                 file_in(agents_dir, page.stem, page.suffix).unlink(missing_ok=True)
     write_agent_plans(store, agents, card, folder)
     for summary in _completed_runs(store):
-        ids = [row.call_id for row in store.list_calls(run_id=summary.run_id)]
+        ids = [row.call_id for row in store.list_calls(CallFilter(run_id=summary.run_id))]
         calls = [c for c in map(store.get_call, ids) if c]
         own = sorted({c.row.agent_id for c in calls if c.row.agent_id})
         write_run_page(summary, calls, own, folder)

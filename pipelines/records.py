@@ -198,6 +198,50 @@ class QuarantineEntry(Quarantined):
     at: datetime
 
 
+Role = Literal["admin", "reviewer", "coach", "agent"]
+
+
+class User(Record):
+    """A local account of the review workspace; an agent account sees only ``agent_id``'s calls."""
+
+    name: str
+    role: Role
+    agent_id: str | None = None
+    created_at: datetime
+
+
+class AuditEntry(Record):
+    """Who changed what, when: every override, erasure and account change."""
+
+    at: datetime
+    actor: str
+    action: Literal["override", "erase", "user_add", "user_remove"]
+    target: str
+    detail: str = ""
+
+
+SortKey = Literal["started_at", "call_id", "agent_id", "team", "total", "duration_s"]
+
+
+class CallFilter(Record):
+    """Which stored calls a listing shows, in which order, and which page of them."""
+
+    agent_id: str | None = None
+    team: str | None = None
+    queue: str | None = None
+    run_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    min_total: float | None = None
+    max_total: float | None = None
+    outcome: str | None = None
+    reviewed: bool | None = None
+    sort: SortKey = "started_at"
+    descending: bool = True
+    limit: int | None = None
+    offset: int = 0
+
+
 class StoredRun(Record):
     """A run as stored: its summary when it completed, its error when it failed."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -17,7 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from callqa.pipelines.console import clock
 from callqa.pipelines.paths import file_in
-from callqa.pipelines.records import RunSummary, StoredCall, StoredCase
+from callqa.pipelines.records import Review, RunSummary, StoredCall, StoredCase
 from callqa.pipelines.review import review_queue, within_budget
 from callqa.pipelines.similar import SimilarCase, SimilarCases
 from callqa.qa_rules.analysis import EmotionPoint
@@ -43,14 +44,26 @@ def environment() -> Environment:
     return env
 
 
+@dataclass(frozen=True)
+class ReviewPanel:
+    """The reviewer's column of a call page in the workspace: the latest review per criterion,
+    every review of the call, and where the override form posts (``csrf`` None: read only)."""
+
+    latest: Mapping[str, Review]
+    history: Sequence[Review]
+    action: str
+    csrf: str | None
+
+
 def call_page(
     call: StoredCall,
     card: Scorecard,
     rules: FlagRules | None = None,
     similar: SimilarCases | None = None,
+    review: ReviewPanel | None = None,
 ) -> str:
     """The report of one stored call, with its ``similar`` past cases (None: the call states
-    no problem)."""
+    no problem) and, in the workspace, the reviewers' answers and override forms."""
     row, transcript, score, findings = call.row, call.transcript, call.score, call.findings
     outcome = next((f.label for f in findings if f.label in OUTCOMES), None)
     return (
@@ -73,6 +86,7 @@ def call_page(
             ],  # fmt: skip
             emotion_chart=emotion_svg(call.customer_emotion),
             similar=similar,
+            review=review,
             root="../",
             transcript=[
                 {"start": t.start, "speaker": t.speaker, "html": highlight(t.text, i, findings)}
@@ -181,6 +195,7 @@ def _row(label: str, answer: Any) -> dict[str, Any]:
     kind = str(answer.answer)
     points = "" if answer.score is None else f"{answer.score:.1f} / {answer.potential:.1f}"
     return {
+        "criterion_id": answer.criterion_id,
         "label": label,
         "answer": kind,
         "answer_text": ANSWER_TEXT.get(kind, kind),
@@ -282,6 +297,42 @@ def _overview(calls: Sequence[ScoredCall], rules: FlagRules | None) -> dict[str,
             for c in calls
         ],
     }  # fmt: skip
+
+
+TREND_COLOURS = ("#0969da", "#1a7f37", "#8250df", "#bf3989", "#9a6700", "#cf222e")
+
+
+def trend_svg(
+    lines: Mapping[str, Sequence[tuple[str, float]]], width: int = 1000, height: int = 180
+) -> str:
+    """Mean score per week, one line per team (``lines``: team -> (week, mean)), as inline SVG."""
+    weeks = sorted({week for points in lines.values() for week, _ in points})
+    if len(weeks) < 2:
+        return '<p class="muted">A trend needs calls from two weeks or more.</p>'
+    pad, step = 28, (width - 56) / (len(weeks) - 1)
+    every = len(weeks) // 12 + 1  # at most a dozen week labels
+
+    def at(week: str, mean: float) -> tuple[float, float]:
+        return pad + weeks.index(week) * step, height - pad - (height - 2 * pad) * mean / 100
+
+    parts = [f'<text x="{pad + i * step - 24:.0f}" y="{height - 6}">{w}</text>'
+             for i, w in enumerate(weeks) if i % every == 0]  # fmt: skip
+    legend = []
+    for n, (team, points) in enumerate(sorted(lines.items())):
+        colour, name = TREND_COLOURS[n % len(TREND_COLOURS)], escape(team)
+        spots = [(at(w, m), w, m) for w, m in points]
+        path = " ".join(f"{x:.0f},{y:.0f}" for (x, y), _, _ in spots)
+        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
+        parts += [
+            f'<circle cx="{x:.0f}" cy="{y:.0f}" r="3" fill="{colour}">'
+            f"<title>{name} {w}: {m:.0f}</title></circle>"
+            for (x, y), w, m in spots
+        ]
+        legend.append(f'<span style="color:{colour}">■ {name}</span>')
+    return (
+        f'<div class="legend">{"".join(legend)}</div><svg viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="mean score per week and team">{"".join(parts)}</svg>'
+    )
 
 
 def histogram_svg(totals: list[float], width: int = 1000, height: int = 160) -> str:

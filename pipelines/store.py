@@ -26,6 +26,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Select,
     String,
     Table,
     Text,
@@ -44,6 +45,8 @@ from sqlalchemy.exc import DatabaseError
 
 from callqa.models.transcript import Transcript
 from callqa.pipelines.records import (
+    AuditEntry,
+    CallFilter,
     CallResult,
     CallRow,
     ListedCall,
@@ -54,6 +57,7 @@ from callqa.pipelines.records import (
     StoredCall,
     StoredCase,
     StoredRun,
+    User,
 )
 from callqa.qa_rules.analysis import EmotionPoint
 from callqa.qa_rules.cases import Case
@@ -200,6 +204,27 @@ quarantine = Table(
     Column("kind", String, nullable=False, server_default="input"),
     Column("pipeline_version", String, nullable=False, server_default=""),
     UniqueConstraint("path", "content_hash", name="one_entry_per_file_version"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("role", String, nullable=False),
+    Column("agent_id", String),
+    Column("password_hash", Text, nullable=False),  # argon2id, never the password
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("actor", String, nullable=False),
+    Column("action", String, nullable=False),
+    Column("target", String, nullable=False),
+    Column("detail", Text, nullable=False),
 )
 
 tombstones = Table(
@@ -354,10 +379,11 @@ class Store:
                 )
             )
 
-    def forget(self, call_ids: Iterable[str]) -> list[str]:
+    def forget(self, call_ids: Iterable[str], actor: str = "callqa") -> list[str]:
         """Erase stored calls: their rows in every table (results, case, reviews, quarantine),
-        leaving a tombstone (content hash and id) so the call is not ingested again. Returns
-        the ids that were stored; unknown ids are left alone."""
+        leaving a tombstone (content hash and id) so the call is not ingested again, and an
+        audit entry naming ``actor``. Returns the ids that were stored; unknown ids are left
+        alone."""
         erased = []
         with self.engine.begin() as db:
             for call_id in call_ids:
@@ -374,6 +400,7 @@ class Store:
                 )
                 _delete_call(db, call_id)
                 db.execute(delete(reviews).where(reviews.c.call_id == call_id))
+                _audit(db, actor, "erase", call_id)
         return erased
 
     def purge_text(self, before: datetime) -> list[str]:
@@ -460,37 +487,73 @@ class Store:
                 select(calls.c.content_hash).where(calls.c.call_id == call_id)
             ).scalar_one_or_none()
 
-    def list_calls(
-        self,
-        agent_id: str | None = None,
-        team: str | None = None,
-        queue: str | None = None,
-        since: datetime | None = None,
-        limit: int | None = None,
-        run_id: str | None = None,
-    ) -> list[ListedCall]:
-        """Stored calls, newest first, with their score and finding counts."""
-        query = (
-            select(calls, scores.c.total, scores.c.auto_failed)
-            .outerjoin(scores, scores.c.call_id == calls.c.call_id)
-            .order_by(calls.c.started_at.desc(), calls.c.call_id)
+    def list_calls(self, where: CallFilter | None = None) -> list[ListedCall]:
+        """Stored calls (newest first unless ``where`` sorts otherwise) with their score and
+        the negative findings that count."""
+        where = where or CallFilter()
+        query = _filtered(
+            select(calls, scores.c.total, scores.c.auto_failed).outerjoin(
+                scores, scores.c.call_id == calls.c.call_id
+            ),
+            where,
         )
-        for column, value in (
-            (calls.c.agent_id, agent_id),
-            (calls.c.team, team),
-            (calls.c.queue, queue),
-            (calls.c.run_id, run_id),
-        ):
-            if value is not None:
-                query = query.where(column == value)
-        if since is not None:
-            query = query.where(calls.c.started_at >= since)
-        if limit is not None:
-            query = query.limit(limit)
+        column = scores.c.total if where.sort == "total" else calls.c[where.sort]
+        query = query.order_by(
+            column.desc().nulls_last() if where.descending else column.asc().nulls_last(),
+            calls.c.call_id,
+        ).offset(where.offset)
+        if where.limit is not None:
+            query = query.limit(where.limit)
         with self.engine.connect() as db:
             rows = db.execute(query).all()
             counts = _negative_counts(db, [r.call_id for r in rows])
         return [ListedCall(**r._mapping, negative_findings=counts.get(r.call_id, 0)) for r in rows]
+
+    def count_calls(self, where: CallFilter | None = None) -> int:
+        """How many stored calls ``where`` selects (paging and sorting aside)."""
+        query = _filtered(
+            select(func.count())
+            .select_from(calls)
+            .outerjoin(scores, scores.c.call_id == calls.c.call_id),
+            where or CallFilter(),
+        )
+        with self.engine.connect() as db:
+            return int(db.execute(query).scalar_one())
+
+    def save_user(self, user: User, password_hash: str, actor: str) -> None:
+        """Add an account, or replace its role and password."""
+        with self.engine.begin() as db:
+            db.execute(delete(users).where(users.c.name == user.name))
+            db.execute(insert(users).values(**user.model_dump(), password_hash=password_hash))
+            _audit(db, actor, "user_add", user.name, user.role)
+
+    def remove_user(self, name: str, actor: str) -> bool:
+        with self.engine.begin() as db:
+            gone = db.execute(delete(users).where(users.c.name == name)).rowcount > 0
+            if gone:
+                _audit(db, actor, "user_remove", name)
+        return gone
+
+    def user(self, name: str) -> tuple[User, str] | None:
+        """The account called ``name`` with its password hash, or None."""
+        with self.engine.connect() as db:
+            row = db.execute(select(users).where(users.c.name == name)).first()
+        if row is None:
+            return None
+        fields = {k: v for k, v in row._mapping.items() if k != "password_hash"}
+        return User(**fields), row.password_hash
+
+    def list_users(self) -> list[User]:
+        with self.engine.connect() as db:
+            rows = db.execute(select(users).order_by(users.c.name))
+            return [User(**{k: v for k, v in r._mapping.items() if k != "password_hash"})
+                    for r in rows]  # fmt: skip
+
+    def list_audit(self, limit: int = 200) -> list[AuditEntry]:
+        """The latest audit entries, newest first."""
+        with self.engine.connect() as db:
+            rows = db.execute(select(audit).order_by(audit.c.id.desc()).limit(limit))
+            return [AuditEntry(**{k: v for k, v in r._mapping.items() if k != "id"}) for r in rows]
 
     def get_call(self, call_id: str) -> StoredCall | None:
         """One call: its row, transcript, metrics, findings, score and reviews; None if not
@@ -598,6 +661,8 @@ class Store:
         )  # fmt: skip
         with self.engine.begin() as db:
             db.execute(insert(reviews).values(**review.model_dump()))
+            change = f"{review.system_answer} -> {answer}" + (f": {comment}" if comment else "")
+            _audit(db, reviewer, "override", f"{call_id}/{criterion_id}", change)
         return review
 
     def list_reviews(
@@ -613,6 +678,12 @@ class Store:
         return [
             Review(**{k: v for k, v in r._mapping.items() if k != "id"}) for r in db.execute(query)
         ]
+
+    def reviewed_calls(self, call_ids: Iterable[str]) -> set[str]:
+        """Those of ``call_ids`` a reviewer has answered for."""
+        with self.engine.connect() as db:
+            query = select(reviews.c.call_id).where(reviews.c.call_id.in_(list(call_ids)))
+            return {r[0] for r in db.execute(query.distinct())}
 
     def case_vectors(self, case_ids: Iterable[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Case ids and their vectors (every case, or those in ``case_ids``), in id order."""
@@ -684,6 +755,42 @@ class Store:
         with self.engine.connect() as db:
             rows = db.execute(select(runs).order_by(runs.c.started_at.desc()).limit(limit))
             return [_stored_run(r._mapping) for r in rows]
+
+
+def _filtered(query: Select[Any], where: CallFilter) -> Select[Any]:
+    """``query`` over calls (joined with scores) narrowed to what ``where`` selects."""
+    for column, value in (
+        (calls.c.agent_id, where.agent_id),
+        (calls.c.team, where.team),
+        (calls.c.queue, where.queue),
+        (calls.c.run_id, where.run_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if where.since is not None:
+        query = query.where(calls.c.started_at >= where.since)
+    if where.until is not None:
+        query = query.where(calls.c.started_at < where.until)
+    if where.min_total is not None:
+        query = query.where(scores.c.total >= where.min_total)
+    if where.max_total is not None:
+        query = query.where(scores.c.total <= where.max_total)
+    if where.outcome is not None:
+        query = query.where(
+            select(findings.c.id)
+            .where((findings.c.call_id == calls.c.call_id) & (findings.c.label == where.outcome))
+            .exists()
+        )
+    if where.reviewed is not None:
+        reviewed = select(reviews.c.id).where(reviews.c.call_id == calls.c.call_id).exists()
+        query = query.where(reviewed if where.reviewed else ~reviewed)
+    return query
+
+
+def _audit(db: Connection, actor: str, action: str, target: str, detail: str = "") -> None:
+    db.execute(
+        insert(audit).values(at=_now(), actor=actor, action=action, target=target, detail=detail)
+    )
 
 
 def _stored_run(row: RowMapping) -> StoredRun:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from callqa.pipelines.process import Limits, ProcessSettings, process_batch, process_call
-from callqa.pipelines.records import PIPELINE_VERSION, CallResult, Quarantined
+from callqa.pipelines.records import PIPELINE_VERSION, CallFilter, CallResult, Quarantined
 from callqa.pipelines.runs import plan_run, store_outcome
 from callqa.pipelines.sources import discover_calls
 from callqa.pipelines.store import Store, db_url
@@ -149,7 +149,7 @@ def test_store_round_trips_a_call(tmp_path, store, samples):
     assert call.transcript == result.transcript
     assert call.findings and {f.key for f in call.findings} == {f.key for f in result.findings}
     assert call.metrics["agent_interruptions"] == 2
-    assert store.list_calls(agent_id="nobody") == []
+    assert store.list_calls(CallFilter(agent_id="nobody")) == []
 
 
 @pytest.mark.slow

@@ -1,5 +1,5 @@
 """The ``callqa`` command line: thin commands over the functions of ``callqa.pipelines``, one
-module per group (operations, calls, reviewing, scorecards). Other packages add commands
+module per group (operations, calls, reviewing, scorecards, serving). Other packages add commands
 through the ``callqa.commands`` entry-point group: a function that takes the app (evaluation's
 ``train`` and ``evaluate`` come so)."""
 
@@ -21,7 +21,7 @@ from callqa.pipelines.workspace import CalibrationError, RunLocked
 from callqa.pipelines.cli import operations  # noqa: F401
 
 # isort: split
-from callqa.pipelines.cli import calls, reviewing, scorecards  # noqa: F401
+from callqa.pipelines.cli import calls, reviewing, scorecards, serving  # noqa: F401
 
 __all__ = ["app", "main"]
 

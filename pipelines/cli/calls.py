@@ -18,6 +18,7 @@ from callqa.pipelines.cli.common import (
     parse_since,
     to_json,
 )
+from callqa.pipelines.records import CallFilter
 from callqa.pipelines.reports import write_call_pages, write_coaching_plan
 from callqa.pipelines.similar import (
     CaseFilter,
@@ -42,8 +43,10 @@ def list_calls(
     as_json: JsonOption = False,
 ) -> None:
     """List stored calls, newest first."""
-    since_when = parse_since(since)
-    rows = open_store(db).list_calls(agent, team, queue, since_when, limit)
+    where = CallFilter(
+        agent_id=agent, team=team, queue=queue, since=parse_since(since), limit=limit
+    )
+    rows = open_store(db).list_calls(where)
     typer.echo(to_json(rows) if as_json else console.calls_table(rows))
 
 

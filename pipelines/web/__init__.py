@@ -1,0 +1,1 @@
+"""The review workspace: a web app over the store (``callqa serve``)."""

@@ -1,0 +1,337 @@
+"""The review workspace (``callqa serve``): server-rendered pages over the store, for a team on
+one machine or a server. Pages are rendered by the same functions as the static reports and
+read and write through the same store and records as the commands; nothing is computed twice.
+
+Every page needs a signed-in account; every form carries the session's CSRF token; an agent
+account sees only its own calls.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+
+from callqa.pipelines.records import CallFilter, ListedCall, SortKey, User
+from callqa.pipelines.reports import (
+    ReviewPanel,
+    call_page,
+    coaching_page,
+    environment,
+    run_page,
+    trend_svg,
+)
+from callqa.pipelines.review import review_day
+from callqa.pipelines.similar import open_synced_index, peer_cases, similar_to_call
+from callqa.pipelines.store import Store
+from callqa.pipelines.web.auth import (
+    MAY_REVIEW,
+    MAY_SEE_ALL,
+    SESSION_COOKIE,
+    SESSION_HOURS,
+    Session,
+    Sessions,
+    check_password,
+    same_token,
+)
+from callqa.qa_rules.coaching import coaching_plan
+from callqa.qa_rules.flags import FlagRules
+from callqa.qa_rules.scorecard import Scorecard
+from callqa.qa_rules.structure import OUTCOMES
+
+PAGE_SIZE = 50
+EXPORT_LIMIT = 100_000
+ANSWERS = ("yes", "no", "na")
+
+
+class SignIn(Exception):
+    """No valid session: the browser is sent to the sign-in page."""
+
+
+def signed_in(request: Request) -> tuple[User, Session]:
+    """The signed-in user and their session; SignIn when there is none."""
+    store: Store = request.app.state.store
+    session = request.app.state.sessions.read(request.cookies.get(SESSION_COOKIE))
+    found = store.user(session.user) if session else None
+    if session is None or found is None:
+        raise SignIn()
+    return found[0], session
+
+
+Viewer = Annotated[tuple[User, Session], Depends(signed_in)]
+
+
+def create_app(
+    store: Store, secret: str, card: Scorecard, rules: FlagRules, sample_rate: float = 0.1
+) -> FastAPI:
+    """The workspace over ``store``, scoring with ``card`` and flagging with ``rules``."""
+    app = FastAPI(title="callqa", docs_url=None, redoc_url=None, openapi_url=None)
+    sessions = Sessions(secret)
+    app.state.store, app.state.sessions = store, sessions
+    env = environment()
+
+    def page(template: str, **context: Any) -> HTMLResponse:
+        return HTMLResponse(env.get_template(template).render(root="/", **context))
+
+    def visible(user: User, agent_id: str | None) -> bool:
+        return user.role in MAY_SEE_ALL or (agent_id is not None and agent_id == user.agent_id)
+
+    @app.exception_handler(SignIn)
+    async def to_sign_in(request: Request, _exc: SignIn) -> RedirectResponse:
+        return RedirectResponse("/login", status_code=303)
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request, failed: bool = False) -> HTMLResponse:
+        return page("app_login.html.j2", failed=failed, user=None)
+
+    @app.post("/login")
+    def login(
+        request: Request, name: Annotated[str, Form()], password: Annotated[str, Form()]
+    ) -> Response:
+        user = check_password(store, name, password)
+        if user is None:
+            return RedirectResponse("/login?failed=1", status_code=303)
+        back = RedirectResponse("/", status_code=303)
+        back.set_cookie(
+            SESSION_COOKIE, sessions.issue(user.name), max_age=SESSION_HOURS * 3600,
+            httponly=True, samesite="strict", secure=request.url.scheme == "https",
+        )  # fmt: skip
+        return back
+
+    @app.post("/logout")
+    def logout(viewer: Viewer, csrf: Annotated[str, Form()]) -> Response:
+        _check_csrf(viewer[1], csrf)
+        back = RedirectResponse("/login", status_code=303)
+        back.delete_cookie(SESSION_COOKIE)
+        return back
+
+    @app.get("/", response_class=HTMLResponse)
+    @app.get("/index.html", response_class=HTMLResponse)
+    def dashboard(request: Request, viewer: Viewer, where: Annotated[Filters, Depends()]) -> Any:
+        user, session = viewer
+        wanted = where.call_filter(user)
+        total = store.count_calls(wanted)
+        rows = store.list_calls(wanted.model_copy(update={"limit": PAGE_SIZE}))
+        reviewed = store.reviewed_calls([r.call_id for r in rows])
+        asked = dict(request.query_params)
+
+        def query_with(**changed: Any) -> str:
+            return urlencode({**asked, **changed})
+
+        return page(
+            "app_calls.html.j2", user=user, csrf=session.csrf, rows=rows, total=total,
+            query_with=query_with,
+            reviewed=reviewed, where=where, outcomes=OUTCOMES, page_size=PAGE_SIZE,
+            query=str(request.query_params), trend=trend_svg(_weekly(store, wanted)),
+            runs=[r for r in store.list_runs(limit=50) if r.summary is not None],
+        )  # fmt: skip
+
+    @app.get("/export.{kind}")
+    def export(kind: str, viewer: Viewer, where: Annotated[Filters, Depends()]) -> Response:
+        wanted = where.call_filter(viewer[0]).model_copy(update={"limit": EXPORT_LIMIT})
+        rows = store.list_calls(wanted)
+        if kind == "csv":
+            return StreamingResponse(
+                _csv(rows), media_type="text/csv",
+                headers={"Content-Disposition": 'attachment; filename="calls.csv"'},
+            )  # fmt: skip
+        if kind == "jsonl":
+            lines = (r.model_dump_json() + "\n" for r in rows)
+            return StreamingResponse(lines, media_type="application/x-ndjson")
+        raise HTTPException(404)
+
+    @app.get("/queue", response_class=HTMLResponse)
+    def queue(viewer: Viewer, since: str | None = None) -> HTMLResponse:
+        user, session = viewer
+        if user.role not in MAY_SEE_ALL:
+            raise HTTPException(403, "the review queue is for reviewers")
+        day = review_day(store.scored_calls(_day(since)), rules, sample_rate)
+        ids = [q["call_id"] for q in day["flagged"]] + [s["call_id"] for s in day["sample"]]
+        return page(
+            "app_queue.html.j2", user=user, csrf=session.csrf, day=day, since=since,
+            reviewed=store.reviewed_calls(ids),
+        )  # fmt: skip
+
+    @app.get("/calls/{call_id}.html", response_class=HTMLResponse)
+    def call(call_id: str, viewer: Viewer) -> HTMLResponse:
+        user, session = viewer
+        stored = store.get_call(call_id)
+        if stored is None or not visible(user, stored.row.agent_id):
+            raise HTTPException(404, f"no call {call_id!r}")
+        may_review = user.role in MAY_REVIEW and stored.score is not None
+        panel = ReviewPanel(
+            latest={r.criterion_id: r for r in stored.reviews},
+            history=tuple(reversed(stored.reviews)),
+            action=f"/calls/{call_id}/review",
+            csrf=session.csrf if may_review else None,
+        )
+        similar = similar_to_call(store, open_synced_index(store), call_id)
+        html = call_page(stored, card, rules, similar, panel)
+        return HTMLResponse(_with_nav(html, user, session))
+
+    @app.post("/calls/{call_id}/review")
+    def override(
+        call_id: str,
+        viewer: Viewer,
+        csrf: Annotated[str, Form()],
+        criterion: Annotated[str, Form()],
+        answer: Annotated[str, Form()],
+        comment: Annotated[str, Form(max_length=500)] = "",
+    ) -> Response:
+        user, session = viewer
+        _check_csrf(session, csrf)
+        if user.role not in MAY_REVIEW:
+            raise HTTPException(403, "only reviewers and admins override")
+        if answer not in ANSWERS:
+            raise HTTPException(422, f"an answer is one of {', '.join(ANSWERS)}")
+        try:
+            store.save_review(call_id, criterion, answer, comment.strip(), user.name)
+        except KeyError as exc:
+            raise HTTPException(404, str(exc.args[0])) from None
+        return RedirectResponse(f"/calls/{call_id}.html#review-{criterion}", status_code=303)
+
+    @app.get("/agents/{agent_id}.html", response_class=HTMLResponse)
+    def coaching(agent_id: str, viewer: Viewer) -> HTMLResponse:
+        user, session = viewer
+        if not visible(user, agent_id):
+            raise HTTPException(404, f"no agent {agent_id!r}")
+        try:
+            plan = coaching_plan(agent_id, store.scored_calls(), card)
+        except KeyError:
+            raise HTTPException(404, f"no scored calls of agent {agent_id!r}") from None
+        index = open_synced_index(store)
+        peers = peer_cases(store, index, agent_id) if index else []
+        return HTMLResponse(_with_nav(coaching_page(plan, peers), user, session))
+
+    @app.get("/runs/{run_id}.html", response_class=HTMLResponse)
+    def run(run_id: str, viewer: Viewer) -> HTMLResponse:
+        user, session = viewer
+        if user.role not in MAY_SEE_ALL:
+            raise HTTPException(403, "run summaries are for reviewers")
+        found = [r.summary for r in store.list_runs(limit=10_000) if r.run_id == run_id]
+        if not found or found[0] is None:
+            raise HTTPException(404, f"no completed run {run_id!r}")
+        calls = [c for c in map(store.get_call, _ids(store, run_id)) if c]
+        agents = sorted({c.row.agent_id for c in calls if c.row.agent_id})
+        html = run_page(found[0], calls, agents, rules, root="../")
+        return HTMLResponse(_with_nav(html, user, session))
+
+    @app.get("/audit", response_class=HTMLResponse)
+    def audit_log(viewer: Viewer) -> HTMLResponse:
+        user, session = viewer
+        if user.role != "admin":
+            raise HTTPException(403, "the audit log is for admins")
+        return page("app_audit.html.j2", user=user, csrf=session.csrf, entries=store.list_audit())
+
+    return app
+
+
+class Filters:
+    """The dashboard's filters, from the query string (also the export's)."""
+
+    def __init__(
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        team: str | None = None,
+        agent: str | None = None,
+        queue: str | None = None,
+        outcome: str | None = None,
+        min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+        max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+        reviewed: str | None = None,
+        sort: SortKey = "started_at",
+        order: str = "desc",
+        page: Annotated[int, Query(ge=1)] = 1,
+    ) -> None:
+        self.since, self.until = since or None, until or None
+        self.team, self.agent, self.queue = team or None, agent or None, queue or None
+        self.outcome = outcome or None
+        self.min_score, self.max_score = min_score, max_score
+        self.reviewed = reviewed or None
+        self.sort, self.order, self.page = sort, order, page
+
+    def call_filter(self, user: User) -> CallFilter:
+        """The store's filter; an agent account is held to its own calls."""
+        agent = user.agent_id if user.role == "agent" else self.agent
+        return CallFilter(
+            agent_id=agent, team=self.team, queue=self.queue, outcome=self.outcome,
+            since=_day(self.since), until=_day(self.until, next_day=True),
+            min_total=self.min_score, max_total=self.max_score,
+            reviewed={"yes": True, "no": False}.get(self.reviewed or ""),
+            sort=self.sort, descending=self.order != "asc", offset=(self.page - 1) * PAGE_SIZE,
+        )  # fmt: skip
+
+
+def _day(text: str | None, next_day: bool = False) -> datetime | None:
+    if not text:
+        return None
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise HTTPException(422, f"{text!r}: a date is YYYY-MM-DD") from None
+    return day + timedelta(days=1) if next_day else day
+
+
+def _check_csrf(session: Session, given: str | None) -> None:
+    if not same_token(given, session.csrf):
+        raise HTTPException(403, "the form is stale or not ours: reload the page and try again")
+
+
+def _ids(store: Store, run_id: str) -> list[str]:
+    return [r.call_id for r in store.list_calls(CallFilter(run_id=run_id))]
+
+
+def _csv(rows: list[ListedCall]) -> Iterator[str]:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["call_id", "started_at", "agent_id", "team", "queue", "duration_s",
+                     "total", "auto_failed", "negative_findings"])  # fmt: skip
+    for r in rows:
+        writer.writerow([r.call_id, r.started_at.isoformat() if r.started_at else "", r.agent_id,
+                         r.team, r.queue, r.duration_s, r.total, r.auto_failed,
+                         r.negative_findings])  # fmt: skip
+    yield _spreadsheet_safe(out.getvalue())
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """CSV cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    return "\n".join(
+        ",".join("'" + c if c[:1] in ("=", "+", "-", "@") and not _number(c) else c
+                 for c in line.split(","))
+        for line in text.split("\n")
+    )  # fmt: skip
+
+
+def _number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _weekly(store: Store, where: CallFilter) -> dict[str, list[tuple[str, float]]]:
+    """Mean total per team and ISO week over the filtered calls (the trend chart's lines)."""
+    rows = store.list_calls(where.model_copy(update={"limit": EXPORT_LIMIT, "offset": 0}))
+    sums: dict[str, dict[str, list[float]]] = {}
+    for r in rows:
+        if r.total is not None and r.started_at is not None:
+            week = r.started_at.strftime("%G-W%V")
+            sums.setdefault(r.team or "-", {}).setdefault(week, []).append(r.total)
+    return {
+        team: [(week, round(sum(v) / len(v), 1)) for week, v in sorted(weeks.items())]
+        for team, weeks in sorted(sums.items())
+    }
+
+
+def _with_nav(html: str, user: User, session: Session) -> str:
+    """A report page with the workspace's navigation bar at the top of its body."""
+    nav = environment().get_template("app_nav.html.j2").render(user=user, csrf=session.csrf)
+    return html.replace("<body>", "<body>\n" + nav, 1)

@@ -1,0 +1,89 @@
+"""Accounts and sessions of the review workspace: argon2id password hashes kept in the store,
+signed session cookies (HttpOnly, SameSite=Strict) that carry the user's name and a CSRF token,
+and what each role may do."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from callqa.pipelines.paths import SAFE_ID
+from callqa.pipelines.records import Role, User
+from callqa.pipelines.store import Store
+
+SESSION_COOKIE = "callqa_session"
+SESSION_HOURS = 12
+MIN_PASSWORD = 10  # characters
+MAY_REVIEW: frozenset[Role] = frozenset({"admin", "reviewer"})
+MAY_SEE_ALL: frozenset[Role] = frozenset({"admin", "reviewer", "coach"})
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+class AccountError(ValueError):
+    """An account that cannot be made as asked (the message says why)."""
+
+
+def add_user(
+    store: Store, name: str, role: Role, password: str, actor: str, agent_id: str | None = None
+) -> User:
+    """Create or replace the account ``name``; an agent account must name its agent id."""
+    if not SAFE_ID.fullmatch(name):
+        raise AccountError(f"{name!r}: a user name is letters, digits, '.', '_' or '-'")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
+    if (role == "agent") != (agent_id is not None):
+        raise AccountError("--agent-id is given for, and only for, an agent account")
+    user = User(name=name, role=role, agent_id=agent_id, created_at=datetime.now(UTC))
+    store.save_user(user, _hasher.hash(password), actor)
+    return user
+
+
+def check_password(store: Store, name: str, password: str) -> User | None:
+    """The user, when ``password`` is theirs; None otherwise (also for unknown names, after the
+    same work, so timing does not tell which names exist)."""
+    found = store.user(name)
+    stored = found[1] if found else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return found[0] if found else None
+
+
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@dataclass(frozen=True)
+class Session:
+    user: str
+    csrf: str
+
+
+class Sessions:
+    """Signed, expiring session cookies; the secret signs them, so a server restarted with
+    another secret logs everyone out."""
+
+    def __init__(self, secret: str) -> None:
+        self._signer = URLSafeTimedSerializer(secret, salt="callqa-session")
+
+    def issue(self, user: str) -> str:
+        return self._signer.dumps({"user": user, "csrf": secrets.token_urlsafe(24)})
+
+    def read(self, cookie: str | None) -> Session | None:
+        if not cookie:
+            return None
+        try:
+            data = self._signer.loads(cookie, max_age=SESSION_HOURS * 3600)
+        except BadSignature:
+            return None
+        return Session(user=str(data["user"]), csrf=str(data["csrf"]))
+
+
+def same_token(given: str | None, expected: str) -> bool:
+    return given is not None and secrets.compare_digest(given, expected)
