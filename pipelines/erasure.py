@@ -33,14 +33,19 @@ class Erased(Record):
 
 
 def forget_calls(
-    store: Store, call_ids: Iterable[str], folders: Folders, scorecard: str = DEFAULT_SCORECARD
+    store: Store,
+    call_ids: Iterable[str],
+    folders: Folders,
+    scorecard: str = DEFAULT_SCORECARD,
+    actor: str = "callqa",
 ) -> Erased:
-    """Erase stored calls everywhere: every table of the store (leaving a tombstone), the
-    index, their pages, audio copies and cached transcripts; pages quoting them are rebuilt.
-    Ids that are not stored are left alone (the result lists only what was erased)."""
+    """Erase stored calls everywhere: every table of the store (leaving a tombstone and an
+    audit entry naming ``actor``), the index, their pages, audio copies and cached transcripts;
+    pages quoting them are rebuilt. Ids that are not stored are left alone (the result lists
+    only what was erased)."""
     wanted = list(dict.fromkeys(call_ids))
     hashes = {call_id: store.stored_hash(call_id) for call_id in wanted}
-    erased = store.forget(wanted)
+    erased = store.forget(wanted, actor)
     return _finish(store, erased, [h for c in erased if (h := hashes[c])], folders, scorecard)
 
 

@@ -53,6 +53,7 @@ class ReviewPanel:
     history: Sequence[Review]
     action: str
     csrf: str | None
+    erase: str | None = None  # where an admin's erasure form posts
 
 
 def call_page(

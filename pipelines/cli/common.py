@@ -174,3 +174,13 @@ def configured(
     except (ConfigError, ScorecardError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+def command_actor() -> str:
+    """Who runs the command, for the audit log."""
+    import getpass
+
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except OSError:
+        return "command line"

@@ -24,6 +24,7 @@ from callqa.pipelines.cli.common import (
     ScorecardOption,
     SinceOption,
     TranscriptFormat,
+    command_actor,
     configured,
     folders_of,
     open_store,
@@ -194,7 +195,7 @@ def forget(
         typer.echo("error: give CALL_IDs or --customer", err=True)
         raise typer.Exit(2)
     with run_lock(store.url):
-        erased = forget_calls(store, wanted, folders_of(db, muted_audio))
+        erased = forget_calls(store, wanted, folders_of(db, muted_audio), actor=command_actor())
     if erased.calls:
         typer.echo(
             f"erased {len(erased.calls)} call(s) from the store, {erased.cases} case(s) from the "

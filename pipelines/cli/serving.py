@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,11 +14,13 @@ from callqa.pipelines.cli.app import app
 from callqa.pipelines.cli.common import (
     ConfigOption,
     DbOption,
+    command_actor,
     configured,
     load_card,
     open_store,
 )
 from callqa.pipelines.web.auth import AccountError, add_user
+from callqa.pipelines.workspace import Folders
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -65,8 +68,11 @@ def serve(
     if not store.list_users():
         typer.echo(f"error: no accounts yet: callqa user add NAME --role admin --db {db}", err=True)
         raise typer.Exit(1)
-    card = load_card(team.process.scorecard)
-    workspace = create_app(store, secret or secrets.token_urlsafe(32), card, team.flags)
+    load_card(team.process.scorecard)  # a bad scorecard stops here, with its reason
+    workspace = create_app(
+        store, secret or secrets.token_urlsafe(32), team.process.scorecard, team.flags,
+        Folders.beside(db, Path(team.process.muted_audio) if team.process.muted_audio else None),
+    )  # fmt: skip
     typer.echo(f"callqa workspace on http://{host}:{port}/ (Ctrl-C stops it)")
     uvicorn.run(workspace, host=host, port=port, log_level="warning")
 
@@ -89,7 +95,7 @@ def user_add(
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        add_user(open_store(db, create=True), name, role.value, password, _actor(), agent_id)
+        add_user(open_store(db, create=True), name, role.value, password, command_actor(), agent_id)
     except AccountError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -107,17 +113,7 @@ def user_list(db: DbOption = "callqa.db") -> None:
 @user_app.command("remove")
 def user_remove(name: Annotated[str, typer.Argument()], db: DbOption = "callqa.db") -> None:
     """Remove an account (its reviews stay, under its name)."""
-    if not open_store(db).remove_user(name, _actor()):
+    if not open_store(db).remove_user(name, command_actor()):
         typer.echo(f"error: no account {name!r}", err=True)
         raise typer.Exit(1)
     typer.echo(f"account {name} removed")
-
-
-def _actor() -> str:
-    """Who runs the command, for the audit log."""
-    import getpass
-
-    try:
-        return f"{getpass.getuser()} (command line)"
-    except OSError:
-        return "command line"

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
+from callqa.pipelines.erasure import forget_calls
 from callqa.pipelines.records import CallFilter, ListedCall, SortKey, User
 from callqa.pipelines.reports import (
     ReviewPanel,
@@ -40,9 +41,10 @@ from callqa.pipelines.web.auth import (
     check_password,
     same_token,
 )
+from callqa.pipelines.workspace import Folders, run_lock
 from callqa.qa_rules.coaching import coaching_plan
 from callqa.qa_rules.flags import FlagRules
-from callqa.qa_rules.scorecard import Scorecard
+from callqa.qa_rules.scorecard import load_scorecard
 from callqa.qa_rules.structure import OUTCOMES
 
 PAGE_SIZE = 50
@@ -68,9 +70,18 @@ Viewer = Annotated[tuple[User, Session], Depends(signed_in)]
 
 
 def create_app(
-    store: Store, secret: str, card: Scorecard, rules: FlagRules, sample_rate: float = 0.1
+    store: Store,
+    secret: str,
+    scorecard: str,
+    rules: FlagRules,
+    folders: Folders | None = None,
+    sample_rate: float = 0.1,
 ) -> FastAPI:
-    """The workspace over ``store``, scoring with ``card`` and flagging with ``rules``."""
+    """The workspace over ``store``, with the ``scorecard`` (an id or YAML file) its calls were
+    scored with and the flag ``rules``; ``folders``: what an erasure removes besides the store
+    (default: those beside it)."""
+    folders = folders or Folders.beside(store.url)
+    card = load_scorecard(scorecard)
     app = FastAPI(title="callqa", docs_url=None, redoc_url=None, openapi_url=None)
     sessions = Sessions(secret)
     app.state.store, app.state.sessions = store, sessions
@@ -164,12 +175,13 @@ def create_app(
         stored = store.get_call(call_id)
         if stored is None or not visible(user, stored.row.agent_id):
             raise HTTPException(404, f"no call {call_id!r}")
-        may_review = user.role in MAY_REVIEW and stored.score is not None
+        may_review = user.role in MAY_REVIEW
         panel = ReviewPanel(
             latest={r.criterion_id: r for r in stored.reviews},
             history=tuple(reversed(stored.reviews)),
             action=f"/calls/{call_id}/review",
             csrf=session.csrf if may_review else None,
+            erase=f"/calls/{call_id}/forget" if user.role == "admin" else None,
         )
         similar = similar_to_call(store, open_synced_index(store), call_id)
         html = call_page(stored, card, rules, similar, panel)
@@ -195,6 +207,23 @@ def create_app(
         except KeyError as exc:
             raise HTTPException(404, str(exc.args[0])) from None
         return RedirectResponse(f"/calls/{call_id}.html#review-{criterion}", status_code=303)
+
+    @app.post("/calls/{call_id}/forget")
+    def forget(
+        call_id: str, viewer: Viewer, csrf: Annotated[str, Form()], confirm: Annotated[str, Form()]
+    ) -> Response:
+        """Erase the call everywhere, as ``callqa forget`` does (admins; type the id to confirm)."""
+        user, session = viewer
+        _check_csrf(session, csrf)
+        if user.role != "admin":
+            raise HTTPException(403, "only admins erase calls")
+        if confirm != call_id:
+            raise HTTPException(422, "type the call's id to confirm its erasure")
+        with run_lock(store.url):
+            erased = forget_calls(store, [call_id], folders, scorecard, actor=user.name)
+        if not erased.calls:
+            raise HTTPException(404, f"no call {call_id!r}")
+        return RedirectResponse("/", status_code=303)
 
     @app.get("/agents/{agent_id}.html", response_class=HTMLResponse)
     def coaching(agent_id: str, viewer: Viewer) -> HTMLResponse:
@@ -243,8 +272,8 @@ class Filters:
         agent: str | None = None,
         queue: str | None = None,
         outcome: str | None = None,
-        min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
-        max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+        min_score: str | None = None,
+        max_score: str | None = None,
         reviewed: str | None = None,
         sort: SortKey = "started_at",
         order: str = "desc",
@@ -253,7 +282,7 @@ class Filters:
         self.since, self.until = since or None, until or None
         self.team, self.agent, self.queue = team or None, agent or None, queue or None
         self.outcome = outcome or None
-        self.min_score, self.max_score = min_score, max_score
+        self.min_score, self.max_score = _score(min_score), _score(max_score)
         self.reviewed = reviewed or None
         self.sort, self.order, self.page = sort, order, page
 
@@ -267,6 +296,19 @@ class Filters:
             reviewed={"yes": True, "no": False}.get(self.reviewed or ""),
             sort=self.sort, descending=self.order != "asc", offset=(self.page - 1) * PAGE_SIZE,
         )  # fmt: skip
+
+
+def _score(text: str | None) -> float | None:
+    """A score bound from a form (empty: none)."""
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 100:
+        raise HTTPException(422, f"{text!r}: a score is a number from 0 to 100")
+    return value
 
 
 def _day(text: str | None, next_day: bool = False) -> datetime | None:

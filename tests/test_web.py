@@ -1,0 +1,193 @@
+"""The review workspace through HTTP: sign-in, sessions and CSRF, filters and export, the
+review queue, overrides with their audit entries, and what an agent account may see."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from callqa.pipelines.cli import app as cli
+from callqa.pipelines.web.app import create_app
+from callqa.qa_rules.flags import FlagRules
+from tests.web_store import PASSWORD, web_store
+
+SECRET = "s" * 40
+
+
+@pytest.fixture
+def store(tmp_path):
+    return web_store(tmp_path)
+
+
+def client(store, who: str | None = None) -> TestClient:
+    browser = TestClient(create_app(store, SECRET, "voice-support", FlagRules(budget=None)))
+    if who is not None:
+        signed = browser.post("/login", data={"name": who, "password": PASSWORD})
+        assert signed.status_code == 200 and "Sign out" in signed.text
+    return browser
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def test_every_page_needs_a_signed_in_account(store):
+    anonymous = client(store)
+    for path in ("/", "/queue", "/calls/c-01.html", "/export.csv", "/audit", "/agents/a-ann.html"):
+        response = anonymous.get(path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == "/login", path
+    wrong = anonymous.post("/login", data={"name": "ria", "password": "not it at all"})
+    assert "do not match" in wrong.text
+    nobody = anonymous.post("/login", data={"name": "nobody", "password": PASSWORD})
+    assert "do not match" in nobody.text
+    anonymous.cookies.set("callqa_session", "eyJ1c2VyIjoibGVhZCJ9.x.y")  # unsigned "lead"
+    assert anonymous.get("/").url.path == "/login"
+
+
+def test_the_session_cookie_is_httponly_and_strict(store):
+    browser = client(store)
+    signed = browser.post("/login", data={"name": "ria", "password": PASSWORD},
+                          follow_redirects=False)  # fmt: skip
+    cookie = signed.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    assert "correct" not in cookie  # the cookie names the user, never the password
+
+
+def test_filters_sorting_paging_and_export(store):
+    browser = client(store, "ria")
+    page = browser.get("/", params={"team": "west"}).text
+    assert "2 call(s) match" in page and "c-03" in page and "c-01" not in page
+    assert "c-02" not in browser.get("/", params={"outcome": "resolved"}).text
+    assert "c-02" in browser.get("/", params={"outcome": "unresolved"}).text
+    dated = browser.get("/", params={"since": "2026-11-10", "until": "2026-11-10"}).text
+    assert "1 call(s) match" in dated and "c-03" in dated
+    ascending = browser.get("/", params={"sort": "total", "order": "asc"}).text
+    ids = re.findall(r'href="/calls/(c-\d+)\.html"', ascending)
+    totals = {r["call_id"]: float(r["total"]) for r in csv.DictReader(
+        io.StringIO(browser.get("/export.csv").text))}  # fmt: skip
+    assert ids == sorted(totals, key=lambda c: (totals[c], c))
+    assert browser.get("/", params={"sort": "password_hash"}).status_code == 422
+    assert browser.get("/", params={"since": "2026-13-01"}).status_code == 422
+    blank = browser.get("/?since=&until=&team=&min_score=&max_score=60&reviewed=").text
+    assert "2 call(s) match" in blank  # empty fields of the form mean "any"
+    assert browser.get("/", params={"min_score": "lots"}).status_code == 422
+    lines = browser.get("/export.jsonl", params={"agent": "a-bob"}).text.splitlines()
+    assert sorted(json.loads(line)["call_id"] for line in lines) == ["c-03", "c-04"]
+    assert "<svg" in page or "two weeks" in page  # the weekly trend
+
+
+def test_an_override_is_shown_beside_the_system_answer_and_audited(store):
+    browser = client(store, "ria")
+    page = browser.get("/calls/c-02.html").text
+    token = csrf_of(page)
+    criterion = re.search(r'name="criterion" value="([^"]+)"', page).group(1)
+    stale_form = {"csrf": "stale", "criterion": criterion, "answer": "yes"}
+    stale = browser.post("/calls/c-02/review", data=stale_form)
+    assert stale.status_code == 403 and store.list_reviews("c-02") == []
+    done = browser.post(
+        "/calls/c-02/review",
+        data={"csrf": token, "criterion": criterion, "answer": "yes", "comment": "she <b>did</b>"},
+    )
+    assert done.status_code == 200 and "Review history" in done.text
+    assert "by ria" in done.text and "she &lt;b&gt;did&lt;/b&gt;" in done.text  # escaped
+    (review,) = store.list_reviews("c-02")
+    assert (review.reviewer, review.answer) == ("ria", "yes")
+    assert (
+        browser.post(
+            "/calls/c-02/review", data={"csrf": token, "criterion": criterion, "answer": "maybe"}
+        ).status_code
+        == 422
+    )
+    assert (
+        browser.post(
+            "/calls/c-02/review", data={"csrf": token, "criterion": "no-such", "answer": "yes"}
+        ).status_code
+        == 404
+    )
+    audit = client(store, "lead").get("/audit").text
+    assert f"c-02/{criterion}" in audit and "ria" in audit
+    assert client(store, "ria").get("/audit").status_code == 403
+    listed = browser.get("/", params={"reviewed": "yes"}).text
+    assert "1 call(s) match" in listed and "c-02" in listed
+
+
+def test_the_queue_marks_flags_and_the_sample_apart(store):
+    page = client(store, "ria").get("/queue").text
+    flagged = page.split('id="flagged"')[1].split("</table>")[0]
+    sample = page.split('id="sample"')[1].split("</table>")[0]
+    assert "c-02" in flagged and "c-04" in flagged and "c-01" not in flagged
+    assert "tag sample" in sample and "left to review" in page
+
+
+def test_an_agent_sees_only_their_own_calls(store):
+    ann = client(store, "ann")
+    assert "2 call(s) match" in ann.get("/", params={"agent": "a-bob"}).text  # held to her own
+    assert ann.get("/calls/c-03.html").status_code == 404
+    assert ann.get("/calls/c-01.html").status_code == 200
+    assert ann.get("/queue").status_code == 403
+    assert ann.get("/agents/a-bob.html").status_code == 404
+    assert "Coaching plan" in ann.get("/agents/a-ann.html").text
+    assert {r["call_id"] for r in csv.DictReader(io.StringIO(
+        ann.get("/export.csv", params={"agent": "a-bob"}).text))} == {"c-01", "c-02"}  # fmt: skip
+    page = ann.get("/calls/c-01.html").text
+    assert 'action="/calls/c-01/review"' not in page  # no override form
+    token = csrf_of(page)  # her sign-out form's token
+    assert (
+        ann.post(
+            "/calls/c-01/review", data={"csrf": token, "criterion": "probed", "answer": "yes"}
+        ).status_code
+        == 403
+    )
+
+
+def test_export_cells_cannot_run_as_spreadsheet_formulas(store, tmp_path):
+    runner = CliRunner()
+    db = str(tmp_path / "callqa.db")
+    result = runner.invoke(cli, ["user", "add", "=cmd", "--role", "admin", "--password-stdin",
+                                 "--db", db], input=PASSWORD + "\n")  # fmt: skip
+    assert result.exit_code == 2  # an account name is a safe id
+    from callqa.pipelines.web.app import _spreadsheet_safe
+
+    assert _spreadsheet_safe("c-1,=HYPERLINK(x),-3.5") == "c-1,'=HYPERLINK(x),-3.5"
+
+
+def test_accounts_from_the_command_line(tmp_path):
+    runner, db = CliRunner(), str(tmp_path / "callqa.db")
+    made = runner.invoke(cli, ["user", "add", "kim", "--role", "coach", "--password-stdin",
+                               "--db", db], input=PASSWORD + "\n")  # fmt: skip
+    assert made.exit_code == 0, made.output
+    short = runner.invoke(cli, ["user", "add", "kim", "--role", "coach", "--password-stdin",
+                                "--db", db], input="short\n")  # fmt: skip
+    assert short.exit_code == 2 and "at least 10" in short.output
+    agent = runner.invoke(cli, ["user", "add", "al", "--role", "agent", "--password-stdin",
+                                "--db", db], input=PASSWORD + "\n")  # fmt: skip
+    assert agent.exit_code == 2 and "--agent-id" in agent.output
+    assert "kim  coach" in runner.invoke(cli, ["user", "list", "--db", db]).output
+    away = runner.invoke(cli, ["serve", "--db", db, "--host", "0.0.0.0"])
+    assert away.exit_code == 2 and "secret" in away.output
+    assert runner.invoke(cli, ["user", "remove", "kim", "--db", db]).exit_code == 0
+    assert runner.invoke(cli, ["user", "remove", "kim", "--db", db]).exit_code == 1
+
+
+def test_an_admin_erases_a_call_as_callqa_forget_does(store):
+    lead, ria = client(store, "lead"), client(store, "ria")
+    assert 'action="/calls/c-01/forget"' not in ria.get("/calls/c-01.html").text
+    token = csrf_of(ria.get("/calls/c-01.html").text)
+    denied = ria.post("/calls/c-01/forget", data={"csrf": token, "confirm": "c-01"})
+    assert denied.status_code == 403 and store.get_call("c-01") is not None
+    page = lead.get("/calls/c-01.html").text
+    token = csrf_of(page)
+    assert 'action="/calls/c-01/forget"' in page
+    unconfirmed = lead.post("/calls/c-01/forget", data={"csrf": token, "confirm": "c-1"})
+    assert unconfirmed.status_code == 422 and store.get_call("c-01") is not None
+    done = lead.post("/calls/c-01/forget", data={"csrf": token, "confirm": "c-01"})
+    assert done.status_code == 200 and "3 call(s) match" in done.text
+    assert store.get_call("c-01") is None and store.erased()[1] == {"c-01"}
+    assert "erase" in lead.get("/audit").text
+    assert lead.get("/calls/c-01.html").status_code == 404

@@ -1,0 +1,108 @@
+"""The review workspace in a real browser: Debian's Chromium, driven by Selenium, against
+``callqa serve`` started as a user would start it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.web_store import PASSWORD, web_store
+
+CHROMEDRIVER = shutil.which("chromedriver")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(CHROMEDRIVER is None, reason="chromium-driver is not installed"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    web_store(tmp_path)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "callqa.pipelines.cli", "serve", "--db",
+         str(tmp_path / "callqa.db"), "--port", str(port)],
+        env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/login", timeout=1)
+            break
+        except OSError:
+            if server.poll() is not None:
+                pytest.fail(server.stdout.read())
+            time.sleep(0.2)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_a_reviewer_signs_in_filters_opens_a_call_and_overrides(workspace, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as arrived
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    def until(condition):
+        return WebDriverWait(browser, 10).until(condition)
+
+    browser.get(workspace + "/")
+    assert browser.current_url.endswith("/login")
+    browser.find_element(By.NAME, "name").send_keys("ria")
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    until(arrived.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Stored calls"))
+    assert "4 call(s) match" in browser.page_source
+
+    Select(browser.find_element(By.NAME, "outcome")).select_by_visible_text("unresolved")
+    browser.find_element(By.NAME, "team").send_keys("west")
+    browser.find_element(By.XPATH, "//button[text()='Filter']").click()
+    until(arrived.url_contains("outcome=unresolved"))
+    rows = browser.find_elements(By.CSS_SELECTOR, "#calls a[href^='/calls/']")
+    assert [r.text for r in rows] == ["c-04"]
+
+    rows[0].click()
+    until(arrived.url_contains("/calls/c-04.html"))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Call c-04"
+    form = browser.find_elements(By.CSS_SELECTOR, "form.override")[0]
+    criterion = form.find_element(By.NAME, "criterion").get_attribute("value")
+    Select(form.find_element(By.NAME, "answer")).select_by_value("na")
+    form.find_element(By.NAME, "comment").send_keys("not asked on this call")
+    form.find_element(By.TAG_NAME, "button").click()
+    until(arrived.url_contains("#review-"))
+
+    cell = browser.find_element(By.ID, f"review-{criterion}")
+    assert "by ria" in cell.text and "not asked on this call" in cell.text
+    assert "Review history" in browser.page_source
+    browser.find_element(By.XPATH, "//button[text()='Sign out']").click()
+    until(arrived.url_contains("/login"))
+    browser.get(workspace + "/calls/c-04.html")
+    assert browser.current_url.endswith("/login")  # signed out means signed out
