@@ -49,6 +49,7 @@ GOLD_SETS = (
     ("qa-dev-3", "qa-dev-3.jsonl", "calls"),
     ("qa-dev-4", "qa-dev-4.jsonl", "calls"),
     ("qa-dev-5", "qa-dev-5.jsonl", "calls"),
+    ("qa-dev-6", "qa-dev-6.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
     ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),

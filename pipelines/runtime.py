@@ -29,6 +29,7 @@ def configure_prefect(home: Path, verbose: bool = False) -> None:
         "PREFECT_LOGGING_LOG_PRINTS": "false",
         # callqa's module loggers (quarantines, retries, time limits) in the flow run's logs
         "PREFECT_LOGGING_EXTRA_LOGGERS": "callqa",
+        "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",  # the console has them outside a run
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)

@@ -208,7 +208,8 @@ REDIRECT = re.compile(
 
 REFUSAL = re.compile(
     r"\b(?:i|we)(?:'m| am|'re| are)? (?:not able|unable|can't|cannot|can not|won't be able|"
-    r"couldn't)\b(?! (?:see|tell you how|thank))|\bnot something (?:i|we) can\b|"
+    r"couldn't|not allowed)\b(?! (?:see|tell you how|thank))|\bnot something (?:i|we) can\b|"
+    r"\b(?:the )?system (?:won't|will not|doesn't|does not|can't) (?:let|allow) (?:me|us)\b|"
     r"\bnot (?:a lot|much|anything) (?:more |else )?(?:i|we) can do\b|"
     r"\b(?:don't|do not) have the (?:ability|access|authority|option)\b",
     re.IGNORECASE,
@@ -287,7 +288,10 @@ REQUEST_CUES = re.compile(
     r"\bi(?:'m| am) (?:calling|ringing|phoning) (?:about|to|because|regarding|for)\b|"
     r"\bi(?:'m| am| was) (?:just )?(?:looking to|wondering if|hoping (?:you|to))\b|"
     r"\b(?:can|could|would) you (?:please )?(?:help|tell|check|look|find|cancel|change|send)\b|"
-    r"\bi (?:lost|can't|cannot|couldn't|didn't|haven't|never|was charged)\b"
+    r"\b(?:can|could|may) i (?:not )?(?:just )?(?:switch|change|move|add|cancel|upgrade|"
+    r"downgrade|transfer|book|pay (?:it|this|that|the|by|in|annually|monthly))\b|"
+    r"\bi (?:still |just |really )?(?:lost|can't|cannot|couldn't|didn't|haven't|never|"
+    r"was charged)\b"
     r"(?! (?:even )?(?:know|knew|realise|realize|think|expect|notice|mind)\b)|"
     r"\bhow (?:do|can|would) i\b|\bwhat(?:'s| is) (?:my|the) (?:balance|status)\b|"
     r"\b(?:will|can|could|do) i get (?:anything|something|a|an|my|some|money)\b[^.?]{0,25}"
@@ -553,7 +557,7 @@ def _request_statements(
             continue  # "no, that's it": the end of the requests
         if len(s.text.split()) < 3 or _answers_a_question(ctx, acts, i):
             continue
-        if found:
+        if found and not _after_anything_else(ctx, i):
             head = found[-1][0]
             close = float(ctx.embeddings[i] @ ctx.embeddings[head]) >= RESTATED
             if close or not answered_since:
@@ -564,6 +568,15 @@ def _request_statements(
         found.append((i, []))
         answered_since = False
     return found
+
+
+def _after_anything_else(ctx: AnalysisContext, i: int) -> bool:
+    """A customer sentence opening their reply to the agent's "anything else?": what they
+    ask there is a new request, however close to the last one."""
+    turn, asked = ctx.sentences[i].turn, ctx.sentences[i - 1].text if i else ""
+    if i == 0 or ctx.sentences[i - 1].turn == turn or not ANYTHING_ELSE.search(asked):
+        return False
+    return asked.rstrip().endswith("?") or len(asked.split()) <= 8  # not "…or anything else"
 
 
 def _answers_a_question(ctx: AnalysisContext, acts: np.ndarray, i: int) -> bool:

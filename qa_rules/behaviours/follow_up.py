@@ -128,8 +128,10 @@ class FollowUp(Detector):
             if who not in ("you", "it") and not FOLLOW_UP_ACTION.match(what):
                 continue  # "I'll check that now" happens during the call
             end = _clause_end(s.text, match.start())
-            when = _when(ctx, index, match.start(), end) or (
-                _when_next(ctx, index) if end == len(s.text) else ""
+            when = (
+                _when(ctx, index, match.start(), end)
+                or (_when_next(ctx, index) if end == len(s.text) else "")
+                or _when_before(ctx, index, match.start())
             )
             if not when and DURING_THE_CALL.search(s.text[match.start() : end]):
                 continue  # "you'll get a text confirming it": sent now
@@ -215,6 +217,29 @@ def _when_next(ctx: AnalysisContext, index: int) -> str:
         if found:
             return found[0]
     return ""
+
+
+def _when_before(ctx: AnalysisContext, index: int, start: int) -> str:
+    """A time said just before the promise, in the same sentence or the speaker's sentence
+    before it in the same turn ("that's booked in for tomorrow between two and four, they'll
+    call the mobile ending ...")."""
+    s = ctx.sentences[index]
+    before = [s.text[:start]]
+    if index > 0 and ctx.sentences[index - 1].turn == s.turn:
+        before.insert(0, ctx.sentences[index - 1].text)
+    found = [m[0] for text in before for m in WHEN.finditer(text) if not NOW.fullmatch(m[0])]
+    return found[-1] if found else ""
+
+
+NOW = phrases(
+    "now",
+    "right away",
+    "straight away",
+    "immediately",
+    "shortly",
+    "today",
+    r"in a (minute|moment|second|sec)",
+)  # said before a promise: when something is done
 
 
 OPEN_ENDED = (
