@@ -191,3 +191,50 @@ def test_an_admin_erases_a_call_as_callqa_forget_does(store):
     assert store.get_call("c-01") is None and store.erased()[1] == {"c-01"}
     assert "erase" in lead.get("/audit").text
     assert lead.get("/calls/c-01.html").status_code == 404
+
+
+def test_a_calibration_session_is_blind_until_answered_then_shows_agreement(store):
+    from tests.web_store import add_user
+
+    add_user(store, "sam", "reviewer", PASSWORD, "test")
+    lead, ria, sam = client(store, "lead"), client(store, "ria"), client(store, "sam")
+    token = csrf_of(ria.get("/calibration").text)
+    refused = ria.post("/calibration", data={"csrf": token, "name": "x", "calls": "c-01"})
+    assert refused.status_code == 403
+    token = csrf_of(lead.get("/calibration").text)
+    unknown = lead.post("/calibration", data={"csrf": token, "name": "x", "calls": "c-01 nope"})
+    assert unknown.status_code == 422 and "nope" in unknown.text
+    made = lead.post("/calibration", data={"csrf": token, "name": "Week 48", "calls": "c-01,c-02"})
+    session = made.url.path
+
+    said = {"ria": {"c-01": "yes", "c-02": "no"}, "sam": {"c-01": "yes", "c-02": "yes"}}
+    for who, browser in (("ria", ria), ("sam", sam)):
+        for n, (call_id, answer) in enumerate(said[who].items()):
+            blind = browser.get(f"{session}/calls/{call_id}").text
+            assert 'class="answer' not in blind and "Agreement" not in blind  # nothing shown
+            if n == 0:
+                assert "Agreement per criterion" not in browser.get(session).text
+            form = {"csrf": csrf_of(blind), "greeted": answer, "closed": "yes"}
+            page = browser.post(f"{session}/calls/{call_id}", data=form)
+        assert "Agreement per criterion" in page.text  # answered everything: results show
+    results = lead.get(session).text
+    disputes = results.split('id="disagreements"')[1].split("</table>")[0]
+    assert "c-02" in disputes and "<th>ria</th><th>sam</th>" in disputes
+    assert client(store, "ann").get("/calibration").status_code == 403
+
+
+def test_calibration_agreement_matches_sklearn():
+    from sklearn.metrics import cohen_kappa_score
+
+    from callqa.pipelines.calibration_sessions import CalibrationAnswer, agreement_by_criterion
+
+    ria, sam = ["yes", "no", "no", "yes"], ["yes", "no", "yes", "yes"]
+    system = {(f"c{i}", "probed"): a for i, a in enumerate(["yes", "yes", "no", "yes"])}
+    given = [CalibrationAnswer(call_id=f"c{i}", criterion_id="probed", reviewer=who, answer=a)
+             for who, said in (("ria", ria), ("sam", sam)) for i, a in enumerate(said)]  # fmt: skip
+    (probed,) = agreement_by_criterion(given, system)
+    assert probed.answers == 8
+    assert probed.between_reviewers == pytest.approx(cohen_kappa_score(ria, sam), abs=1e-3)
+    with_system = [cohen_kappa_score(r, list(system.values())) for r in (ria, sam)]
+    assert probed.with_system == pytest.approx(sum(with_system) / 2, abs=1e-3)
+    assert probed.disagreements == ("c1", "c2")

@@ -18,6 +18,15 @@ from urllib.parse import urlencode
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
+from callqa.pipelines.calibration_sessions import (
+    CalibrationSession,
+    agreement_by_criterion,
+    create_session,
+    get_session,
+    list_sessions,
+    save_answers,
+    session_answers,
+)
 from callqa.pipelines.erasure import forget_calls
 from callqa.pipelines.records import CallFilter, ListedCall, SortKey, User
 from callqa.pipelines.reports import (
@@ -44,7 +53,7 @@ from callqa.pipelines.web.auth import (
 from callqa.pipelines.workspace import Folders, run_lock
 from callqa.qa_rules.coaching import coaching_plan
 from callqa.qa_rules.flags import FlagRules
-from callqa.qa_rules.scorecard import load_scorecard
+from callqa.qa_rules.scorecard import Scorecard, load_scorecard
 from callqa.qa_rules.structure import OUTCOMES
 
 PAGE_SIZE = 50
@@ -251,6 +260,91 @@ def create_app(
         html = run_page(found[0], calls, agents, rules, root="../")
         return HTMLResponse(_with_nav(html, user, session))
 
+    @app.get("/calibration", response_class=HTMLResponse)
+    def calibration_list(viewer: Viewer) -> HTMLResponse:
+        user, session = viewer
+        if user.role not in MAY_SEE_ALL:
+            raise HTTPException(403, "calibration is for the QA team")
+        return page("app_calibration_list.html.j2", user=user, csrf=session.csrf,
+                    sessions=list_sessions(store))  # fmt: skip
+
+    @app.post("/calibration")
+    def calibration_create(
+        viewer: Viewer,
+        csrf: Annotated[str, Form()],
+        name: Annotated[str, Form(min_length=1, max_length=200)],
+        calls: Annotated[str, Form(max_length=20_000)],
+    ) -> Response:
+        user, session = viewer
+        _check_csrf(session, csrf)
+        if user.role != "admin":
+            raise HTTPException(403, "a lead (admin) starts calibration sessions")
+        try:
+            made = create_session(store, name, calls.replace(",", " ").split(), user.name)
+        except KeyError as exc:
+            raise HTTPException(422, str(exc.args[0])) from None
+        return RedirectResponse(f"/calibration/{made}", status_code=303)
+
+    @app.get("/calibration/{session_id}", response_class=HTMLResponse)
+    def calibration_session(session_id: int, viewer: Viewer) -> HTMLResponse:
+        user, session = viewer
+        found = _calibration(session_id, user)
+        given = session_answers(store, session_id)
+        mine = {a.call_id for a in given if a.reviewer == user.name}
+        done = set(found.call_ids) <= mine
+        results: dict[str, Any] | None = None
+        if user.role == "admin" or done:  # a reviewer sees the others' answers once blind no more
+            system = {(c, a.criterion_id): str(a.answer) for c in found.call_ids
+                      if (stored := store.get_call(c)) and stored.score
+                      for a in stored.score.criteria}  # fmt: skip
+            results = {
+                "criteria": agreement_by_criterion(given, system), "system": system,
+                "given": given, "reviewers": sorted({a.reviewer for a in given}),
+            }  # fmt: skip
+        return page("app_calibration.html.j2", user=user, csrf=session.csrf, session=found,
+                    mine=mine, results=results, labels=_labels(card))  # fmt: skip
+
+    @app.get("/calibration/{session_id}/calls/{call_id}", response_class=HTMLResponse)
+    def calibration_call(session_id: int, call_id: str, viewer: Viewer) -> HTMLResponse:
+        user, session = viewer
+        found = _calibration(session_id, user, call_id)
+        stored = store.get_call(call_id)
+        if stored is None:
+            raise HTTPException(404, f"no call {call_id!r} (erased since?)")
+        own = {a.criterion_id: a.answer for a in session_answers(store, session_id)
+               if a.call_id == call_id and a.reviewer == user.name}  # fmt: skip
+        return page("app_calibration_call.html.j2", user=user, csrf=session.csrf,
+                    session=found, call=stored, own=own, labels=_labels(card))  # fmt: skip
+
+    @app.post("/calibration/{session_id}/calls/{call_id}")
+    async def calibration_answer(
+        session_id: int, call_id: str, request: Request, viewer: Viewer
+    ) -> Response:
+        user, session = viewer
+        form = await request.form()
+        _check_csrf(session, str(form.get("csrf", "")))
+        if user.role not in MAY_REVIEW:
+            raise HTTPException(403, "reviewers answer calibration calls")
+        found = _calibration(session_id, user, call_id)
+        given = {c: str(form.get(c)) for c in _labels(card) if form.get(c) in ANSWERS}
+        save_answers(store, session_id, call_id, user.name, given)
+        answered = {
+            a.call_id for a in session_answers(store, session_id) if a.reviewer == user.name
+        }
+        left = [c for c in found.call_ids if c not in answered]
+        target = (
+            f"/calibration/{session_id}/calls/{left[0]}" if left else f"/calibration/{session_id}"
+        )
+        return RedirectResponse(target, status_code=303)
+
+    def _calibration(session_id: int, user: User, call_id: str | None = None) -> CalibrationSession:
+        if user.role not in MAY_SEE_ALL:
+            raise HTTPException(403, "calibration is for the QA team")
+        found = get_session(store, session_id)
+        if found is None or (call_id is not None and call_id not in found.call_ids):
+            raise HTTPException(404, "no such calibration session or call in it")
+        return found
+
     @app.get("/audit", response_class=HTMLResponse)
     def audit_log(viewer: Viewer) -> HTMLResponse:
         user, session = viewer
@@ -319,6 +413,11 @@ def _day(text: str | None, next_day: bool = False) -> datetime | None:
     except ValueError:
         raise HTTPException(422, f"{text!r}: a date is YYYY-MM-DD") from None
     return day + timedelta(days=1) if next_day else day
+
+
+def _labels(card: Scorecard) -> dict[str, str]:
+    """Criterion id -> label, for the criteria reviewers answer (bonus ones aside)."""
+    return {c.id: c.label for c in card.criteria() if not c.bonus}
 
 
 def _check_csrf(session: Session, given: str | None) -> None:
