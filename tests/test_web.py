@@ -238,3 +238,24 @@ def test_calibration_agreement_matches_sklearn():
     with_system = [cohen_kappa_score(r, list(system.values())) for r in (ria, sam)]
     assert probed.with_system == pytest.approx(sum(with_system) / 2, abs=1e-3)
     assert probed.disagreements == ("c1", "c2")
+
+
+def test_flagged_calls_are_claimed_assigned_and_released(store):
+    from tests.web_store import add_user
+
+    add_user(store, "sam", "reviewer", PASSWORD, "test")
+    lead, ria, sam = client(store, "lead"), client(store, "ria"), client(store, "sam")
+    token = csrf_of(ria.get("/queue").text)
+    assert ria.post("/queue/c-02/claim", data={"csrf": token}).status_code == 200
+    assert "with <b>ria</b>" in sam.get("/queue").text
+    taken = sam.post("/queue/c-02/claim", data={"csrf": csrf_of(sam.get("/queue").text)})
+    assert taken.status_code == 409  # two reviewers never take the same call
+    token = csrf_of(lead.get("/queue").text)
+    assert lead.post("/queue/c-02/claim", data={"csrf": token, "reviewer": "nobody"}
+                     ).status_code == 422  # fmt: skip
+    lead.post("/queue/c-02/claim", data={"csrf": token, "reviewer": "sam"})
+    assert "with <b>sam</b>" in ria.get("/queue").text
+    lead.post("/queue/c-02/claim", data={"csrf": token, "release": "true"})
+    assert "with <b>" not in ria.get("/queue").text
+    ann = client(store, "ann")
+    assert ann.post("/queue/c-01/claim", data={"csrf": "x"}).status_code == 403

@@ -28,6 +28,7 @@ from callqa.pipelines.calibration_sessions import (
     session_answers,
 )
 from callqa.pipelines.erasure import forget_calls
+from callqa.pipelines.queue_claims import claim, holders, release
 from callqa.pipelines.records import CallFilter, ListedCall, SortKey, User
 from callqa.pipelines.reports import (
     ReviewPanel,
@@ -175,8 +176,35 @@ def create_app(
         ids = [q["call_id"] for q in day["flagged"]] + [s["call_id"] for s in day["sample"]]
         return page(
             "app_queue.html.j2", user=user, csrf=session.csrf, day=day, since=since,
-            reviewed=store.reviewed_calls(ids),
+            reviewed=store.reviewed_calls(ids), holders=holders(store),
+            reviewers=[u.name for u in store.list_users() if u.role in MAY_REVIEW],
         )  # fmt: skip
+
+    @app.post("/queue/{call_id}/claim")
+    def queue_claim(
+        call_id: str,
+        viewer: Viewer,
+        csrf: Annotated[str, Form()],
+        reviewer: Annotated[str | None, Form()] = None,
+        release_it: Annotated[bool, Form(alias="release")] = False,
+    ) -> Response:
+        """Claim a flagged call; a lead assigns it to ``reviewer`` or releases it."""
+        user, session = viewer
+        _check_csrf(session, csrf)
+        if user.role not in MAY_REVIEW:
+            raise HTTPException(403, "reviewers claim calls")
+        if store.get_call(call_id) is None:
+            raise HTTPException(404, f"no call {call_id!r}")
+        lead = user.role == "admin"
+        if release_it and (lead or holders(store).get(call_id) == user.name):
+            release(store, call_id)
+        elif reviewer and lead:
+            if reviewer not in {u.name for u in store.list_users() if u.role in MAY_REVIEW}:
+                raise HTTPException(422, f"{reviewer!r} is not a reviewer")
+            claim(store, call_id, reviewer, user.name, replace=True)
+        elif claim(store, call_id, user.name, user.name) != user.name:
+            raise HTTPException(409, f"{call_id} is already claimed")
+        return RedirectResponse("/queue", status_code=303)
 
     @app.get("/calls/{call_id}.html", response_class=HTMLResponse)
     def call(call_id: str, viewer: Viewer) -> HTMLResponse:
