@@ -259,3 +259,35 @@ def test_flagged_calls_are_claimed_assigned_and_released(store):
     assert "with <b>" not in ria.get("/queue").text
     ann = client(store, "ann")
     assert ann.post("/queue/c-01/claim", data={"csrf": "x"}).status_code == 403
+
+
+def test_a_coachs_note_is_checked_at_its_follow_up(store):
+    from datetime import UTC, date, datetime
+
+    from callqa.pipelines.coaching_notes import CoachingNote, follow_up
+    from tests.web_store import add_user
+
+    add_user(store, "cody", "coach", PASSWORD, "test")
+    cody = client(store, "cody")
+    page = cody.get("/agents/a-ann.html").text
+    assert "No notes yet" in page
+    form = {
+        "csrf": csrf_of(page),
+        "note": "Acknowledge <before> you fix",
+        "follow_up": "2026-11-20",
+    }
+    done = cody.post("/agents/a-ann/notes", data=form)
+    assert "Acknowledge &lt;before&gt; you fix" in done.text and "due" in done.text
+    assert "Since this note: 0 scored call(s)" in done.text and "before it: 2, mean" in done.text
+    ria = client(store, "ria")
+    token = csrf_of(ria.get("/agents/a-ann.html").text)
+    assert ria.post("/agents/a-ann/notes", data={**form, "csrf": token}).status_code == 403
+    assert cody.post("/agents/nobody/notes", data=form).status_code == 404
+
+    note = CoachingNote(agent_id="a-ann", coach="c", note="n", follow_up=date(2026, 11, 5),
+                        at=datetime(2026, 11, 3, tzinfo=UTC))  # fmt: skip
+    check = follow_up(note, store.scored_calls(), today=date(2026, 11, 4))
+    assert not check.due and (check.calls_before, check.calls_since) == (1, 1)
+    totals = {c.call_id: c.score.total for c in store.scored_calls()}
+    assert check.mean_before == round(totals["c-01"], 1)
+    assert check.mean_since == round(totals["c-02"], 1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -27,6 +27,7 @@ from callqa.pipelines.calibration_sessions import (
     save_answers,
     session_answers,
 )
+from callqa.pipelines.coaching_notes import add_note, follow_up, notes_of
 from callqa.pipelines.erasure import forget_calls
 from callqa.pipelines.queue_claims import claim, holders, release
 from callqa.pipelines.records import CallFilter, ListedCall, SortKey, User
@@ -42,6 +43,7 @@ from callqa.pipelines.review import review_day
 from callqa.pipelines.similar import open_synced_index, peer_cases, similar_to_call
 from callqa.pipelines.store import Store
 from callqa.pipelines.web.auth import (
+    MAY_COACH,
     MAY_REVIEW,
     MAY_SEE_ALL,
     SESSION_COOKIE,
@@ -273,7 +275,33 @@ def create_app(
             raise HTTPException(404, f"no scored calls of agent {agent_id!r}") from None
         index = open_synced_index(store)
         peers = peer_cases(store, index, agent_id) if index else []
-        return HTMLResponse(_with_nav(coaching_page(plan, peers), user, session))
+        calls = store.scored_calls()
+        notes = env.get_template("app_coach_notes.html.j2").render(
+            checks=[follow_up(n, calls) for n in notes_of(store, agent_id)],
+            may_note=user.role in MAY_COACH,
+            csrf=session.csrf,
+            agent_id=agent_id,
+            default_follow_up=plan.follow_up,
+        )
+        html = coaching_page(plan, peers).replace("</body>", notes + "\n</body>", 1)
+        return HTMLResponse(_with_nav(html, user, session))
+
+    @app.post("/agents/{agent_id}/notes")
+    def coaching_note(
+        agent_id: str,
+        viewer: Viewer,
+        csrf: Annotated[str, Form()],
+        note: Annotated[str, Form(min_length=1, max_length=2000)],
+        follow_up_on: Annotated[date, Form(alias="follow_up")],
+    ) -> Response:
+        user, session = viewer
+        _check_csrf(session, csrf)
+        if user.role not in MAY_COACH:
+            raise HTTPException(403, "coaches and admins write coaching notes")
+        if not store.list_calls(CallFilter(agent_id=agent_id, limit=1)):
+            raise HTTPException(404, f"no agent {agent_id!r}")
+        add_note(store, agent_id, user.name, note.strip(), follow_up_on)
+        return RedirectResponse(f"/agents/{agent_id}.html#notes", status_code=303)
 
     @app.get("/runs/{run_id}.html", response_class=HTMLResponse)
     def run(run_id: str, viewer: Viewer) -> HTMLResponse:

@@ -21,6 +21,7 @@ SESSION_HOURS = 12
 MIN_PASSWORD = 10  # characters
 MAY_REVIEW: frozenset[Role] = frozenset({"admin", "reviewer"})
 MAY_SEE_ALL: frozenset[Role] = frozenset({"admin", "reviewer", "coach"})
+MAY_COACH: frozenset[Role] = frozenset({"admin", "coach"})
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
