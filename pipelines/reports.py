@@ -62,9 +62,11 @@ def call_page(
     rules: FlagRules | None = None,
     similar: SimilarCases | None = None,
     review: ReviewPanel | None = None,
+    audio: str | None = None,
 ) -> str:
     """The report of one stored call, with its ``similar`` past cases (None: the call states
-    no problem) and, in the workspace, the reviewers' answers and override forms."""
+    no problem) and, in the workspace, the reviewers' answers and override forms and a player
+    for the call's ``audio`` (its muted copy's address)."""
     row, transcript, score, findings = call.row, call.transcript, call.score, call.findings
     outcome = next((f.label for f in findings if f.label in OUTCOMES), None)
     return (
@@ -88,6 +90,7 @@ def call_page(
             emotion_chart=emotion_svg(call.customer_emotion),
             similar=similar,
             review=review,
+            audio=audio,
             root="../",
             transcript=[
                 {"start": t.start, "speaker": t.speaker, "html": highlight(t.text, i, findings)}
@@ -146,13 +149,18 @@ def highlight(text: str, turn: int, findings: Sequence[Finding]) -> str:
 
 
 def emotion_svg(points: Sequence[EmotionPoint], width: int = 1000, height: int = 140) -> str:
-    """Two lines, negative and positive emotion per customer sentence, as inline SVG."""
+    """Two lines, negative and positive emotion per customer sentence, as inline SVG; the axis
+    is the call's time in seconds when every sentence has one, else the sentences in order."""
     if len(points) < 2:
         return ""
     pad, last = 24, len(points) - 1
+    known = [p.start for p in points if p.start is not None]
+    timed = len(known) == len(points) and known[-1] > known[0]
+    t0, t1 = (known[0], known[-1]) if timed else (0.0, 1.0)
 
     def x(i: int) -> float:
-        return pad + i * (width - 2 * pad) / last
+        share = (known[i] - t0) / (t1 - t0) if timed else i / last
+        return pad + share * (width - 2 * pad)
 
     def line(values: list[float], colour: str) -> str:
         xy = " ".join(
@@ -160,11 +168,12 @@ def emotion_svg(points: Sequence[EmotionPoint], width: int = 1000, height: int =
         )
         return f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{xy}"/>'
 
-    ticks = "".join(
-        f'<text x="{x(i):.0f}" y="{height - 6}">{clock(p.start)}</text>'
-        for i, p in enumerate(points)
-        if i % max(1, len(points) // 8) == 0
-    )
+    marks: list[tuple[float, float | None]]
+    if timed:  # the call's time in eight even steps
+        marks = [(pad + k * (width - 2 * pad) / 8, t0 + k * (t1 - t0) / 8) for k in range(9)]
+    else:
+        marks = [(x(i), p.start) for i, p in enumerate(points) if i % max(1, len(points) // 8) == 0]
+    ticks = "".join(f'<text x="{at:.0f}" y="{height - 6}">{clock(t)}</text>' for at, t in marks)
     return (
         f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" '
         f'aria-label="customer emotion over the call">'

@@ -46,6 +46,17 @@ def test_charts_are_inline_svg():
     assert len(bars.find("rect")) == 10
 
 
+def test_the_emotion_chart_is_drawn_on_the_calls_seconds():
+    points = [EmotionPoint(turn=i, start=t, negative=0.2, positive=0.5)
+              for i, t in enumerate((10.0, 20.0, 100.0))]  # fmt: skip
+    line = Elements(emotion_svg(points, width=1000)).find("polyline")[0].get("points")
+    xs = [float(pair.split(",")[0]) for pair in line.split()]
+    assert xs == pytest.approx([24, 24 + 952 / 9, 976], abs=0.1)  # 10 s of 90 s, not half way
+    untimed = [p.model_copy(update={"start": None}) for p in points]
+    line = Elements(emotion_svg(untimed, width=1000)).find("polyline")[0].get("points")
+    assert [float(pair.split(",")[0]) for pair in line.split()] == pytest.approx([24, 500, 976])
+
+
 @pytest.mark.slow
 def test_a_call_page_shows_score_scorecard_evidence_and_transcript(report_folder):
     page = Elements((report_folder / "calls" / "nw-20261120-0001.html").read_text())

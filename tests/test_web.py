@@ -291,3 +291,21 @@ def test_a_coachs_note_is_checked_at_its_follow_up(store):
     totals = {c.call_id: c.score.total for c in store.scored_calls()}
     assert check.mean_before == round(totals["c-01"], 1)
     assert check.mean_since == round(totals["c-02"], 1)
+
+
+def test_the_muted_audio_copy_is_served_to_those_who_may_see_the_call(store, tmp_path):
+    from callqa.pipelines.workspace import Folders
+
+    muted = tmp_path / "muted"
+    muted.mkdir()
+    (muted / "c-03.wav").write_bytes(b"RIFF....WAVE")
+    app = create_app(store, SECRET, "voice-support", FlagRules(), Folders(muted_audio=muted))
+    ria, ann = TestClient(app), TestClient(app)
+    for browser, who in ((ria, "ria"), (ann, "ann")):
+        browser.post("/login", data={"name": who, "password": PASSWORD})
+    assert ria.get("/audio/c-03.wav").content == b"RIFF....WAVE"
+    assert 'id="player"' in ria.get("/calls/c-03.html").text
+    assert 'id="player"' not in ria.get("/calls/c-01.html").text  # no copy of that one
+    assert ria.get("/audio/c-01.wav").status_code == 404
+    assert ann.get("/audio/c-03.wav").status_code == 404  # another agent's call
+    assert ria.get("/audio/..%2Fmuted%2Fc-03.wav").status_code == 404

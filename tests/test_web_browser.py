@@ -28,14 +28,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def tone(path, seconds: float) -> None:
+    """A quiet 440 Hz tone: something to play."""
+    import math
+    import struct
+    import wave
+
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"".join(struct.pack("<h", int(2000 * math.sin(i * 0.3456)))
+                                 for i in range(int(seconds * 8000))))  # fmt: skip
+
+
 @pytest.fixture
 def workspace(tmp_path):
     web_store(tmp_path)
+    muted = tmp_path / "muted"
+    muted.mkdir()
+    tone(muted / "c-04.wav", 12.0)
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "callqa.pipelines.cli", "serve", "--db",
          str(tmp_path / "callqa.db"), "--port", str(port)],
-        env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=subprocess.PIPE,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "CALLQA_PROCESS__MUTED_AUDIO": str(muted)},
+        stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -58,7 +76,8 @@ def browser():
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                 "--autoplay-policy=no-user-gesture-required"):  # fmt: skip
         options.add_argument(flag)
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -97,7 +116,12 @@ def test_a_reviewer_signs_in_filters_opens_a_call_and_overrides(workspace, brows
     Select(form.find_element(By.NAME, "answer")).select_by_value("na")
     form.find_element(By.NAME, "comment").send_keys("not asked on this call")
     form.find_element(By.TAG_NAME, "button").click()
-    until(arrived.url_contains("#review-"))
+    until(arrived.url_contains(f"#review-{criterion}"))
+    quote = browser.find_element(By.CSS_SELECTOR, '#t2 a[href="#t2"]')  # the time of turn 2
+    quote.click()
+    until(lambda b: b.execute_script("return document.getElementById('player').currentTime") >= 8)
+    until(lambda b: "playing" in b.find_element(By.ID, "t2").get_attribute("class"))
+    assert plays_the_muted_copy(browser)
 
     cell = browser.find_element(By.ID, f"review-{criterion}")
     assert "by ria" in cell.text and "not asked on this call" in cell.text
@@ -106,3 +130,9 @@ def test_a_reviewer_signs_in_filters_opens_a_call_and_overrides(workspace, brows
     until(arrived.url_contains("/login"))
     browser.get(workspace + "/calls/c-04.html")
     assert browser.current_url.endswith("/login")  # signed out means signed out
+
+
+def plays_the_muted_copy(browser) -> bool:
+    """The player got the muted copy: it knows the recording's length."""
+    duration = browser.execute_script("return document.getElementById('player').duration")
+    return duration is not None and abs(duration - 12.0) < 0.5

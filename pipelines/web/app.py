@@ -12,11 +12,18 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 
 from callqa.pipelines.calibration_sessions import (
     CalibrationSession,
@@ -29,6 +36,7 @@ from callqa.pipelines.calibration_sessions import (
 )
 from callqa.pipelines.coaching_notes import add_note, follow_up, notes_of
 from callqa.pipelines.erasure import forget_calls
+from callqa.pipelines.paths import SAFE_ID, file_in
 from callqa.pipelines.queue_claims import claim, holders, release
 from callqa.pipelines.records import CallFilter, ListedCall, SortKey, User
 from callqa.pipelines.reports import (
@@ -223,8 +231,18 @@ def create_app(
             erase=f"/calls/{call_id}/forget" if user.role == "admin" else None,
         )
         similar = similar_to_call(store, open_synced_index(store), call_id)
-        html = call_page(stored, card, rules, similar, panel)
+        audio = f"/audio/{call_id}.wav" if _audio(folders, call_id) else None
+        html = call_page(stored, card, rules, similar, panel, audio)
         return HTMLResponse(_with_nav(html, user, session))
+
+    @app.get("/audio/{call_id}.wav")
+    def audio(call_id: str, viewer: Viewer) -> FileResponse:
+        """The call's audio with personal data silenced (``--muted-audio``), never the original."""
+        stored = store.get_call(call_id)
+        path = _audio(folders, call_id)
+        if stored is None or path is None or not visible(viewer[0], stored.row.agent_id):
+            raise HTTPException(404, f"no audio for {call_id!r}")
+        return FileResponse(path, media_type="audio/wav")
 
     @app.post("/calls/{call_id}/review")
     def override(
@@ -469,6 +487,14 @@ def _day(text: str | None, next_day: bool = False) -> datetime | None:
     except ValueError:
         raise HTTPException(422, f"{text!r}: a date is YYYY-MM-DD") from None
     return day + timedelta(days=1) if next_day else day
+
+
+def _audio(folders: Folders, call_id: str) -> Path | None:
+    """The call's muted audio copy, when there is one."""
+    if folders.muted_audio is None or not SAFE_ID.fullmatch(call_id):
+        return None
+    path = file_in(folders.muted_audio, call_id, ".wav")
+    return path if path.is_file() else None
 
 
 def _labels(card: Scorecard) -> dict[str, str]:
