@@ -520,6 +520,21 @@ class Store:
         with self.engine.connect() as db:
             return int(db.execute(query).scalar_one())
 
+    def scores_over_time(
+        self, where: CallFilter | None = None
+    ) -> list[tuple[str, str, Any, float]]:
+        """(team, agent, start, total) of every scored, dated call ``where`` selects: what a
+        trend chart needs and no more (no findings, no paging)."""
+        query = _filtered(
+            select(calls.c.team, calls.c.agent_id, calls.c.started_at, scores.c.total)
+            .select_from(calls)
+            .join(scores, scores.c.call_id == calls.c.call_id),
+            (where or CallFilter()).model_copy(update={"limit": None, "offset": 0}),
+        ).where(scores.c.total.is_not(None), calls.c.started_at.is_not(None))
+        with self.engine.connect() as db:
+            return [(r.team or "-", r.agent_id or "-", r.started_at, r.total)
+                    for r in db.execute(query)]  # fmt: skip
+
     def save_user(self, user: User, password_hash: str, actor: str) -> None:
         """Add an account, or replace its role and password."""
         with self.engine.begin() as db:

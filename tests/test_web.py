@@ -309,3 +309,11 @@ def test_the_muted_audio_copy_is_served_to_those_who_may_see_the_call(store, tmp
     assert ria.get("/audio/c-01.wav").status_code == 404
     assert ann.get("/audio/c-03.wav").status_code == 404  # another agent's call
     assert ria.get("/audio/..%2Fmuted%2Fc-03.wav").status_code == 404
+
+
+def test_the_trend_has_a_line_per_team_or_per_agent(store):
+    ria = client(store, "ria")
+    teams = ria.get("/").text
+    assert "■ east" in teams and "■ west" in teams and "and team" in teams
+    agents = ria.get("/", params={"team": "east"}).text
+    assert "■ a-ann" in agents and "■ east" not in agents and "and agent" in agents

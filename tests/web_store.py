@@ -19,7 +19,7 @@ from tests.helpers import make_transcript
 PASSWORD = "correct horse battery"
 CALLS = [  # call id, agent, team, day of November 2026, what the agent said, outcome
     ("c-01", "a-ann", "east", 2, "Sorry to hear that, I've refunded the charge.", "resolved"),
-    ("c-02", "a-ann", "east", 3, "Calm down, that's our policy.", "unresolved"),
+    ("c-02", "a-ann", "east", 9, "Calm down, that's our policy.", "unresolved"),
     ("c-03", "a-bob", "west", 10, "I've sent a new card; it arrives Friday.", "resolved"),
     ("c-04", "a-bob", "west", 11, "I can't help with that.", "unresolved"),
 ]

@@ -541,16 +541,17 @@ def _number(cell: str) -> bool:
 
 
 def _weekly(store: Store, where: CallFilter) -> dict[str, list[tuple[str, float]]]:
-    """Mean total per team and ISO week over the filtered calls (the trend chart's lines)."""
-    rows = store.list_calls(where.model_copy(update={"limit": EXPORT_LIMIT, "offset": 0}))
+    """Mean total per ISO week over the filtered calls, a line per team, or per agent when
+    the calls are one agent's or one team's (the trend chart's lines)."""
+    rows = store.scores_over_time(where)
+    by_agent = where.agent_id is not None or where.team is not None
     sums: dict[str, dict[str, list[float]]] = {}
-    for r in rows:
-        if r.total is not None and r.started_at is not None:
-            week = r.started_at.strftime("%G-W%V")
-            sums.setdefault(r.team or "-", {}).setdefault(week, []).append(r.total)
+    for team, agent, started, total in rows:
+        line = agent if by_agent else team
+        sums.setdefault(line, {}).setdefault(started.strftime("%G-W%V"), []).append(total)
     return {
-        team: [(week, round(sum(v) / len(v), 1)) for week, v in sorted(weeks.items())]
-        for team, weeks in sorted(sums.items())
+        line: [(week, round(sum(v) / len(v), 1)) for week, v in sorted(weeks.items())]
+        for line, weeks in sorted(sums.items())
     }
 
 
