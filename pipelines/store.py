@@ -656,6 +656,12 @@ class Store:
                     "it; give the changed scorecard a new version"
                 )
 
+    def list_scorecards(self) -> list[tuple[str, str, datetime]]:
+        """(id, version, first used) of every scorecard version calls were scored with."""
+        query = select(scorecards.c.scorecard_id, scorecards.c.version, scorecards.c.first_used)
+        with self.engine.connect() as db:
+            return [tuple(r) for r in db.execute(query.order_by(scorecards.c.first_used.desc()))]
+
     def save_review(
         self, call_id: str, criterion_id: str, answer: str, comment: str, reviewer: str
     ) -> Review:

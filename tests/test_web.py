@@ -317,3 +317,22 @@ def test_the_trend_has_a_line_per_team_or_per_agent(store):
     assert "■ east" in teams and "■ west" in teams and "and team" in teams
     agents = ria.get("/", params={"team": "east"}).text
     assert "■ a-ann" in agents and "■ east" not in agents and "and agent" in agents
+
+
+def test_a_new_scorecard_version_is_backtested_before_it_is_used(store):
+    from pathlib import Path
+
+    import callqa.qa_rules.scorecard as scorecards
+
+    store.freeze_scorecard(scorecards.load_scorecard())
+    ria = client(store, "ria")
+    page = ria.get("/scorecards").text
+    assert "voice-support" in page.split('id="versions"')[1]
+    bundled = (Path(scorecards.__file__).parent / "scorecards" / "voice-support.yaml").read_text()
+    proposed = bundled.replace("version:", 'version: "9" #', 1)
+    done = ria.post("/scorecards/backtest", data={"csrf": csrf_of(page), "definition": proposed})
+    assert done.status_code == 200 and 'id="agents"' in done.text and "a-bob" in done.text
+    broken = ria.post("/scorecards/backtest",
+                      data={"csrf": csrf_of(page), "definition": "id: [unclosed"})  # fmt: skip
+    assert 'id="problem"' in broken.text and "/tmp" not in broken.text
+    assert client(store, "ann").get("/scorecards").status_code == 403

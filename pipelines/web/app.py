@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from fastapi.responses import (
     StreamingResponse,
 )
 
+from callqa.pipelines.backtest import backtest
 from callqa.pipelines.calibration_sessions import (
     CalibrationSession,
     agreement_by_criterion,
@@ -61,13 +63,14 @@ from callqa.pipelines.web.auth import (
     check_password,
     same_token,
 )
-from callqa.pipelines.workspace import Folders, run_lock
+from callqa.pipelines.workspace import Folders, load_calibration, run_lock
 from callqa.qa_rules.coaching import coaching_plan
 from callqa.qa_rules.flags import FlagRules
-from callqa.qa_rules.scorecard import Scorecard, load_scorecard
+from callqa.qa_rules.scorecard import Scorecard, ScorecardError, load_scorecard
 from callqa.qa_rules.structure import OUTCOMES
 
 PAGE_SIZE = 50
+MAX_CARD_CHARS = 200_000
 EXPORT_LIMIT = 100_000
 ANSWERS = ("yes", "no", "na")
 
@@ -418,6 +421,40 @@ def create_app(
         if found is None or (call_id is not None and call_id not in found.call_ids):
             raise HTTPException(404, "no such calibration session or call in it")
         return found
+
+    @app.get("/scorecards", response_class=HTMLResponse)
+    def scorecard_versions(viewer: Viewer) -> HTMLResponse:
+        user, session = viewer
+        if user.role not in MAY_SEE_ALL:
+            raise HTTPException(403, "scorecards are for the QA team")
+        return page("app_scorecards.html.j2", user=user, csrf=session.csrf, card=card,
+                    versions=store.list_scorecards(), result=None, problem=None)  # fmt: skip
+
+    @app.post("/scorecards/backtest", response_class=HTMLResponse)
+    def scorecard_backtest(
+        viewer: Viewer,
+        csrf: Annotated[str, Form()],
+        definition: Annotated[str, Form(min_length=1, max_length=MAX_CARD_CHARS)],
+    ) -> HTMLResponse:
+        """What a new scorecard version would do to the stored calls, before it is used."""
+        user, session = viewer
+        _check_csrf(session, csrf)
+        if user.role not in MAY_SEE_ALL:
+            raise HTTPException(403, "scorecards are for the QA team")
+        result, problem = None, None
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "proposed.yaml"
+            path.write_text(definition, encoding="utf-8")
+            try:
+                proposed = load_scorecard(path)
+            except ScorecardError as exc:
+                problem = str(exc).replace(str(path), "the proposed scorecard")
+            else:
+                fitted = load_calibration(store.url)
+                result = backtest(proposed, store.scored_calls(), fitted)
+        return page("app_scorecards.html.j2", user=user, csrf=session.csrf, card=card,
+                    versions=store.list_scorecards(), result=result, problem=problem,
+                    definition=definition)  # fmt: skip
 
     @app.get("/audit", response_class=HTMLResponse)
     def audit_log(viewer: Viewer) -> HTMLResponse:
