@@ -12,9 +12,9 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy import (
@@ -23,6 +23,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Float,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -120,6 +121,7 @@ findings = Table(
     Column("quote", Text, nullable=False),
     Column("why", Text, nullable=False),
     Column("finding", Text, nullable=False),
+    Index("ix_findings_call_label", "call_id", "label"),  # "the calls with this outcome"
 )
 
 scores = Table(
@@ -520,20 +522,22 @@ class Store:
         with self.engine.connect() as db:
             return int(db.execute(query).scalar_one())
 
-    def scores_over_time(
-        self, where: CallFilter | None = None
-    ) -> list[tuple[str, str, Any, float]]:
-        """(team, agent, start, total) of every scored, dated call ``where`` selects: what a
-        trend chart needs and no more (no findings, no paging)."""
+    def daily_scores(
+        self, where: CallFilter | None = None, by: Literal["team", "agent_id"] = "team"
+    ) -> list[tuple[str, date, float, int]]:
+        """(team or agent, day, sum of totals, calls) of the scored, dated calls ``where``
+        selects, summed in the database: what a trend chart needs and no more."""
+        day = func.date(calls.c.started_at).label("day")
+        line = calls.c[by].label("line")
         query = _filtered(
-            select(calls.c.team, calls.c.agent_id, calls.c.started_at, scores.c.total)
+            select(line, day, func.sum(scores.c.total), func.count())
             .select_from(calls)
             .join(scores, scores.c.call_id == calls.c.call_id),
             (where or CallFilter()).model_copy(update={"limit": None, "offset": 0}),
         ).where(scores.c.total.is_not(None), calls.c.started_at.is_not(None))
         with self.engine.connect() as db:
-            return [(r.team or "-", r.agent_id or "-", r.started_at, r.total)
-                    for r in db.execute(query)]  # fmt: skip
+            rows = db.execute(query.group_by(line, day)).all()
+        return [(name or "-", _day(d), float(total), int(n)) for name, d, total, n in rows]
 
     def save_user(self, user: User, password_hash: str, actor: str) -> None:
         """Add an account, or replace its role and password."""
@@ -808,6 +812,11 @@ def _filtered(query: Select[Any], where: CallFilter) -> Select[Any]:
     return query
 
 
+def _day(value: date | str) -> date:
+    """A day from the database: SQLite gives text, others a date."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
 def _audit(db: Connection, actor: str, action: str, target: str, detail: str = "") -> None:
     db.execute(
         insert(audit).values(at=_now(), actor=actor, action=action, target=target, detail=detail)
@@ -904,8 +913,10 @@ def _negative_counts(db: Any, call_ids: Iterable[str]) -> dict[str, int]:
 
 
 def _add_missing_columns(engine: Engine) -> None:
-    """Columns added since a store was created, with their defaults (a store made by an older
-    callqa keeps working)."""
+    """Columns and indexes added since a store was created, columns with their defaults (a
+    store made by an older callqa keeps working)."""
+    for index in findings.indexes:  # indexes added since are made on older stores too
+        index.create(engine, checkfirst=True)
     with engine.begin() as db:
         present = {c["name"] for c in inspect(db).get_columns("quarantine")}
         for column in ("kind", "pipeline_version"):

@@ -580,14 +580,13 @@ def _number(cell: str) -> bool:
 def _weekly(store: Store, where: CallFilter) -> dict[str, list[tuple[str, float]]]:
     """Mean total per ISO week over the filtered calls, a line per team, or per agent when
     the calls are one agent's or one team's (the trend chart's lines)."""
-    rows = store.scores_over_time(where)
     by_agent = where.agent_id is not None or where.team is not None
     sums: dict[str, dict[str, list[float]]] = {}
-    for team, agent, started, total in rows:
-        line = agent if by_agent else team
-        sums.setdefault(line, {}).setdefault(started.strftime("%G-W%V"), []).append(total)
+    for line, day, total, n in store.daily_scores(where, "agent_id" if by_agent else "team"):
+        week = sums.setdefault(line, {}).setdefault(day.strftime("%G-W%V"), [0.0, 0])
+        week[0], week[1] = week[0] + total, week[1] + n
     return {
-        line: [(week, round(sum(v) / len(v), 1)) for week, v in sorted(weeks.items())]
+        line: [(week, round(total / n, 1)) for week, (total, n) in sorted(weeks.items())]
         for line, weeks in sorted(sums.items())
     }
 
