@@ -52,7 +52,8 @@ def fill(store: Store, n: int, seed: int = 7) -> None:
             total = round(draw.uniform(30, 100), 1)
             outcome = "unresolved" if draw.random() < 0.33 else "resolved"
             calls.append({
-                "call_id": call_id, "content_hash": f"{i:064d}", "pipeline_version": PIPELINE_VERSION,
+                "call_id": call_id, "content_hash": f"{i:064d}",
+                "pipeline_version": PIPELINE_VERSION,
                 "path": f"/calls/{call_id}.json", "source_format": "callqa-json",
                 "agent_id": f"a-{agent:02d}", "team": f"team-{agent % 5}", "queue": "billing",
                 "customer_id": f"cust-{draw.randrange(n)}", "direction": "inbound",

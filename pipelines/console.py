@@ -6,7 +6,7 @@ Plain aligned text (no box drawing) so output pipes well into ``grep``, ``less``
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -331,19 +331,32 @@ def review_queue(result: dict[str, Any]) -> str:
 
 def queue_csv(flagged: list[dict[str, Any]]) -> str:
     """The flagged calls as CSV: one row per call, reasons joined by ';'."""
+    return csv_text(
+        ["priority", "call_id", "agent_id", "team", "total", "reasons", "why"],
+        [[q["priority"], q["call_id"], q["agent_id"] or "", q["team"] or "",
+          "" if q["total"] is None else q["total"],
+          ";".join(f["reason"] for f in q["flags"]), " | ".join(f["why"] for f in q["flags"])]
+         for q in flagged],
+    )  # fmt: skip
+
+
+def csv_text(header: list[str], rows: Iterable[list[Any]]) -> str:
+    """Rows as CSV, every text cell a spreadsheet would run as a formula (``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return first) led by an apostrophe; numbers stay numbers."""
     import csv
     import io
 
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["priority", "call_id", "agent_id", "team", "total", "reasons", "why"])
-    for q in flagged:
-        writer.writerow([
-            q["priority"], q["call_id"], q["agent_id"] or "", q["team"] or "",
-            "" if q["total"] is None else q["total"],
-            ";".join(f["reason"] for f in q["flags"]), " | ".join(f["why"] for f in q["flags"]),
-        ])  # fmt: skip
+    writer.writerow(header)
+    writer.writerows([[_inert(cell) for cell in row] for row in rows])
     return out.getvalue()
+
+
+def _inert(cell: Any) -> Any:
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + cell
+    return cell
 
 
 def similar_row(found: SimilarCase, reports: Path) -> dict[str, Any]:

@@ -47,7 +47,7 @@ from callqa.qa_rules.analysis import (
     analyse_calls,
     load_analyzer,
 )
-from callqa.qa_rules.behaviours import detectors
+from callqa.qa_rules.behaviours import DETECTORS, detectors
 from callqa.qa_rules.metrics import MetricThresholds, analyse_conversation
 from callqa.qa_rules.redaction import redact_transcript
 from callqa.qa_rules.scorecard import DEFAULT_SCORECARD, load_scorecard
@@ -80,6 +80,15 @@ class ProcessSettings(Record):
     # detector name -> its thresholds that differ from the defaults (Detector.tunable)
     detectors: dict[str, dict[str, float]] = Field(default_factory=dict)
 
+    @field_validator("detectors", mode="before")
+    @classmethod
+    def _no_yes_or_no(cls, value: Any) -> Any:
+        for name, values in (value or {}).items():
+            for key, v in (values or {}).items() if isinstance(values, dict) else ():
+                if isinstance(v, bool):
+                    raise ValueError(f"detector {name!r}: {key} is a number, not {v}")
+        return value
+
     @field_validator("detectors")
     @classmethod
     def _known_detector_thresholds(
@@ -90,7 +99,12 @@ class ProcessSettings(Record):
 
     @property
     def detector_thresholds(self) -> DetectorThresholds:
-        return tuple(sorted((name, tuple(sorted(v.items()))) for name, v in self.detectors.items()))
+        """The set thresholds that differ from the detectors' defaults, in a stable order."""
+        changed = {
+            name: {k: v for k, v in values.items() if v != getattr(DETECTORS[name], k)}
+            for name, values in self.detectors.items()
+        }
+        return tuple(sorted((n, tuple(sorted(v.items()))) for n, v in changed.items() if v))
 
     @property
     def pipeline_version(self) -> str:
@@ -101,8 +115,8 @@ class ProcessSettings(Record):
         if self.label_thresholds:
             fitted = json.dumps(self.label_thresholds, sort_keys=True).encode()
             version += f"/calibrated-{hashlib.sha256(fitted).hexdigest()[:8]}"
-        if self.detectors:
-            tuned = json.dumps(self.detectors, sort_keys=True).encode()
+        if self.detector_thresholds:
+            tuned = json.dumps(self.detector_thresholds).encode()
             version += f"/detectors-{hashlib.sha256(tuned).hexdigest()[:8]}"
         if self.scorecard != DEFAULT_SCORECARD:
             card = load_scorecard(self.scorecard)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, DateTime, String, Table, delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from callqa.pipelines.store import Store, metadata
 
@@ -26,13 +27,16 @@ def claim(store: Store, call_id: str, reviewer: str, by: str, replace: bool = Fa
     """Give ``call_id`` to ``reviewer``; returns who holds it (another reviewer, when it was
     claimed already and ``replace`` is off: a lead's assignment replaces, a claim does not)."""
     _ensure(store)
-    with store.engine.begin() as db:
-        held = db.execute(select(claims.c.reviewer).where(claims.c.call_id == call_id)).first()
-        if held is not None and not replace:
-            return str(held[0])
-        db.execute(delete(claims).where(claims.c.call_id == call_id))
-        db.execute(insert(claims).values(call_id=call_id, reviewer=reviewer, by=by,
-                                         at=datetime.now(UTC)))  # fmt: skip
+    row = {"call_id": call_id, "reviewer": reviewer, "by": by, "at": datetime.now(UTC)}
+    try:
+        with store.engine.begin() as db:
+            if replace:
+                db.execute(delete(claims).where(claims.c.call_id == call_id))
+            db.execute(insert(claims).values(**row))  # one row per call: the first claim wins
+    except IntegrityError:
+        with store.engine.connect() as db:
+            held = db.execute(select(claims.c.reviewer).where(claims.c.call_id == call_id))
+            return str(held.scalar_one_or_none() or reviewer)
     return reviewer
 
 

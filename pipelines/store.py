@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import tempfile
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -215,6 +216,8 @@ users = Table(
     Column("role", String, nullable=False),
     Column("agent_id", String),
     Column("password_hash", Text, nullable=False),  # argon2id, never the password
+    # In every session cookie; a new one (sign-out, new password) ends the sessions before it.
+    Column("session_key", String, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -540,11 +543,18 @@ class Store:
         return [(name or "-", _day(d), float(total), int(n)) for name, d, total, n in rows]
 
     def save_user(self, user: User, password_hash: str, actor: str) -> None:
-        """Add an account, or replace its role and password."""
+        """Add an account, or replace its role and password (ending its sessions)."""
         with self.engine.begin() as db:
             db.execute(delete(users).where(users.c.name == user.name))
-            db.execute(insert(users).values(**user.model_dump(), password_hash=password_hash))
+            db.execute(insert(users).values(
+                **user.model_dump(), password_hash=password_hash, session_key=_new_key(),
+            ))  # fmt: skip
             _audit(db, actor, "user_add", user.name, user.role)
+
+    def end_sessions(self, name: str) -> None:
+        """Sign the account out everywhere: its session cookies stop working."""
+        with self.engine.begin() as db:
+            db.execute(users.update().where(users.c.name == name).values(session_key=_new_key()))
 
     def remove_user(self, name: str, actor: str) -> bool:
         with self.engine.begin() as db:
@@ -553,19 +563,19 @@ class Store:
                 _audit(db, actor, "user_remove", name)
         return gone
 
-    def user(self, name: str) -> tuple[User, str] | None:
-        """The account called ``name`` with its password hash, or None."""
+    def user(self, name: str) -> tuple[User, str, str] | None:
+        """The account called ``name`` with its password hash and session key, or None."""
         with self.engine.connect() as db:
             row = db.execute(select(users).where(users.c.name == name)).first()
         if row is None:
             return None
-        fields = {k: v for k, v in row._mapping.items() if k != "password_hash"}
-        return User(**fields), row.password_hash
+        fields = {k: v for k, v in row._mapping.items() if k not in SECRETS}
+        return User(**fields), row.password_hash, row.session_key
 
     def list_users(self) -> list[User]:
         with self.engine.connect() as db:
             rows = db.execute(select(users).order_by(users.c.name))
-            return [User(**{k: v for k, v in r._mapping.items() if k != "password_hash"})
+            return [User(**{k: v for k, v in r._mapping.items() if k not in SECRETS})
                     for r in rows]  # fmt: skip
 
     def list_audit(self, limit: int = 200) -> list[AuditEntry]:
@@ -810,6 +820,13 @@ def _filtered(query: Select[Any], where: CallFilter) -> Select[Any]:
         reviewed = select(reviews.c.id).where(reviews.c.call_id == calls.c.call_id).exists()
         query = query.where(reviewed if where.reviewed else ~reviewed)
     return query
+
+
+SECRETS = ("password_hash", "session_key")
+
+
+def _new_key() -> str:
+    return secrets.token_urlsafe(16)
 
 
 def _day(value: date | str) -> date:

@@ -61,6 +61,9 @@ def test_which_file_is_read(tmp_path, monkeypatch):
         ),
         ("[process.detectors.empath]\nreply_turns = 3\n", "no detector named 'empath'"),
         ("[process.detectors.empathy]\nreply_turns = 1.5\n", "reply_turns is a count, not 1.5"),
+        ("[process.detectors.call_handling]\nopening_sentences = 0\n", "is from 1 to 20, not 0"),
+        ("[process.detectors.empathy]\nreply_turns = true\n", "is a number, not True"),
+        ("[process.detectors.comprehension]\nrepeat_similarity = -inf\n", "not -inf"),
     ],
 )
 def test_a_bad_file_is_one_line_naming_the_setting(tmp_path, text, says):
@@ -95,3 +98,5 @@ def test_detector_thresholds_come_from_the_file_and_change_the_pipeline_version(
     )
     default = ProcessSettings().pipeline_version
     assert settings.pipeline_version.startswith(f"{default}/detectors-")  # re-analysed once
+    same = ProcessSettings(detectors={"empathy": {"reply_turns": 2}, "follow_up": {}})
+    assert same.pipeline_version == default  # the defaults, written out, change nothing

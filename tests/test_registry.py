@@ -52,5 +52,15 @@ def test_thresholds_are_set_per_instance_and_checked():
         DETECTORS["empathy"](speed=2)
     built = {d.name: d for d in detectors({"call_handling": {"opening_sentences": 5}})}
     assert built["call_handling"].opening_sentences == 5
-    for cls in DETECTORS.values():  # every tunable names a number the class holds
-        assert all(isinstance(getattr(cls, key), int | float) for key in cls.tunable)
+    for cls in DETECTORS.values():  # every tunable names a number in its range
+        assert all(low <= getattr(cls, key) <= high for key, (low, high) in cls.tunable.items())
+
+
+@pytest.mark.parametrize(
+    "value, says",
+    [(0, "is from 1 to 20, not 0"), (-3, "not -3"), (float("nan"), "not nan"),
+     (float("inf"), "not inf"), (True, "is a number, not True"), ("3", "is a number")],
+)  # fmt: skip
+def test_a_threshold_out_of_its_range_is_refused(value, says):
+    with pytest.raises(ValueError, match=says):
+        DETECTORS["empathy"](reply_turns=value)

@@ -15,9 +15,11 @@ from typer.testing import CliRunner
 from callqa.pipelines.cli import app as cli
 from callqa.pipelines.web.app import create_app
 from callqa.qa_rules.flags import FlagRules
+from callqa.qa_rules.scorecard import load_scorecard
 from tests.web_store import PASSWORD, web_store
 
 SECRET = "s" * 40
+CRITERIA = [c.id for c in load_scorecard().criteria() if not c.bonus]
 
 
 @pytest.fixture
@@ -152,9 +154,10 @@ def test_export_cells_cannot_run_as_spreadsheet_formulas(store, tmp_path):
     result = runner.invoke(cli, ["user", "add", "=cmd", "--role", "admin", "--password-stdin",
                                  "--db", db], input=PASSWORD + "\n")  # fmt: skip
     assert result.exit_code == 2  # an account name is a safe id
-    from callqa.pipelines.web.app import _spreadsheet_safe
+    from callqa.pipelines.console import csv_text
 
-    assert _spreadsheet_safe("c-1,=HYPERLINK(x),-3.5") == "c-1,'=HYPERLINK(x),-3.5"
+    made = csv_text(["a", "b", "c", "d"], [["c-1", '=HYPERLINK("x","y")', -3.5, "a,-b"]])
+    assert made.splitlines()[1] == 'c-1,"\'=HYPERLINK(""x"",""y"")",-3.5,"a,-b"'
 
 
 def test_accounts_from_the_command_line(tmp_path):
@@ -214,9 +217,17 @@ def test_a_calibration_session_is_blind_until_answered_then_shows_agreement(stor
             assert 'class="answer' not in blind and "Agreement" not in blind  # nothing shown
             if n == 0:
                 assert "Agreement per criterion" not in browser.get(session).text
-            form = {"csrf": csrf_of(blind), "greeted": answer, "closed": "yes"}
+            form = {"csrf": csrf_of(blind), **dict.fromkeys(CRITERIA, "yes"), "greeted": answer}
+            partial = browser.post(f"{session}/calls/{call_id}",
+                                   data={"csrf": csrf_of(blind), "greeted": answer})  # fmt: skip
+            assert partial.status_code == 422  # every criterion, or nothing
             page = browser.post(f"{session}/calls/{call_id}", data=form)
         assert "Agreement per criterion" in page.text  # answered everything: results show
+    token = csrf_of(ria.get(session).text)
+    again = ria.post(f"{session}/calls/c-02", data={"csrf": token, "greeted": "yes"})
+    assert again.status_code == 409  # answers are final once the results are seen
+    coach_view = client(store, "lead").get(session).text
+    assert "Agreement per criterion" in coach_view
     results = lead.get(session).text
     disputes = results.split('id="disagreements"')[1].split("</table>")[0]
     assert "c-02" in disputes and "<th>ria</th><th>sam</th>" in disputes

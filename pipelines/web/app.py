@@ -8,14 +8,13 @@ account sees only its own calls.
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import urlencode
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import (
@@ -26,6 +25,7 @@ from fastapi.responses import (
     StreamingResponse,
 )
 
+from callqa.pipelines import console
 from callqa.pipelines.backtest import backtest
 from callqa.pipelines.calibration_sessions import (
     CalibrationSession,
@@ -60,15 +60,24 @@ from callqa.pipelines.web.auth import (
     SESSION_HOURS,
     Session,
     Sessions,
+    Throttle,
     check_password,
     same_token,
 )
-from callqa.pipelines.workspace import Folders, load_calibration, run_lock
+from callqa.pipelines.workspace import Folders, RunLocked, load_calibration, run_lock
 from callqa.qa_rules.coaching import coaching_plan
 from callqa.qa_rules.flags import FlagRules
 from callqa.qa_rules.scorecard import Scorecard, ScorecardError, load_scorecard
 from callqa.qa_rules.structure import OUTCOMES
 
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+}
 PAGE_SIZE = 50
 MAX_CARD_CHARS = 200_000
 EXPORT_LIMIT = 100_000
@@ -84,8 +93,8 @@ def signed_in(request: Request) -> tuple[User, Session]:
     store: Store = request.app.state.store
     session = request.app.state.sessions.read(request.cookies.get(SESSION_COOKIE))
     found = store.user(session.user) if session else None
-    if session is None or found is None:
-        raise SignIn()
+    if session is None or found is None or not same_token(session.key, found[2]):
+        raise SignIn()  # no session, or one the account has ended (sign-out, new password)
     return found[0], session
 
 
@@ -116,6 +125,19 @@ def create_app(
     def visible(user: User, agent_id: str | None) -> bool:
         return user.role in MAY_SEE_ALL or (agent_id is not None and agent_id == user.agent_id)
 
+    throttle = Throttle()
+
+    @app.middleware("http")
+    async def guarded(request: Request, call_next: Any) -> Response:
+        """A form posted from another site is refused (the Origin names another host), and
+        every page says: no framing, no caching, scripts only our own."""
+        origin = request.headers.get("origin")
+        if request.method == "POST" and origin and urlsplit(origin).netloc != request.url.netloc:
+            return HTMLResponse("a form from another site", status_code=403)
+        response: Response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
     @app.exception_handler(SignIn)
     async def to_sign_in(request: Request, _exc: SignIn) -> RedirectResponse:
         return RedirectResponse("/login", status_code=303)
@@ -128,12 +150,19 @@ def create_app(
     def login(
         request: Request, name: Annotated[str, Form()], password: Annotated[str, Form()]
     ) -> Response:
+        now = time.monotonic()
+        if throttle.blocked(name, now):
+            return HTMLResponse("too many failed sign-ins: try again in 15 minutes", 429)
         user = check_password(store, name, password)
         if user is None:
+            throttle.failed(name, now)
             return RedirectResponse("/login?failed=1", status_code=303)
+        throttle.passed(name)
+        found = store.user(user.name)
         back = RedirectResponse("/", status_code=303)
         back.set_cookie(
-            SESSION_COOKIE, sessions.issue(user.name), max_age=SESSION_HOURS * 3600,
+            SESSION_COOKIE, sessions.issue(user.name, found[2] if found else ""),
+            max_age=SESSION_HOURS * 3600,
             httponly=True, samesite="strict", secure=request.url.scheme == "https",
         )  # fmt: skip
         return back
@@ -141,6 +170,7 @@ def create_app(
     @app.post("/logout")
     def logout(viewer: Viewer, csrf: Annotated[str, Form()]) -> Response:
         _check_csrf(viewer[1], csrf)
+        store.end_sessions(viewer[0].name)
         back = RedirectResponse("/login", status_code=303)
         back.delete_cookie(SESSION_COOKIE)
         return back
@@ -163,12 +193,15 @@ def create_app(
             query_with=query_with,
             reviewed=reviewed, where=where, outcomes=OUTCOMES, page_size=PAGE_SIZE,
             query=str(request.query_params), trend=trend_svg(_weekly(store, wanted)),
-            runs=[r for r in store.list_runs(limit=50) if r.summary is not None],
+            runs=[r for r in store.list_runs(limit=50) if r.summary is not None]
+            if user.role in MAY_SEE_ALL else [],
         )  # fmt: skip
 
     @app.get("/export.{kind}")
     def export(kind: str, viewer: Viewer, where: Annotated[Filters, Depends()]) -> Response:
-        wanted = where.call_filter(viewer[0]).model_copy(update={"limit": EXPORT_LIMIT})
+        wanted = where.call_filter(viewer[0]).model_copy(
+            update={"limit": EXPORT_LIMIT, "offset": 0}  # every matching call, not a page
+        )
         rows = store.list_calls(wanted)
         if kind == "csv":
             return StreamingResponse(
@@ -176,7 +209,8 @@ def create_app(
                 headers={"Content-Disposition": 'attachment; filename="calls.csv"'},
             )  # fmt: skip
         if kind == "jsonl":
-            lines = (r.model_dump_json() + "\n" for r in rows)
+            hidden = {"path", "content_hash"} if viewer[0].role == "agent" else set()
+            lines = (r.model_dump_json(exclude=hidden) + "\n" for r in rows)
             return StreamingResponse(lines, media_type="application/x-ndjson")
         raise HTTPException(404)
 
@@ -279,8 +313,11 @@ def create_app(
             raise HTTPException(403, "only admins erase calls")
         if confirm != call_id:
             raise HTTPException(422, "type the call's id to confirm its erasure")
-        with run_lock(store.url):
-            erased = forget_calls(store, [call_id], folders, scorecard, actor=user.name)
+        try:
+            with run_lock(store.url):
+                erased = forget_calls(store, [call_id], folders, scorecard, actor=user.name)
+        except RunLocked as exc:
+            raise HTTPException(409, f"{exc}; try again when it has finished") from None
         if not erased.calls:
             raise HTTPException(404, f"no call {call_id!r}")
         return RedirectResponse("/", status_code=303)
@@ -370,7 +407,7 @@ def create_app(
         mine = {a.call_id for a in given if a.reviewer == user.name}
         done = set(found.call_ids) <= mine
         results: dict[str, Any] | None = None
-        if user.role == "admin" or done:  # a reviewer sees the others' answers once blind no more
+        if user.role in ("admin", "coach") or done:  # a reviewer: once all their answers are in
             system = {(c, a.criterion_id): str(a.answer) for c in found.call_ids
                       if (stored := store.get_call(c)) and stored.score
                       for a in stored.score.criteria}  # fmt: skip
@@ -403,7 +440,13 @@ def create_app(
         if user.role not in MAY_REVIEW:
             raise HTTPException(403, "reviewers answer calibration calls")
         found = _calibration(session_id, user, call_id)
+        before = {a.call_id for a in session_answers(store, session_id) if a.reviewer == user.name}
+        if set(found.call_ids) <= before:
+            raise HTTPException(409, "your answers are in and the results shown: they stay")
         given = {c: str(form.get(c)) for c in _labels(card) if form.get(c) in ANSWERS}
+        missing = [label for c, label in _labels(card).items() if c not in given]
+        if missing:
+            raise HTTPException(422, f"answer every criterion (yes, no or n/a): {missing[0]}")
         save_answers(store, session_id, call_id, user.name, given)
         answered = {
             a.call_id for a in session_answers(store, session_id) if a.reviewer == user.name
@@ -479,13 +522,15 @@ class Filters:
         outcome: str | None = None,
         min_score: str | None = None,
         max_score: str | None = None,
-        reviewed: str | None = None,
+        reviewed: Literal["", "yes", "no"] | None = None,
         sort: SortKey = "started_at",
-        order: str = "desc",
-        page: Annotated[int, Query(ge=1)] = 1,
+        order: Literal["asc", "desc"] = "desc",
+        page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     ) -> None:
         self.since, self.until = since or None, until or None
         self.team, self.agent, self.queue = team or None, agent or None, queue or None
+        if outcome and outcome not in OUTCOMES:
+            raise HTTPException(422, f"{outcome!r}: an outcome is one of {', '.join(OUTCOMES)}")
         self.outcome = outcome or None
         self.min_score, self.max_score = _score(min_score), _score(max_score)
         self.reviewed = reviewed or None
@@ -523,7 +568,10 @@ def _day(text: str | None, next_day: bool = False) -> datetime | None:
         day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         raise HTTPException(422, f"{text!r}: a date is YYYY-MM-DD") from None
-    return day + timedelta(days=1) if next_day else day
+    try:
+        return day + timedelta(days=1) if next_day else day
+    except OverflowError:
+        raise HTTPException(422, f"{text!r}: a date before the year 9999") from None
 
 
 def _audio(folders: Folders, call_id: str) -> Path | None:
@@ -549,32 +597,12 @@ def _ids(store: Store, run_id: str) -> list[str]:
 
 
 def _csv(rows: list[ListedCall]) -> Iterator[str]:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["call_id", "started_at", "agent_id", "team", "queue", "duration_s",
-                     "total", "auto_failed", "negative_findings"])  # fmt: skip
-    for r in rows:
-        writer.writerow([r.call_id, r.started_at.isoformat() if r.started_at else "", r.agent_id,
-                         r.team, r.queue, r.duration_s, r.total, r.auto_failed,
-                         r.negative_findings])  # fmt: skip
-    yield _spreadsheet_safe(out.getvalue())
-
-
-def _spreadsheet_safe(text: str) -> str:
-    """CSV cells that a spreadsheet would run as a formula get a leading apostrophe."""
-    return "\n".join(
-        ",".join("'" + c if c[:1] in ("=", "+", "-", "@") and not _number(c) else c
-                 for c in line.split(","))
-        for line in text.split("\n")
+    yield console.csv_text(
+        ["call_id", "started_at", "agent_id", "team", "queue", "duration_s", "total",
+         "auto_failed", "negative_findings"],
+        [[r.call_id, r.started_at.isoformat() if r.started_at else "", r.agent_id, r.team,
+          r.queue, r.duration_s, r.total, r.auto_failed, r.negative_findings] for r in rows],
     )  # fmt: skip
-
-
-def _number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
 
 
 def _weekly(store: Store, where: CallFilter) -> dict[str, list[tuple[str, float]]]:

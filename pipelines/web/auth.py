@@ -64,6 +64,7 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 class Session:
     user: str
     csrf: str
+    key: str  # the account's session key when it was issued
 
 
 class Sessions:
@@ -73,8 +74,8 @@ class Sessions:
     def __init__(self, secret: str) -> None:
         self._signer = URLSafeTimedSerializer(secret, salt="callqa-session")
 
-    def issue(self, user: str) -> str:
-        return self._signer.dumps({"user": user, "csrf": secrets.token_urlsafe(24)})
+    def issue(self, user: str, key: str) -> str:
+        return self._signer.dumps({"user": user, "csrf": secrets.token_urlsafe(24), "key": key})
 
     def read(self, cookie: str | None) -> Session | None:
         if not cookie:
@@ -83,7 +84,27 @@ class Sessions:
             data = self._signer.loads(cookie, max_age=SESSION_HOURS * 3600)
         except BadSignature:
             return None
-        return Session(user=str(data["user"]), csrf=str(data["csrf"]))
+        return Session(user=str(data["user"]), csrf=str(data["csrf"]), key=str(data.get("key")))
+
+
+class Throttle:
+    """Sign-in attempts per account name: after ``limit`` failures within ``window_s`` the name
+    is refused until the window has passed (in this process; enough for one server)."""
+
+    def __init__(self, limit: int = 5, window_s: float = 900.0) -> None:
+        self.limit, self.window_s = limit, window_s
+        self._failed: dict[str, list[float]] = {}
+
+    def blocked(self, name: str, now: float) -> bool:
+        recent = [t for t in self._failed.get(name, []) if now - t < self.window_s]
+        self._failed[name] = recent
+        return len(recent) >= self.limit
+
+    def failed(self, name: str, now: float) -> None:
+        self._failed.setdefault(name, []).append(now)
+
+    def passed(self, name: str) -> None:
+        self._failed.pop(name, None)
 
 
 def same_token(given: str | None, expected: str) -> bool:

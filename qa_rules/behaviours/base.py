@@ -10,8 +10,8 @@ A detector is a class with a ``name``, the ``behaviour`` it bears on and
   ``transcript``, ``embeddings``, ``docs``, ``acts``, ``structure``, ``head:<name>`` (a
   classifier head's scores) and ``prototype:<name>`` (a prototype set's similarities, its own
   or another detector's);
-- ``tunable``: the class attributes holding its thresholds, which settings may override
-  (``[process.detectors.<name>]`` in callqa.toml).
+- ``tunable``: the class attributes holding its thresholds, with the range each may take,
+  which settings may override (``[process.detectors.<name>]`` in callqa.toml).
 
 A clash (a label or prototype set declared by two detectors, an unknown context part) fails
 at :func:`register`; a requirement nothing provides fails when the detectors are built.
@@ -41,20 +41,27 @@ class Detector:
     labels: ClassVar[tuple[str, ...]]  # every finding label it can raise
     prototypes: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     requires: ClassVar[tuple[str, ...]] = ()
-    tunable: ClassVar[tuple[str, ...]] = ()
+    tunable: ClassVar[Mapping[str, tuple[float, float]]] = {}  # name -> (lowest, highest)
 
     def __init__(self, **thresholds: float) -> None:
         """A detector with some of its ``tunable`` thresholds set (the rest keep their
-        defaults); an unknown threshold, or a fraction for a count, is a ValueError."""
+        defaults); an unknown threshold, a value out of its range or a fraction for a count is
+        a ValueError naming it."""
         for key, value in thresholds.items():
             if key not in self.tunable:
                 known = ", ".join(self.tunable) or "none"
                 raise ValueError(
                     f"detector {self.name!r} has no threshold {key!r} (it has: {known})"
                 )
+            low, high = self.tunable[key]
+            where = f"detector {self.name!r}: {key}"
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{where} is a number, not {value!r}")
+            if not low <= value <= high:  # also refuses nan
+                raise ValueError(f"{where} is from {low:g} to {high:g}, not {value}")
             default = getattr(type(self), key)
             if isinstance(default, int) and float(value) != int(value):
-                raise ValueError(f"detector {self.name!r}: {key} is a count, not {value}")
+                raise ValueError(f"{where} is a count, not {value}")
             setattr(self, key, type(default)(value))
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
@@ -106,9 +113,10 @@ def register(cls: type[Detector]) -> type[Detector]:
         kind, _, key = need.partition(":")
         if not (need in CONTEXT_PARTS or (kind in KEYED_PARTS and key)):
             raise ValueError(f"detector {cls.name!r} requires {need!r}, not a context part")
-    for key in cls.tunable:
-        if not isinstance(getattr(cls, key, None), int | float):
-            raise ValueError(f"detector {cls.name!r}: tunable {key!r} is not a number")
+    for key, (low, high) in cls.tunable.items():
+        default = getattr(cls, key, None)
+        if not isinstance(default, int | float) or not low <= default <= high:
+            raise ValueError(f"detector {cls.name!r}: tunable {key!r} is no number in its range")
     for other in DETECTORS.values():
         if other is cls:
             continue

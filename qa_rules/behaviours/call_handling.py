@@ -81,7 +81,7 @@ class CallHandling(Detector):
         "no_closing",
     )
     requires = ("structure",)
-    tunable = ("opening_sentences", "closing_sentences")
+    tunable = {"opening_sentences": (1, 20), "closing_sentences": (1, 20)}
     opening_sentences = 3  # the greeting must come in the agent's first sentences
     closing_sentences = 4  # the closing in the agent's last ones
 

@@ -78,7 +78,8 @@ class Comprehension(Detector):
         "readback_corrected",
     )
     requires = ("acts", "embeddings", "structure", "transcript")
-    tunable = ("read_back_window", "repeat_similarity", "low_confidence")
+    tunable = {"read_back_window": (1, 200), "repeat_similarity": (0.5, 1.0),
+               "low_confidence": (0.0, 1.0)}  # fmt: skip
     read_back_window = 16  # sentences before a read-back in which the customer gave the details
     repeat_similarity = 0.8  # a customer sentence this close to an earlier one repeats it
     low_confidence = 0.6  # ASR confidence under which a turn's words are unreliable

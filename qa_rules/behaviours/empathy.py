@@ -99,10 +99,10 @@ class Empathy(Detector):
         ),
     }
     requires = ("head:emotion", "prototype:empathy")
-    tunable = (
-        "distress_min_words", "reply_turns", "closing_share", "sentiment_shift",
-        "empathy_similarity",
-    )  # fmt: skip
+    tunable = {
+        "distress_min_words": (1, 50), "reply_turns": (1, 20), "closing_share": (0.05, 1.0),
+        "sentiment_shift": (0.01, 1.0), "empathy_similarity": (0.3, 1.0),
+    }  # fmt: skip
     distress_min_words = 5  # a shorter sentence is not distress on the emotion head's word alone
     reply_turns = 2  # agent turns within which distress should be acknowledged
     closing_share = 0.2  # the last fifth of the agent's sentences

@@ -45,7 +45,7 @@ class ExtraMile(Detector):
         ),
     }
     requires = ("prototype:proactive",)
-    tunable = ("proactive_similarity",)
+    tunable = {"proactive_similarity": (0.3, 1.0)}
     proactive_similarity = 0.6  # to the proactive examples, for a sentence no phrase matches
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:

@@ -88,7 +88,7 @@ class FollowUp(Detector):
         "no_closing_summary",
     )
     requires = ("acts", "docs", "structure", "transcript")
-    tunable = ("closing_share",)
+    tunable = {"closing_share": (0.05, 1.0)}
     closing_share = 0.25  # the last quarter of the agent's sentences
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
