@@ -29,13 +29,14 @@ from callqa.models.asr import (
 )
 from callqa.models.nlp import DEFAULT_PIPELINE, load_nlp
 from callqa.models.transcript import Record, Transcript
-from callqa.pipelines.paths import check_id, file_in
+from callqa.pipelines.paths import SAFE_ID, SAFE_ID_RULE, check_id, file_in
 from callqa.pipelines.readers import ReadError, read_transcript
 from callqa.pipelines.records import PIPELINE_VERSION, CallResult, Quarantined, Stage
 from callqa.pipelines.sources import (
     CallMetadata,
     CallSource,
     audio_calls,
+    clashing_audio,
     content_hash,
     file_hash,
     parse_metadata,
@@ -380,7 +381,14 @@ def transcribe_files(
 ) -> Iterator[Transcribed]:
     """Each call among ``paths`` (agent and customer files paired as in a run) transcribed
     and, unless ``redact`` is off, redacted, in turn."""
+    for clash, first in clashing_audio(list(paths)):
+        problem = f"{clash}: the same call id as {first}; rename one of them"
+        yield Transcribed(call_id=clash.stem, problem=problem)
     for call_id, files in audio_calls(list(paths)).items():
+        if not SAFE_ID.fullmatch(call_id):
+            problem = f"{files[0]}: not a call id a run accepts ({SAFE_ID_RULE}); rename it"
+            yield Transcribed(call_id=call_id, problem=problem)
+            continue
         started = time.perf_counter()
         try:
             transcript = transcribe(files if len(files) == 2 else files[0], call_id, settings)

@@ -405,7 +405,7 @@ def coaching_markdown(plan: CoachingPlan, peer_cases: Sequence[PeerCase] = ()) -
     lines = [
         f"# Coaching plan: {plan.agent_id}",
         "",
-        f"Team {plan.team or '-'} · {plan.calls} scored call(s) · mean score "
+        f"Team {_md(plan.team or '-')} · {plan.calls} scored call(s) · mean score "
         f"{_pct(plan.mean_total)} (team {_pct(plan.team_mean_total)}) · "
         f"follow up on {plan.follow_up}",
     ]

@@ -216,14 +216,23 @@ def audio_files(paths: list[Path]) -> list[Path]:
 
 def audio_calls(files: list[Path]) -> dict[str, list[Path]]:
     """Call id -> its audio files, by the same rule as a run: ``NAME.agent.EXT`` with
-    ``NAME.customer.EXT`` is call NAME, agent file first; any other file is a call of its own."""
+    ``NAME.customer.EXT`` is call NAME, agent file first; any other file is a call of its own
+    (the first of several files with one name; :func:`clashing_audio` names the others)."""
     pairs = _pairs(files)
     partners = set(pairs.values())
     calls = {agent.stem[: -len(".agent")]: [agent, customer] for agent, customer in pairs.items()}
     for path in files:
         if path not in pairs and path not in partners:
-            calls[path.stem] = [path]
+            calls.setdefault(path.stem, [path])
     return calls
+
+
+def clashing_audio(files: list[Path]) -> list[tuple[Path, Path]]:
+    """(file, the file whose call id it would take) for audio files that name a call already
+    named by another (``a/x.wav`` and ``b/x.wav``, ``y.wav`` and ``y.flac``)."""
+    calls = audio_calls(files)
+    taken = {p for paths in calls.values() for p in paths}
+    return [(p, calls[p.stem][0]) for p in files if p not in taken and p.stem in calls]
 
 
 def _pairs(files: list[Path]) -> dict[Path, Path]:

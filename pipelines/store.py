@@ -677,12 +677,19 @@ class Store:
             return [tuple(r) for r in db.execute(query.order_by(scorecards.c.first_used.desc()))]
 
     def save_review(
-        self, call_id: str, criterion_id: str, answer: str, comment: str, reviewer: str
+        self,
+        call_id: str,
+        criterion_id: str,
+        answer: str,
+        comment: str,
+        reviewer: str,
+        actor: str | None = None,
     ) -> Review:
         """Record a reviewer's answer to one criterion of a stored, scored call.
 
         Raises KeyError when the call or criterion is unknown. Reviews are kept after the call
-        is re-processed: they are the reviewer's word on that call.
+        is re-processed: they are the reviewer's word on that call. The audit log names
+        ``actor`` (who recorded it, when not the reviewer's own account).
         """
         call = self.get_call(call_id)
         if call is None or call.score is None:
@@ -697,7 +704,9 @@ class Store:
         with self.engine.begin() as db:
             db.execute(insert(reviews).values(**review.model_dump()))
             change = f"{review.system_answer} -> {answer}" + (f": {comment}" if comment else "")
-            _audit(db, reviewer, "override", f"{call_id}/{criterion_id}", change)
+            if actor is not None:
+                change += f" (recorded as {reviewer})"
+            _audit(db, actor or reviewer, "override", f"{call_id}/{criterion_id}", change)
         return review
 
     def list_reviews(

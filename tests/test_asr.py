@@ -350,3 +350,20 @@ def test_recognition_runs_on_a_gpu_when_there_is_one_or_asked_for():
     assert asr_device("cuda", gpus=1) == "cuda"
     with pytest.raises(AudioError, match="no CUDA device"):
         asr_device("cuda", gpus=0)
+
+
+def test_audio_files_that_name_one_call_or_no_safe_call_are_refused_before_transcribing(tmp_path):
+    from callqa.pipelines.process import transcribe_files
+    from callqa.pipelines.sources import audio_files
+
+    for name in ("a/x.wav", "b/x.wav", "y.wav", "y.flac", "my call é.wav", "-x.wav"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    found = audio_files([tmp_path])
+    settings = AsrSettings(model=str(tmp_path))  # never loaded: every file is refused first
+    problems: dict[str, list[str]] = {}
+    for done in transcribe_files(found, settings):
+        problems.setdefault(done.call_id, []).append(done.problem or "")
+    assert "the same call id as" in problems["x"][0] and "the same call id as" in problems["y"][0]
+    assert "not a call id a run accepts" in problems["my call é"][0]
+    assert "not a call id a run accepts" in problems["-x"][0]

@@ -347,3 +347,36 @@ def test_a_new_scorecard_version_is_backtested_before_it_is_used(store):
                       data={"csrf": csrf_of(page), "definition": "id: [unclosed"})  # fmt: skip
     assert 'id="problem"' in broken.text and "/tmp" not in broken.text
     assert client(store, "ann").get("/scorecards").status_code == 403
+
+
+def test_errors_are_a_page_for_a_browser_and_json_for_a_script(store):
+    ria = client(store, "ria")
+    page = ria.get("/calls/nope.html", headers={"accept": "text/html"})
+    assert page.status_code == 404 and "<h1>Not found</h1>" in page.text and "nope" in page.text
+    assert ria.get("/calls/nope.html").json() == {"detail": "no call 'nope'"}
+    bad = ria.get("/", params={"order": "sideways"}, headers={"accept": "text/html"})
+    assert bad.status_code == 422 and "order" in bad.text
+    assert ria.get("/", params={"page": 10**18}).status_code == 422
+    assert ria.get("/", params={"until": "9999-12-31"}).status_code == 422
+    assert ria.get("/", params={"outcome": "bogus"}).status_code == 422
+    foreign = ria.post("/logout", data={"csrf": "x"}, headers={"origin": "http://evil.example"})
+    assert foreign.status_code == 403
+    assert "DENY" == ria.get("/").headers["x-frame-options"]
+
+
+def test_signing_out_or_a_new_password_ends_sessions(store):
+    ria = client(store, "ria")
+    cookie = ria.cookies.get("callqa_session")
+    ria.post("/logout", data={"csrf": csrf_of(ria.get("/").text)})
+    replay = client(store)
+    replay.cookies.set("callqa_session", cookie)
+    assert replay.get("/").url.path == "/login"
+    ria = client(store, "ria")
+    from callqa.pipelines.web.auth import add_user
+
+    add_user(store, "ria", "reviewer", "a new password 123", "test")
+    assert ria.get("/").url.path == "/login"
+    for _ in range(5):
+        ria.post("/login", data={"name": "ria", "password": "wrong wrong wrong"})
+    right = ria.post("/login", data={"name": "ria", "password": "a new password 123"})
+    assert right.status_code == 429  # five failures: the name waits

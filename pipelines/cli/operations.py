@@ -334,6 +334,9 @@ def transcribe_command(
         )
         typer.echo(f"error: --{flag}: {problem['msg']}", err=True)
         raise typer.Exit(2) from None
+    if out is not None and out.exists() and not out.is_dir():
+        typer.echo(f"error: --out {out}: a file, not a folder", err=True)
+        raise typer.Exit(2)
     audio = audio_files(audio)
     if not audio:
         typer.echo("error: no audio files (wav, flac, mp3, ogg, m4a) in what was given", err=True)

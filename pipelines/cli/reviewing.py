@@ -15,6 +15,7 @@ from callqa.pipelines.cli.common import (
     JsonOption,
     ReviewAnswer,
     SinceOption,
+    command_actor,
     load_flag_rules,
     open_store,
     parse_since,
@@ -77,7 +78,9 @@ def review(
 ) -> None:
     """Record a reviewer's answer to one criterion of a call (the system's answer is kept)."""
     try:
-        row = open_store(db).save_review(call_id, criterion, answer.value, comment, reviewer)
+        row = open_store(db).save_review(
+            call_id, criterion, answer.value, comment, reviewer, actor=command_actor()
+        )
     except KeyError as exc:
         typer.echo(f"error: {exc.args[0]}", err=True)
         raise typer.Exit(1) from None

@@ -60,8 +60,8 @@ def serve(
             f"error: --host {host}: set a secret (--secret or CALLQA_SECRET) first", err=True
         )
         raise typer.Exit(2)
-    if secret is not None and len(secret) < 32:
-        typer.echo("error: --secret: use 32 characters or more", err=True)
+    if secret is not None and (len(secret) < 32 or len(set(secret)) < 8):
+        typer.echo("error: --secret: use 32 characters or more, not one repeated", err=True)
         raise typer.Exit(2)
     team = configured(config)
     store = open_store(db)
@@ -73,8 +73,23 @@ def serve(
         store, secret or secrets.token_urlsafe(32), team.process.scorecard, team.flags,
         Folders.beside(db, Path(team.process.muted_audio) if team.process.muted_audio else None),
     )  # fmt: skip
+    if not _free(host, port):
+        typer.echo(f"error: {host}:{port} is in use: choose another --port", err=True)
+        raise typer.Exit(1)
     typer.echo(f"callqa workspace on http://{host}:{port}/ (Ctrl-C stops it)")
     uvicorn.run(workspace, host=host, port=port, log_level="warning")
+
+
+def _free(host: str, port: int) -> bool:
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 @user_app.command("add")

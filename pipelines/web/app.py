@@ -17,13 +17,16 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import (
     FileResponse,
     HTMLResponse,
+    JSONResponse,
     RedirectResponse,
     Response,
     StreamingResponse,
 )
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from callqa.pipelines import console
 from callqa.pipelines.backtest import backtest
@@ -137,6 +140,22 @@ def create_app(
         response: Response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
         return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def error_page(request: Request, exc: StarletteHTTPException) -> Response:
+        """Errors as a page for a browser, as JSON for a script."""
+        if "text/html" not in request.headers.get("accept", ""):
+            return JSONResponse({"detail": exc.detail}, exc.status_code)
+        shown = page("app_error.html.j2", user=None, status=exc.status_code, detail=exc.detail)
+        shown.status_code = exc.status_code
+        return shown
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()
+        )
+        return await error_page(request, StarletteHTTPException(422, problems))
 
     @app.exception_handler(SignIn)
     async def to_sign_in(request: Request, _exc: SignIn) -> RedirectResponse:

@@ -36,10 +36,12 @@ def add_user(
     """Create or replace the account ``name``; an agent account must name its agent id."""
     if not SAFE_ID.fullmatch(name):
         raise AccountError(f"{name!r}: a user name is letters, digits, '.', '_' or '-'")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
+    if len(password.strip()) < MIN_PASSWORD:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters besides spaces")
     if (role == "agent") != (agent_id is not None):
         raise AccountError("--agent-id is given for, and only for, an agent account")
+    if agent_id is not None and not SAFE_ID.fullmatch(agent_id):
+        raise AccountError(f"{agent_id!r}: an agent id is letters, digits, '.', '_' or '-'")
     user = User(name=name, role=role, agent_id=agent_id, created_at=datetime.now(UTC))
     store.save_user(user, _hasher.hash(password), actor)
     return user
