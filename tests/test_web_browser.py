@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from tests.web_store import PASSWORD, web_store
+from tests.web_store import PASSWORD, add_user, web_store
 
 CHROMEDRIVER = shutil.which("chromedriver")
 pytestmark = [
@@ -44,7 +44,8 @@ def tone(path, seconds: float) -> None:
 
 @pytest.fixture
 def workspace(tmp_path):
-    web_store(tmp_path)
+    store = web_store(tmp_path)
+    add_user(store, "sam", "reviewer", PASSWORD, "test")
     muted = tmp_path / "muted"
     muted.mkdir()
     tone(muted / "c-04.wav", 12.0)
@@ -65,7 +66,7 @@ def workspace(tmp_path):
             if server.poll() is not None:
                 pytest.fail(server.stdout.read())
             time.sleep(0.2)
-    yield url
+    yield url, str(tmp_path / "callqa.db")
     server.terminate()
     server.wait(timeout=10)
 
@@ -85,51 +86,140 @@ def browser():
     driver.quit()
 
 
+def until(browser, condition):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(browser, 10).until(condition)
+
+
+def sign_in(browser, url: str, name: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as arrived
+
+    browser.get(url + "/login")
+    browser.find_element(By.NAME, "name").send_keys(name)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    until(browser, arrived.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Stored calls"))
+
+
+def sign_out(browser) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as arrived
+
+    browser.find_element(By.XPATH, "//button[text()='Sign out']").click()
+    until(browser, arrived.url_contains("/login"))
+
+
+def unlabelled(browser) -> list[str]:
+    """Form controls a screen reader could not name: no label around them, no aria-label."""
+    return browser.execute_script("""
+        return Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
+          .filter(c => !c.closest('label') && !c.getAttribute('aria-label')
+                       && !(c.id && document.querySelector('label[for="' + c.id + '"]')))
+          .map(c => c.outerHTML);""")
+
+
 def test_a_reviewer_signs_in_filters_opens_a_call_and_overrides(workspace, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as arrived
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import Select
 
-    def until(condition):
-        return WebDriverWait(browser, 10).until(condition)
+    url, db = workspace
 
-    browser.get(workspace + "/")
+    def arrives(condition):
+        return until(browser, condition)
+
+    browser.get(url + "/")
     assert browser.current_url.endswith("/login")
-    browser.find_element(By.NAME, "name").send_keys("ria")
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    until(arrived.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Stored calls"))
-    assert "4 call(s) match" in browser.page_source
+    sign_in(browser, url, "ria")
+    assert "4 call(s) match" in browser.page_source and unlabelled(browser) == []
 
     Select(browser.find_element(By.NAME, "outcome")).select_by_visible_text("unresolved")
     browser.find_element(By.NAME, "team").send_keys("west")
     browser.find_element(By.XPATH, "//button[text()='Filter']").click()
-    until(arrived.url_contains("outcome=unresolved"))
+    arrives(arrived.url_contains("outcome=unresolved"))
     rows = browser.find_elements(By.CSS_SELECTOR, "#calls a[href^='/calls/']")
     assert [r.text for r in rows] == ["c-04"]
 
     rows[0].click()
-    until(arrived.url_contains("/calls/c-04.html"))
+    arrives(arrived.url_contains("/calls/c-04.html"))
+    assert unlabelled(browser) == []
     assert browser.find_element(By.TAG_NAME, "h1").text == "Call c-04"
     form = browser.find_elements(By.CSS_SELECTOR, "form.override")[0]
     criterion = form.find_element(By.NAME, "criterion").get_attribute("value")
     Select(form.find_element(By.NAME, "answer")).select_by_value("na")
     form.find_element(By.NAME, "comment").send_keys("not asked on this call")
     form.find_element(By.TAG_NAME, "button").click()
-    until(arrived.url_contains(f"#review-{criterion}"))
+    arrives(arrived.url_contains(f"#review-{criterion}"))
     quote = browser.find_element(By.CSS_SELECTOR, '#t2 a[href="#t2"]')  # the time of turn 2
     quote.click()
-    until(lambda b: b.execute_script("return document.getElementById('player').currentTime") >= 8)
-    until(lambda b: "playing" in b.find_element(By.ID, "t2").get_attribute("class"))
+    arrives(lambda b: b.execute_script("return document.getElementById('player').currentTime") >= 8)
+    arrives(lambda b: "playing" in b.find_element(By.ID, "t2").get_attribute("class"))
     assert plays_the_muted_copy(browser)
 
     cell = browser.find_element(By.ID, f"review-{criterion}")
     assert "by ria" in cell.text and "not asked on this call" in cell.text
     assert "Review history" in browser.page_source
-    browser.find_element(By.XPATH, "//button[text()='Sign out']").click()
-    until(arrived.url_contains("/login"))
-    browser.get(workspace + "/calls/c-04.html")
+    agreement = subprocess.run(
+        [sys.executable, "-m", "callqa.pipelines.cli", "agreement", "--db", db],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert criterion in agreement  # the override is a review like `callqa review`'s
+    browser.get(url + "/queue")
+    assert unlabelled(browser) == []
+    sign_out(browser)
+    browser.get(url + "/calls/c-04.html")
     assert browser.current_url.endswith("/login")  # signed out means signed out
+
+
+def test_two_reviewers_calibrate_and_a_lead_erases_a_call(workspace, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as arrived
+
+    url, db = workspace
+    sign_in(browser, url, "lead")
+    browser.get(url + "/calibration")
+    browser.find_element(By.NAME, "name").send_keys("Week 48")
+    browser.find_element(By.NAME, "calls").send_keys("c-01 c-02")
+    browser.find_element(By.XPATH, "//button[text()='Start']").click()
+    until(browser, arrived.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Week 48"))
+    session = browser.current_url
+    sign_out(browser)
+
+    for who, greeted in (("ria", "yes"), ("sam", "no")):
+        sign_in(browser, url, who)
+        for call_id in ("c-01", "c-02"):
+            browser.get(f"{session}/calls/{call_id}")
+            assert "Agreement" not in browser.page_source and unlabelled(browser) == []
+            browser.execute_script(
+                "document.querySelectorAll('input[type=radio][value=yes]')"
+                ".forEach(r => r.checked = true);"
+            )
+            browser.find_element(By.CSS_SELECTOR, f"input[name=greeted][value={greeted}]").click()
+            browser.find_element(By.XPATH, "//button[text()='Save and go on']").click()
+            until(browser, arrived.url_changes(f"{session}/calls/{call_id}"))
+        assert "Agreement per criterion" in browser.page_source
+        sign_out(browser)
+    sign_in(browser, url, "lead")
+    browser.get(session)
+    disputes = browser.find_element(By.ID, "disagreements").text
+    assert "c-01" in disputes and "c-02" in disputes  # ria said yes, sam no
+
+    browser.get(url + "/calls/c-01.html")
+    browser.find_element(By.NAME, "confirm").send_keys("c-01")
+    browser.find_element(By.XPATH, "//button[text()='Erase everywhere']").click()
+    until(browser, arrived.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Stored calls"))
+    assert "3 call(s) match" in browser.page_source
+    browser.get(url + "/calls/c-01.html")
+    assert "Not found" in browser.find_element(By.TAG_NAME, "h1").text
+
+    browser.get(url + "/calls/c-02.html")  # a form that lost its token is refused
+    browser.execute_script("document.querySelectorAll('input[name=csrf]')"
+                           ".forEach(i => i.remove());")  # fmt: skip
+    browser.find_elements(By.CSS_SELECTOR, "form.override button")[0].click()
+    until(browser, arrived.url_contains("/review"))
+    assert "Not for this account" in browser.find_element(By.TAG_NAME, "h1").text
 
 
 def plays_the_muted_copy(browser) -> bool:

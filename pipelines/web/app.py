@@ -102,6 +102,7 @@ def signed_in(request: Request) -> tuple[User, Session]:
 
 
 Viewer = Annotated[tuple[User, Session], Depends(signed_in)]
+Csrf = Annotated[str, Form()]  # every form's token; missing, it is refused as a stale form
 
 
 def create_app(
@@ -187,7 +188,7 @@ def create_app(
         return back
 
     @app.post("/logout")
-    def logout(viewer: Viewer, csrf: Annotated[str, Form()]) -> Response:
+    def logout(viewer: Viewer, csrf: Csrf = "") -> Response:
         _check_csrf(viewer[1], csrf)
         store.end_sessions(viewer[0].name)
         back = RedirectResponse("/login", status_code=303)
@@ -250,9 +251,9 @@ def create_app(
     def queue_claim(
         call_id: str,
         viewer: Viewer,
-        csrf: Annotated[str, Form()],
         reviewer: Annotated[str | None, Form()] = None,
         release_it: Annotated[bool, Form(alias="release")] = False,
+        csrf: Csrf = "",
     ) -> Response:
         """Claim a flagged call; a lead assigns it to ``reviewer`` or releases it."""
         user, session = viewer
@@ -304,10 +305,10 @@ def create_app(
     def override(
         call_id: str,
         viewer: Viewer,
-        csrf: Annotated[str, Form()],
         criterion: Annotated[str, Form()],
         answer: Annotated[str, Form()],
         comment: Annotated[str, Form(max_length=500)] = "",
+        csrf: Csrf = "",
     ) -> Response:
         user, session = viewer
         _check_csrf(session, csrf)
@@ -323,7 +324,7 @@ def create_app(
 
     @app.post("/calls/{call_id}/forget")
     def forget(
-        call_id: str, viewer: Viewer, csrf: Annotated[str, Form()], confirm: Annotated[str, Form()]
+        call_id: str, viewer: Viewer, confirm: Annotated[str, Form()], csrf: Csrf = ""
     ) -> Response:
         """Erase the call everywhere, as ``callqa forget`` does (admins; type the id to confirm)."""
         user, session = viewer
@@ -367,9 +368,9 @@ def create_app(
     def coaching_note(
         agent_id: str,
         viewer: Viewer,
-        csrf: Annotated[str, Form()],
         note: Annotated[str, Form(min_length=1, max_length=2000)],
         follow_up_on: Annotated[date, Form(alias="follow_up")],
+        csrf: Csrf = "",
     ) -> Response:
         user, session = viewer
         _check_csrf(session, csrf)
@@ -404,9 +405,9 @@ def create_app(
     @app.post("/calibration")
     def calibration_create(
         viewer: Viewer,
-        csrf: Annotated[str, Form()],
         name: Annotated[str, Form(min_length=1, max_length=200)],
         calls: Annotated[str, Form(max_length=20_000)],
+        csrf: Csrf = "",
     ) -> Response:
         user, session = viewer
         _check_csrf(session, csrf)
@@ -495,8 +496,8 @@ def create_app(
     @app.post("/scorecards/backtest", response_class=HTMLResponse)
     def scorecard_backtest(
         viewer: Viewer,
-        csrf: Annotated[str, Form()],
         definition: Annotated[str, Form(min_length=1, max_length=MAX_CARD_CHARS)],
+        csrf: Csrf = "",
     ) -> HTMLResponse:
         """What a new scorecard version would do to the stored calls, before it is used."""
         user, session = viewer
