@@ -319,14 +319,18 @@ def trend_svg(
     weeks = sorted({week for points in lines.values() for week, _ in points})
     if len(weeks) < 2:
         return '<p class="muted">A trend needs calls from two weeks or more.</p>'
-    pad, step = 28, (width - 56) / (len(weeks) - 1)
+    pad, step = 40, (width - 80) / (len(weeks) - 1)
     every = len(weeks) // 12 + 1  # at most a dozen week labels
 
     def at(week: str, mean: float) -> tuple[float, float]:
         return pad + weeks.index(week) * step, height - pad - (height - 2 * pad) * mean / 100
 
-    parts = [f'<text x="{pad + i * step - 24:.0f}" y="{height - 6}">{w}</text>'
+    parts = [f'<text x="{pad + i * step:.0f}" y="{height - 6}" text-anchor="middle">{w}</text>'
              for i, w in enumerate(weeks) if i % every == 0]  # fmt: skip
+    parts += [f'<text x="4" y="{at(weeks[0], score)[1] + 4:.0f}">{score}</text>'
+              f'<line x1="{pad}" x2="{width - pad}" y1="{at(weeks[0], score)[1]:.0f}" '
+              f'y2="{at(weeks[0], score)[1]:.0f}" stroke="#eaeef2"/>'
+              for score in (0, 50, 100)]  # fmt: skip
     legend = []
     for n, (team, points) in enumerate(sorted(lines.items())):
         colour, name = TREND_COLOURS[n % len(TREND_COLOURS)], escape(team)
