@@ -230,6 +230,7 @@ class CallFilter(Record):
     team: str | None = None
     queue: str | None = None
     run_id: str | None = None
+    call_ids: frozenset[str] | None = None  # only these (a flag reason's calls, say)
     since: datetime | None = None
     until: datetime | None = None
     min_total: float | None = None

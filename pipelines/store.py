@@ -514,6 +514,12 @@ class Store:
             counts = _negative_counts(db, [r.call_id for r in rows])
         return [ListedCall(**r._mapping, negative_findings=counts.get(r.call_id, 0)) for r in rows]
 
+    def version(self) -> tuple[int, Any]:
+        """Changes whenever calls are stored or erased: (how many, the latest processed)."""
+        with self.engine.connect() as db:
+            n, latest = db.execute(select(func.count(), func.max(calls.c.processed_at))).one()
+        return int(n), latest
+
     def count_calls(self, where: CallFilter | None = None) -> int:
         """How many stored calls ``where`` selects (paging and sorting aside)."""
         query = _filtered(
@@ -811,6 +817,8 @@ def _filtered(query: Select[Any], where: CallFilter) -> Select[Any]:
     ):
         if value is not None:
             query = query.where(column == value)
+    if where.call_ids is not None:
+        query = query.where(calls.c.call_id.in_(sorted(where.call_ids)))
     if where.since is not None:
         query = query.where(calls.c.started_at >= where.since)
     if where.until is not None:

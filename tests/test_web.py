@@ -380,3 +380,16 @@ def test_signing_out_or_a_new_password_ends_sessions(store):
         ria.post("/login", data={"name": "ria", "password": "wrong wrong wrong"})
     right = ria.post("/login", data={"name": "ria", "password": "a new password 123"})
     assert right.status_code == 429  # five failures: the name waits
+
+
+def test_calls_are_filtered_by_the_flag_rule_they_meet(store):
+    ria = client(store, "ria")
+    page = ria.get("/").text
+    assert "<option>unresolved</option>" in page  # the rules the stored calls meet
+    flagged = ria.get("/", params={"flag": "unresolved"}).text
+    assert "2 call(s) match" in flagged and "c-02" in flagged and "c-04" in flagged
+    assert "0 call(s) match" in ria.get("/", params={"flag": "no-such-rule"}).text
+    lines = ria.get("/export.jsonl", params={"flag": "unresolved", "team": "west"}).text
+    assert [json.loads(line)["call_id"] for line in lines.splitlines()] == ["c-04"]
+    store.forget(["c-04"])  # the rules are worked out again once calls change
+    assert "1 call(s) match" in ria.get("/", params={"flag": "unresolved"}).text

@@ -52,7 +52,7 @@ from callqa.pipelines.reports import (
     run_page,
     trend_svg,
 )
-from callqa.pipelines.review import review_day
+from callqa.pipelines.review import review_day, review_queue
 from callqa.pipelines.similar import open_synced_index, peer_cases, similar_to_call
 from callqa.pipelines.store import Store
 from callqa.pipelines.web.auth import (
@@ -130,6 +130,7 @@ def create_app(
         return user.role in MAY_SEE_ALL or (agent_id is not None and agent_id == user.agent_id)
 
     throttle = Throttle()
+    flagged = FlagReasons(store, rules)
 
     @app.middleware("http")
     async def guarded(request: Request, call_next: Any) -> Response:
@@ -200,6 +201,8 @@ def create_app(
     def dashboard(request: Request, viewer: Viewer, where: Annotated[Filters, Depends()]) -> Any:
         user, session = viewer
         wanted = where.call_filter(user)
+        if where.flag:
+            wanted = wanted.model_copy(update={"call_ids": flagged.calls(where.flag)})
         total = store.count_calls(wanted)
         rows = store.list_calls(wanted.model_copy(update={"limit": PAGE_SIZE}))
         reviewed = store.reviewed_calls([r.call_id for r in rows])
@@ -210,6 +213,7 @@ def create_app(
 
         return page(
             "app_calls.html.j2", user=user, csrf=session.csrf, rows=rows, total=total,
+            flag_reasons=flagged.reasons(),
             query_with=query_with,
             reviewed=reviewed, where=where, outcomes=OUTCOMES, page_size=PAGE_SIZE,
             query=str(request.query_params), trend=trend_svg(_weekly(store, wanted)),
@@ -222,6 +226,8 @@ def create_app(
         wanted = where.call_filter(viewer[0]).model_copy(
             update={"limit": EXPORT_LIMIT, "offset": 0}  # every matching call, not a page
         )
+        if where.flag:
+            wanted = wanted.model_copy(update={"call_ids": flagged.calls(where.flag)})
         rows = store.list_calls(wanted)
         if kind == "csv":
             return StreamingResponse(
@@ -543,6 +549,7 @@ class Filters:
         min_score: str | None = None,
         max_score: str | None = None,
         reviewed: Literal["", "yes", "no"] | None = None,
+        flag: str | None = None,
         sort: SortKey = "started_at",
         order: Literal["asc", "desc"] = "desc",
         page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
@@ -554,6 +561,7 @@ class Filters:
         self.outcome = outcome or None
         self.min_score, self.max_score = _score(min_score), _score(max_score)
         self.reviewed = reviewed or None
+        self.flag = flag or None
         self.sort, self.order, self.page = sort, order, page
 
     def call_filter(self, user: User) -> CallFilter:
@@ -592,6 +600,33 @@ def _day(text: str | None, next_day: bool = False) -> datetime | None:
         return day + timedelta(days=1) if next_day else day
     except OverflowError:
         raise HTTPException(422, f"{text!r}: a date before the year 9999") from None
+
+
+class FlagReasons:
+    """Which stored calls meet each flag rule (whatever the budget), worked out from every
+    call's score and findings once, and again only when calls were stored or erased since."""
+
+    def __init__(self, store: Store, rules: FlagRules) -> None:
+        self.store, self.rules = store, rules
+        self._seen: tuple[int, Any] | None = None
+        self._calls: dict[str, frozenset[str]] = {}
+
+    def reasons(self) -> list[str]:
+        return sorted(self._by_reason())
+
+    def calls(self, reason: str) -> frozenset[str]:
+        return self._by_reason().get(reason, frozenset())
+
+    def _by_reason(self) -> dict[str, frozenset[str]]:
+        version = self.store.version()
+        if version != self._seen:
+            found: dict[str, set[str]] = {}
+            for q in review_queue(self.store.scored_calls(), self.rules):
+                for f in q["flags"]:
+                    found.setdefault(f["reason"], set()).add(q["call_id"])
+            self._calls = {reason: frozenset(ids) for reason, ids in found.items()}
+            self._seen = version
+        return self._calls
 
 
 def _audio(folders: Folders, call_id: str) -> Path | None:
