@@ -34,6 +34,24 @@ class FlagRules(Record):
     budget: float | None = Field(default=0.2, gt=0, le=1)
 
 
+REASONS = (
+    "auto_fail",
+    "unsure",
+    "low_score",
+    "unresolved",
+    "escalated",
+    "readback_mismatch",
+    "distress_ignored",
+    "no_verification",
+    "cut_off",
+    "callback_without_time",
+    "sentiment_worsened",
+    "low_asr_confidence",
+    "comprehension_gaps",
+    "long_silence",
+)  # fmt: skip; every reason flag_call gives, besides a scorecard rule's "rule:<label>"
+
+
 class Flag(Record):
     reason: str
     priority: int = Field(ge=0, le=100)

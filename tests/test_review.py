@@ -1,6 +1,8 @@
 """Review flags, the queue order, the random sample and its estimate."""
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -190,3 +192,13 @@ def test_observations_cost_no_points(every_label_proven):
     assert score_call(card, "c", (rude,)).auto_failed
     every_label_proven["dismissive_language"] = (0.6, 5)
     assert not score_call(card, "c", (rude,)).auto_failed
+
+
+def test_every_flag_reason_is_listed():
+    from callqa.qa_rules.flags import REASONS
+
+    source = (Path(__file__).parents[1] / "qa_rules" / "flags.py").read_text()
+    given = set(re.findall(r'reason="(\w+)"', source)) | set(
+        re.findall(r'\(rules\.flag_\w+, "\w+", "(\w+)"', source)
+    )
+    assert given and given <= set(REASONS)

@@ -69,7 +69,7 @@ from callqa.pipelines.web.auth import (
 )
 from callqa.pipelines.workspace import Folders, RunLocked, load_calibration, run_lock
 from callqa.qa_rules.coaching import coaching_plan
-from callqa.qa_rules.flags import FlagRules
+from callqa.qa_rules.flags import REASONS, FlagRules
 from callqa.qa_rules.scorecard import Scorecard, ScorecardError, load_scorecard
 from callqa.qa_rules.structure import OUTCOMES
 
@@ -213,7 +213,7 @@ def create_app(
 
         return page(
             "app_calls.html.j2", user=user, csrf=session.csrf, rows=rows, total=total,
-            flag_reasons=flagged.reasons(),
+            flag_reasons=REASONS,
             query_with=query_with,
             reviewed=reviewed, where=where, outcomes=OUTCOMES, page_size=PAGE_SIZE,
             query=str(request.query_params), trend=trend_svg(_weekly(store, wanted)),
@@ -610,9 +610,6 @@ class FlagReasons:
         self.store, self.rules = store, rules
         self._seen: tuple[int, Any] | None = None
         self._calls: dict[str, frozenset[str]] = {}
-
-    def reasons(self) -> list[str]:
-        return sorted(self._by_reason())
 
     def calls(self, reason: str) -> frozenset[str]:
         return self._by_reason().get(reason, frozenset())
