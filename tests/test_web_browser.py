@@ -120,6 +120,16 @@ def unlabelled(browser) -> list[str]:
           .map(c => c.outerHTML);""")
 
 
+def unreachable(browser) -> list[str]:
+    """Controls the keyboard cannot reach: taken out of the tab order, or clickable elements
+    that are not links, buttons or form controls."""
+    return browser.execute_script("""
+        const controls = 'a, button, input, select, textarea, audio, [onclick]';
+        return Array.from(document.querySelectorAll(controls))
+          .filter(c => c.type !== 'hidden' && (c.tabIndex < 0 || c.hasAttribute('onclick')))
+          .map(c => c.outerHTML);""")
+
+
 def test_a_reviewer_signs_in_filters_opens_a_call_and_overrides(workspace, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as arrived
@@ -166,8 +176,9 @@ def test_a_reviewer_signs_in_filters_opens_a_call_and_overrides(workspace, brows
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     assert criterion in agreement  # the override is a review like `callqa review`'s
+    assert unreachable(browser) == []  # the player and the turns' times take the keyboard
     browser.get(url + "/queue")
-    assert unlabelled(browser) == []
+    assert unlabelled(browser) == [] and unreachable(browser) == []
     sign_out(browser)
     browser.get(url + "/calls/c-04.html")
     assert browser.current_url.endswith("/login")  # signed out means signed out
