@@ -393,3 +393,37 @@ def test_calls_are_filtered_by_the_flag_rule_they_meet(store):
     assert [json.loads(line)["call_id"] for line in lines.splitlines()] == ["c-04"]
     store.forget(["c-04"])  # the rules are worked out again once calls change
     assert "1 call(s) match" in ria.get("/", params={"flag": "unresolved"}).text
+
+
+def test_sign_in_attempts_made_at_once_cannot_pass_the_limit():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from callqa.pipelines.web.auth import Throttle
+
+    throttle = Throttle(limit=5)
+    with ThreadPoolExecutor(16) as pool:
+        let_through = list(pool.map(lambda _: throttle.attempt("tt", 0.0), range(40)))
+    assert sum(let_through) == 5
+    throttle.passed("tt")
+    assert throttle.attempt("tt", 1.0)
+
+
+def test_hostile_leftovers_are_refused_quietly(store, tmp_path):
+    from callqa.pipelines.workspace import Folders
+
+    muted = tmp_path / "muted"
+    muted.mkdir()
+    (muted / "c-01.wav").symlink_to("/etc/passwd")  # a link out of the folder
+    app = create_app(store, SECRET, "voice-support", FlagRules(), Folders(muted_audio=muted))
+    lead = TestClient(app)
+    lead.post("/login", data={"name": "lead", "password": PASSWORD})
+    assert lead.get("/audio/c-01.wav").status_code == 404
+    page = lead.get("/calls/c-01.html")
+    assert page.status_code == 200 and 'id="player"' not in page.text
+    token = csrf_of(lead.get("/agents/a-ann.html").text)
+    blank = lead.post("/agents/a-ann/notes", data={"csrf": token, "note": "   ",
+                                                   "follow_up": "2026-12-01"})  # fmt: skip
+    assert blank.status_code == 422
+    made = lead.post("/calibration", data={"csrf": token, "name": "w", "calls": "c-02"})
+    answer = lead.post(f"{made.url.path}/calls/c-02", data={"csrf": token})
+    assert answer.status_code == 403  # the lead sees every answer: theirs would not be blind

@@ -342,7 +342,8 @@ def transcribe_command(
         typer.echo("error: no audio files (wav, flac, mp3, ogg, m4a) in what was given", err=True)
         raise typer.Exit(1)
     calls = audio_calls(audio)
-    failed, audio_s, spent = 0, 0.0, 0.0
+    failed = done_calls = 0
+    audio_s = spent = 0.0
     with console.progress_bar("Transcribing (audio minutes)") as advance:
         total = sum(audio_seconds(files) for files in calls.values())
         for done in transcribe_files(audio, settings, redact=not keep_personal_data):
@@ -351,6 +352,7 @@ def transcribe_command(
                 failed += 1
                 continue
             spent, audio_s = spent + done.seconds, audio_s + done.audio_s
+            done_calls += 1
             advance(round(audio_s / 60, 1), round(total / 60, 1))
             text = console.transcript_as(done.transcript, output_format.value)
             if out is None:
@@ -360,7 +362,7 @@ def transcribe_command(
                 (out / f"{done.call_id}.{output_format.value}").write_text(text, encoding="utf-8")
     if audio_s:
         typer.echo(
-            f"transcribed {len(calls) - failed} call(s), {audio_s / 60:.1f} audio minutes in "
+            f"transcribed {done_calls} call(s), {audio_s / 60:.1f} audio minutes in "
             f"{spent:.1f} s (real-time factor {spent / audio_s:.3f})",
             err=True,
         )

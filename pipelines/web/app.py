@@ -41,7 +41,7 @@ from callqa.pipelines.calibration_sessions import (
 )
 from callqa.pipelines.coaching_notes import add_note, follow_up, notes_of
 from callqa.pipelines.erasure import forget_calls
-from callqa.pipelines.paths import SAFE_ID, file_in
+from callqa.pipelines.paths import SAFE_ID, UnsafeId, file_in
 from callqa.pipelines.queue_claims import claim, holders, release
 from callqa.pipelines.records import CallFilter, ListedCall, SortKey, User
 from callqa.pipelines.reports import (
@@ -138,8 +138,9 @@ def create_app(
         every page says: no framing, no caching, scripts only our own."""
         origin = request.headers.get("origin")
         if request.method == "POST" and origin and urlsplit(origin).netloc != request.url.netloc:
-            return HTMLResponse("a form from another site", status_code=403)
-        response: Response = await call_next(request)
+            response: Response = HTMLResponse("a form from another site", status_code=403)
+        else:
+            response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
         return response
 
@@ -171,12 +172,10 @@ def create_app(
     def login(
         request: Request, name: Annotated[str, Form()], password: Annotated[str, Form()]
     ) -> Response:
-        now = time.monotonic()
-        if throttle.blocked(name, now):
-            return HTMLResponse("too many failed sign-ins: try again in 15 minutes", 429)
+        if not throttle.attempt(name, time.monotonic()):
+            raise HTTPException(429, "too many failed sign-ins for this name: try in 15 minutes")
         user = check_password(store, name, password)
         if user is None:
-            throttle.failed(name, now)
             return RedirectResponse("/login?failed=1", status_code=303)
         throttle.passed(name)
         found = store.user(user.name)
@@ -302,8 +301,10 @@ def create_app(
     def audio(call_id: str, viewer: Viewer) -> FileResponse:
         """The call's audio with personal data silenced (``--muted-audio``), never the original."""
         stored = store.get_call(call_id)
+        if stored is None or not visible(viewer[0], stored.row.agent_id):
+            raise HTTPException(404, f"no audio for {call_id!r}")
         path = _audio(folders, call_id)
-        if stored is None or path is None or not visible(viewer[0], stored.row.agent_id):
+        if path is None:
             raise HTTPException(404, f"no audio for {call_id!r}")
         return FileResponse(path, media_type="audio/wav")
 
@@ -384,6 +385,8 @@ def create_app(
             raise HTTPException(403, "coaches and admins write coaching notes")
         if not store.list_calls(CallFilter(agent_id=agent_id, limit=1)):
             raise HTTPException(404, f"no agent {agent_id!r}")
+        if not note.strip():
+            raise HTTPException(422, "a note needs words")
         add_note(store, agent_id, user.name, note.strip(), follow_up_on)
         return RedirectResponse(f"/agents/{agent_id}.html#notes", status_code=303)
 
@@ -463,7 +466,7 @@ def create_app(
         user, session = viewer
         form = await request.form()
         _check_csrf(session, str(form.get("csrf", "")))
-        if user.role not in MAY_REVIEW:
+        if user.role != "reviewer":  # a lead sees every answer: theirs would not be blind
             raise HTTPException(403, "reviewers answer calibration calls")
         found = _calibration(session_id, user, call_id)
         before = {a.call_id for a in session_answers(store, session_id) if a.reviewer == user.name}
@@ -630,7 +633,10 @@ def _audio(folders: Folders, call_id: str) -> Path | None:
     """The call's muted audio copy, when there is one."""
     if folders.muted_audio is None or not SAFE_ID.fullmatch(call_id):
         return None
-    path = file_in(folders.muted_audio, call_id, ".wav")
+    try:
+        path = file_in(folders.muted_audio, call_id, ".wav")
+    except UnsafeId:  # a link out of the folder, say
+        return None
     return path if path.is_file() else None
 
 

@@ -5,6 +5,7 @@ and what each role may do."""
 from __future__ import annotations
 
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -90,23 +91,29 @@ class Sessions:
 
 
 class Throttle:
-    """Sign-in attempts per account name: after ``limit`` failures within ``window_s`` the name
-    is refused until the window has passed (in this process; enough for one server)."""
+    """Sign-in attempts per account name: at most ``limit`` unsuccessful ones within
+    ``window_s`` (in this process; enough for one server). An attempt counts from the moment
+    it is let through, so attempts made at once cannot pass the limit together."""
 
     def __init__(self, limit: int = 5, window_s: float = 900.0) -> None:
         self.limit, self.window_s = limit, window_s
-        self._failed: dict[str, list[float]] = {}
+        self._tried: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
 
-    def blocked(self, name: str, now: float) -> bool:
-        recent = [t for t in self._failed.get(name, []) if now - t < self.window_s]
-        self._failed[name] = recent
-        return len(recent) >= self.limit
-
-    def failed(self, name: str, now: float) -> None:
-        self._failed.setdefault(name, []).append(now)
+    def attempt(self, name: str, now: float) -> bool:
+        """Whether ``name`` may try a password now; if so, the try is counted."""
+        with self._lock:
+            recent = [t for t in self._tried.get(name, []) if now - t < self.window_s]
+            if len(recent) >= self.limit:
+                self._tried[name] = recent
+                return False
+            self._tried[name] = [*recent, now]
+            return True
 
     def passed(self, name: str) -> None:
-        self._failed.pop(name, None)
+        """The password was right: the name's tries are forgotten."""
+        with self._lock:
+            self._tried.pop(name, None)
 
 
 def same_token(given: str | None, expected: str) -> bool:
