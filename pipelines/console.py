@@ -315,7 +315,7 @@ def review_queue(result: dict[str, Any]) -> str:
     rate = f"{result['sample_rate']:.0%}"
     sampled = ", ".join(s["call_id"] for s in result["sample"]) or "none"
     mean = "-" if est["mean"] is None else f"{est['mean']:.1f}"
-    ci = f" ± {est['ci95']:.1f} (95% CI)" if est["ci95"] is not None else ""
+    ci = _interval(est)
     lines += [
         "",
         f"Random sample ({rate} of calls, {len(result['sample'])} of them, spread over agents "
@@ -324,9 +324,18 @@ def review_queue(result: dict[str, Any]) -> str:
         f"  mean score {mean}{ci}, n = {est['n']}",
     ]
     for team, team_est in result["sample_by_team"].items():
-        half = f" ± {team_est['ci95']:.1f}" if team_est["ci95"] is not None else ""
+        half = _interval(team_est)
         lines.append(f"  team {team}: {team_est['mean']:.1f}{half}, n = {team_est['n']}")
     return "\n".join(lines)
+
+
+def _interval(est: dict[str, Any]) -> str:
+    """The 95% interval of a mean score, within the scale (0 to 100): a sample of two can
+    be anywhere."""
+    if est["ci95"] is None:
+        return ""
+    low, high = max(0.0, est["mean"] - est["ci95"]), min(100.0, est["mean"] + est["ci95"])
+    return f" (95% CI {low:.1f} to {high:.1f})"
 
 
 def queue_csv(flagged: list[dict[str, Any]]) -> str:

@@ -202,3 +202,11 @@ def test_every_flag_reason_is_listed():
         re.findall(r'\(rules\.flag_\w+, "\w+", "(\w+)"', source)
     )
     assert given and given <= set(REASONS)
+
+
+def test_a_sample_means_interval_stays_within_the_scale():
+    from callqa.pipelines.console import _interval
+
+    assert _interval({"n": 2, "mean": 86.2, "ci95": 130.2}) == " (95% CI 0.0 to 100.0)"
+    assert _interval({"n": 9, "mean": 70.0, "ci95": 5.5}) == " (95% CI 64.5 to 75.5)"
+    assert _interval({"n": 1, "mean": 70.0, "ci95": None}) == ""
