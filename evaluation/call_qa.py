@@ -53,9 +53,10 @@ GOLD_SETS = (
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
     ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),
+    ("qa-heldout-4", "qa-heldout-4.jsonl", "calls"),
 )
 # Never tuned on: only their totals are read.
-HELDOUT_SETS = ("qa-heldout", "qa-heldout-2", "qa-heldout-3")
+HELDOUT_SETS = ("qa-heldout", "qa-heldout-2", "qa-heldout-3", "qa-heldout-4")
 # Labels that speak of the whole call, right anywhere in it.
 CALL_LEVEL = frozenset(
     """no_greeting no_verification no_closing no_closing_summary problem_not_addressed
