@@ -3,7 +3,7 @@ blind (without the system's or each other's answers), then the session shows how
 reviewers agree with each other and with the system, criterion by criterion, and the
 disagreements side by side. This is how QA teams keep their scoring consistent.
 
-The sessions live in the store's database, in tables of their own made on first use.
+The sessions live in the store's database (tables ``calibration_*``).
 """
 
 from __future__ import annotations
@@ -14,35 +14,13 @@ from datetime import UTC, datetime
 from itertools import combinations
 from statistics import mean
 
-from sqlalchemy import Column, DateTime, Integer, String, Table, delete, insert, select
+from sqlalchemy import delete, insert, select
 
 from callqa.models.transcript import Record
-from callqa.pipelines.store import Store, metadata
-
-sessions = Table(
-    "calibration_sessions",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String, nullable=False),
-    Column("created_by", String, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-session_calls = Table(
-    "calibration_calls",
-    metadata,
-    Column("session_id", Integer, primary_key=True),
-    Column("call_id", String, primary_key=True),
-)
-answers = Table(
-    "calibration_answers",
-    metadata,
-    Column("session_id", Integer, primary_key=True),
-    Column("call_id", String, primary_key=True),
-    Column("criterion_id", String, primary_key=True),
-    Column("reviewer", String, primary_key=True),
-    Column("answer", String, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-)
+from callqa.pipelines.store import Store
+from callqa.pipelines.store import calibration_answers as answers
+from callqa.pipelines.store import calibration_calls as session_calls
+from callqa.pipelines.store import calibration_sessions as sessions
 
 
 class CalibrationSession(Record):
@@ -75,7 +53,6 @@ class CriterionAgreement:
 
 def create_session(store: Store, name: str, call_ids: Iterable[str], lead: str) -> int:
     """A new session over the stored, scored ``call_ids``; KeyError names one that is not."""
-    _ensure(store)
     wanted = list(dict.fromkeys(call_ids))
     for call_id in wanted:
         call = store.get_call(call_id)
@@ -95,7 +72,6 @@ def create_session(store: Store, name: str, call_ids: Iterable[str], lead: str) 
 
 
 def list_sessions(store: Store) -> list[CalibrationSession]:
-    _ensure(store)
     with store.engine.connect() as db:
         calls: dict[int, list[str]] = {}
         for session_id, call_id in db.execute(
@@ -114,7 +90,6 @@ def save_answers(
     store: Store, session_id: int, call_id: str, reviewer: str, given: dict[str, str]
 ) -> None:
     """A reviewer's answers for one call of the session (replacing their earlier ones)."""
-    _ensure(store)
     with store.engine.begin() as db:
         db.execute(delete(answers).where(
             (answers.c.session_id == session_id) & (answers.c.call_id == call_id)
@@ -129,7 +104,6 @@ def save_answers(
 
 
 def session_answers(store: Store, session_id: int) -> list[CalibrationAnswer]:
-    _ensure(store)
     query = select(answers.c.call_id, answers.c.criterion_id, answers.c.reviewer, answers.c.answer)
     with store.engine.connect() as db:
         rows = db.execute(query.where(answers.c.session_id == session_id)).all()
@@ -178,7 +152,3 @@ def _kappa(first: dict[str, str], second: dict[str, str]) -> float | None:
 def _mean(values: list[float | None]) -> float | None:
     known = [v for v in values if v is not None]
     return round(mean(known), 3) if known else None
-
-
-def _ensure(store: Store) -> None:
-    metadata.create_all(store.engine, tables=[sessions, session_calls, answers])

@@ -10,22 +10,12 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from statistics import mean
 
-from sqlalchemy import Column, Date, DateTime, Integer, String, Table, Text, insert, select
+from sqlalchemy import insert, select
 
 from callqa.models.transcript import Record
-from callqa.pipelines.store import Store, metadata
+from callqa.pipelines.store import Store
+from callqa.pipelines.store import coaching_notes as notes
 from callqa.qa_rules.scores import ScoredCall
-
-notes = Table(
-    "coaching_notes",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("agent_id", String, nullable=False, index=True),
-    Column("coach", String, nullable=False),
-    Column("note", Text, nullable=False),
-    Column("follow_up", Date, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-)
 
 
 class CoachingNote(Record):
@@ -48,7 +38,6 @@ class FollowUp(Record):
 
 
 def add_note(store: Store, agent_id: str, coach: str, note: str, follow_up: date) -> None:
-    _ensure(store)
     with store.engine.begin() as db:
         db.execute(insert(notes).values(agent_id=agent_id, coach=coach, note=note,
                                         follow_up=follow_up, at=datetime.now(UTC)))  # fmt: skip
@@ -56,7 +45,6 @@ def add_note(store: Store, agent_id: str, coach: str, note: str, follow_up: date
 
 def notes_of(store: Store, agent_id: str) -> list[CoachingNote]:
     """The agent's notes, newest first."""
-    _ensure(store)
     query = select(notes).where(notes.c.agent_id == agent_id).order_by(notes.c.id.desc())
     with store.engine.connect() as db:
         return [CoachingNote(**{k: v for k, v in r._mapping.items() if k != "id"})
@@ -90,7 +78,3 @@ def _total(call: ScoredCall) -> float | None:
 def _mean(values: list[float | None]) -> float | None:
     known = [v for v in values if v is not None]
     return round(mean(known), 1) if known else None
-
-
-def _ensure(store: Store) -> None:
-    metadata.create_all(store.engine, tables=[notes])

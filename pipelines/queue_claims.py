@@ -1,32 +1,23 @@
 """Who works on which flagged call: a reviewer claims a call of the review queue (or a lead
 assigns it), so two reviewers never review the same call; a call is done once reviewed.
 
-The claims live in the store's database, in a table of its own made on first use.
+The claims live in the store's database (table ``queue_claims``).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, String, Table, delete, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from callqa.pipelines.store import Store, metadata
-
-claims = Table(
-    "queue_claims",
-    metadata,
-    Column("call_id", String, primary_key=True),
-    Column("reviewer", String, nullable=False),
-    Column("by", String, nullable=False),  # who claimed or assigned it
-    Column("at", DateTime(timezone=True), nullable=False),
-)
+from callqa.pipelines.store import Store
+from callqa.pipelines.store import queue_claims as claims
 
 
 def claim(store: Store, call_id: str, reviewer: str, by: str, replace: bool = False) -> str:
     """Give ``call_id`` to ``reviewer``; returns who holds it (another reviewer, when it was
     claimed already and ``replace`` is off: a lead's assignment replaces, a claim does not)."""
-    _ensure(store)
     row = {"call_id": call_id, "reviewer": reviewer, "by": by, "at": datetime.now(UTC)}
     try:
         with store.engine.begin() as db:
@@ -41,17 +32,11 @@ def claim(store: Store, call_id: str, reviewer: str, by: str, replace: bool = Fa
 
 
 def release(store: Store, call_id: str) -> None:
-    _ensure(store)
     with store.engine.begin() as db:
         db.execute(delete(claims).where(claims.c.call_id == call_id))
 
 
 def holders(store: Store) -> dict[str, str]:
     """Call id -> the reviewer working on it."""
-    _ensure(store)
     with store.engine.connect() as db:
         return {r.call_id: r.reviewer for r in db.execute(select(claims))}
-
-
-def _ensure(store: Store) -> None:
-    metadata.create_all(store.engine, tables=[claims])

@@ -22,6 +22,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     Index,
@@ -230,6 +231,54 @@ audit = Table(
     Column("action", String, nullable=False),
     Column("target", String, nullable=False),
     Column("detail", Text, nullable=False),
+)
+
+# The review workspace: calibration sessions, queue claims, coaching notes.
+calibration_sessions = Table(
+    "calibration_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String, nullable=False),
+    Column("created_by", String, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+calibration_calls = Table(
+    "calibration_calls",
+    metadata,
+    Column("session_id", Integer, primary_key=True),
+    Column("call_id", String, primary_key=True),
+)
+
+calibration_answers = Table(
+    "calibration_answers",
+    metadata,
+    Column("session_id", Integer, primary_key=True),
+    Column("call_id", String, primary_key=True),
+    Column("criterion_id", String, primary_key=True),
+    Column("reviewer", String, primary_key=True),
+    Column("answer", String, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+queue_claims = Table(
+    "queue_claims",
+    metadata,
+    Column("call_id", String, primary_key=True),
+    Column("reviewer", String, nullable=False),
+    Column("by", String, nullable=False),  # who claimed or assigned it
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+coaching_notes = Table(
+    "coaching_notes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("agent_id", String, nullable=False, index=True),
+    Column("coach", String, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("follow_up", Date, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
 )
 
 tombstones = Table(

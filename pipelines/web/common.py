@@ -8,15 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Form, HTTPException, Request
-from fastapi.responses import (
-    HTMLResponse,
-)
+from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 
 from callqa.pipelines.records import User
-from callqa.pipelines.reports import (
-    environment,
-)
+from callqa.pipelines.reports import environment
 from callqa.pipelines.store import Store
 from callqa.pipelines.web.auth import (
     MAY_SEE_ALL,

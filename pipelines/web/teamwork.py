@@ -104,13 +104,13 @@ def add_team_routes(app: FastAPI, ws: Workspace) -> None:
         user, session = viewer
         if not visible(user, agent_id):
             raise HTTPException(404, f"no agent {agent_id!r}")
+        calls = store.scored_calls()
         try:
-            plan = coaching_plan(agent_id, store.scored_calls(), card)
+            plan = coaching_plan(agent_id, calls, card)
         except KeyError:
             raise HTTPException(404, f"no scored calls of agent {agent_id!r}") from None
         index = open_synced_index(store)
         peers = peer_cases(store, index, agent_id) if index else []
-        calls = store.scored_calls()
         notes = env.get_template("app_coach_notes.html.j2").render(
             checks=[follow_up(n, calls) for n in notes_of(store, agent_id)],
             may_note=user.role in MAY_COACH,
