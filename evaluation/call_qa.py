@@ -50,13 +50,15 @@ GOLD_SETS = (
     ("qa-dev-4", "qa-dev-4.jsonl", "calls"),
     ("qa-dev-5", "qa-dev-5.jsonl", "calls"),
     ("qa-dev-6", "qa-dev-6.jsonl", "calls"),
+    ("qa-dev-7", "qa-dev-7.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
     ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),
     ("qa-heldout-4", "qa-heldout-4.jsonl", "calls"),
+    ("qa-heldout-5", "qa-heldout-5.jsonl", "calls"),
 )
 # Never tuned on: only their totals are read.
-HELDOUT_SETS = ("qa-heldout", "qa-heldout-2", "qa-heldout-3", "qa-heldout-4")
+HELDOUT_SETS = ("qa-heldout", "qa-heldout-2", "qa-heldout-3", "qa-heldout-4", "qa-heldout-5")
 # Labels that speak of the whole call, right anywhere in it.
 CALL_LEVEL = frozenset(
     """no_greeting no_verification no_closing no_closing_summary problem_not_addressed

@@ -17,10 +17,10 @@ from statistics import mean
 from sqlalchemy import delete, insert, select
 
 from callqa.models.transcript import Record
+from callqa.pipelines.schema import calibration_answers as answers
+from callqa.pipelines.schema import calibration_calls as session_calls
+from callqa.pipelines.schema import calibration_sessions as sessions
 from callqa.pipelines.store import Store
-from callqa.pipelines.store import calibration_answers as answers
-from callqa.pipelines.store import calibration_calls as session_calls
-from callqa.pipelines.store import calibration_sessions as sessions
 
 
 class CalibrationSession(Record):

@@ -13,8 +13,8 @@ from statistics import mean
 from sqlalchemy import insert, select
 
 from callqa.models.transcript import Record
+from callqa.pipelines.schema import coaching_notes as notes
 from callqa.pipelines.store import Store
-from callqa.pipelines.store import coaching_notes as notes
 from callqa.qa_rules.scores import ScoredCall
 
 

@@ -75,6 +75,11 @@ def run_summary(s: RunSummary, db: str) -> str:
         f"Run {s.run_id} ({s.seconds:.1f} s): {s.discovered} call file(s) found",
         f"  processed    {s.processed} ({s.calls_per_second:.2f} calls/s)",
         f"  unchanged    {s.unchanged}",
+        *(
+            [f"  by others    {s.by_other_workers} (other workers on this store)"]
+            if s.by_other_workers
+            else []
+        ),
         f"  quarantined  {len(s.quarantined)}"
         + (f" ({stages})" if stages else "")
         + (f" (+{s.already_quarantined} from earlier runs)" if s.already_quarantined else ""),

@@ -7,6 +7,7 @@ the store (content hash + pipeline version), not from Prefect's cache, so cachin
 """
 
 import logging
+from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from prefect.tasks import exponential_backoff
 from sqlalchemy.exc import OperationalError
 
 from callqa.pipelines.erasure import purge_older_than
+from callqa.pipelines.locks import finish_lock, run_lock
 from callqa.pipelines.process import ProcessSettings, process_batch
 from callqa.pipelines.publish import publish_run, refresh_reports
 from callqa.pipelines.records import CallResult, Quarantined, RunSummary
@@ -29,6 +31,7 @@ from callqa.pipelines.runs import (
     summarise,
 )
 from callqa.pipelines.runtime import report_progress
+from callqa.pipelines.shared_work import BATCH_SIZE, LEASE_S, Heartbeat, claimed_batches, pause
 from callqa.pipelines.similar import (
     index_path,
     sync_index,
@@ -39,11 +42,9 @@ from callqa.pipelines.workspace import (
     Folders,
     load_calibration,
     remove_stale_temporaries,
-    run_lock,
 )
 from callqa.qa_rules.scorecard import load_scorecard
 
-BATCH_SIZE = 16
 log = logging.getLogger(__name__)
 
 
@@ -132,20 +133,24 @@ def nightly(
     retention_days: int | None = None,
     follow_links: bool = False,
     allow_erased: bool = False,
+    in_flight: int = 2,
+    lease_s: float = LEASE_S,
 ) -> RunSummary:
     """Process every new call under ``source`` into the store at ``db`` (a SQLAlchemy URL);
     with ``reports``, write that folder's HTML: a page per processed call and the run summary;
     with ``retention_days``, purge the words of older calls.
 
-    One run at a time per store (:func:`run_lock`). Batches are processed by the flow's task
-    runner (one at a time in a worker thread by default, so storing one overlaps processing
-    the next; see :func:`with_dask` to scale out) and stored here as each is done. A failure
-    after calls were stored (retention, index, reports) marks the run failed; the next run
-    brings the index and the pages in step."""
+    Any number of runs share a store (:func:`run_lock`, shared): each claims its calls in
+    batches (:mod:`callqa.pipelines.shared_work`), so workers on several machines process
+    disjoint calls, and a dead worker's calls go to the others when its lease lapses. Batches
+    are processed by the flow's task runner (one at a time in a worker thread by default; see
+    :func:`with_dask` to scale out) and stored here as each is done. A failure after calls were
+    stored (retention, index, reports) marks the run failed; the next run brings the index and
+    the pages in step."""
     settings = settings or ProcessSettings(label_thresholds=load_calibration(db))
-    with run_lock(db):
+    with run_lock(db, shared=True):
         return _nightly(source, db, since, manifest, settings, batch_size, reports,
-                        retention_days, follow_links, allow_erased)  # fmt: skip
+                        retention_days, follow_links, allow_erased, in_flight, lease_s)  # fmt: skip
 
 
 def _nightly(
@@ -159,55 +164,87 @@ def _nightly(
     retention_days: int | None,
     follow_links: bool,
     allow_erased: bool,
+    in_flight: int,
+    lease_s: float,
 ) -> RunSummary:
     started = datetime.now(UTC)
     run_id = new_run_id(started)
     store = Store(db)
-    store.start_run(run_id, source, settings.pipeline_version)
+    store.start_run(run_id, source, settings.pipeline_version, alive_s=lease_s)
     try:
-        card = load_scorecard(settings.scorecard)
-        store.freeze_scorecard(card)
-        remove_stale_temporaries(_folders(reports, settings), index_path(db))
-        found = discover_calls(
-            Path(source), Path(manifest) if manifest else None, since, follow_links
-        )
-        plan = plan_run(store, found.sources, settings.pipeline_version, allow_erased)
-        outcomes: list[CallResult | Quarantined] = []
-        for item in problems_to_quarantine(found.problems):
-            store.save_quarantine(item, run_id)
-            outcomes.append(item)
-        seen_ids: dict[str, str] = {}
-        todo, done = list(plan.todo), 0
-        report_progress(0, len(todo))
-        batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
-        running = [process_calls.submit(batch, settings) for batch in batches]
-        for batch, future in zip(batches, running, strict=True):  # stored in order
-            stored = store_calls(db, run_id, future.result(), seen_ids)
-            seen_ids.update({o.call_id: o.path for o in stored if isinstance(o, CallResult)})
-            outcomes += stored
-            done += len(batch)
-            report_progress(done, len(todo))
-        summary = summarise(
-            run_id,
-            source,
-            settings.pipeline_version,
-            started,
-            datetime.now(UTC),
-            len(found.sources) + len(found.problems),
-            plan,
-            outcomes,
-            found.skipped,
-        )
-        if retention_days:
-            apply_retention(db, retention_days, reports, settings)
-        index_cases(db)
-        store.complete_run(summary)
-        if reports:
-            write_reports(db, summary, settings.scorecard, reports)
+        with Heartbeat(store, run_id, lease_s):
+            summary = _work(store, db, run_id, source, since, manifest, settings, batch_size,
+                            follow_links, allow_erased, in_flight, lease_s, started)  # fmt: skip
+        with finish_lock(db):  # one finishing step at a time when several workers end together
+            if retention_days:
+                apply_retention(db, retention_days, reports, settings)
+            index_cases(db)
+            store.complete_run(summary)
+            if reports:
+                write_reports(db, summary, settings.scorecard, reports)
     except BaseException as exc:
         store.fail_run(run_id, f"{type(exc).__name__}: {exc}"[:500])
         raise
     return summary
+
+
+def _work(
+    store: Store,
+    db: str,
+    run_id: str,
+    source: str,
+    since: datetime | None,
+    manifest: str | None,
+    settings: ProcessSettings,
+    batch_size: int,
+    follow_links: bool,
+    allow_erased: bool,
+    in_flight: int,
+    lease_s: float,
+    started: datetime,
+) -> RunSummary:
+    """Discover, plan, then process and store the calls this run claims, ``in_flight`` batches
+    at a time (so storing one overlaps processing the next), until every new call is done by
+    this worker or another."""
+    card = load_scorecard(settings.scorecard)
+    store.freeze_scorecard(card)
+    remove_stale_temporaries(_folders(None, settings), index_path(db))
+    found = discover_calls(Path(source), Path(manifest) if manifest else None, since, follow_links)
+    plan = plan_run(store, found.sources, settings.pipeline_version, allow_erased)
+    outcomes: list[CallResult | Quarantined] = []
+    for item in problems_to_quarantine(found.problems):
+        store.save_quarantine(item, run_id)
+        outcomes.append(item)
+    seen_ids: dict[str, str] = {}
+    mine = 0
+    report_progress(0, len(plan.todo))
+    batches = claimed_batches(store, plan.todo, settings.pipeline_version, run_id, batch_size,
+                              lease_s)  # fmt: skip
+    running: deque[Any] = deque()
+    exhausted = False
+    while True:
+        while not exhausted and len(running) < in_flight:
+            batch = next(batches, None)
+            if not batch:  # all done (None), or the rest held by other workers for now ([])
+                exhausted = batch is None
+                break
+            running.append(process_calls.submit(batch, settings))
+        if running:
+            stored = store_calls(db, run_id, running.popleft().result(), seen_ids)
+            seen_ids.update({o.call_id: o.path for o in stored if isinstance(o, CallResult)})
+            outcomes += stored
+            mine += len(stored)
+            report_progress(mine, len(plan.todo))
+        elif exhausted:
+            break
+        else:
+            pause(lease_s)
+    by_others = len(plan.todo) - mine
+    report_progress(len(plan.todo), len(plan.todo))
+    return summarise(
+        run_id, source, settings.pipeline_version, started, datetime.now(UTC),
+        len(found.sources) + len(found.problems), plan, outcomes, found.skipped, by_others,
+    )  # fmt: skip
 
 
 def _folders(reports: str | None, settings: ProcessSettings) -> Folders:
@@ -229,3 +266,11 @@ def with_dask(address: str) -> Any:
     else:
         runner = DaskTaskRunner(address=address)
     return nightly.with_options(task_runner=runner)
+
+
+def in_flight_for(dask: str | None) -> int:
+    """Batches to keep in flight: two on this machine (one processing while one is stored), one
+    more than the workers of a local Dask cluster, and 16 for a remote scheduler."""
+    if not dask:
+        return 2
+    return int(dask.removeprefix("local:")) + 1 if dask.startswith("local:") else 16

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from callqa.pipelines.schema import queue_claims as claims
 from callqa.pipelines.store import Store
-from callqa.pipelines.store import queue_claims as claims
 
 
 def claim(store: Store, call_id: str, reviewer: str, by: str, replace: bool = False) -> str:

@@ -79,6 +79,7 @@ class RunSummary(Record):
     processed: int
     unchanged: int
     already_quarantined: int
+    by_other_workers: int = 0  # new calls that other runs on the store processed meanwhile
     quarantined: tuple[Quarantined, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     findings: int = 0

@@ -138,6 +138,7 @@ def summarise(
     plan: RunPlan,
     outcomes: list[CallResult | Quarantined],
     skipped: Sequence[Skipped] = (),
+    by_other_workers: int = 0,
 ) -> RunSummary:
     results = [o for o in outcomes if isinstance(o, CallResult)]
     labels = Counter(f.label for r in results for f in r.findings)
@@ -151,6 +152,7 @@ def summarise(
         processed=len(results),
         unchanged=plan.unchanged,
         already_quarantined=plan.already_quarantined,
+        by_other_workers=by_other_workers,
         quarantined=tuple(o for o in outcomes if isinstance(o, Quarantined)),
         skipped=(*skipped, *plan.skipped),
         findings=sum(labels.values()),

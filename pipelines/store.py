@@ -11,42 +11,28 @@ import hashlib
 import json
 import os
 import secrets
+import socket
 import tempfile
-from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from collections.abc import Collection, Iterable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    Date,
-    DateTime,
-    Float,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
     Select,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
     create_engine,
     delete,
     event,
     func,
     insert,
-    inspect,
     select,
-    text,
 )
 from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import DatabaseError
 
 from callqa.models.transcript import Transcript
+from callqa.pipelines import migrate
 from callqa.pipelines.records import (
     AuditEntry,
     CallFilter,
@@ -62,233 +48,29 @@ from callqa.pipelines.records import (
     StoredRun,
     User,
 )
+from callqa.pipelines.schema import (
+    audit,
+    calls,
+    cases,
+    emotion_tracks,
+    findings,
+    metrics,
+    quarantine,
+    reviews,
+    runs,
+    scorecards,
+    scores,
+    tombstones,
+    transcripts,
+    users,
+    work_claims,
+)
 from callqa.qa_rules.analysis import EmotionPoint
 from callqa.qa_rules.cases import Case
 from callqa.qa_rules.findings import Finding
 from callqa.qa_rules.precision import unproven
 from callqa.qa_rules.scorecard import Scorecard
 from callqa.qa_rules.scores import InteractionScore, ScoredCall
-
-metadata = MetaData()
-
-calls = Table(
-    "calls",
-    metadata,
-    Column("call_id", String, primary_key=True),
-    Column("content_hash", String(64), nullable=False, index=True),
-    Column("pipeline_version", String, nullable=False),
-    Column("path", Text, nullable=False),
-    Column("source_format", String, nullable=False),
-    Column("agent_id", String, index=True),
-    Column("team", String, index=True),
-    Column("queue", String),
-    Column("customer_id", String, index=True),
-    Column("direction", String),
-    Column("started_at", DateTime(timezone=True), index=True),
-    Column("duration_s", Float),
-    Column("turns", Integer, nullable=False),
-    Column("metadata", JSON, nullable=False),
-    Column("run_id", String, nullable=False),
-    Column("processed_at", DateTime(timezone=True), nullable=False),
-)
-
-transcripts = Table(
-    "transcripts",
-    metadata,
-    Column("call_id", String, primary_key=True),
-    Column("transcript", Text, nullable=False),
-)
-
-metrics = Table(
-    "metrics",
-    metadata,
-    Column("call_id", String, primary_key=True),
-    Column("name", String, primary_key=True),
-    Column("value", Float, nullable=False),
-)
-
-findings = Table(
-    "findings",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("call_id", String, nullable=False, index=True),
-    Column("key", String(12), nullable=False),
-    Column("detector", String, nullable=False),
-    Column("behaviour", String, nullable=False, index=True),
-    Column("label", String, nullable=False),
-    Column("polarity", String, nullable=False),
-    Column("confidence", Float, nullable=False),
-    Column("turn", Integer, nullable=False),
-    Column("start_s", Float),
-    Column("quote", Text, nullable=False),
-    Column("why", Text, nullable=False),
-    Column("finding", Text, nullable=False),
-    Index("ix_findings_call_label", "call_id", "label"),  # "the calls with this outcome"
-)
-
-scores = Table(
-    "scores",
-    metadata,
-    Column("call_id", String, primary_key=True),
-    Column("scorecard_id", String, nullable=False),
-    Column("scorecard_version", String, nullable=False),
-    Column("total", Float),
-    Column("auto_failed", Boolean, nullable=False),
-    Column("flags", JSON, nullable=False),
-    Column("score", Text, nullable=False),
-)
-
-emotion_tracks = Table(
-    "emotion_tracks",
-    metadata,
-    Column("call_id", String, primary_key=True),
-    Column("track", JSON, nullable=False),  # per customer sentence: turn, start, negative, positive
-)
-
-scorecards = Table(
-    "scorecards",
-    metadata,
-    Column("scorecard_id", String, primary_key=True),
-    Column("version", String, primary_key=True),
-    Column("digest", String(64), nullable=False),
-    Column("definition", JSON, nullable=False),
-    Column("first_used", DateTime(timezone=True), nullable=False),
-)
-
-reviews = Table(
-    "reviews",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("call_id", String, nullable=False, index=True),
-    Column("criterion_id", String, nullable=False),
-    Column("system_answer", String, nullable=False),
-    Column("answer", String, nullable=False),
-    Column("comment", Text, nullable=False),
-    Column("reviewer", String, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-)
-
-cases = Table(
-    "cases",
-    metadata,
-    Column("case_id", Integer, primary_key=True, autoincrement=True),  # the index's id
-    Column("call_id", String, nullable=False, unique=True),
-    Column("outcome", String),
-    Column("issue", JSON, nullable=False),  # evidence: the customer's problem statement
-    Column("resolution", JSON, nullable=False),  # evidence: how the agent solved it
-    Column("vector", LargeBinary, nullable=False),  # float32, unit length
-    sqlite_autoincrement=True,  # never reuse an id: a stale index entry must not match a new case
-)
-
-runs = Table(
-    "runs",
-    metadata,
-    Column("run_id", String, primary_key=True),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
-    Column("source", Text, nullable=False),
-    Column("pipeline_version", String, nullable=False),
-    Column("status", String, nullable=False),
-    Column("summary", JSON),
-)
-
-quarantine = Table(
-    "quarantine",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("call_id", String, nullable=False, index=True),
-    Column("path", Text, nullable=False),
-    Column("content_hash", String(64), nullable=False),
-    Column("stage", String, nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("run_id", String, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-    # "input": the file is bad and stays quarantined until it changes; "internal": our failure,
-    # retried by the next pipeline version.
-    Column("kind", String, nullable=False, server_default="input"),
-    Column("pipeline_version", String, nullable=False, server_default=""),
-    UniqueConstraint("path", "content_hash", name="one_entry_per_file_version"),
-)
-
-users = Table(
-    "users",
-    metadata,
-    Column("name", String, primary_key=True),
-    Column("role", String, nullable=False),
-    Column("agent_id", String),
-    Column("password_hash", Text, nullable=False),  # argon2id, never the password
-    # In every session cookie; a new one (sign-out, new password) ends the sessions before it.
-    Column("session_key", String, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-audit = Table(
-    "audit",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False, index=True),
-    Column("actor", String, nullable=False),
-    Column("action", String, nullable=False),
-    Column("target", String, nullable=False),
-    Column("detail", Text, nullable=False),
-)
-
-# The review workspace: calibration sessions, queue claims, coaching notes.
-calibration_sessions = Table(
-    "calibration_sessions",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String, nullable=False),
-    Column("created_by", String, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-calibration_calls = Table(
-    "calibration_calls",
-    metadata,
-    Column("session_id", Integer, primary_key=True),
-    Column("call_id", String, primary_key=True),
-)
-
-calibration_answers = Table(
-    "calibration_answers",
-    metadata,
-    Column("session_id", Integer, primary_key=True),
-    Column("call_id", String, primary_key=True),
-    Column("criterion_id", String, primary_key=True),
-    Column("reviewer", String, primary_key=True),
-    Column("answer", String, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-)
-
-queue_claims = Table(
-    "queue_claims",
-    metadata,
-    Column("call_id", String, primary_key=True),
-    Column("reviewer", String, nullable=False),
-    Column("by", String, nullable=False),  # who claimed or assigned it
-    Column("at", DateTime(timezone=True), nullable=False),
-)
-
-coaching_notes = Table(
-    "coaching_notes",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("agent_id", String, nullable=False, index=True),
-    Column("coach", String, nullable=False),
-    Column("note", Text, nullable=False),
-    Column("follow_up", Date, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-)
-
-tombstones = Table(
-    "tombstones",
-    metadata,
-    # An erased call: its content hash and id, nothing else, so it is never ingested again.
-    Column("content_hash", String(64), primary_key=True),
-    Column("call_id", String, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -323,31 +105,59 @@ class Store:
         if path is not None:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
-            metadata.create_all(self.engine)
-            _add_missing_columns(self.engine)
+            migrate.upgrade(self.engine)
         except DatabaseError as exc:
             raise StoreError(_database_problem(url, exc)) from None
 
     # --- writing -------------------------------------------------------------------------
 
-    def start_run(self, run_id: str, source: str, pipeline_version: str) -> None:
-        """Record a new run. One run at a time per store: a run still marked running was
-        killed (its finished calls are kept and the new run does the rest)."""
+    def start_run(
+        self, run_id: str, source: str, pipeline_version: str, alive_s: float = 60.0
+    ) -> None:
+        """Record a new run, alive for ``alive_s`` unless renewed, after marking dead runs
+        interrupted (:meth:`interrupt_dead_runs`)."""
+        self.interrupt_dead_runs()
+        now = _now()
         with self.engine.begin() as db:
-            db.execute(
-                runs.update()
-                .where(runs.c.status == "running")
-                .values(finished_at=_now(), status="interrupted")
-            )
             db.execute(
                 insert(runs).values(
                     run_id=run_id,
-                    started_at=_now(),
+                    started_at=now,
                     source=source,
                     pipeline_version=pipeline_version,
                     status="running",
+                    alive_until=now + timedelta(seconds=alive_s),
+                    worker=WORKER,
                 )
             )
+
+    def interrupt_dead_runs(self) -> list[str]:
+        """Runs marked running that are dead: past their time, or on this machine with their
+        process gone. They are marked interrupted (their finished calls are kept) and their
+        claims given up for other runs to take. Returns their ids."""
+        now, host = _now(), WORKER.rsplit(":", 1)[0]
+        with self.engine.begin() as db:
+            running = db.execute(
+                select(runs.c.run_id, runs.c.alive_until, runs.c.worker).where(
+                    runs.c.status == "running"
+                )
+            ).all()
+            dead = [
+                run_id
+                for run_id, alive_until, worker in running
+                if alive_until is None
+                or _aware(alive_until) < now
+                or (worker or "").rsplit(":", 1)[0] == host
+                and not _process_alive(worker)
+            ]
+            if dead:
+                db.execute(
+                    runs.update()
+                    .where(runs.c.run_id.in_(dead))
+                    .values(finished_at=now, status="interrupted")
+                )
+                db.execute(delete(work_claims).where(work_claims.c.run_id.in_(dead)))
+        return dead
 
     def complete_run(self, summary: RunSummary) -> None:
         self._finish_run(summary.run_id, "completed", summary.model_dump(mode="json"))
@@ -410,9 +220,11 @@ class Store:
             if result.case is not None:
                 db.execute(insert(cases).values(**_case_row(result.call_id, result.case)))
             db.execute(delete(quarantine).where(quarantine.c.call_id == result.call_id))
+            _release_claim(db, result.content_hash)
 
     def save_quarantine(self, item: Quarantined, run_id: str) -> None:
         with self.engine.begin() as db:
+            _release_claim(db, item.content_hash)
             db.execute(
                 delete(quarantine).where(
                     (quarantine.c.path == item.path)
@@ -500,19 +312,27 @@ class Store:
     def processed_hashes(self, pipeline_version: str) -> set[str]:
         """Content hashes already stored by this pipeline version."""
         with self.engine.connect() as db:
-            rows = db.execute(
-                select(calls.c.content_hash).where(calls.c.pipeline_version == pipeline_version)
-            )
-            return {r[0] for r in rows}
+            return set(db.execute(_stored_by(pipeline_version)).scalars())
 
     def quarantined_hashes(self, pipeline_version: str) -> set[str]:
         """Content hashes not to retry: bad input, and our own failures under this version
         (a new version retries those)."""
-        query = select(quarantine.c.content_hash).where(
-            (quarantine.c.kind == "input") | (quarantine.c.pipeline_version == pipeline_version)
-        )
         with self.engine.connect() as db:
-            return {r[0] for r in db.execute(query) if r[0]}
+            return {h for h in db.execute(_not_to_retry(pipeline_version)).scalars() if h}
+
+    def finished_hashes(self, pipeline_version: str, among: Collection[str]) -> set[str]:
+        """Of the content hashes ``among``, those stored by this version or not to retry (by
+        this run or by another worker on the store)."""
+        wanted, done = sorted(among), set[str]()
+        with self.engine.connect() as db:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                for query, column in (
+                    (_stored_by(pipeline_version), calls.c.content_hash),
+                    (_not_to_retry(pipeline_version), quarantine.c.content_hash),
+                ):
+                    done.update(db.execute(query.where(column.in_(chunk))).scalars())
+        return done
 
     def erased(self) -> tuple[set[str], set[str]]:
         """Content hashes and call ids of erased calls (tombstones)."""
@@ -910,7 +730,7 @@ def _stored_run(row: RowMapping) -> StoredRun:
     saved = row["summary"] or {}
     done = row["status"] == "completed" and "run_id" in saved
     return StoredRun(
-        **{k: v for k, v in row.items() if k != "summary"},
+        **{k: v for k, v in row.items() if k not in ("summary", "alive_until", "worker")},
         summary=RunSummary.model_validate(saved) if done else None,
         error=saved.get("error"),
     )
@@ -934,6 +754,39 @@ def _score_without_quotes(score: InteractionScore) -> InteractionScore:
 def _without_quotes(finding: Finding) -> Finding:
     evidence = tuple(e.model_copy(update={"quote": ""}) for e in finding.evidence)
     return finding.model_copy(update={"evidence": evidence})
+
+
+WORKER = f"{socket.gethostname()}:{os.getpid()}"  # this process, as runs record it
+
+
+def _process_alive(worker: str) -> bool:
+    try:
+        os.kill(int(worker.rsplit(":", 1)[1]), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError, IndexError):
+        return True  # another user's process, or not ours to judge: trust its lease
+    return True
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back datetimes without their zone; callqa writes UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _stored_by(pipeline_version: str) -> Select[Any]:
+    return select(calls.c.content_hash).where(calls.c.pipeline_version == pipeline_version)
+
+
+def _not_to_retry(pipeline_version: str) -> Select[Any]:
+    return select(quarantine.c.content_hash).where(
+        (quarantine.c.kind == "input") | (quarantine.c.pipeline_version == pipeline_version)
+    )
+
+
+def _release_claim(db: Connection, content_hash: str) -> None:
+    """A call is done (stored or quarantined): no worker needs to hold it any more."""
+    db.execute(delete(work_claims).where(work_claims.c.content_hash == content_hash))
 
 
 def _delete_call(db: Any, call_id: str) -> None:
@@ -993,22 +846,6 @@ def _negative_counts(db: Any, call_ids: Iterable[str]) -> dict[str, int]:
         if not unproven(label, detector):
             counts[call_id] = counts.get(call_id, 0) + n
     return counts
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    """Columns and indexes added since a store was created, columns with their defaults (a
-    store made by an older callqa keeps working)."""
-    for index in findings.indexes:  # indexes added since are made on older stores too
-        index.create(engine, checkfirst=True)
-    with engine.begin() as db:
-        present = {c["name"] for c in inspect(db).get_columns("quarantine")}
-        for column in ("kind", "pipeline_version"):
-            if column not in present:
-                default = "input" if column == "kind" else ""
-                db.execute(
-                    text(f"ALTER TABLE quarantine ADD COLUMN {column} VARCHAR "
-                         f"NOT NULL DEFAULT '{default}'")
-                )  # fmt: skip
 
 
 def _database_problem(url: str, exc: DatabaseError) -> str:

@@ -1,15 +1,12 @@
-"""The files a store keeps beside it: reports, the transcript cache, Prefect's home, the run
-lock. One home for these paths, so every command reads and writes the same folders."""
+"""The files a store keeps beside it: reports, the transcript cache, Prefect's home, the
+calibration. One home for these paths, so every command reads and writes the same folders."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -114,57 +111,25 @@ class Folders(Record):
         )
 
 
-class RunLocked(RuntimeError):
-    """Another run holds the store's run lock."""
-
-
-_held: dict[Path, list[int]] = {}  # lock file -> [file descriptor, depth] in this process
-
-
-@contextmanager
-def run_lock(db: str) -> Iterator[None]:
-    """One run at a time per store: an exclusive lock on ``.callqa/run.lock`` beside it, held
-    by this process (re-entrant) and released by the system if the process dies. A second
-    run refuses at once with RunLocked naming the holder."""
-    path = home_of(db) / ".callqa" / "run.lock"
-    if path not in _held:
-        _held[path] = [_take(path), 0]
-    held = _held[path]
-    held[1] += 1
-    try:
-        yield
-    finally:
-        held[1] -= 1
-        if held[1] == 0:
-            del _held[path]
-            os.ftruncate(held[0], 0)
-            os.close(held[0])  # releases the lock
-
-
-def _take(path: Path) -> int:
-    """The lock file's descriptor, locked and stamped with who holds it; RunLocked if taken."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
-        os.close(fd)
-        raise RunLocked(
-            f"another callqa run is using this store ({holder}); wait for it to finish"
-        ) from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC".encode(), 0)
-    return fd
+STALE_AFTER_S = 3600  # a half-written file untouched this long was left by a killed run
 
 
 def remove_stale_temporaries(folders: Folders, index_file: Path) -> int:
-    """Delete half-written files left by a killed run (call only while holding the run lock):
-    the index's ``.*.tmp`` beside it and ``*.partial`` in the cache and audio folders."""
+    """Delete half-written files left by a killed run: the index's ``.*.tmp`` beside it and
+    ``*.partial`` in the cache and audio folders, untouched for an hour (younger ones may be
+    another worker's, being written now)."""
     stale = list(index_file.parent.glob(f".{index_file.name}.*.tmp"))
     for folder in (folders.transcripts, folders.muted_audio):
         if folder and folder.is_dir():
             stale += folder.glob("*.partial")
-    for path in stale:
+    old = [p for p in stale if _age_s(p) > STALE_AFTER_S]
+    for path in old:
         path.unlink(missing_ok=True)
-    return len(stale)
+    return len(old)
+
+
+def _age_s(path: Path) -> float:
+    try:
+        return datetime.now(UTC).timestamp() - path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0

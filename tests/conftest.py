@@ -34,6 +34,29 @@ def prefect_server():
         yield
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server for the session's tests (its URL, without a database)."""
+    from tests.postgres import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def store_url(request, tmp_path, monkeypatch) -> str:
+    """A new, empty store on each backend: a SQLite file, and a PostgreSQL database (its case
+    index, reports and Prefect home in the test's folder; in the full suite only)."""
+    from callqa.pipelines.store import db_url
+    from tests.postgres import new_database
+
+    if request.param == "sqlite":
+        return db_url(tmp_path / "callqa.db")
+    monkeypatch.setenv("CALLQA_INDEX", str(tmp_path / "callqa.cases.faiss"))
+    monkeypatch.chdir(tmp_path)
+    return new_database(request.getfixturevalue("postgres"))
+
+
 @pytest.fixture
 def every_label_proven(monkeypatch):
     """Every finding label measured precise, so tests of scoring and flags do not depend on the

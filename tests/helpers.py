@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from callqa.models.transcript import Transcript, Turn
 
@@ -50,3 +51,17 @@ class _KeysRead(dict):
     def get(self, key: str, default: object = None) -> object:
         self.read.add(f"{self.kind}:{key}")
         return super().get(key, default)
+
+
+def write_calls(folder: Path, n: int) -> Path:
+    """``n`` small, distinct two-party transcripts."""
+    folder.mkdir()
+    for i in range(n):
+        (folder / f"call-{i:03d}.txt").write_text(
+            f"[00:00] Agent: Thank you for calling, this is Dana. How can I help?\n"
+            f"[00:04] Customer: My order {i} arrived broken, I'd like a replacement.\n"
+            f"[00:09] Agent: I'm sorry about that. I've sent a replacement for order {i}; "
+            f"it arrives in {i % 5 + 2} days.\n"
+            f"[00:16] Customer: Great, thank you.\n"
+        )
+    return folder

@@ -10,14 +10,14 @@ from callqa.pipelines.process import Limits, ProcessSettings, process_batch, pro
 from callqa.pipelines.records import PIPELINE_VERSION, CallFilter, CallResult, Quarantined
 from callqa.pipelines.runs import plan_run, store_outcome
 from callqa.pipelines.sources import discover_calls
-from callqa.pipelines.store import Store, db_url
+from callqa.pipelines.store import Store
 
 GOOD = "[00:01] Agent: Thank you for calling, how can I help?\n[00:04] Customer: My card broke."
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
-    return Store(db_url(tmp_path / "t.db"))
+def store(store_url) -> Store:
+    return Store(store_url)
 
 
 def write(folder: Path, name: str, content: str | bytes) -> Path:

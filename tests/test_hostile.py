@@ -18,6 +18,7 @@ from callqa.pipelines import process as process_module
 from callqa.pipelines.cli import app
 from callqa.pipelines.erasure import forget_calls
 from callqa.pipelines.flow import store_or_quarantine
+from callqa.pipelines.locks import RunLocked, run_lock
 from callqa.pipelines.paths import UnsafeId, file_in
 from callqa.pipelines.process import measure_call, process_batch
 from callqa.pipelines.records import PIPELINE_VERSION, CallResult, Quarantined
@@ -25,7 +26,7 @@ from callqa.pipelines.runs import plan_run, store_outcome
 from callqa.pipelines.similar import index_path, open_index, sync_index
 from callqa.pipelines.sources import discover_calls
 from callqa.pipelines.store import Store, StoreError, db_url
-from callqa.pipelines.workspace import Folders, RunLocked, run_lock
+from callqa.pipelines.workspace import Folders
 from callqa.qa_rules.rules import Rule, RuleTimeout, _matches
 from callqa.qa_rules.yaml_files import YamlFileError, load_yaml
 
@@ -333,7 +334,7 @@ def test_a_truncated_index_is_rebuilt_from_the_store(tmp_path, monkeypatch):
 def test_a_second_run_on_the_same_store_refuses_at_once(tmp_path):
     db = str(tmp_path / "s.db")
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom callqa.pipelines.workspace import run_lock\n"
+        [sys.executable, "-c", "import sys, time\nfrom callqa.pipelines.locks import run_lock\n"
          f"with run_lock({db!r}):\n    print('held', flush=True)\n    time.sleep(60)"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip

@@ -22,22 +22,9 @@ from callqa.pipelines.runs import store_outcome
 from callqa.pipelines.similar import index_path, sync_index
 from callqa.pipelines.sources import discover_calls
 from callqa.pipelines.store import Store, db_url
+from tests.helpers import write_calls
 
 CALLS = 40  # more than two batches of 16
-
-
-def write_calls(folder: Path, n: int) -> Path:
-    """``n`` small, distinct two-party transcripts."""
-    folder.mkdir()
-    for i in range(n):
-        (folder / f"call-{i:03d}.txt").write_text(
-            f"[00:00] Agent: Thank you for calling, this is Dana. How can I help?\n"
-            f"[00:04] Customer: My order {i} arrived broken, I'd like a replacement.\n"
-            f"[00:09] Agent: I'm sorry about that. I've sent a replacement for order {i}; "
-            f"it arrives in {i % 5 + 2} days.\n"
-            f"[00:16] Customer: Great, thank you.\n"
-        )
-    return folder
 
 
 def column(db: Path, query: str) -> list:

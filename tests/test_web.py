@@ -23,8 +23,8 @@ CRITERIA = [c.id for c in load_scorecard().criteria() if not c.bonus]
 
 
 @pytest.fixture
-def store(tmp_path):
-    return web_store(tmp_path)
+def store(store_url):
+    return web_store(store_url)
 
 
 def client(store, who: str | None = None) -> TestClient:

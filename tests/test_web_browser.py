@@ -13,6 +13,7 @@ import urllib.request
 
 import pytest
 
+from callqa.pipelines.store import db_url
 from tests.web_store import PASSWORD, add_user, web_store
 
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -44,7 +45,7 @@ def tone(path, seconds: float) -> None:
 
 @pytest.fixture
 def workspace(tmp_path):
-    store = web_store(tmp_path)
+    store = web_store(db_url(tmp_path / "callqa.db"))
     add_user(store, "sam", "reviewer", PASSWORD, "test")
     muted = tmp_path / "muted"
     muted.mkdir()

@@ -4,11 +4,10 @@ weeks, made without models (metrics, hand-made findings and the real scorer), an
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from callqa.pipelines.records import PIPELINE_VERSION, CallResult
 from callqa.pipelines.sources import CallMetadata
-from callqa.pipelines.store import Store, db_url
+from callqa.pipelines.store import Store
 from callqa.pipelines.web.auth import add_user
 from callqa.qa_rules.findings import Evidence, Finding
 from callqa.qa_rules.metrics import analyse_conversation
@@ -32,8 +31,8 @@ def _finding(label: str, polarity: str, turn: int, quote: str) -> Finding:
                    confidence=0.9, evidence=(evidence,), why=label)  # fmt: skip
 
 
-def web_store(folder: Path) -> Store:
-    store = Store(db_url(folder / "callqa.db"))
+def web_store(url: str) -> Store:
+    store = Store(url)
     card = load_scorecard()
     for call_id, agent, team, day, said, outcome in CALLS:
         transcript = make_transcript(

@@ -12,9 +12,10 @@ import typer
 from sqlalchemy.exc import DatabaseError
 
 from callqa.pipelines.cli.app import app
+from callqa.pipelines.locks import RunLocked
 from callqa.pipelines.paths import UnsafeId
 from callqa.pipelines.store import StoreError
-from callqa.pipelines.workspace import CalibrationError, RunLocked
+from callqa.pipelines.workspace import CalibrationError
 
 # The command modules add their commands to the app, in the order --help lists them.
 # isort: split

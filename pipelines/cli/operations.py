@@ -33,6 +33,7 @@ from callqa.pipelines.cli.common import (
     to_json,
 )
 from callqa.pipelines.erasure import forget_calls, purge_older_than
+from callqa.pipelines.locks import RunLocked, run_lock
 from callqa.pipelines.paths import shown
 from callqa.pipelines.process import ProcessSettings, audio_seconds, transcribe_files
 from callqa.pipelines.publish import refresh_reports
@@ -43,6 +44,7 @@ from callqa.pipelines.runtime import (
     on_progress,
     tie_temporary_server_to_this_process,
 )
+from callqa.pipelines.shared_work import BATCH_SIZE, LEASE_S
 from callqa.pipelines.similar import (
     index_path,
     rebuild_index,
@@ -50,7 +52,7 @@ from callqa.pipelines.similar import (
 )
 from callqa.pipelines.sources import audio_calls, audio_files, discover_calls
 from callqa.pipelines.store import Store, db_url
-from callqa.pipelines.workspace import RunLocked, prefect_home_of, reports_of, run_lock
+from callqa.pipelines.workspace import prefect_home_of, reports_of
 from callqa.qa_rules.scorecard import load_scorecard
 
 
@@ -84,18 +86,26 @@ def run(
     allow_erased: Annotated[
         bool, typer.Option("--allow-erased", help="Process calls erased with `callqa forget`.")
     ] = False,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=1000, help="Calls a worker claims and processes at once.")
+    ] = BATCH_SIZE,
+    lease: Annotated[
+        float,
+        typer.Option(min=2, help="Seconds before a dead worker's calls go to another worker."),
+    ] = LEASE_S,
 ) -> None:
     """Process every new call under PATH and store the results (the nightly job).
 
-    Transcripts and audio; personal data is redacted before anything is stored. One run at a
-    time per store: a second run exits 1 at once."""
+    Transcripts and audio; personal data is redacted before anything is stored. Several runs
+    (here or on other machines, on one PostgreSQL store) share the work: each call is claimed
+    by one of them."""
     if not path.exists():
         typer.echo(f"error: {path}: no such file or folder", err=True)
         raise typer.Exit(1)
     url = db_url(db)
     team = configured(config, scorecard, asr_backend, asr_model, retention_days, asr_device)
     Store(url).check_writable()  # a missing folder, a damaged or read-only store: say so now
-    with run_lock(url):  # held through the flow (re-entrant), before Prefect starts
+    with run_lock(url, shared=True):  # held through the flow (re-entrant), before Prefect
         settings = settings_for(db, muted_audio, team.process)
         summary = _idle_run(
             path, url, manifest, parse_since(since), follow_links, allow_erased, settings
@@ -109,7 +119,7 @@ def run(
             return
         configure_prefect(prefect_home_of(db), verbose=verbose)
         # Prefect is imported after configure_prefect.
-        from callqa.pipelines.flow import nightly, with_dask
+        from callqa.pipelines.flow import in_flight_for, nightly, with_dask
 
         tie_temporary_server_to_this_process()
         with console.progress_bar("Processing calls") as advance:
@@ -125,6 +135,9 @@ def run(
                     retention_days=team.run.retention_days,
                     follow_links=follow_links,
                     allow_erased=allow_erased,
+                    batch_size=batch_size,
+                    in_flight=in_flight_for(dask),
+                    lease_s=lease,
                 )
             except RunLocked:
                 raise

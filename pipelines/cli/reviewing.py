@@ -21,15 +21,13 @@ from callqa.pipelines.cli.common import (
     parse_since,
     to_json,
 )
+from callqa.pipelines.locks import run_lock
 from callqa.pipelines.review import (
     agreement,
     review_day,
     reviewed_calls,
 )
-from callqa.pipelines.workspace import (
-    run_lock,
-    save_calibration,
-)
+from callqa.pipelines.workspace import save_calibration
 from callqa.qa_rules.calibration import MIN_REVIEWS, fit_thresholds, thresholds
 from callqa.qa_rules.scorecard import DEFAULT_SCORECARD, ScorecardError, load_scorecard
 

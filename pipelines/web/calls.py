@@ -19,6 +19,7 @@ from fastapi.responses import (
 
 from callqa.pipelines import console
 from callqa.pipelines.erasure import forget_calls
+from callqa.pipelines.locks import RunLocked, run_lock
 from callqa.pipelines.paths import SAFE_ID, UnsafeId, file_in
 from callqa.pipelines.records import CallFilter, ListedCall, SortKey, User
 from callqa.pipelines.reports import (
@@ -45,7 +46,7 @@ from callqa.pipelines.web.common import (
     parse_day,
     with_nav,
 )
-from callqa.pipelines.workspace import Folders, RunLocked, run_lock
+from callqa.pipelines.workspace import Folders
 from callqa.qa_rules.flags import REASONS, FlagRules
 from callqa.qa_rules.structure import OUTCOMES
 

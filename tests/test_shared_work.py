@@ -1,0 +1,171 @@
+"""Several workers on one store: claims are disjoint, a dead worker's calls change hands, runs
+share the store while maintenance takes it alone; three `callqa run` processes on a real
+PostgreSQL server, one killed mid-batch, store every call exactly once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from callqa.pipelines.cli import app
+from callqa.pipelines.locks import RunLocked, run_lock
+from callqa.pipelines.records import PIPELINE_VERSION, Quarantined
+from callqa.pipelines.schema import calls, runs, work_claims
+from callqa.pipelines.shared_work import claim, claimed_batches, renew
+from callqa.pipelines.sources import CallSource
+from callqa.pipelines.store import Store
+from tests.helpers import write_calls
+
+
+def sources(n: int) -> list[CallSource]:
+    return [CallSource(path=f"/calls/{i}.txt", call_id=f"c-{i}", content_hash=f"{i:064x}")
+            for i in range(n)]  # fmt: skip
+
+
+def finish(store: Store, source: CallSource, run_id: str) -> None:
+    """Mark a call done the cheapest way: quarantine it as bad input."""
+    store.save_quarantine(
+        Quarantined(call_id=source.call_id, path=source.path,
+                    content_hash=source.content_hash, reason="test", stage="read"),
+        run_id,
+    )  # fmt: skip
+
+
+def test_claims_are_disjoint_and_a_lapsed_claim_changes_hands(store_url):
+    store, todo = Store(store_url), sources(6)
+    first = claim(store, todo[:4], PIPELINE_VERSION, "run-a", lease_s=0.5)
+    second = claim(store, todo, PIPELINE_VERSION, "run-b", lease_s=30)
+    assert [s.call_id for s in first] == ["c-0", "c-1", "c-2", "c-3"]
+    assert [s.call_id for s in second] == ["c-4", "c-5"]
+    renew(store, "run-b", lease_s=30)
+    time.sleep(0.7)  # run-a stopped renewing: its lease lapses
+    third = claim(store, todo, PIPELINE_VERSION, "run-c", lease_s=30)
+    assert [s.call_id for s in third] == ["c-0", "c-1", "c-2", "c-3"]
+
+
+def test_a_finished_call_is_never_claimed_again(store_url):
+    store, todo = Store(store_url), sources(3)
+    assert len(claim(store, todo, PIPELINE_VERSION, "run-a")) == 3
+    finish(store, todo[0], "run-a")
+    with store.engine.connect() as db:
+        assert db.execute(select(func.count()).select_from(work_claims)).scalar() == 2
+    assert claim(store, todo[:1], PIPELINE_VERSION, "run-b") == []
+
+
+def test_interleaved_workers_take_every_call_exactly_once(store_url):
+    store, todo = Store(store_url), sources(23)
+    workers = {name: claimed_batches(store, todo, PIPELINE_VERSION, name, batch_size=4)
+               for name in ("run-a", "run-b", "run-c")}  # fmt: skip
+    taken: list[str] = []
+    while workers:
+        for name, batches in list(workers.items()):
+            batch = next(batches, None)
+            if batch is None:
+                del workers[name]
+                continue
+            for source in batch:
+                finish(store, source, name)
+                taken.append(source.call_id)
+    assert sorted(taken) == sorted(s.call_id for s in todo)
+
+
+def test_a_dead_run_on_this_machine_is_interrupted_and_its_claims_freed(store_url):
+    store, todo = Store(store_url), sources(2)
+    store.start_run("run-dead", "/calls", PIPELINE_VERSION, alive_s=3600)
+    claim(store, todo, PIPELINE_VERSION, "run-dead", lease_s=3600)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    host = store.engine.connect().execute(select(runs.c.worker)).scalar().rsplit(":", 1)[0]
+    with store.engine.begin() as db:  # the run's process has exited
+        db.execute(runs.update().values(worker=f"{host}:{gone.stdout.strip()}"))
+    assert store.interrupt_dead_runs() == ["run-dead"]
+    assert len(claim(store, todo, PIPELINE_VERSION, "run-next")) == 2
+    store.start_run("run-live", "/calls", PIPELINE_VERSION)
+    assert store.interrupt_dead_runs() == []  # this process is alive
+
+
+def test_runs_share_the_store_and_maintenance_waits_for_them(store_url):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import time\nfrom callqa.pipelines.locks import run_lock\n"
+         f"with run_lock({store_url!r}, shared=True):\n    print('held', flush=True)\n"
+         "    time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with run_lock(store_url, shared=True):
+            pass  # a second run works beside the first
+        with pytest.raises(RunLocked, match="another callqa run"):
+            with run_lock(store_url):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with run_lock(store_url):
+        pass  # the holder died: its lock went with it
+
+
+@pytest.mark.slow
+def test_three_workers_one_killed_store_every_call_exactly_once(tmp_path, postgres, monkeypatch):
+    from tests.postgres import new_database
+
+    monkeypatch.chdir(tmp_path)  # a server store keeps reports and Prefect's home here
+    monkeypatch.setenv("CALLQA_INDEX", str(tmp_path / "cases.faiss"))
+    url, n = new_database(postgres), 60
+    folder = write_calls(tmp_path / "calls", n)
+    store = Store(url)
+
+    def worker(name: str) -> subprocess.Popen:
+        home = tmp_path / name
+        home.mkdir()
+        command = [sys.executable, "-m", "callqa.pipelines.cli", "run", str(folder), "--db", url,
+                   "--batch-size", "4", "--lease", "5", "--json"]  # fmt: skip
+        env = {**os.environ, "CALLQA_INDEX": str(tmp_path / "cases.faiss")}
+        pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+        return subprocess.Popen(command, cwd=home, env=env, start_new_session=True, **pipes)
+
+    workers = [worker(f"w{i}") for i in range(3)]
+    victim = workers[0]
+
+    def stored_by_victim() -> int:
+        with store.engine.connect() as db:
+            run_id = db.execute(
+                select(runs.c.run_id).where(runs.c.worker.like(f"%:{victim.pid}"))
+            ).scalar()
+            query = select(func.count()).select_from(calls).where(calls.c.run_id == run_id)
+            return db.execute(query).scalar() if run_id else 0
+
+    deadline = time.monotonic() + 600
+    while not stored_by_victim() and time.monotonic() < deadline and victim.poll() is None:
+        time.sleep(0.1)
+    os.killpg(victim.pid, signal.SIGKILL)  # the worker, its Prefect server, everything
+    victim.wait()
+    summaries = []
+    for survivor in workers[1:]:
+        out, err = survivor.communicate(timeout=600)
+        assert survivor.returncode == 0, err[-2000:]
+        summaries.append(json.loads(out))
+    killed = stored_by_victim()
+    assert 0 < killed < n, "the kill should land after the victim's first batch"
+
+    with store.engine.connect() as db:
+        ids = list(db.execute(select(calls.c.call_id)).scalars())
+        claims_left = db.execute(select(func.count()).select_from(work_claims)).scalar()
+    assert len(ids) == len(set(ids)) == n and claims_left == 0
+    # every call was processed once: the survivors' counts and the victim's stored calls
+    assert sum(s["processed"] for s in summaries) + killed == n
+    assert all(s["processed"] > 0 for s in summaries), "both survivors took a share"
+
+    again = CliRunner().invoke(app, ["run", str(folder), "--db", url, "--json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.output)["unchanged"] == n
+    statuses = [r.status for r in store.list_runs()]
+    assert sorted(statuses) == ["completed"] * 3 + ["interrupted"]
