@@ -198,6 +198,11 @@ def _wanted(text: str) -> Literal["action", "information", "problem"]:
     return "problem"
 
 
+DEFERRAL = re.compile(  # "we'll look into it", "someone'll have a look": no time, no route
+    r"\b(?:we(?:'ll| will)|someone(?:'ll| will)|somebody(?:'ll| will)|they(?:'ll| will))"
+    r" (?:look into (?:it|that|this)|have a look)\b",
+    re.IGNORECASE,
+)
 REDIRECT = re.compile(
     r"\byou(?:'ll| will| would|'d)? (?:need|have|has) to (?:contact|ask|call|ring|phone|speak|go|"
     r"visit|get in touch|take it up)|\byou can do (?:it|that|this) (?:online|yourself)|"
@@ -227,7 +232,15 @@ def _fails(ctx: AnalysisContext, index: int) -> bool:
         (FAILURE.search(text) and has_act(ctx, index, "action_failed"))
         or REFUSAL.search(text)
         or REDIRECT.search(text)
+        or (DEFERRAL.search(text) and not WHEN_SAID.search(text))
     )
+
+
+WHEN_SAID = re.compile(
+    r"\b(?:today|tomorrow|tonight|by|within|on (?:monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday)|in (?:the next |a |\d+ |one |two |three )\w*\s*(?:hours?|days?|minutes?))\b",
+    re.IGNORECASE,
+)
 
 
 def _acted(ctx: AnalysisContext, index: int) -> bool:
@@ -355,7 +368,12 @@ def information_given(ctx: AnalysisContext, index: int) -> bool:
     )
 
 
-SAID_DONE = re.compile(r"^\W*(?:\w+,?\s+)?(?:that's|that is|it's|it is|all) (?:all )?done\b", re.I)
+SAID_DONE = re.compile(
+    r"^\W*(?:\w+,?\s+)?(?:thanks? (?:you )?for (?:waiting|holding),?\s+)?"
+    r"(?:that's|that is|it's|it is|all) (?:all )?done\b",
+    re.IGNORECASE,
+)
+SAME_PARTICIPLE = frozenset("reset set put shut".split())  # "that's reset": read as a noun
 
 
 def _participle(token: Any) -> str | None:
@@ -395,6 +413,8 @@ def action_reported(ctx: AnalysisContext, index: int) -> bool:
             continue  # "once it's arranged, someone meets him": not done yet
         if _participle(token) in ACTION_LEMMAS and token.dep_ in ("acomp", "ROOT"):
             return True  # "that's refunded", tagged an adjective
+        if token.lower_ in SAME_PARTICIPLE and token.dep_ == "acomp" and token.head.lemma_ == "be":
+            return True  # "right, that's reset"
         if token.lemma_.lower() == "go" and any(c.lower_ == "through" for c in token.children):
             if token.tag_ in ("VBN", "VBD"):
                 return True  # "that's gone through"
@@ -444,7 +464,10 @@ HANDED_ON = re.compile(  # said this way, a handover whatever the act head says
     r"connect(?:ing)? you (?:to|with))|"
     r"\b(?:i|we)(?:'ll| will)? (?:just )?(?:put|pass|transfer|hand) you (?:through|over|across)\b|"
     r"\b(?:i'll|i will|let me) (?:leave|pass) you (?:with|to|over to)\b|"
-    r"\bfrom (?:the|our) [\w ]{0,20}team on the line\b",
+    r"\bfrom (?:the|our) [\w ]{0,20}team on the line\b|"
+    r"\b(?:i've|i have) got \w+ from [\w ]{1,20} on the line\b|"
+    r"\b(?:i|we) can (?:put|transfer|pass) you (?:through|over|across) to\b|"
+    r"\bpass (?:her|him|them) (?:over|through|across)\b",
     re.IGNORECASE,
 )
 CALLBACK = re.compile(
@@ -473,8 +496,8 @@ def resolves(ctx: AnalysisContext, index: int) -> bool:
     """An agent sentence that answers or carries out a request (not a hold, "it'll be two
     minutes"; not a failure, "it's failed again"; not a suggestion, "you could try the app")."""
     text = ctx.sentences[index].text
-    if has_act(ctx, index, "hold"):
-        return False  # waiting
+    if has_act(ctx, index, "hold") and not SAID_DONE.search(text):
+        return False  # waiting, not "thanks for waiting, that's done"
     reported = action_reported(ctx, index)
     if has_act(ctx, index, "confirm_details") and not reported:
         return False  # reading the customer's words back ("so that's two chequebooks?")
@@ -602,9 +625,14 @@ def _request(
     first_response = responses[0] if responses else None
     seconds = _seconds(ctx, first, first_response)
     done = [j for j in mine if (j in moves.done or j == answer) and j not in moves.handed]
-    if _wanted(" ".join(ctx.sentences[i].text for i in (first, *restated))) == "action":
+    wanted = _wanted(" ".join(ctx.sentences[i].text for i in (first, *restated)))
+    if wanted == "action":
         done = [j for j in done if j in moves.acted]
     failed = [j for j in mine if j in moves.failed]
+    carried_out = [j for j in done if j in moves.acted and wanted != "information"]
+    if carried_out:  # "that's cancelled" - "I can't speed up the post, but you can…": a follow-up
+        failed = [j for j in failed if j < carried_out[0]
+                  or not ALTERNATIVE.search(ctx.sentences[j].text)]  # fmt: skip
     if failed:  # after a failure, only an action done resolves ("the charges are valid")
         done = [j for j in done if j < failed[-1] or j in moves.acted]
     handed = [j for j in mine if j in moves.handed]
@@ -657,6 +685,9 @@ FAILURE = re.compile(
     r"(?:don't|do not) know|not sure|no idea|nothing (?:more|else) (?:i|we) can do|"
     r"not (?:a lot|much|anything) (?:more |else )?(?:i|we) can do)\b",
     re.IGNORECASE,
+)
+ALTERNATIVE = re.compile(
+    r"\b(?:but|however|instead)\b[^.?]{0,30}\b(?:you can|you could|what i can do|i can)\b", re.I
 )
 READ_BACK = re.compile(
     r"^\W*(?:(?:okay|ok|right|alright),?\s*so\b|so,?\s*(?:you|that|it)\b|just to confirm|"
