@@ -86,6 +86,8 @@ def run_summary(s: RunSummary, db: str) -> str:
         f"  skipped      {len(s.skipped)}",
         f"  findings     {s.findings}",
     ]
+    if s.startup_s >= 1:
+        lines.append(f"  start-up     {s.startup_s:.1f} s (Prefect's server; see PREFECT_API_URL)")
     if s.real_time_factor is not None:
         lines.append(
             f"  audio        {s.audio_seconds / 60:.1f} min, run time / audio time "

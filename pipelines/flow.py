@@ -135,6 +135,7 @@ def nightly(
     allow_erased: bool = False,
     in_flight: int = 2,
     lease_s: float = LEASE_S,
+    requested_at: datetime | None = None,
 ) -> RunSummary:
     """Process every new call under ``source`` into the store at ``db`` (a SQLAlchemy URL);
     with ``reports``, write that folder's HTML: a page per processed call and the run summary;
@@ -146,11 +147,15 @@ def nightly(
     are processed by the flow's task runner (one at a time in a worker thread by default; see
     :func:`with_dask` to scale out) and stored here as each is done. A failure after calls were
     stored (retention, index, reports) marks the run failed; the next run brings the index and
-    the pages in step."""
+    the pages in step. ``requested_at``: when the command asked for the run, so the summary
+    says how long Prefect took to start."""
     settings = settings or ProcessSettings(label_thresholds=load_calibration(db))
+    startup_s = (datetime.now(UTC) - requested_at).total_seconds() if requested_at else 0.0
     with run_lock(db, shared=True):
-        return _nightly(source, db, since, manifest, settings, batch_size, reports,
-                        retention_days, follow_links, allow_erased, in_flight, lease_s)  # fmt: skip
+        summary = _nightly(source, db, since, manifest, settings, batch_size, reports,
+                           retention_days, follow_links, allow_erased, in_flight,
+                           lease_s)  # fmt: skip
+    return summary.model_copy(update={"startup_s": startup_s})
 
 
 def _nightly(

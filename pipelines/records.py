@@ -85,6 +85,7 @@ class RunSummary(Record):
     findings: int = 0
     findings_by_label: dict[str, int] = Field(default_factory=dict)
     audio_seconds: float = 0.0  # of the processed calls that were transcribed
+    startup_s: float = 0.0  # from the command to the flow's first step (Prefect's server start)
 
     @property
     def seconds(self) -> float:

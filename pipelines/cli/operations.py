@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -138,6 +138,7 @@ def run(
                     batch_size=batch_size,
                     in_flight=in_flight_for(dask),
                     lease_s=lease,
+                    requested_at=datetime.now(UTC),
                 )
             except RunLocked:
                 raise
