@@ -57,6 +57,9 @@ class AsrSettings(Record):
     model: str | None = None  # a model folder; default: the packaged Whisper tiny.en
     compute_type: str = "int8"  # faster-whisper: int8 measured fastest at equal accuracy
     beam_size: int = Field(default=5, ge=1)
+    # faster-whisper's batched pipeline: this many stretches of speech decoded together (1: one
+    # at a time). Batches of 8 measured 1.5x faster at a lower WER (evaluation/bench_transcribe).
+    batch_size: int = Field(default=8, ge=1, le=64)
     threads: int = Field(default=0, ge=0)  # 0: every core
     max_duration_s: float = Field(default=4 * 3600, gt=0)
     channels: tuple[Speaker, Speaker] = ("agent", "customer")  # stereo: left, right
@@ -321,16 +324,17 @@ def recognition_of(settings: AsrSettings) -> Recognition:
     if settings.backend == "transformers":
         import torch
 
-        gpus, compute_type, beam_size = torch.cuda.device_count(), "float32", 1
+        gpus, compute_type, beam_size, batch = torch.cuda.device_count(), "float32", 1, 1
     else:
         import ctranslate2
 
         gpus = ctranslate2.get_cuda_device_count()
         compute_type, beam_size = settings.compute_type, settings.beam_size
+        batch = settings.batch_size
     model = Path(settings.model).name if settings.model else PACKAGED_MODEL
     return Recognition(
         backend=settings.backend, model=model, device=asr_device(settings.device, gpus),
-        compute_type=compute_type, beam_size=beam_size,
+        compute_type=compute_type, beam_size=beam_size, batch_size=batch,
     )  # fmt: skip
 
 
@@ -349,6 +353,8 @@ def _faster_whisper(settings: AsrSettings) -> Recogniser:
     folder = Path(settings.model) if settings.model else default_model_path()
     if not (folder / "model.bin").exists():
         raise AudioError(f"{folder}: not a CTranslate2 Whisper folder (no model.bin)")
+    from faster_whisper import BatchedInferencePipeline
+
     model = WhisperModel(
         str(folder),
         device=asr_device(settings.device, ctranslate2.get_cuda_device_count()),
@@ -357,9 +363,12 @@ def _faster_whisper(settings: AsrSettings) -> Recogniser:
         local_files_only=True,
     )
     english_only = folder.name.endswith(".en") or not model.model.is_multilingual
+    batched = settings.batch_size > 1
+    engine: Any = BatchedInferencePipeline(model) if batched else model
+    extra = {"batch_size": settings.batch_size} if batched else {}
 
     def recognise(samples: np.ndarray, track: int) -> list[Segment]:
-        found, _info = model.transcribe(
+        found, _info = engine.transcribe(
             samples,
             language="en" if english_only else None,
             beam_size=settings.beam_size,
@@ -369,6 +378,7 @@ def _faster_whisper(settings: AsrSettings) -> Recogniser:
             no_speech_threshold=0.6,
             compression_ratio_threshold=2.4,
             log_prob_threshold=-1.0,
+            **extra,
         )
         return [
             seg

@@ -139,6 +139,7 @@ class Recognition(Record):
     device: str
     compute_type: str
     beam_size: int
+    batch_size: int = 1  # stretches of speech decoded together (older transcripts: 1)
 
 
 class Transcript(Record):

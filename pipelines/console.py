@@ -176,7 +176,8 @@ def _made_by(transcript: Transcript) -> str:
     r = transcript.recognition
     if r is None:
         return transcript.source
-    return f"{transcript.source} {r.model} {r.compute_type} beam {r.beam_size} on {r.device}"
+    batch = f", batches of {r.batch_size}" if r.batch_size > 1 else ""
+    return f"{transcript.source} {r.model} {r.compute_type} beam {r.beam_size}{batch} on {r.device}"
 
 
 def _total(total: float | None, auto_failed: bool | None) -> str:

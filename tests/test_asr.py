@@ -298,11 +298,14 @@ def test_cli_transcribes_a_folder_into_files_that_a_run_reads(call_audio, tmp_pa
     written = Transcript.model_validate_json((out / "call.json").read_text())
     assert written.recognition == Recognition(
         backend="faster-whisper", model=PACKAGED_MODEL, device="cpu", compute_type="int8",
-        beam_size=5,
+        beam_size=5, batch_size=8,
     )  # fmt: skip
     assert runner.invoke(app, ["run", str(out), "--db", db]).exit_code == 0
     shown = runner.invoke(app, ["show", "call", "--db", db]).output
-    assert f"(asr:faster-whisper {PACKAGED_MODEL} int8 beam 5 on cpu, speakers by two" in shown
+    assert (
+        f"(asr:faster-whisper {PACKAGED_MODEL} int8 beam 5, batches of 8 on cpu, speakers by two"
+        in shown
+    )
     (tmp_path / "empty").mkdir()
     empty = runner.invoke(app, ["transcribe", str(tmp_path / "empty")])
     assert empty.exit_code == 1 and "no audio files" in empty.output

@@ -327,6 +327,9 @@ def transcribe_command(
     asr_backend: AsrBackendOption = "faster-whisper",
     asr_device: AsrDeviceOption = None,
     beam_size: Annotated[int, typer.Option(min=1, help="Beam size (1 is faster).")] = 5,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=64, help="Stretches of speech decoded together (1: none).")
+    ] = 8,
     compute_type: Annotated[str, typer.Option(help="int8 or float32.")] = "int8",
     keep_personal_data: Annotated[
         bool, typer.Option("--keep-personal-data", help="Do not redact (for your own checks).")
@@ -337,7 +340,8 @@ def transcribe_command(
     A stereo file is one party per channel (left agent, right customer); NAME.agent.wav with
     NAME.customer.wav is one call; a mono file is split into two voices."""
     given = {"backend": asr_backend, "model": asr_model, "beam_size": beam_size,
-             "compute_type": compute_type, "device": asr_device}  # fmt: skip
+             "batch_size": batch_size, "compute_type": compute_type,
+             "device": asr_device}  # fmt: skip
     try:
         settings = AsrSettings.model_validate({k: v for k, v in given.items() if v is not None})
     except ValidationError as exc:
