@@ -1,4 +1,5 @@
-"""Benchmark: encoder sentences/s, AnalysisContext calls/s and detector time on generated calls.
+"""Benchmark: encoder sentences/s (and its arithmetic rate beside a plain matmul's),
+AnalysisContext calls/s and detector time on generated calls.
 
 Calls are made by recombining real turns from the bundled sample and, when present, the Harper
 Valley corpus, into calls of about 80 sentences (a 6-minute call). Prints figures; asserts nothing.
@@ -101,7 +102,7 @@ def main() -> None:
     timed.seconds = 0.0
 
     building = detecting = 0.0
-    sentences = distinct = findings = 0
+    sentences = distinct = findings = tokens = 0
     for i in range(0, len(calls), args.batch):
         t0 = time.perf_counter()
         contexts = build(calls[i : i + args.batch])
@@ -110,6 +111,7 @@ def main() -> None:
         building, detecting = building + t1 - t0, detecting + time.perf_counter() - t1
         texts = [s.text for ctx in contexts for s in ctx.sentences]
         sentences, distinct = sentences + len(texts), distinct + len(set(texts))
+        tokens += sum(map(len, analyzer.encoder.tokenizer(sorted(set(texts)))["input_ids"]))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     n = len(calls)
 
@@ -119,12 +121,37 @@ def main() -> None:
     print(f"distinct sentences    {distinct / sentences:.0%} per batch of {args.batch} calls")
     print(f"encoder               {sentences / timed.seconds:.0f} sentences/s (all sentences)")
     print(f"encoder share         {timed.seconds / building:.0%} of context building")
+    used = 2 * _weights(analyzer.encoder) * tokens / timed.seconds / 1e9
+    plain = _matmul_gflops()
+    print(f"encoder arithmetic    {used:.0f} GFLOP/s (2 x weights x tokens), a plain float32 "
+          f"matmul {plain:.0f} GFLOP/s here: {used / plain:.0%} of it")  # fmt: skip
     print(
         f"detectors             {1000 * detecting / n:.1f} ms/call, "
         f"{detecting / building:.0%} on top of context building ({findings / n:.1f} findings/call)"
     )
     print(f"end to end            {n / (building + detecting):.1f} calls/s")
     print(f"peak memory (RSS)     {peak_mb:.0f} MB")
+
+
+def _weights(encoder: Encoder) -> int:
+    """The encoder's weights that every token multiplies (the embedding tables are looked up)."""
+    return sum(p.numel() for name, p in encoder.model.named_parameters()
+               if "embeddings" not in name)  # fmt: skip
+
+
+def _matmul_gflops(repeats: int = 20) -> float:
+    """GFLOP/s of torch's float32 matmul on this machine, at the encoder's shapes (a batch of
+    64 sentences of 24 tokens through a 384 x 1536 feed-forward layer)."""
+    import torch
+
+    a, b = torch.randn(64 * 24, 384), torch.randn(384, 1536)
+    torch.mm(a, b)
+    started = time.perf_counter()
+    for _ in range(repeats):
+        torch.mm(a, b)
+    return (
+        2 * a.shape[0] * a.shape[1] * b.shape[1] * repeats / (time.perf_counter() - started) / 1e9
+    )
 
 
 if __name__ == "__main__":

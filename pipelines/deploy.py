@@ -93,9 +93,15 @@ def serve_nightly(parameters: dict[str, Any], when: dict[str, Any]) -> None:
     nightly.serve(name=DEPLOYMENT, parameters=parameters, limit=1, **when)
 
 
-def deploy_to_pool(parameters: dict[str, Any], when: dict[str, Any], work_pool: str) -> str:
+def deploy_to_pool(
+    parameters: dict[str, Any], when: dict[str, Any], work_pool: str, workers: int = 1
+) -> str:
     """Register the nightly deployment with a work pool; its workers run it from this checkout
-    (the same path must hold callqa on every worker machine). Returns the deployment id."""
+    (the same path must hold callqa on every worker machine). With ``workers`` above one, each
+    time comes due that many flow runs start (one schedule each, run side by side), and they
+    share the night's calls through the store's claims. Returns the deployment id."""
+    from prefect.schedules import Cron, Interval
+
     from callqa.pipelines.flow import nightly
 
     root = Path(__file__).resolve().parent.parent
@@ -103,12 +109,13 @@ def deploy_to_pool(parameters: dict[str, Any], when: dict[str, Any], work_pool: 
         source=str(root),
         entrypoint="callqa.pipelines.flow.nightly",  # a module path: the installed package
     )
+    due = Cron(when["cron"]) if "cron" in when else Interval(when["interval"])
     deployment_id = remote.deploy(
         name=DEPLOYMENT,
         work_pool_name=work_pool,
         parameters=parameters,
-        concurrency_limit=1,
+        concurrency_limit=workers,
         print_next_steps=False,
-        **when,
+        schedules=[due] * workers,  # the scheduler makes one run per schedule and time
     )
     return str(deployment_id)

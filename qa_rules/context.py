@@ -67,14 +67,16 @@ def build_contexts(
     heads: Sequence[Head] = (),
     prototypes: Mapping[str, np.ndarray] | None = None,
 ) -> list[AnalysisContext]:
-    """Contexts for many calls, with a single encoder pass over all of their sentences.
+    """Contexts for many calls, with a single spaCy stream and a single encoder pass over all
+    of their sentences.
 
     Each head scores those embeddings once; each prototype set (unit vectors of example
     phrases) gives every sentence its highest cosine similarity to the set.
     """
     parsed = []
+    every_doc = iter(nlp.pipe(t.text for tr in transcripts for t in tr.turns))  # one stream
     for tr in transcripts:
-        docs = tuple(nlp.pipe(t.text for t in tr.turns))
+        docs = tuple(next(every_doc) for _ in tr.turns)
         sentences = tuple(
             _sentence(i, tr.turns[i], s.start_char, s.end_char)
             for i, doc in enumerate(docs)

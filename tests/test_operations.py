@@ -166,9 +166,36 @@ def test_deploy_to_a_work_pool_runs_on_a_worker(tmp_path):
     """The several-machines path, on one machine: a server, a process work pool, the
     deployment registered by `callqa deploy --work-pool`, and a worker that runs it."""
     folder, db = write_calls(tmp_path / "calls", 2), tmp_path / "pool.db"
+    runs = on_a_work_pool(tmp_path, folder, str(db), workers=1)
+    assert sorted(stored(db)) == ["call-000", "call-001"]
+    assert [r.summary.processed for r in runs] == [2]
+
+
+@pytest.mark.slow
+def test_two_workers_on_postgres_share_a_deployments_calls(tmp_path, postgres):
+    """A team's deployment: Prefect's own database and callqa's store both on PostgreSQL, two
+    flow runs picked up by two workers at once: each call is processed by one of them."""
+    from tests.postgres import new_database
+
+    folder, store_url = write_calls(tmp_path / "calls", 12), new_database(postgres)
+    prefect_db = new_database(postgres).replace("+psycopg", "+asyncpg")
+    runs = on_a_work_pool(tmp_path, folder, store_url, workers=2, prefect_db=prefect_db)
+    calls = Store(store_url).list_calls()
+    assert len(calls) == len({c.call_id for c in calls}) == 12
+    assert sorted(r.status for r in runs) == ["completed", "completed"]
+    assert sum(r.summary.processed for r in runs) == 12
+
+
+def on_a_work_pool(tmp_path: Path, folder: Path, db: str, workers: int,
+                   prefect_db: str | None = None) -> list:  # fmt: skip
+    """Serve Prefect (on ``prefect_db`` when given), register the deployment on a process work
+    pool, run it ``workers`` times with as many workers at once; returns the store's runs."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env["PREFECT_HOME"] = str(tmp_path / "prefect")
+    env["CALLQA_INDEX"] = str(tmp_path / "cases.faiss")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # the worker's python
+    if prefect_db:
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = prefect_db
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -176,6 +203,7 @@ def test_deploy_to_a_work_pool_runs_on_a_worker(tmp_path):
     server = subprocess.Popen(
         [*prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        cwd=tmp_path,
     )  # fmt: skip
     env["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
     try:
@@ -185,16 +213,27 @@ def test_deploy_to_a_work_pool_runs_on_a_worker(tmp_path):
             assert time.monotonic() < deadline, "the Prefect server did not start"
             time.sleep(2)
         deploy = [sys.executable, "-m", "callqa.pipelines.cli", "deploy", "--source", str(folder),
-                  "--cron", "0 2 * * *", "--work-pool", "nightly", "--db", str(db)]  # fmt: skip
-        subprocess.run(deploy, env=env, check=True)
-        subprocess.run([*prefect, "deployment", "run", "nightly/callqa-nightly"], env=env,
-                       check=True, capture_output=True)  # fmt: skip
-        subprocess.run([*prefect, "worker", "start", "--pool", "nightly", "--run-once"],
-                       env=env, check=True, capture_output=True, timeout=300)  # fmt: skip
-        assert sorted(stored(db)) == ["call-000", "call-001"]
+                  "--cron", "0 2 * * *", "--work-pool", "nightly", "--db", db,
+                  "--workers", str(workers)]  # fmt: skip
+        subprocess.run(deploy, env=env, check=True, cwd=tmp_path)
+        for _ in range(workers):
+            subprocess.run([*prefect, "deployment", "run", "nightly/callqa-nightly"], env=env,
+                           check=True, capture_output=True)  # fmt: skip
+        started = [
+            subprocess.Popen(
+                [*prefect, "worker", "start", "--pool", "nightly", "--run-once"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd=tmp_path,
+            )  # fmt: skip
+            for _ in range(workers)
+        ]
+        assert [w.wait(timeout=300) for w in started] == [0] * workers
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(60)
+    return Store(db_url(db)).list_runs()
 
 
 @pytest.mark.slow

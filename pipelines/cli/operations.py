@@ -255,6 +255,14 @@ def deploy(
         typer.Option(help="Register with this Prefect work pool instead of serving from here."),
     ] = None,
     port: Annotated[int, typer.Option(help="Port of the Prefect server started here.")] = 4200,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=256,
+            help="With --work-pool: flow runs started each time, side by side, sharing the calls.",
+        ),
+    ] = 1,
     config: ConfigOption = None,
     muted_audio: MutedAudioOption = None,
     retention_days: Annotated[
@@ -287,7 +295,7 @@ def deploy(
         "settings": settings.model_dump(mode="json"),
     }
     if work_pool:
-        deployment = scheduling.deploy_to_pool(parameters, when, work_pool)
+        deployment = scheduling.deploy_to_pool(parameters, when, work_pool, workers)
         typer.echo(f"deployment {scheduling.DEPLOYMENT} ({deployment}) on work pool {work_pool}")
         return
     if os.environ.get("PREFECT_API_URL"):
