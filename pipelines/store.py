@@ -29,7 +29,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection, Engine, RowMapping
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import ArgumentError, DatabaseError
 
 from callqa.models.transcript import Transcript
 from callqa.pipelines import migrate
@@ -81,8 +81,12 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def db_url(db: str | Path) -> str:
-    """A SQLAlchemy URL: given as is when it has a scheme, else a SQLite file path."""
+    """A SQLAlchemy URL: given as is when it has a scheme (a plain PostgreSQL one gets the
+    psycopg driver callqa ships with), else a SQLite file path."""
     text = str(db)
+    for plain in ("postgresql://", "postgres://"):
+        if text.startswith(plain):
+            return "postgresql+psycopg://" + text.removeprefix(plain)
     return text if "://" in text else f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
@@ -101,7 +105,11 @@ class Store:
             raise StoreError(f"no store at {path}: run `callqa run FOLDER --db {path}` first")
         if path is not None and not path.parent.is_dir():
             raise StoreError(f"{path.parent}: no such folder for the store")
-        self.engine: Engine = create_engine(url)
+        try:
+            self.engine: Engine = create_engine(url)
+        except (ArgumentError, ImportError) as exc:  # a malformed URL, a driver not installed
+            where = url.split("@")[-1]  # never the password
+            raise StoreError(f"{where}: not a database URL callqa can use ({exc})") from None
         if path is not None:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         try:

@@ -169,3 +169,13 @@ def test_three_workers_one_killed_store_every_call_exactly_once(tmp_path, postgr
     assert json.loads(again.output)["unchanged"] == n
     statuses = [r.status for r in store.list_runs()]
     assert sorted(statuses) == ["completed"] * 3 + ["interrupted"]
+
+
+def test_a_plain_postgres_url_gets_the_shipped_driver_and_a_bad_url_a_clear_error():
+    from callqa.pipelines.store import StoreError, db_url
+
+    assert db_url("postgresql://qa:secret@db/callqa") == "postgresql+psycopg://qa:secret@db/callqa"
+    assert db_url("postgres://db/callqa") == "postgresql+psycopg://db/callqa"
+    with pytest.raises(StoreError, match="not a database URL") as refused:
+        Store("mysql://qa:secret@db/callqa")
+    assert "secret" not in str(refused.value)
