@@ -216,7 +216,9 @@ def _silence_findings(
 HOLD_ANNOUNCED = re.compile(
     r"\b(let me|one (moment|second|sec)|bear with me|on hold|just check|i'll just|while i|"
     r"give me a (moment|second|minute|sec)|(this|it) (might|will|may|should) take|hold on|"
-    r"(automated|secure|payment|card) (payment )?line)\b",
+    r"(automated|secure|payment|card) (payment )?line|"
+    r"(it|this)('ll| will| might| may| could) be (about |just )?a (minute|moment|second|couple)|"
+    r"stay on the line|until (they|someone) picks? up)\b",
     re.IGNORECASE,
 )
 HOLD_TIMED = re.compile(r"\b(minutes?|seconds?)\b", re.IGNORECASE)
