@@ -61,13 +61,13 @@ def audio_calls(folder: Path, data: Path, calls: int, minutes: float) -> float:
     their seconds."""
     from callqa.evaluation.bench_asr import speak_call, write
     from callqa.evaluation.harper_valley import call_ids, load_call
-    from callqa.models.transcript import Transcript
+    from callqa.models.transcript import Transcript, Turn
 
     folder.mkdir(parents=True)
     pool = [t for sid in call_ids(data)[:60] for t in load_call(data, sid)[0].turns]
     total, at = 0.0, 0
     for n in range(calls):
-        words_wanted, turns = minutes * 60 * WORDS_PER_S, []
+        words_wanted, turns = minutes * 60 * WORDS_PER_S, list[Turn]()
         while sum(len(t.text.split()) for t in turns) < words_wanted:
             turns.append(pool[at % len(pool)])
             at += 1

@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import jiwer
 
@@ -41,7 +42,7 @@ from callqa.models.voices import speech_spans
 PARTIES = ("agent", "customer")
 
 
-def _bare(model: object, batched: bool) -> Callable[[Path], list[str]]:
+def _bare(model: Any, batched: bool) -> Callable[[Path], list[str]]:
     from faster_whisper import BatchedInferencePipeline
 
     engine = BatchedInferencePipeline(model) if batched else model
@@ -53,7 +54,7 @@ def _bare(model: object, batched: bool) -> Callable[[Path], list[str]]:
     def run(path: Path) -> list[str]:
         said = []
         for track in load_audio(path, split_stereo=True):  # left: the agent, right: the customer
-            segments, _ = engine.transcribe(as_float(track), **options)  # type: ignore[attr-defined]
+            segments, _ = engine.transcribe(as_float(track), **options)
             said.append(" ".join(s.text for s in segments))
         return said
 
@@ -110,12 +111,11 @@ def main() -> None:
     audio_s = 0.0
     audios: list[Path] = []
 
-    def timed(name: str, work: Callable[[], list[str] | None]) -> None:
+    def timed(name: str, work: Callable[..., Any], *args: Any) -> Any:
         started = time.perf_counter()
-        text = work()
+        result = work(*args)
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
-        if text is not None:
-            said.setdefault(name, []).extend(text)
+        return result
 
     with tempfile.TemporaryDirectory() as tmp:
         for sid in call_ids(args.data)[: args.calls]:
@@ -129,20 +129,17 @@ def main() -> None:
             truths += [" ".join(t.text for t in reference.turns if t.speaker == party)
                        for party in PARTIES]  # fmt: skip
             audio_s += spoken[-1][2]
-            timed("bare", lambda a=audio: _bare(model, batched=False)(a))
-            timed("batched", lambda a=audio: _bare(model, batched=True)(a))
-            started = time.perf_counter()
-            transcript = transcribe(audio, sid, settings)
-            timings["callqa"] = timings.get("callqa", 0.0) + time.perf_counter() - started
+            for name, in_batches in (("bare", False), ("batched", True)):
+                said.setdefault(name, []).extend(timed(name, _bare(model, in_batches), audio))
+            transcript = timed("callqa", transcribe, audio, sid, settings)
             said.setdefault("callqa", []).extend(
                 " ".join(t.text for t in transcript.turns if t.speaker == party)
                 for party in PARTIES
             )
-            timed("redaction", lambda t=transcript: redact_transcript(t, nlp) and None)
-            timed("decode the file", lambda a=audio: load_audio(a, split_stereo=True) and None)
-            tracks = load_audio(audio, split_stereo=True)
-            timed("speech stretches", lambda t=tracks: [
-                speech_spans(as_float(x), i) for i, x in enumerate(t)] and None)  # fmt: skip
+            timed("redaction", redact_transcript, transcript, nlp)
+            tracks = timed("decode the file", load_audio, audio, True)
+            for i, track in enumerate(tracks):
+                timed("speech stretches", speech_spans, as_float(track), i)
         timings.update(whole_processes(audios, Path(tmp) / "out"))
     timings["callqa + redaction"] = timings["callqa"] + timings["redaction"]
     said["callqa + redaction"] = said["callqa"]

@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from callqa.models.transcript import Transcript
 from callqa.pipelines.records import ListedCall, QuarantineEntry, RunSummary, StoredCall
 from callqa.pipelines.similar import SimilarCase
+from callqa.pipelines.store import without_password
 from callqa.qa_rules.findings import Finding
 from callqa.qa_rules.flags import flag_call
 from callqa.qa_rules.precision import is_observation, precision_note
@@ -105,7 +106,8 @@ def run_summary(s: RunSummary, db: str) -> str:
     lines += ["", _skipped(s).strip("\n")] if s.skipped else []
     lines += [
         "",
-        f"Results are in {db}: `callqa calls` lists them, `callqa show CALL_ID` shows one.",
+        f"Results are in {without_password(db)[0]}: `callqa calls` lists them, "
+        "`callqa show CALL_ID` shows one.",
     ]
     return "\n".join(lines)
 

@@ -75,13 +75,15 @@ RETRIES: dict[str, Any] = {
 def store_calls(
     db: str, run_id: str, outcomes: list[CallResult | Quarantined], seen_ids: dict[str, str]
 ) -> list[CallResult | Quarantined]:
+    """Store a batch: what was kept, without the calls another worker took over meanwhile."""
     store, seen = Store(db), dict(seen_ids)
-    return [store_or_quarantine(store, o, run_id, seen) for o in outcomes]
+    kept = (store_or_quarantine(store, o, run_id, seen) for o in outcomes)
+    return [o for o in kept if o is not None]
 
 
 def store_or_quarantine(
     store: Store, outcome: CallResult | Quarantined, run_id: str, seen: dict[str, str]
-) -> CallResult | Quarantined:
+) -> CallResult | Quarantined | None:
     """:func:`store_outcome`; a call that cannot be stored for a reason other than a transient
     database or I/O error (retried by the task) is quarantined, and the batch goes on."""
     try:
@@ -94,7 +96,8 @@ def store_or_quarantine(
             reason=f"storing failed: {type(exc).__name__}: {str(exc)[:300]}", stage="store",
             kind="internal",
         )  # fmt: skip
-        store.save_quarantine(failed, run_id)
+        if not store.save_quarantine(failed, run_id):
+            return None
         log.warning("call %s quarantined at store: %s", failed.call_id, failed.reason)
         return failed
 
@@ -184,6 +187,7 @@ def _nightly(
             if retention_days:
                 apply_retention(db, retention_days, reports, settings)
             index_cases(db)
+            store.interrupt_dead_runs()  # a worker that died tonight is not left "running"
             store.complete_run(summary)
             if reports:
                 write_reports(db, summary, settings.scorecard, reports)

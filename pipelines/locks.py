@@ -1,8 +1,8 @@
 """Locks on a store: runs share it, maintenance takes it alone, finishing steps take turns.
 
-On SQLite they are ``flock`` locks on files in ``.callqa/`` beside the store; on a server
-database, advisory locks held on a connection of their own, so that workers on several machines
-see each other. Either way the system releases a lock when its process dies.
+On SQLite they are ``flock`` locks on files in ``.callqa/`` beside the store, named after it;
+on a server database, advisory locks held on a connection of their own, so that workers on
+several machines see each other. Either way the system releases a lock when its process dies.
 """
 
 from __future__ import annotations
@@ -74,7 +74,8 @@ def _acquire(url: str, key: int, shared: bool, wait: bool) -> Any:
         return _advisory(url, key, shared, wait)
     from callqa.pipelines.workspace import home_of  # the folder beside the store
 
-    lock = home_of(url) / ".callqa" / ("run.lock" if key == RUNS else "finish.lock")
+    store = path.name if path is not None else "store"  # one lock per store, not per folder
+    lock = home_of(url) / ".callqa" / f"{store}.{'run' if key == RUNS else 'finish'}.lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB)

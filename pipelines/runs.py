@@ -89,15 +89,18 @@ def new_run_id(started: datetime) -> str:
 
 def store_outcome(
     store: Store, outcome: CallResult | Quarantined, run_id: str, seen_ids: dict[str, str]
-) -> CallResult | Quarantined:
-    """Store one call, or quarantine it if its id is taken by other content. Returns what was kept.
+) -> CallResult | Quarantined | None:
+    """Store one call, or quarantine it if its id is taken by other content. Returns what was
+    kept: None when another worker holds or stored the call (this run's claim lapsed).
 
     ``seen_ids`` maps call ids stored in this run to their paths, to catch duplicates in a batch.
     """
     if isinstance(outcome, CallResult):
         stored = store.stored_hash(outcome.call_id)
         other = seen_ids.get(outcome.call_id)
-        if other is not None or (stored is not None and stored != outcome.content_hash):
+        if (other is not None and other != outcome.path) or (
+            stored is not None and stored != outcome.content_hash
+        ):
             where = f"by {other} in this run" if other else "already stored"
             outcome = Quarantined(
                 call_id=outcome.call_id,
@@ -108,11 +111,11 @@ def store_outcome(
                 stage="plan",
             )
         else:
-            store.save_call(outcome, run_id)
+            if not store.save_call(outcome, run_id):
+                return None
             seen_ids[outcome.call_id] = outcome.path
             return outcome
-    store.save_quarantine(outcome, run_id)
-    return outcome
+    return outcome if store.save_quarantine(outcome, run_id) else None
 
 
 def problems_to_quarantine(problems: list[SourceProblem]) -> list[Quarantined]:

@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from types import TracebackType
 from typing import Any
 
@@ -37,7 +37,7 @@ def claim(store: Store, sources: Sequence[CallSource], pipeline_version: str, ru
     worker has stored or quarantined meanwhile."""
     if not sources:
         return []
-    now = datetime.now(UTC)
+    now = store.clock()  # the database's, so that workers agree whatever their own clocks say
     rows = [
         {"content_hash": s.content_hash, "pipeline_version": pipeline_version,
          "call_id": s.call_id, "run_id": run_id, "lease_until": now + timedelta(seconds=lease_s)}
@@ -103,7 +103,7 @@ def release(store: Store, run_id: str, hashes: set[str] | None = None) -> None:
 
 def renew(store: Store, run_id: str, lease_s: float = LEASE_S) -> None:
     """Extend this run's claims and its own life by ``lease_s`` from now."""
-    until = datetime.now(UTC) + timedelta(seconds=lease_s)
+    until = store.clock() + timedelta(seconds=lease_s)
     with store.engine.begin() as db:
         db.execute(update(work_claims).where(work_claims.c.run_id == run_id)
                    .values(lease_until=until))  # fmt: skip

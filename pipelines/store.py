@@ -27,8 +27,9 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
-from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.engine import URL, Connection, Engine, RowMapping, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError
 
 from callqa.models.transcript import Transcript
@@ -80,6 +81,23 @@ def sqlite_path(url: str) -> Path | None:
     return None
 
 
+def without_password(url: str) -> tuple[str, str | None]:
+    """A server URL without its password, and the password (None when it has none); pass the
+    password to workers as ``PGPASSWORD`` (or a ``.pgpass`` file), never in parameters that
+    Prefect keeps or logs that people read."""
+    if "://" not in url or sqlite_path(url) is not None:
+        return url, None
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return url, None
+    if parsed.password is None:
+        return url, None
+    plain = URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port,
+                       parsed.database, parsed.query)  # fmt: skip
+    return plain.render_as_string(hide_password=False), str(parsed.password)
+
+
 def db_url(db: str | Path) -> str:
     """A SQLAlchemy URL: given as is when it has a scheme (a plain PostgreSQL one gets the
     psycopg driver callqa ships with), else a SQLite file path."""
@@ -107,7 +125,7 @@ class Store:
             raise StoreError(f"{path.parent}: no such folder for the store")
         try:
             self.engine: Engine = create_engine(url)
-        except (ArgumentError, ImportError) as exc:  # a malformed URL, a driver not installed
+        except (ArgumentError, ImportError, ValueError) as exc:  # malformed, or no driver
             where = url.split("@")[-1]  # never the password
             raise StoreError(f"{where}: not a database URL callqa can use ({exc})") from None
         if path is not None:
@@ -116,6 +134,9 @@ class Store:
             migrate.upgrade(self.engine)
         except DatabaseError as exc:
             raise StoreError(_database_problem(url, exc)) from None
+        except ValueError as exc:  # a URL the driver cannot read ("port notaport")
+            where = url.split("@")[-1]
+            raise StoreError(f"{where}: not a database URL callqa can use ({exc})") from None
 
     # --- writing -------------------------------------------------------------------------
 
@@ -125,8 +146,18 @@ class Store:
         """Record a new run, alive for ``alive_s`` unless renewed, after marking dead runs
         interrupted (:meth:`interrupt_dead_runs`)."""
         self.interrupt_dead_runs()
-        now = _now()
+        now = self.clock()
         with self.engine.begin() as db:
+            other = db.execute(
+                select(runs.c.pipeline_version).where(
+                    (runs.c.status == "running") & (runs.c.pipeline_version != pipeline_version)
+                )
+            ).first()
+            if other is not None:
+                raise StoreError(
+                    f"a run of another pipeline version ({other[0]}) is working on this store; "
+                    "runs on one store at once must share their settings and callqa version"
+                )
             db.execute(
                 insert(runs).values(
                     run_id=run_id,
@@ -135,7 +166,7 @@ class Store:
                     pipeline_version=pipeline_version,
                     status="running",
                     alive_until=now + timedelta(seconds=alive_s),
-                    worker=WORKER,
+                    worker=worker(),
                 )
             )
 
@@ -143,7 +174,7 @@ class Store:
         """Runs marked running that are dead: past their time, or on this machine with their
         process gone. They are marked interrupted (their finished calls are kept) and their
         claims given up for other runs to take. Returns their ids."""
-        now, host = _now(), WORKER.rsplit(":", 1)[0]
+        now, here = self.clock(), worker().rsplit(":", 1)[0]
         with self.engine.begin() as db:
             running = db.execute(
                 select(runs.c.run_id, runs.c.alive_until, runs.c.worker).where(
@@ -152,11 +183,11 @@ class Store:
             ).all()
             dead = [
                 run_id
-                for run_id, alive_until, worker in running
+                for run_id, alive_until, where in running
                 if alive_until is None
                 or _aware(alive_until) < now
-                or (worker or "").rsplit(":", 1)[0] == host
-                and not _process_alive(worker)
+                or (where or "").rsplit(":", 1)[0] == here
+                and not _process_alive(where)
             ]
             if dead:
                 db.execute(
@@ -166,6 +197,14 @@ class Store:
                 )
                 db.execute(delete(work_claims).where(work_claims.c.run_id.in_(dead)))
         return dead
+
+    def clock(self) -> datetime:
+        """Now, by the database's clock on a server (workers on several machines agree on
+        leases however their own clocks drift), by this machine's for SQLite."""
+        if self.engine.dialect.name != "postgresql":
+            return _now()
+        with self.engine.connect() as db:
+            return _aware(db.execute(select(func.now())).scalar_one())
 
     def complete_run(self, summary: RunSummary) -> None:
         self._finish_run(summary.run_id, "completed", summary.model_dump(mode="json"))
@@ -181,10 +220,15 @@ class Store:
                 .values(finished_at=_now(), status=status, summary=summary)
             )
 
-    def save_call(self, result: CallResult, run_id: str) -> None:
-        """Store one call's results, replacing any older version of the same call."""
+    def save_call(self, result: CallResult, run_id: str) -> bool:
+        """Store one call's results, replacing any older version of the same call. False (and
+        nothing stored) when another worker holds the call now or has stored it meanwhile:
+        this run's claim lapsed while it worked (a stall longer than the lease)."""
         md = result.metadata
         with self.engine.begin() as db:
+            if not _still_ours(db, result.call_id, result.content_hash, result.pipeline_version,
+                               run_id):  # fmt: skip
+                return False
             _delete_call(db, result.call_id)
             db.execute(
                 insert(calls).values(
@@ -229,9 +273,14 @@ class Store:
                 db.execute(insert(cases).values(**_case_row(result.call_id, result.case)))
             db.execute(delete(quarantine).where(quarantine.c.call_id == result.call_id))
             _release_claim(db, result.content_hash)
+        return True
 
-    def save_quarantine(self, item: Quarantined, run_id: str) -> None:
+    def save_quarantine(self, item: Quarantined, run_id: str) -> bool:
+        """Quarantine a file version; False (nothing written) when another worker holds the
+        call now (see :meth:`save_call`)."""
         with self.engine.begin() as db:
+            if not _still_ours(db, item.call_id, item.content_hash, None, run_id):
+                return False
             _release_claim(db, item.content_hash)
             db.execute(
                 delete(quarantine).where(
@@ -252,6 +301,7 @@ class Store:
                     pipeline_version=item.pipeline_version,
                 )
             )
+        return True
 
     def forget(self, call_ids: Iterable[str], actor: str = "callqa") -> list[str]:
         """Erase stored calls: their rows in every table (results, case, reviews, quarantine),
@@ -764,7 +814,43 @@ def _without_quotes(finding: Finding) -> Finding:
     return finding.model_copy(update={"evidence": evidence})
 
 
-WORKER = f"{socket.gethostname()}:{os.getpid()}"  # this process, as runs record it
+def worker() -> str:
+    """This process as runs record it: host, PID namespace and pid, so that a run is judged
+    dead by its pid only where that pid means the same process (containers sharing the host's
+    name have their own PID namespaces)."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid").strip("pid:[]")
+    except OSError:
+        namespace = "0"
+    return f"{socket.gethostname()}:{namespace}:{os.getpid()}"
+
+
+def _still_ours(db: Connection, call_id: str, content_hash: str, version: str | None,
+               run_id: str) -> bool:  # fmt: skip
+    """Whether this run may store the call: its claim is this run's, or there is none and no
+    other run stored these bytes (under ``version``) meanwhile. Starts with a write, so the
+    transaction holds the write lock (SQLite) or the claim's row (PostgreSQL) from here on."""
+    touch = (
+        update(work_claims)
+        .where((work_claims.c.content_hash == content_hash) & (work_claims.c.run_id == run_id))
+        .values(lease_until=work_claims.c.lease_until)
+    )
+    if db.execute(touch).rowcount:
+        return True
+    held = select(work_claims.c.run_id).where(work_claims.c.content_hash == content_hash)
+    if db.execute(held).first() is not None:
+        return False  # another worker holds it now
+    row = db.execute(
+        select(calls.c.content_hash, calls.c.pipeline_version, calls.c.run_id).where(
+            calls.c.call_id == call_id
+        )
+    ).first()
+    return not (
+        row is not None
+        and row.content_hash == content_hash
+        and row.pipeline_version == version
+        and row.run_id != run_id
+    )
 
 
 def _process_alive(worker: str) -> bool:

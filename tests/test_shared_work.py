@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -21,7 +22,7 @@ from callqa.pipelines.records import PIPELINE_VERSION, Quarantined
 from callqa.pipelines.schema import calls, runs, work_claims
 from callqa.pipelines.shared_work import claim, claimed_batches, renew
 from callqa.pipelines.sources import CallSource
-from callqa.pipelines.store import Store
+from callqa.pipelines.store import Store, worker
 from tests.helpers import write_calls
 
 
@@ -179,3 +180,55 @@ def test_a_plain_postgres_url_gets_the_shipped_driver_and_a_bad_url_a_clear_erro
     with pytest.raises(StoreError, match="not a database URL") as refused:
         Store("mysql://qa:secret@db/callqa")
     assert "secret" not in str(refused.value)
+
+
+def test_a_run_whose_claim_lapsed_and_was_taken_stores_nothing(store_url):
+    store, todo = Store(store_url), sources(1)
+    claim(store, todo, PIPELINE_VERSION, "run-stalled", lease_s=0.3)
+    time.sleep(0.5)  # the stalled run stops renewing; another takes the call
+    assert claim(store, todo, PIPELINE_VERSION, "run-alive", lease_s=30) == todo
+    stalled = Quarantined(call_id="c-0", path="/calls/0.txt", content_hash=todo[0].content_hash,
+                          reason="stalled", stage="read")  # fmt: skip
+    assert store.save_quarantine(stalled, "run-stalled") is False
+    assert store.list_quarantine() == []
+    finish(store, todo[0], "run-alive")
+    assert [q.reason for q in store.list_quarantine()] == ["test"]
+
+
+def test_runs_of_two_pipeline_versions_are_refused_on_one_store(store_url):
+    from callqa.pipelines.store import StoreError
+
+    store = Store(store_url)
+    store.start_run("run-a", "/calls", "version-a")
+    with pytest.raises(StoreError, match="another pipeline version"):
+        store.start_run("run-b", "/calls", "version-b")
+    store.start_run("run-c", "/calls", "version-a")  # the same version shares the store
+
+
+def test_a_run_in_another_pid_namespace_is_judged_by_its_lease_only(store_url):
+    store = Store(store_url)
+    store.start_run("run-elsewhere", "/calls", PIPELINE_VERSION, alive_s=3600)
+    host = worker().split(":")[0]
+    with store.engine.begin() as db:  # same host name, another container's pids
+        db.execute(runs.update().values(worker=f"{host}:1:999999"))
+    assert store.interrupt_dead_runs() == []
+
+
+@pytest.mark.slow
+def test_a_worker_whose_clock_runs_ahead_cannot_take_live_claims(postgres, monkeypatch):
+    from callqa.pipelines import store as store_module
+    from tests.postgres import new_database
+
+    store, todo = Store(new_database(postgres)), sources(4)
+    assert len(claim(store, todo, PIPELINE_VERSION, "run-a", lease_s=60)) == 4
+    ahead = datetime.now(UTC) + timedelta(minutes=10)
+    monkeypatch.setattr(store_module, "_now", lambda: ahead)  # this machine's clock only
+    assert claim(store, todo, PIPELINE_VERSION, "run-b", lease_s=60) == []
+
+
+def test_a_password_stays_out_of_prefect_and_the_console():
+    from callqa.pipelines.store import without_password
+
+    url, password = without_password("postgresql+psycopg://qa:s3cret@db:5432/callqa")
+    assert (url, password) == ("postgresql+psycopg://qa@db:5432/callqa", "s3cret")
+    assert without_password("sqlite:////tmp/callqa.db") == ("sqlite:////tmp/callqa.db", None)

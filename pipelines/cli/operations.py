@@ -51,7 +51,7 @@ from callqa.pipelines.similar import (
     sync_index,
 )
 from callqa.pipelines.sources import audio_calls, audio_files, discover_calls
-from callqa.pipelines.store import Store, db_url
+from callqa.pipelines.store import Store, db_url, without_password
 from callqa.pipelines.workspace import prefect_home_of, reports_of
 from callqa.qa_rules.scorecard import load_scorecard
 
@@ -91,7 +91,9 @@ def run(
     ] = BATCH_SIZE,
     lease: Annotated[
         float,
-        typer.Option(min=2, help="Seconds before a dead worker's calls go to another worker."),
+        typer.Option(
+            min=2, max=3600, help="Seconds before a dead worker's calls go to another worker."
+        ),
     ] = LEASE_S,
 ) -> None:
     """Process every new call under PATH and store the results (the nightly job).
@@ -102,7 +104,7 @@ def run(
     if not path.exists():
         typer.echo(f"error: {path}: no such file or folder", err=True)
         raise typer.Exit(1)
-    url = db_url(db)
+    url = private_url(db)
     team = configured(config, scorecard, asr_backend, asr_model, retention_days, asr_device)
     Store(url).check_writable()  # a missing folder, a damaged or read-only store: say so now
     with run_lock(url, shared=True):  # held through the flow (re-entrant), before Prefect
@@ -181,6 +183,17 @@ def _idle_run(
     return record_idle_run(
         store, str(path.resolve()), version, len(found.sources), plan, found.skipped
     )
+
+
+def private_url(db: str) -> str:
+    """The store's URL without its password, which goes to ``PGPASSWORD`` for this process
+    (and the flow runs it starts) instead of into Prefect's records of the run's parameters."""
+    url, password = without_password(db_url(db))
+    if password is not None:
+        os.environ["PGPASSWORD"] = password
+        typer.echo("note: the store's password is kept out of Prefect's records; workers on "
+                   "other machines need it as PGPASSWORD or in ~/.pgpass", err=True)  # fmt: skip
+    return url
 
 
 @app.command("quarantine")
@@ -289,7 +302,7 @@ def deploy(
     settings = settings_for(db, muted_audio, team.process)
     parameters = {
         "source": str(source.resolve()),
-        "db": db_url(db),
+        "db": private_url(db),
         "reports": str(reports_of(db)),
         "retention_days": team.run.retention_days,
         "settings": settings.model_dump(mode="json"),
