@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,14 +39,15 @@ _held: dict[tuple[str, int], _Held] = {}  # (store, lock) -> what this process h
 
 
 @contextmanager
-def run_lock(db: str, shared: bool = False) -> Iterator[None]:
+def run_lock(db: str, shared: bool = False, wait_s: float = 0.0) -> Iterator[None]:
     """Runs take the store ``shared``: any number at once, on any machine, each claiming its own
     calls. Commands that must not overlap a run (calibrate, forget, purge, index rebuild) take
-    it alone. Refuses at once with RunLocked naming the holder. Re-entrant in a process."""
+    it alone. Refuses with RunLocked naming the holder, at once or after trying for
+    ``wait_s`` seconds. Re-entrant in a process."""
     key = (db_url(db), RUNS)
     held = _held.get(key)
     if held is None:
-        held = _held[key] = _Held(_acquire(key[0], RUNS, shared, wait=False), shared)
+        held = _held[key] = _Held(_patiently(key[0], shared, wait_s), shared)
     elif held.shared and not shared:
         raise RunLocked("this process runs on the store; maintenance must wait for the run")
     held.depth += 1
@@ -66,6 +68,18 @@ def finish_lock(db: str) -> Iterator[None]:
         yield
     finally:
         _release(handle)
+
+
+def _patiently(url: str, shared: bool, wait_s: float) -> Any:
+    """The run lock, tried every second for up to ``wait_s`` seconds."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return _acquire(url, RUNS, shared, wait=False)
+        except RunLocked:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(1.0)
 
 
 def _acquire(url: str, key: int, shared: bool, wait: bool) -> Any:

@@ -232,3 +232,23 @@ def test_a_password_stays_out_of_prefect_and_the_console():
     url, password = without_password("postgresql+psycopg://qa:s3cret@db:5432/callqa")
     assert (url, password) == ("postgresql+psycopg://qa@db:5432/callqa", "s3cret")
     assert without_password("sqlite:////tmp/callqa.db") == ("sqlite:////tmp/callqa.db", None)
+
+
+def test_a_run_may_wait_for_maintenance_to_finish(store_url):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import time\nfrom callqa.pipelines.locks import run_lock\n"
+         f"with run_lock({store_url!r}):\n    print('held', flush=True)\n    time.sleep(2)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(RunLocked, match="maintenance is using this store"):
+            with run_lock(store_url, shared=True):
+                pass
+        started = time.monotonic()
+        with run_lock(store_url, shared=True, wait_s=30):
+            waited = time.monotonic() - started
+        assert 0.5 < waited < 30
+    finally:
+        holder.kill()
+        holder.wait()

@@ -89,6 +89,14 @@ def run(
     batch_size: Annotated[
         int, typer.Option(min=1, max=1000, help="Calls a worker claims and processes at once.")
     ] = BATCH_SIZE,
+    wait: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=86400,
+            help="If maintenance holds the store, wait this many seconds for it before giving up.",
+        ),
+    ] = 0,
     lease: Annotated[
         float,
         typer.Option(
@@ -107,7 +115,7 @@ def run(
     url = private_url(db)
     team = configured(config, scorecard, asr_backend, asr_model, retention_days, asr_device)
     Store(url).check_writable()  # a missing folder, a damaged or read-only store: say so now
-    with run_lock(url, shared=True):  # held through the flow (re-entrant), before Prefect
+    with run_lock(url, shared=True, wait_s=wait):  # held through the flow, before Prefect
         settings = settings_for(db, muted_audio, team.process)
         summary = _idle_run(
             path, url, manifest, parse_since(since), follow_links, allow_erased, settings
