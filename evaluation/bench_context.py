@@ -89,10 +89,13 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--batch", type=int, default=50, help="calls per context batch")
     parser.add_argument("--nlp", default=DEFAULT_PIPELINE)
+    parser.add_argument("--spacy", action="store_true", help="also time spaCy's components")
     args = parser.parse_args()
 
     calls = make_calls(args.calls)
     analyzer = load_analyzer(args.nlp)
+    if args.spacy:
+        spacy_costs(analyzer.nlp, [t.text for c in calls[:50] for t in c.turns])
     timed: Any = TimedEncoder(analyzer.encoder)  # an Encoder that counts its time
     build = partial(
         build_contexts, encoder=timed, nlp=analyzer.nlp, heads=analyzer.heads,
@@ -131,6 +134,23 @@ def main() -> None:
     )
     print(f"end to end            {n / (building + detecting):.1f} calls/s")
     print(f"peak memory (RSS)     {peak_mb:.0f} MB")
+
+
+def spacy_costs(nlp: Any, texts: list[str]) -> None:
+    """Seconds for ``texts`` through the whole pipeline, without each component in turn, and
+    in two processes."""
+    list(nlp.pipe(texts[:20]))  # warm up
+
+    def seconds(**options: Any) -> float:
+        started = time.perf_counter()
+        list(nlp.pipe(texts, **options))
+        return time.perf_counter() - started
+
+    whole = seconds()
+    print(f"spaCy, {len(texts)} turns   {whole:.2f} s whole pipeline; "
+          f"in 2 processes {seconds(n_process=2, batch_size=64):.2f} s")  # fmt: skip
+    for name in nlp.pipe_names:
+        print(f"  without {name:16s} {whole - seconds(disable=[name]):+.2f} s saved")
 
 
 def _weights(encoder: Encoder) -> int:
