@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from callqa.models.transcript import Transcript, Turn
@@ -65,3 +69,20 @@ def write_calls(folder: Path, n: int) -> Path:
             f"[00:16] Customer: Great, thank you.\n"
         )
     return folder
+
+
+@contextmanager
+def lock_held(db: str, shared: bool = False, seconds: float = 60) -> Iterator[subprocess.Popen]:
+    """The store's run lock held by another process, for ``seconds`` or until the block ends."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import time\nfrom callqa.pipelines.locks import run_lock\n"
+         f"with run_lock({db!r}, shared={shared}):\n    print('held', flush=True)\n"
+         f"    time.sleep({seconds})"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()

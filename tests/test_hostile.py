@@ -29,6 +29,7 @@ from callqa.pipelines.store import Store, StoreError, db_url
 from callqa.pipelines.workspace import Folders
 from callqa.qa_rules.rules import Rule, RuleTimeout, _matches
 from callqa.qa_rules.yaml_files import YamlFileError, load_yaml
+from tests.helpers import lock_held
 
 GOOD = "Agent: Thank you for calling, how can I help?\nCustomer: My card is lost.\n"
 
@@ -331,24 +332,15 @@ def test_a_truncated_index_is_rebuilt_from_the_store(tmp_path, monkeypatch):
     assert sync_index(store, path)["total"] == 1 and len(open_index(path)) == 1
 
 
-def test_a_second_run_on_the_same_store_refuses_at_once(tmp_path):
+def test_a_run_refuses_at_once_while_maintenance_holds_the_store(tmp_path):
     db = str(tmp_path / "s.db")
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom callqa.pipelines.locks import run_lock\n"
-         f"with run_lock({db!r}):\n    print('held', flush=True)\n    time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with lock_held(db) as holder:
         with pytest.raises(RunLocked, match=f"pid {holder.pid}"):
             with run_lock(db):
                 pass
         (tmp_path / "calls").mkdir()
         result = CliRunner().invoke(app, ["run", str(tmp_path / "calls"), "--db", db])
         assert result.exit_code == 1 and isinstance(result.exception, RunLocked)
-    finally:
-        holder.kill()
-        holder.wait()
     with run_lock(db):  # released when its holder died
         pass
 

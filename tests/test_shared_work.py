@@ -23,7 +23,7 @@ from callqa.pipelines.schema import calls, runs, work_claims
 from callqa.pipelines.shared_work import claim, claimed_batches, renew
 from callqa.pipelines.sources import CallSource
 from callqa.pipelines.store import Store, worker
-from tests.helpers import write_calls
+from tests.helpers import lock_held, write_calls
 
 
 def sources(n: int) -> list[CallSource]:
@@ -94,22 +94,12 @@ def test_a_dead_run_on_this_machine_is_interrupted_and_its_claims_freed(store_ur
 
 
 def test_runs_share_the_store_and_maintenance_waits_for_them(store_url):
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import time\nfrom callqa.pipelines.locks import run_lock\n"
-         f"with run_lock({store_url!r}, shared=True):\n    print('held', flush=True)\n"
-         "    time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with lock_held(store_url, shared=True):
         with run_lock(store_url, shared=True):
             pass  # a second run works beside the first
         with pytest.raises(RunLocked, match="another callqa run"):
             with run_lock(store_url):
                 pass
-    finally:
-        holder.kill()
-        holder.wait()
     with run_lock(store_url):
         pass  # the holder died: its lock went with it
 
@@ -235,13 +225,7 @@ def test_a_password_stays_out_of_prefect_and_the_console():
 
 
 def test_a_run_may_wait_for_maintenance_to_finish(store_url):
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import time\nfrom callqa.pipelines.locks import run_lock\n"
-         f"with run_lock({store_url!r}):\n    print('held', flush=True)\n    time.sleep(2)"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with lock_held(store_url, seconds=2):
         with pytest.raises(RunLocked, match="maintenance is using this store"):
             with run_lock(store_url, shared=True):
                 pass
@@ -249,6 +233,3 @@ def test_a_run_may_wait_for_maintenance_to_finish(store_url):
         with run_lock(store_url, shared=True, wait_s=30):
             waited = time.monotonic() - started
         assert 0.5 < waited < 30
-    finally:
-        holder.kill()
-        holder.wait()
