@@ -111,14 +111,18 @@ class CallHandling(Detector):
             or (looked_up if named else [])
         )
         account = looked_up or matching(ctx, ACCOUNT_TALK, "customer")
+        # what the agent disclosed or changed: the answer or action that resolved a request
+        disclosed = sorted(r.evidence for r in ctx.structure.requests
+                           if r.outcome == "resolved" and r.evidence is not None)  # fmt: skip
         if verified:
             why = "Verified the customer's identity"
             findings.append(self.finding(ctx, "verification", "positive", verified[:1], why))
-        elif account:
-            why = "The customer's account was discussed without verifying who they are"
+        elif account and disclosed:
+            why = "Account data was disclosed or changed without verifying who the customer is"
             if looked_up:
                 why = "The account was looked up by its number alone, with no security check"
-            findings.append(self.finding(ctx, "no_verification", "negative", account[:1], why, 0.6))
+            evidence = sorted({account[0], disclosed[0]})
+            findings.append(self.finding(ctx, "no_verification", "negative", evidence, why, 0.6))
         closed = [i for i in ending if CLOSING.search(ctx.sentences[i].text)
                   and not BARE_BYE.match(ctx.sentences[i].text)]  # fmt: skip
         if closed:
