@@ -19,6 +19,7 @@ import argparse
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import jiwer
@@ -54,9 +55,10 @@ CONDITIONS = (  # (audio, sample rate, compute type, beam); "transformers": the 
 )
 
 
-def speak_call(
-    reference: Transcript, folder: Path
-) -> tuple[list[tuple[Speaker, float, float]], Path]:
+Spoken = list[tuple[Speaker, float, float]]  # who spoke each turn, from and to (seconds)
+
+
+def speak_call(reference: Transcript, folder: Path) -> tuple[Spoken, Path]:
     """Speak each turn in turn; returns (speaker, start, end) per turn and the stereo file."""
     tracks: dict[str, list[np.ndarray]] = {"agent": [], "customer": []}
     spoken, clock = [], 0.0
@@ -78,6 +80,18 @@ def speak_call(
     return spoken, stereo
 
 
+def spoken_calls(
+    data: Path, calls: int, max_turns: int, folder: Path
+) -> Iterator[tuple[str, Transcript, Spoken, Path]]:
+    """The first ``calls`` Harper Valley calls, their first ``max_turns`` turns spoken
+    (:func:`speak_call`) under ``folder``: (call id, reference, spoken times, stereo file)."""
+    for sid in call_ids(data)[:calls]:
+        reference, _ = load_call(data, sid)
+        reference = reference.model_copy(update={"turns": reference.turns[:max_turns]})
+        (folder / sid).mkdir()
+        yield (sid, reference, *speak_call(reference, folder / sid))
+
+
 def write(stereo_raw: Path, kind: str, rate: int) -> Path:
     """The call as a 16-bit wav: ``stereo`` or a ``mono`` mix, at ``rate``."""
     out = stereo_raw.with_name(f"{kind}-{rate}.wav")
@@ -90,7 +104,7 @@ def write(stereo_raw: Path, kind: str, rate: int) -> Path:
     return out
 
 
-def speaker_error(hypothesis: Transcript, spoken: list[tuple[Speaker, float, float]]) -> float:
+def speaker_error(hypothesis: Transcript, spoken: Spoken) -> float:
     """Share of recognised words whose party differs from the party speaking at that time."""
     wrong = total = 0
     for turn in hypothesis.turns:
@@ -112,12 +126,8 @@ def main() -> None:
     results: dict[tuple, list[tuple[str, str, float, float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         converted = convert(default_model_path(), Path(tmp) / "hf-whisper")
-        for sid in call_ids(args.data)[: args.calls]:
-            reference, _ = load_call(args.data, sid)
-            reference = reference.model_copy(update={"turns": reference.turns[: args.max_turns]})
-            folder = Path(tmp) / sid
-            folder.mkdir()
-            spoken, raw = speak_call(reference, folder)
+        for sid, reference, spoken, raw in spoken_calls(args.data, args.calls, args.max_turns,
+                                                        Path(tmp)):  # fmt: skip
             truth = " ".join(t.text for t in reference.turns)
             seconds = spoken[-1][2]
             for kind, rate, compute, beam in CONDITIONS:

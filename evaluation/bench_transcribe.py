@@ -34,8 +34,7 @@ from typing import Any
 
 import jiwer
 
-from callqa.evaluation.bench_asr import NORMALISE, speak_call, write
-from callqa.evaluation.harper_valley import call_ids, load_call
+from callqa.evaluation.bench_asr import NORMALISE, spoken_calls, write
 from callqa.models.asr import AsrSettings, as_float, default_model_path, load_audio, transcribe
 from callqa.models.voices import speech_spans
 
@@ -118,12 +117,8 @@ def main() -> None:
         return result
 
     with tempfile.TemporaryDirectory() as tmp:
-        for sid in call_ids(args.data)[: args.calls]:
-            reference, _ = load_call(args.data, sid)
-            reference = reference.model_copy(update={"turns": reference.turns[: args.max_turns]})
-            folder = Path(tmp) / sid
-            folder.mkdir()
-            spoken, raw = speak_call(reference, folder)
+        for sid, reference, spoken, raw in spoken_calls(args.data, args.calls, args.max_turns,
+                                                        Path(tmp)):  # fmt: skip
             audio = write(raw, "stereo", 16_000).rename(Path(tmp) / f"{sid}.wav")
             audios.append(audio)
             truths += [" ".join(t.text for t in reference.turns if t.speaker == party)

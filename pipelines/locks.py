@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from callqa.pipelines.store import db_url, sqlite_path
+from callqa.pipelines.workspace import home_of
 
 RUNS, FINISH = 0x63710001, 0x63710002  # advisory lock keys on PostgreSQL
 
@@ -86,8 +87,6 @@ def _acquire(url: str, key: int, shared: bool, wait: bool) -> Any:
     path = sqlite_path(url)
     if path is None and url.startswith("postgresql"):
         return _advisory(url, key, shared, wait)
-    from callqa.pipelines.workspace import home_of  # the folder beside the store
-
     store = path.name if path is not None else "store"  # one lock per store, not per folder
     lock = home_of(url) / ".callqa" / f"{store}.{'run' if key == RUNS else 'finish'}.lock"
     lock.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from datetime import timedelta
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Table, delete, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from callqa.pipelines.schema import runs, work_claims
@@ -87,9 +87,9 @@ def pause(lease_s: float = LEASE_S) -> None:
 
 
 def held_by(store: Store, run_id: str) -> set[str]:
+    query = select(work_claims.c.content_hash).where(work_claims.c.run_id == run_id)
     with store.engine.connect() as db:
-        query = work_claims.select().with_only_columns(work_claims.c.content_hash)
-        return set(db.execute(query.where(work_claims.c.run_id == run_id)).scalars())
+        return set(db.execute(query).scalars())
 
 
 def release(store: Store, run_id: str, hashes: set[str] | None = None) -> None:

@@ -42,7 +42,7 @@ from callqa.pipelines.web.common import (
     Csrf,
     Viewer,
     Workspace,
-    check_csrf,
+    form_poster,
     parse_day,
     with_nav,
 )
@@ -141,10 +141,7 @@ def add_call_routes(app: FastAPI, ws: Workspace) -> None:
         comment: Annotated[str, Form(max_length=500)] = "",
         csrf: Csrf = "",
     ) -> Response:
-        user, session = viewer
-        check_csrf(session, csrf)
-        if user.role not in MAY_REVIEW:
-            raise HTTPException(403, "only reviewers and admins override")
+        user = form_poster(viewer, csrf, MAY_REVIEW, "only reviewers and admins override")
         if answer not in ANSWERS:
             raise HTTPException(422, f"an answer is one of {', '.join(ANSWERS)}")
         try:
@@ -158,10 +155,7 @@ def add_call_routes(app: FastAPI, ws: Workspace) -> None:
         call_id: str, viewer: Viewer, confirm: Annotated[str, Form()], csrf: Csrf = ""
     ) -> Response:
         """Erase the call everywhere, as ``callqa forget`` does (admins; type the id to confirm)."""
-        user, session = viewer
-        check_csrf(session, csrf)
-        if user.role != "admin":
-            raise HTTPException(403, "only admins erase calls")
+        user = form_poster(viewer, csrf, ("admin",), "only admins erase calls")
         if confirm != call_id:
             raise HTTPException(422, "type the call's id to confirm its erasure")
         try:

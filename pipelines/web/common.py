@@ -3,6 +3,7 @@ parts (store, scorecard, flag rules, folders, templates) and small helpers."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -84,6 +85,17 @@ def parse_day(text: str | None, next_day: bool = False) -> datetime | None:
 def check_csrf(session: Session, given: str | None) -> None:
     if not same_token(given, session.csrf):
         raise HTTPException(403, "the form is stale or not ours: reload the page and try again")
+
+
+def form_poster(
+    viewer: tuple[User, Session], csrf: str | None, roles: Collection[str], refusal: str
+) -> User:
+    """Who posts a form: the form's token checked first, then the role (403 ``refusal``)."""
+    user, session = viewer
+    check_csrf(session, csrf)
+    if user.role not in roles:
+        raise HTTPException(403, refusal)
+    return user
 
 
 def labels(card: Scorecard) -> dict[str, str]:

@@ -44,6 +44,7 @@ from callqa.pipelines.web.common import (
     Viewer,
     Workspace,
     check_csrf,
+    form_poster,
     labels,
     parse_day,
     with_nav,
@@ -82,10 +83,7 @@ def add_team_routes(app: FastAPI, ws: Workspace) -> None:
         csrf: Csrf = "",
     ) -> Response:
         """Claim a flagged call; a lead assigns it to ``reviewer`` or releases it."""
-        user, session = viewer
-        check_csrf(session, csrf)
-        if user.role not in MAY_REVIEW:
-            raise HTTPException(403, "reviewers claim calls")
+        user = form_poster(viewer, csrf, MAY_REVIEW, "reviewers claim calls")
         if store.get_call(call_id) is None:
             raise HTTPException(404, f"no call {call_id!r}")
         lead = user.role == "admin"
@@ -129,10 +127,7 @@ def add_team_routes(app: FastAPI, ws: Workspace) -> None:
         follow_up_on: Annotated[date, Form(alias="follow_up")],
         csrf: Csrf = "",
     ) -> Response:
-        user, session = viewer
-        check_csrf(session, csrf)
-        if user.role not in MAY_COACH:
-            raise HTTPException(403, "coaches and admins write coaching notes")
+        user = form_poster(viewer, csrf, MAY_COACH, "coaches and admins write coaching notes")
         if not store.list_calls(CallFilter(agent_id=agent_id, limit=1)):
             raise HTTPException(404, f"no agent {agent_id!r}")
         if not note.strip():
@@ -155,10 +150,7 @@ def add_team_routes(app: FastAPI, ws: Workspace) -> None:
         calls: Annotated[str, Form(max_length=20_000)],
         csrf: Csrf = "",
     ) -> Response:
-        user, session = viewer
-        check_csrf(session, csrf)
-        if user.role != "admin":
-            raise HTTPException(403, "a lead (admin) starts calibration sessions")
+        user = form_poster(viewer, csrf, ("admin",), "a lead (admin) starts calibration sessions")
         try:
             made = create_session(store, name, calls.replace(",", " ").split(), user.name)
         except KeyError as exc:
@@ -246,10 +238,8 @@ def add_team_routes(app: FastAPI, ws: Workspace) -> None:
         csrf: Csrf = "",
     ) -> HTMLResponse:
         """What a new scorecard version would do to the stored calls, before it is used."""
-        user, session = viewer
-        check_csrf(session, csrf)
-        if user.role not in MAY_SEE_ALL:
-            raise HTTPException(403, "scorecards are for the QA team")
+        user = form_poster(viewer, csrf, MAY_SEE_ALL, "scorecards are for the QA team")
+        session = viewer[1]
         result, problem = None, None
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "proposed.yaml"
