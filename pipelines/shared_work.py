@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 
 from callqa.pipelines.schema import runs, work_claims
 from callqa.pipelines.sources import CallSource
@@ -41,8 +42,9 @@ def claim(store: Store, sources: Sequence[CallSource], pipeline_version: str, ru
     rows = [
         {"content_hash": s.content_hash, "pipeline_version": pipeline_version,
          "call_id": s.call_id, "run_id": run_id, "lease_until": now + timedelta(seconds=lease_s)}
-        for s in {s.content_hash: s for s in sources}.values()
-    ]  # fmt: skip
+        for s in sorted({s.content_hash: s for s in sources}.values(),
+                        key=lambda s: s.content_hash)
+    ]  # fmt: skip  # sorted: every statement locks claims in one order
     upsert = _insert(store)(work_claims).values(rows)
     upsert = upsert.on_conflict_do_update(
         index_elements=[work_claims.c.content_hash, work_claims.c.pipeline_version],
@@ -50,8 +52,7 @@ def claim(store: Store, sources: Sequence[CallSource], pipeline_version: str, ru
               "lease_until": upsert.excluded.lease_until},
         where=work_claims.c.lease_until < now,
     ).returning(work_claims.c.content_hash)  # fmt: skip
-    with store.engine.begin() as db:
-        won = set(db.execute(upsert).scalars())
+    won = set(_retried(store, upsert))
     finished = store.finished_hashes(pipeline_version, won)
     if finished:  # done by a worker whose claim was removed before ours was made
         release(store, run_id, finished)
@@ -104,7 +105,14 @@ def release(store: Store, run_id: str, hashes: set[str] | None = None) -> None:
 def renew(store: Store, run_id: str, lease_s: float = LEASE_S) -> None:
     """Extend this run's claims and its own life by ``lease_s`` from now."""
     until = store.clock() + timedelta(seconds=lease_s)
+    mine = (
+        select(work_claims.c.content_hash)
+        .where(work_claims.c.run_id == run_id)
+        .order_by(work_claims.c.content_hash)
+        .with_for_update()
+    )  # locked in the order claims lock them, so a renewal and a claim never deadlock
     with store.engine.begin() as db:
+        db.execute(mine).all()
         db.execute(update(work_claims).where(work_claims.c.run_id == run_id)
                    .values(lease_until=until))  # fmt: skip
         db.execute(update(runs).where(runs.c.run_id == run_id).values(alive_until=until))
@@ -135,6 +143,25 @@ class Heartbeat:
                 renew(self.store, self.run_id, self.lease_s)
             except Exception as exc:  # a database hiccup: the next beat tries again
                 log.warning("run %s could not renew its claims: %s", self.run_id, exc)
+
+
+RETRIES = 3
+
+
+def _retried(store: Store, statement: Any) -> list[Any]:
+    """Run a claim, again when PostgreSQL chose it as a deadlock's or a serialisation's
+    victim (two workers' statements crossing; nothing was written)."""
+    attempt = 0
+    while True:
+        try:
+            with store.engine.begin() as db:
+                return list(db.execute(statement).scalars())
+        except OperationalError as exc:
+            attempt += 1
+            crossed = getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
+            if not crossed or attempt == RETRIES:
+                raise
+            time.sleep(0.1 * attempt)
 
 
 def _insert(store: Store) -> Callable[[Table], Any]:

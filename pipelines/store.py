@@ -195,7 +195,10 @@ class Store:
                     .where(runs.c.run_id.in_(dead))
                     .values(finished_at=now, status="interrupted")
                 )
-                db.execute(delete(work_claims).where(work_claims.c.run_id.in_(dead)))
+                theirs = work_claims.c.run_id.in_(dead)
+                held = select(work_claims.c.content_hash).where(theirs)
+                db.execute(held.order_by(work_claims.c.content_hash).with_for_update()).all()
+                db.execute(delete(work_claims).where(theirs))  # locked in claims' order
         return dead
 
     def clock(self) -> datetime:

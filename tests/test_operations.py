@@ -182,7 +182,7 @@ def test_two_workers_on_postgres_share_a_deployments_calls(tmp_path, postgres):
     runs = on_a_work_pool(tmp_path, folder, store_url, workers=2, prefect_db=prefect_db)
     calls = Store(store_url).list_calls()
     assert len(calls) == len({c.call_id for c in calls}) == 12
-    assert sorted(r.status for r in runs) == ["completed", "completed"]
+    assert sorted(r.status for r in runs) == ["completed", "completed"], [r.error for r in runs]
     assert sum(r.summary.processed for r in runs) == 12
 
 

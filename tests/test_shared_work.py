@@ -233,3 +233,25 @@ def test_a_run_may_wait_for_maintenance_to_finish(store_url):
         with run_lock(store_url, shared=True, wait_s=30):
             waited = time.monotonic() - started
         assert 0.5 < waited < 30
+
+
+def test_a_claim_chosen_as_a_deadlock_victim_is_tried_again(store_url, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from callqa.pipelines import shared_work
+
+    store, todo = Store(store_url), sources(2)
+    begin, failures = store.engine.begin, []
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    def crossing():  # the first claim transaction loses a deadlock, as PostgreSQL reports it
+        if not failures:
+            failures.append(1)
+            raise OperationalError("INSERT …", {}, Deadlock())
+        return begin()
+
+    monkeypatch.setattr(store.engine, "begin", crossing)
+    monkeypatch.setattr(shared_work.time, "sleep", lambda _: None)
+    assert claim(store, todo, PIPELINE_VERSION, "run-a") == todo and failures == [1]
