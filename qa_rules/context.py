@@ -16,6 +16,7 @@ import numpy as np
 from callqa.models.acts import tag_acts
 from callqa.models.encoder import Encoder
 from callqa.models.heads import Head
+from callqa.models.nlp import parse
 from callqa.models.transcript import Record, Speaker, Transcript, Turn
 from callqa.qa_rules.findings import Evidence
 from callqa.qa_rules.structure import CallStructure, build_structure
@@ -74,7 +75,7 @@ def build_contexts(
     phrases) gives every sentence its highest cosine similarity to the set.
     """
     parsed = []
-    every_doc = iter(nlp.pipe(t.text for tr in transcripts for t in tr.turns))  # one stream
+    every_doc = iter(parse(nlp, [t.text for tr in transcripts for t in tr.turns]))
     for tr in transcripts:
         docs = tuple(next(every_doc) for _ in tr.turns)
         sentences = tuple(

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, get_args
 
+from callqa.models.nlp import parse
 from callqa.models.transcript import Redaction, RedactionKind, Transcript, Turn, Word
 from callqa.qa_rules.redaction_context import chunk_spans, context_spans, echo_spans
 from callqa.qa_rules.spoken import (
@@ -426,8 +427,7 @@ def _name_spans(turns: Sequence[Turn], tokens: Sequence[Token], nlp: Any) -> Ite
         if asked and (opening := ANSWER_OPENING.match(turn.text)):
             spans += _name_after(i, turn.text, opening, strong=True)
     if nlp is not None and "ner" in getattr(nlp, "pipe_names", ()):
-        unused = [p for p in nlp.pipe_names if p not in ("tok2vec", "ner")]
-        for i, doc in enumerate(nlp.pipe((t.text for t in turns), disable=unused)):
+        for i, doc in enumerate(parse(nlp, [t.text for t in turns])):  # reused by the analysis
             spans += [
                 Span(i, e.start_char, e.end_char, "PERSON")
                 for e in doc.ents

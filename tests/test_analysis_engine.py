@@ -100,3 +100,25 @@ def test_encoder_encodes_repeated_sentences_once_and_keeps_order(encoder):
     assert sorted(calls) == ["my card was declined", "okay", "thank you"]
     assert np.array_equal(v[0], v[2]) and not np.allclose(v[0], v[1])
     assert counting.encode([]).shape == (0, 384)
+
+
+def test_parse_reuses_docs_of_texts_already_parsed_and_keeps_order(monkeypatch):
+    import spacy
+
+    import callqa.models.nlp as nlp_module
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    seen: list[str] = []
+    real_pipe = nlp.pipe
+    monkeypatch.setattr(nlp, "pipe", lambda texts: real_pipe(seen.extend(texts) or texts))
+    monkeypatch.setattr(nlp_module, "REMEMBERED_DOCS", 3)
+
+    first = nlp_module.parse(nlp, ["My name is Ann.", "Okay.", "Okay."])
+    assert [d.text for d in first] == ["My name is Ann.", "Okay.", "Okay."]
+    assert seen == ["My name is Ann.", "Okay."]  # each distinct text once
+    again = nlp_module.parse(nlp, ["My name is [PERSON].", "Okay."])  # redacted, unchanged
+    assert seen[2:] == ["My name is [PERSON]."] and again[1] is first[1]
+    nlp_module.parse(nlp, ["One.", "Two."])  # only the last three docs are kept
+    nlp_module.parse(nlp, ["Two.", "Okay."])
+    assert seen[5:] == ["Okay."]

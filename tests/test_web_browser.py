@@ -88,9 +88,12 @@ def browser():
 
 
 def until(browser, condition):
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, 10).until(condition)
+    # While the page changes, chromedriver may report an element of the old page as
+    # "not belonging to the document" rather than as stale: keep waiting through both.
+    return WebDriverWait(browser, 10, ignored_exceptions=(WebDriverException,)).until(condition)
 
 
 def sign_in(browser, url: str, name: str) -> None:
