@@ -11,8 +11,8 @@ in a run, and are compared two ways:
 - **per call** (every set): a finding is right when the gold criterion it bears on agrees
   (``no_verification`` with ``verified: no``), the precision a QA lead sees on the scorecard.
 
-Sets ``qa-dev`` (and ``-2`` to ``-5``) and Harper Valley are for tuning; ``qa-heldout`` (and
-``-2``, ``-3``) are never tuned on (only their totals are read).
+Sets ``qa-dev`` (and its numbered successors) and Harper Valley are for tuning; the
+``qa-heldout`` sets are never tuned on (only their totals are read).
 """
 
 from __future__ import annotations
@@ -56,9 +56,11 @@ GOLD_SETS = (
     ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),
     ("qa-heldout-4", "qa-heldout-4.jsonl", "calls"),
     ("qa-heldout-5", "qa-heldout-5.jsonl", "calls"),
+    ("qa-heldout-6", "qa-heldout-6.jsonl", "calls"),
+    ("qa-heldout-7", "qa-heldout-7.jsonl", "calls"),
 )
 # Never tuned on: only their totals are read.
-HELDOUT_SETS = ("qa-heldout", "qa-heldout-2", "qa-heldout-3", "qa-heldout-4", "qa-heldout-5")
+HELDOUT_SETS = tuple(name for name, _, _ in GOLD_SETS if name.startswith("qa-heldout"))
 # Labels that speak of the whole call, right anywhere in it.
 CALL_LEVEL = frozenset(
     """no_greeting no_verification no_closing no_closing_summary problem_not_addressed

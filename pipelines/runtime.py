@@ -6,6 +6,7 @@ module that imports Prefect (the CLI calls it first).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sys
@@ -34,6 +35,35 @@ def configure_prefect(home: Path, verbose: bool = False) -> None:
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
     home.mkdir(parents=True, exist_ok=True)
+
+
+def create_temporary_server_database() -> None:
+    """Create the temporary server's database (SQLite in Prefect's home) and its block types
+    if it is not there yet, one process at a time: runs started together on a new folder would
+    otherwise each create them at once, and all but one fail. Nothing to do when a Prefect
+    server or database is configured. Call after :func:`configure_prefect`, before a flow runs.
+    """
+    import fcntl
+
+    home = Path(os.environ["PREFECT_HOME"])
+    configured = {"PREFECT_API_URL", "PREFECT_API_DATABASE_CONNECTION_URL"} & set(os.environ)
+    if configured or (home / "prefect.db").exists():
+        return
+    with open(home / "database.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (home / "prefect.db").exists():  # another run may have made it meanwhile
+            asyncio.run(_create_database())
+
+
+async def _create_database() -> None:
+    """What Prefect's server does at start: migrate its database and register block types."""
+    from prefect.server.database import provide_database_interface
+    from prefect.server.models.block_registration import run_block_auto_registration
+
+    database = provide_database_interface()
+    await database.create_db()
+    async with await database.session() as session:
+        await run_block_auto_registration(session=session)
 
 
 def tie_temporary_server_to_this_process() -> None:

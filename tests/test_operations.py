@@ -275,3 +275,24 @@ def test_erasure_leaves_no_quote_in_any_page_and_a_late_failure_is_caught_up(
     assert "an erased call" in again.output and erased not in stored(Path(db))
     allowed = CliRunner().invoke(app, ["run", str(folder), "--db", db, "--allow-erased"])
     assert allowed.exit_code == 0 and erased in stored(Path(db))
+
+
+@pytest.mark.slow
+def test_runs_starting_together_create_prefect_database_once(tmp_path):
+    """Four processes create the temporary server's database in one new home at once (without
+    the lock, one or two of them fail on a duplicate column or block schema)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from callqa.pipelines.runtime import configure_prefect\n"
+        "configure_prefect(Path(sys.argv[1]))\n"
+        "from callqa.pipelines.runtime import create_temporary_server_database\n"
+        "create_temporary_server_database()\n"
+    )
+    home = tmp_path / "prefect"
+    started = [subprocess.Popen([sys.executable, "-c", script, str(home)], env=env,
+                                stderr=subprocess.PIPE, text=True) for _ in range(4)]  # fmt: skip
+    errors = [p.communicate(timeout=120)[1] for p in started]
+    assert [p.returncode for p in started] == [0] * 4, errors
+    with sqlite3.connect(home / "prefect.db") as db:
+        assert db.execute("select count(*) from block_type").fetchone()[0] > 0

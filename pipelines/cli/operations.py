@@ -41,6 +41,7 @@ from callqa.pipelines.records import RunSummary
 from callqa.pipelines.runs import plan_run, record_idle_run
 from callqa.pipelines.runtime import (
     configure_prefect,
+    create_temporary_server_database,
     on_progress,
     tie_temporary_server_to_this_process,
 )
@@ -132,6 +133,7 @@ def run(
         from callqa.pipelines.flow import in_flight_for, nightly, with_dask
 
         tie_temporary_server_to_this_process()
+        create_temporary_server_database()
         with console.progress_bar("Processing calls") as advance:
             on_progress(advance)
             try:
