@@ -51,13 +51,13 @@ GOLD_SETS = (
     ("qa-dev-5", "qa-dev-5.jsonl", "calls"),
     ("qa-dev-6", "qa-dev-6.jsonl", "calls"),
     ("qa-dev-7", "qa-dev-7.jsonl", "calls"),
+    ("qa-dev-8", "qa-dev-8.jsonl", "calls"),
+    ("qa-dev-9", "qa-dev-9.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
     ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),
     ("qa-heldout-4", "qa-heldout-4.jsonl", "calls"),
     ("qa-heldout-5", "qa-heldout-5.jsonl", "calls"),
-    ("qa-heldout-6", "qa-heldout-6.jsonl", "calls"),
-    ("qa-heldout-7", "qa-heldout-7.jsonl", "calls"),
 )
 # Never tuned on: only their totals are read.
 HELDOUT_SETS = tuple(name for name, _, _ in GOLD_SETS if name.startswith("qa-heldout"))

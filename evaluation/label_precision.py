@@ -1,5 +1,9 @@
-"""Measure each finding label's precision per call on the gold tuning sets (never qa-heldout)
-and write ``qa_rules/label_precision.json``, which decides which negative findings count.
+"""Measure each finding label's precision per call on the gold set and write
+``qa_rules/label_precision.json``, which decides which negative findings count.
+
+Each label gets its precision on all the gold calls, and apart on the held-out sets (calls no
+rule was tuned on): a label must clear the threshold on both, so one tuned to the calls it was
+written against does not count on the strength of them.
 
     python -m callqa.evaluation.label_precision [--harper-valley ../shared/datasets/harper_valley]
 """
@@ -39,8 +43,9 @@ def label_precision(calls: list[GoldCall]) -> dict[str, dict[str, float | int]]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m callqa.evaluation.label_precision",
-        description="Measure each finding label's precision per call on the gold tuning sets "
-        f"and rewrite {TABLE} (the table that decides which negative findings count).",
+        description="Measure each finding label's precision per call on the gold set (all of "
+        f"it, and its held-out sets apart) and rewrite {TABLE} (the table that decides which "
+        "negative findings count).",
     )
     parser.add_argument(
         "--harper-valley",
@@ -52,17 +57,24 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not (args.harper_valley / "data").is_dir():
         parser.error(f"{args.harper_valley}: not the Harper Valley corpus (no data/ folder)")
-    calls = [c for c in gold_qa_calls() if c.set_name not in HELDOUT_SETS]
-    calls += harper_valley_qa_calls(args.harper_valley)
+    calls = gold_qa_calls() + harper_valley_qa_calls(args.harper_valley)
+    held_out = [c for c in calls if c.set_name in HELDOUT_SETS]
+    labels = label_precision(calls)
+    for label, figures in label_precision(held_out).items():
+        labels[label] |= {"held_out_precision": figures["precision"],
+                          "held_out_calls": figures["calls"]}  # fmt: skip
     table: dict[str, Any] = {
         "pipeline_version": PIPELINE_VERSION,
         "measured_on": sorted({c.set_name for c in calls}),
+        "held_out": sorted({c.set_name for c in held_out}),
         "calls": len(calls),
-        "labels": label_precision(calls),
+        "labels": labels,
     }
     TABLE.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
-    for label, figures in table["labels"].items():
-        print(f"{label:28} {figures['precision']:.2f}  {figures['calls']:3d} calls")
+    for label, f in table["labels"].items():
+        apart = (f"  held out {f['held_out_precision']:.2f} on {f['held_out_calls']:3d}"
+                 if "held_out_calls" in f else "")  # fmt: skip
+        print(f"{label:28} {f['precision']:.2f}  {f['calls']:3d} calls{apart}")
     print(f"written {TABLE}")
 
 

@@ -27,8 +27,13 @@ DAY = re.compile(
 )
 # A reading or reference of four or more digits ("04821"), compared digit for digit.
 FIGURE = re.compile(r"(?<![\d.,:$£€])\b\d{4,}\b(?![.,]\d|\s?" + CURRENCY + ")", re.I)
+# A number with a unit is a measure, not an amount ("twenty three kilos", "fifty gig").
+UNIT = (r"kilos?|kg|kilograms?|grams?|gigs?|gb|mb|megs?|percent|minutes?|mins?|hours?|days?|"
+        r"weeks?|months?|years?|miles?|km|metres?|meters?|inches|feet|litres?|liters?")  # fmt: skip
 BARE_NUMBER = re.compile(
-    r"(?<![\d.:$£€])\b(?P<n>\d{2,5}(?:\.\d\d)?)\b(?!\s?(?:st|nd|rd|th|[ap]\.?\s?m)\b)"
+    r"(?<![\d.:$£€])\b(?P<n>\d{2,5}(?:\.\d\d)?)\b"
+    rf"(?!\s?(?:st|nd|rd|th|[ap]\.?\s?m|{UNIT})\b)",
+    re.IGNORECASE,
 )
 COUNT = re.compile(
     r"\b(?P<n>\d{1,3})\s(?:\d+\s(?:kilo|kg)s?\s)?(?:(?:hold|checked|extra|new|spare|paper)\s)?"

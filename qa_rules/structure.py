@@ -199,7 +199,8 @@ def _wanted(text: str) -> Literal["action", "information", "problem"]:
 
 
 DEFERRAL = re.compile(  # "we'll look into it", "someone'll have a look": no time, no route
-    r"\b(?:we(?:'ll| will)|someone(?:'ll| will)|somebody(?:'ll| will)|they(?:'ll| will))"
+    r"\b(?:i(?:'ll| will)|we(?:'ll| will)|someone(?:'ll| will)|somebody(?:'ll| will)|"
+    r"they(?:'ll| will))"
     r" (?:look into (?:it|that|this)|have a look)\b",
     re.IGNORECASE,
 )
@@ -323,8 +324,9 @@ def states_request(ctx: AnalysisContext, index: int) -> bool:
 
 
 NEW_TOPIC = re.compile(
-    r"\b(?:also|another thing|one more thing|the other thing|while (?:i|you)(?:'m| am|'re| are| "
-    r"have|'ve got) (?:on|here|there|you)|another question)\b",
+    r"\b(?:also|another thing|one more thing|(?:the|one) other thing|while (?:i|you)(?:'m| am|"
+    r"'re| are| have|'ve got) (?:on|here|there|you)|another question|"
+    r"a second (?:thing|question))\b",
     re.IGNORECASE,
 )
 
@@ -506,6 +508,8 @@ def resolves(ctx: AnalysisContext, index: int) -> bool:
         return False  # not "that's blocked now, so the stolen phone won't connect"
     if INTENTION.search(text) or HEDGE.search(text) or text.rstrip().endswith(("—", "-", "–")):
         return False  # "let me open the bill", or the line broke mid-sentence
+    if DEFERRAL.search(text) and not WHEN_SAID.search(text):
+        return False  # "the refund, I'll look into it for you": nothing done yet
     if QUESTION.search(text) or has_act(ctx, index, "ask_detail") or CONDITION.search(text):
         return False  # "has it come through?", "claim number", "if it's approved, …"
     if any(has_act(ctx, index, a) for a in ("apology", "empathy", "thanks", "closing")):
@@ -578,19 +582,30 @@ def _request_statements(
             continue  # "thanks so much": a closing, not a request
         if SATISFIED.search(s.text) or (acts[i, _k("negate")] and len(s.text.split()) <= 4):
             continue  # "no, that's it": the end of the requests
-        if len(s.text.split()) < 3 or _answers_a_question(ctx, acts, i):
+        if len(s.text.split()) < 3 or (_answers_a_question(ctx, acts, i)
+                                       and not _new_topic(ctx, i)):  # fmt: skip
             continue
         if found and not _after_anything_else(ctx, i):
             head = found[-1][0]
             close = float(ctx.embeddings[i] @ ctx.embeddings[head]) >= RESTATED
-            if close or not answered_since:
+            announced = _new_topic(ctx, i)  # "one other thing": another matter, however close
+            if (close and not announced) or not answered_since:
                 found[-1][1].append(i)
                 continue
-            if not (REQUEST_CUES.search(s.text) or NEW_TOPIC.search(s.text)):
+            if not (REQUEST_CUES.search(s.text) or announced):
                 continue  # "nobody told me that", "so when will it work?": the same matter
         found.append((i, []))
         answered_since = False
     return found
+
+
+def _new_topic(ctx: AnalysisContext, i: int) -> bool:
+    """A customer sentence that opens another matter, or follows one that announces it in the
+    same turn ("Oh, and one other thing. Could I drop it at the airport?")."""
+    if NEW_TOPIC.search(ctx.sentences[i].text):
+        return True
+    before = ctx.sentences[i - 1] if i else None
+    return bool(before and before.turn == ctx.sentences[i].turn and NEW_TOPIC.search(before.text))
 
 
 def _after_anything_else(ctx: AnalysisContext, i: int) -> bool:
@@ -788,8 +803,8 @@ def _unanswered_follow_up(
     for j in range(max(first, after) + 1, until):
         s = ctx.sentences[j]
         if s.speaker == "customer" and QUESTION.search(s.text) and len(s.text.split()) >= 3:
-            if not (acts[j, _k("thanks")] or acts[j, _k("closing")]):
-                last = j
+            if not (acts[j, _k("thanks")] or acts[j, _k("closing")] or NEW_TOPIC.search(s.text)):
+                last = j  # not "can I ask something else while I've got you?"
     if last is None:
         return None
     return None if _answered(ctx, last, until) else last

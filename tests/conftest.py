@@ -65,7 +65,7 @@ def every_label_proven(monkeypatch):
 
     class Proven(dict):
         def get(self, label, default=None):
-            return super().get(label, (1.0, 100))
+            return super().get(label, precision.Measured(1.0, 100, 1.0, 20))
 
     proven = Proven()
     monkeypatch.setattr(precision, "measured", lambda: proven)

@@ -212,6 +212,28 @@ CASES = [
         "positive",
     ),
     (
+        [
+            "agent: Velocar, Sam speaking, how can I help?",
+            "customer: I need to change my car hire return to Sunday, and add a second driver.",
+            "agent: No problem. Can I take the booking reference?",
+            "customer: It's [REFERENCE].",
+            "agent: Thanks. And the postcode on your licence?",
+            "customer: [POSTCODE].",
+            "agent: Lovely, that all matches. Bear with me one moment.",
+            "agent: Right, I've moved the return to Sunday at eight.",
+            "agent: And I've added your partner as a second driver.",
+            "customer: Great, thanks.",
+            "agent: So you're all set: Sunday at eight, two drivers, and the new agreement "
+            "will be emailed to you.",
+            "customer: Lovely.",
+            "agent: Anything else?",
+            "customer: No thanks.",
+            "agent: Have a good trip, bye.",
+        ],
+        "closing_summary",  # "so you're all set: …" sums up what was done
+        "positive",
+    ),
+    (
         ["customer: Will they tell me?", "agent: You'll get a text that evening with a window."],
         "commitment",
         "positive",
@@ -262,6 +284,24 @@ NOT_CASES = [
     (["customer: And the code?", "agent: I'll send you a reset code by text."], "commitment"),
     (["customer: Nobody said.", "agent: We should have let you know."], "commitment_without_time"),
     (["customer: I'm Not sure.", "agent: Not a problem."], "uses_customer_name"),
+    (
+        [
+            "agent: That's done, the car's yours until Sunday.",
+            "customer: Brilliant. I was worried I'd have to rush back.",
+            "agent: Just remember to fill it up before you drop it off.",
+            "agent: Anything else?",
+        ],
+        "distress_ignored",  # a worry over, said with relief
+    ),
+    (
+        [
+            "customer: Is it twenty three kilos or twenty for the bag?",
+            "agent: It's twenty three kilos.",
+            "customer: Okay, two bags then.",
+            "agent: So that's thirty two pounds each way, is that right?",
+        ],
+        "readback_mismatch",  # the customer asked about a weight; the agent read back a price
+    ),
 ]
 
 

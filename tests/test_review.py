@@ -17,6 +17,7 @@ from callqa.pipelines.review import (
 )
 from callqa.qa_rules.findings import Evidence, Finding
 from callqa.qa_rules.flags import FlagRules, flag_call
+from callqa.qa_rules.precision import Measured
 from callqa.qa_rules.scores import CriterionScore, InteractionScore, ScoredCall
 
 pytestmark = pytest.mark.usefixtures("every_label_proven")
@@ -174,10 +175,14 @@ def test_the_flag_budget_keeps_the_highest_priorities_and_every_auto_fail():
 
 
 def test_a_negative_label_of_unproven_precision_is_an_observation(every_label_proven):
-    every_label_proven["dead_air"] = (0.4, 20)  # measured, below the threshold
-    every_label_proven["sentiment_worsened"] = (0.0, 0)  # never measured
+    every_label_proven["dead_air"] = Measured(0.4, 20)  # measured, below the threshold
+    every_label_proven["sentiment_worsened"] = Measured(0.0, 0)  # never measured
     silence, worse = finding("dead_air", 45.0), finding("sentiment_worsened")
     assert flag_call(score(90), (silence, worse)) == ()
+    every_label_proven["dead_air"] = Measured(0.9, 40, 0.6, 10)  # not on calls never tuned on
+    assert flag_call(score(90), (silence,)) == ()
+    every_label_proven["dead_air"] = Measured(0.9, 40, 0.5, 2)  # too few held out to judge
+    assert reasons(flag_call(score(90), (silence,))) == ["long_silence"]
     assert reasons(flag_call(score(90), (finding("unresolved"),))) == ["unresolved"]  # outcomes
 
 
@@ -190,7 +195,7 @@ def test_observations_cost_no_points(every_label_proven):
                    polarity="negative", confidence=0.9, evidence=finding("x").evidence,
                    why="w")  # fmt: skip
     assert score_call(card, "c", (rude,)).auto_failed
-    every_label_proven["dismissive_language"] = (0.6, 5)
+    every_label_proven["dismissive_language"] = Measured(0.6, 5)
     assert not score_call(card, "c", (rude,)).auto_failed
 
 

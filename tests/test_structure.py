@@ -214,6 +214,24 @@ CALLS = {
         "agent: The permit system is down this morning, so I can't issue them right now.",
         "customer: Oh, that's annoying. Okay, bye.",
     )),
+    "looked into, nothing done": ("unresolved", (
+        "agent: Flixa support, how can I help?",
+        "customer: I cancelled my subscription last month and I've been charged again, I want it "
+        "back.",
+        "agent: Okay, I've cancelled it now so it won't renew again.",
+        "customer: Okay but what about the money?",
+        "agent: Yeah, the refund, I'll look into it for you.",
+        "customer: Right. Thanks, bye.",
+    )),
+    "second request announced and refused": ("partly_resolved", (
+        "agent: Velocar, how can I help?",
+        "customer: I'd like to keep my hire car until Sunday please.",
+        "agent: That's fine, I've extended it to Sunday at eight p.m. Shall I take the payment?",
+        "customer: Yeah, go ahead. Oh, and one other thing. Could I drop it at the airport "
+        "branch instead?",
+        "agent: I'm afraid I can't change the return branch on this booking.",
+        "customer: Okay. Thanks, bye.",
+    )),
     "yes-no question dodged": ("unresolved", (
         "agent: Kestrel Bank, how can I help?",
         "customer: I need my daily payment limit put up so I can pay my solicitor.",
@@ -273,8 +291,16 @@ def test_each_request_is_found_with_its_first_response(structures):
         ("on the twentieth", "and the first line of the address", []),  # not a day
         ("could it be the twenty eighth", "the twenty eighth instead of the first", []),
         ("the fee was twelve dollars", "twelve dollars, and two cards", []),
+        ("a twenty three kilo bag", "that's thirty two pounds each way", []),  # a weight
     ],
 )  # fmt: skip
 def test_read_back_details_are_compared_in_spoken_and_written_forms(customer, agent, expected):
     found = mismatches(details(agent), with_bare_amounts(details(customer), customer))
     assert [read for read, _ in found] == expected
+
+
+def test_values_a_customer_asks_about_are_not_details_they_gave():
+    from callqa.qa_rules.behaviours.comprehension import _given
+
+    assert _given("sorry is it twenty three kilos or twenty i'm a bit nervous") == set()
+    assert _given("I paid forty five pounds, is that right") == {("amount", "", "45.0")}

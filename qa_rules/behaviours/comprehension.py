@@ -186,10 +186,9 @@ class Comprehension(Detector):
                 continue  # neither it nor the question after it ("… Is that right?") checks
             read = details(text)
             sources = [j for j in range(max(0, i - self.read_back_window), i)
-                       if ctx.sentences[j].speaker == "customer"]  # fmt: skip
-            said = {d: j for j in sources
-                    for d in with_bare_amounts(details(ctx.sentences[j].text),
-                                               ctx.sentences[j].text)}  # fmt: skip
+                       if ctx.sentences[j].speaker == "customer"
+                       and not is_question(ctx.sentences[j].text)]  # fmt: skip
+            said = {d: j for j in sources for d in _given(ctx.sentences[j].text)}
             turn = ctx.transcript.turns[ctx.sentences[i].turn].text
             for (kind, what, value), theirs in mismatches(read, set(said), details(turn)):
                 source = max(said[d] for d in theirs)
@@ -249,3 +248,16 @@ def _confidence(turn) -> float:
         return turn.confidence
     scored = [w.confidence for w in turn.words if w.confidence is not None]
     return sum(scored) / len(scored) if scored else 1.0
+
+
+# "… is it twenty three kilos or twenty …": a value asked about, not given
+ASKED_ABOUT = re.compile(
+    r"\b(?:is|was|will|would|does|did) (?:it|that|there)\b.*|\bhow (?:much|many|long)\b.*",
+    re.IGNORECASE,
+)
+
+
+def _given(text: str) -> set:
+    """The details a customer's sentence gives: those in a question they ask are left out."""
+    given = ASKED_ABOUT.sub(" ", text)
+    return with_bare_amounts(details(given), given)

@@ -62,6 +62,10 @@ DISTRESS_WORDS = phrases(
     "terrible",
     "awful",
 )
+# "Brilliant. I was worried I'd have to rush back.": a worry over, said with relief
+PAST_WORRY = phrases(r"i was (so |really |a bit |quite )?(worried|nervous|scared|panicking)")
+RELIEF = phrases("brilliant", "great", "perfect", "lovely", "thank you", "thanks", "phew",
+                 "(that's|what) a relief", "oh good", "thank god", "thank goodness")  # fmt: skip
 DISTRESS_EMOTIONS = (
     "anger",
     "annoyance",
@@ -98,7 +102,7 @@ class Empathy(Detector):
             "I'd be upset too if that happened to me",
         ),
     }
-    requires = ("head:emotion", "prototype:empathy")
+    requires = ("head:emotion", "prototype:empathy", "transcript")
     tunable = {
         "distress_min_words": (1, 50), "reply_turns": (1, 20), "closing_share": (0.05, 1.0),
         "sentiment_shift": (0.01, 1.0), "empathy_similarity": (0.3, 1.0),
@@ -192,6 +196,9 @@ class Empathy(Detector):
             text = ctx.sentences[i].text
             enough = len(text.split()) >= self.distress_min_words  # "no", "sorry" say too little
             by_head = enough and scores is not None and float(np.max(scores[i, columns])) >= 0.5
+            turn = ctx.transcript.turns[ctx.sentences[i].turn].text
+            if PAST_WORRY.search(text) and RELIEF.search(turn):
+                continue
             if by_head or DISTRESS_WORDS.search(text):
                 found.append(i)
         return found

@@ -73,6 +73,12 @@ SUMMARY = phrases(
     "the next step",
     "what happens next",
     "here's what",
+    # "so that's booked", "so that's all been updated", "you're all set": a recap of what was done
+    r"so that'?s (all )?(now )?(been )?(done|sorted|booked|logged|arranged|cancelled|updated|"
+    r"changed|set up|gone through|in place)",
+    r"you'?re all (set|sorted|done)",
+    # a warm hand-over: the agent tells the customer what they passed on
+    r"i'?ve (explained|passed on|let them know|told them)",
 )
 
 
