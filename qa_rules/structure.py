@@ -725,7 +725,10 @@ DROPPED = re.compile(
     r"can't hear (?:you|anything)|line (?:went|is|has gone) (?:dead|quiet)",
     re.IGNORECASE,
 )
-CONDITION = re.compile(r"^\W*(?:if|once|when|as soon as)\b", re.IGNORECASE)
+CONDITION = re.compile(  # "if it's approved, …", "yeah if it's a mistake it'll get refunded"
+    r"^\W*(?:(?:yeah|yes|well|so|okay|ok|right|um|uh)\W+)*(?:if|once|when|as soon as)\b",
+    re.IGNORECASE,
+)
 SUGGESTION = re.compile(r"\byou (?:could|can|might|may|should) (?:also |always )?try\b", re.I)
 OPENING = re.compile(
     r"how (?:can|may|could) i help|what can i do for you|how can we help|anything else", re.I

@@ -284,6 +284,14 @@ NOT_CASES = [
     (["customer: And the code?", "agent: I'll send you a reset code by text."], "commitment"),
     (["customer: Nobody said.", "agent: We should have let you know."], "commitment_without_time"),
     (["customer: I'm Not sure.", "agent: Not a problem."], "uses_customer_name"),
+    (["agent: Hello, FitZone Barrow Road, Sam speaking.", "customer: Hi."], "no_greeting"),
+    (
+        [
+            "customer: When will they ring?",
+            "agent: The vet will call you between half two and three.",
+        ],
+        "callback_without_time",
+    ),
     (
         [
             "agent: That's done, the car's yours until Sunday.",

@@ -223,6 +223,14 @@ CALLS = {
         "agent: Yeah, the refund, I'll look into it for you.",
         "customer: Right. Thanks, bye.",
     )),
+    "refund only if": ("unresolved", (
+        "agent: Harbourside Hotel, how can I help?",
+        "customer: You've charged me forty two pounds for the minibar and we never opened it.",
+        "agent: Okay well I can't take it off from here because it's gone through accounts.",
+        "customer: So will I get the money back then?",
+        "agent: Yeah if it's a mistake it'll get refunded.",
+        "customer: Okay. Thanks, bye.",
+    )),
     "second request announced and refused": ("partly_resolved", (
         "agent: Velocar, how can I help?",
         "customer: I'd like to keep my hire car until Sunday please.",
@@ -292,6 +300,7 @@ def test_each_request_is_found_with_its_first_response(structures):
         ("could it be the twenty eighth", "the twenty eighth instead of the first", []),
         ("the fee was twelve dollars", "twelve dollars, and two cards", []),
         ("a twenty three kilo bag", "that's thirty two pounds each way", []),  # a weight
+        ("on the twelfth", "and a second driver, is that right?", []),  # not a day
     ],
 )  # fmt: skip
 def test_read_back_details_are_compared_in_spoken_and_written_forms(customer, agent, expected):

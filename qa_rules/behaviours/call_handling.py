@@ -18,6 +18,7 @@ GREETING = phrases(
     "(hello|hi),? (and )?(thank|welcome|you('ve| have) reached|this is|my name)",
     r"(this is|my name is|my name's|you're speaking (to|with)) ([a-z]+|\[person\])",
     "how (can|may) i (help|assist)",
+    r"^\W*(hello|hi|hiya)\b",  # "Hello, FitZone Barrow Road, Sam speaking": "hello" greets
 )
 VERIFICATION = phrases(
     "(confirm|verify) (your|the) (identity|name|date of birth|address|security|postcode|zip)",

@@ -34,6 +34,7 @@ IT_ARRIVES = phrases(
 CONTACT = phrases(
     r"(call|ring|phone|contact|get back|be in touch|reach out|give you a (call|ring|bell))\b"
 )
+_HOUR = r"(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon)"
 WHEN = phrases(
     r"within [\w -]{1,25}? (business |working )?(hours?|days?|weeks?|minutes?)",
     r"in (the next )?[\w -]{1,25}? (business |working )?(hours?|days?|weeks?|minutes?)",
@@ -47,6 +48,9 @@ WHEN = phrases(
     "next (week|month|monday|tuesday|wednesday|thursday|friday)",
     "(monday|tuesday|wednesday|thursday|friday)",
     r"\d{1,2}(:\d{2})? ?(am|pm)",
+    # "between half two and three", "at quarter past four", "around half nine"
+    rf"(between|at|around|about|after|before) (half|quarter (past|to)) ?(past )?{_HOUR}",
+    rf"between (half |quarter (past |to ))?{_HOUR}( ?[ap]m)? and {_HOUR}",
     "end of (the )?(day|week)",
     "right away",
     "shortly",
