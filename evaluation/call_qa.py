@@ -60,6 +60,8 @@ GOLD_SETS = (
     ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),
     ("qa-heldout-4", "qa-heldout-4.jsonl", "calls"),
     ("qa-heldout-5", "qa-heldout-5.jsonl", "calls"),
+    ("qa-heldout-6", "qa-heldout-6.jsonl", "calls"),
+    ("qa-heldout-7", "qa-heldout-7.jsonl", "calls"),
 )
 # Never tuned on: only their totals are read.
 HELDOUT_SETS = tuple(name for name, _, _ in GOLD_SETS if name.startswith("qa-heldout"))
