@@ -51,12 +51,15 @@ from callqa.pipelines.records import (
 )
 from callqa.pipelines.schema import (
     audit,
+    calibration_answers,
+    calibration_calls,
     calls,
     cases,
     emotion_tracks,
     findings,
     metrics,
     quarantine,
+    queue_claims,
     reviews,
     runs,
     scorecards,
@@ -307,10 +310,10 @@ class Store:
         return True
 
     def forget(self, call_ids: Iterable[str], actor: str = "callqa") -> list[str]:
-        """Erase stored calls: their rows in every table (results, case, reviews, quarantine),
-        leaving a tombstone (content hash and id) so the call is not ingested again, and an
-        audit entry naming ``actor``. Returns the ids that were stored; unknown ids are left
-        alone."""
+        """Erase stored calls: their rows in every table (results, case, reviews, calibration
+        answers, queue and work claims, quarantine), leaving a tombstone (content hash and id)
+        so the call is not ingested again, and an audit entry naming ``actor``. Returns the ids
+        that were stored; unknown ids are left alone."""
         erased = []
         with self.engine.begin() as db:
             for call_id in call_ids:
@@ -326,7 +329,9 @@ class Store:
                     insert(tombstones).values(content_hash=known, call_id=call_id, at=_now())
                 )
                 _delete_call(db, call_id)
-                db.execute(delete(reviews).where(reviews.c.call_id == call_id))
+                for table in (reviews, calibration_answers, calibration_calls, queue_claims,
+                              work_claims):  # fmt: skip
+                    db.execute(delete(table).where(table.c.call_id == call_id))
                 _audit(db, actor, "erase", call_id)
         return erased
 

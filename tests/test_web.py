@@ -189,9 +189,18 @@ def test_an_admin_erases_a_call_as_callqa_forget_does(store):
     assert 'action="/calls/c-01/forget"' in page
     unconfirmed = lead.post("/calls/c-01/forget", data={"csrf": token, "confirm": "c-1"})
     assert unconfirmed.status_code == 422 and store.get_call("c-01") is not None
+    from callqa.pipelines import calibration_sessions, queue_claims
+
+    session = calibration_sessions.create_session(store, "w", ["c-01", "c-02"], "lead")
+    calibration_sessions.save_answers(store, session, "c-01", "ria", {"greeted": "yes"})
+    queue_claims.claim(store, "c-01", "ria", "lead")
     done = lead.post("/calls/c-01/forget", data={"csrf": token, "confirm": "c-01"})
     assert done.status_code == 200 and "3 call(s) match" in done.text
     assert store.get_call("c-01") is None and store.erased()[1] == {"c-01"}
+    with store.engine.connect() as db:  # nothing of the call is left in any table
+        for table in ("calibration_answers", "calibration_calls", "queue_claims", "reviews"):
+            left = db.exec_driver_sql(f"select count(*) from {table} where call_id = 'c-01'")
+            assert left.scalar() == 0, table
     assert "erase" in lead.get("/audit").text
     assert lead.get("/calls/c-01.html").status_code == 404
 
