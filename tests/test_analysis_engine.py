@@ -112,13 +112,13 @@ def test_parse_reuses_docs_of_texts_already_parsed_and_keeps_order(monkeypatch):
     seen: list[str] = []
     real_pipe = nlp.pipe
     monkeypatch.setattr(nlp, "pipe", lambda texts: real_pipe(seen.extend(texts) or texts))
-    monkeypatch.setattr(nlp_module, "REMEMBERED_DOCS", 3)
+    monkeypatch.setattr(nlp_module, "REMEMBERED_CHARS", 40)  # about three of these texts
 
     first = nlp_module.parse(nlp, ["My name is Ann.", "Okay.", "Okay."])
     assert [d.text for d in first] == ["My name is Ann.", "Okay.", "Okay."]
     assert seen == ["My name is Ann.", "Okay."]  # each distinct text once
     again = nlp_module.parse(nlp, ["My name is [PERSON].", "Okay."])  # redacted, unchanged
     assert seen[2:] == ["My name is [PERSON]."] and again[1] is first[1]
-    nlp_module.parse(nlp, ["One.", "Two."])  # only the last three docs are kept
-    nlp_module.parse(nlp, ["Two.", "Okay."])
+    nlp_module.parse(nlp, ["One, two and three.", "Four, five and six."])  # 40 characters
+    nlp_module.parse(nlp, ["Four, five and six.", "Okay."])  # the oldest went to make room
     assert seen[5:] == ["Okay."]

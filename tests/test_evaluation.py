@@ -158,3 +158,24 @@ def test_cli_errors_exit_non_zero(args, code, message):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == code
     assert message in result.output
+
+
+def test_annotator_agreement_counts_alike_answers_and_kappa():
+    from callqa.evaluation.annotator_agreement import agreement
+
+    first = {
+        "a": {"outcome": "resolved", "deserves_review": False,
+              "criteria": {"greeted": {"answer": "yes"}, "closed": {"answer": "no"}}},
+        "b": {"outcome": "callback", "deserves_review": True,
+              "criteria": {"greeted": {"answer": "no"}, "closed": {"answer": "yes"}}},
+    }  # fmt: skip
+    second = {
+        "a": {"outcome": "resolved", "deserves_review": False,
+              "criteria": {"greeted": "yes", "closed": "yes"}},
+        "b": {"outcome": "unresolved", "deserves_review": True,
+              "criteria": {"greeted": "no", "closed": "yes"}},
+    }  # fmt: skip
+    found = agreement(first, second)
+    assert found["outcome"][0] == 0.5 and found["deserves_review"] == (1.0, 1.0)
+    assert found["greeted"] == (1.0, 1.0) and found["closed"][0] == 0.5
+    assert found["all criteria"][0] == 0.75
