@@ -62,6 +62,8 @@ GOLD_SETS = (
     ("qa-heldout-5", "qa-heldout-5.jsonl", "calls"),
     ("qa-heldout-6", "qa-heldout-6.jsonl", "calls"),
     ("qa-heldout-7", "qa-heldout-7.jsonl", "calls"),
+    ("qa-heldout-8", "qa-heldout-8.jsonl", "calls"),
+    ("qa-heldout-9", "qa-heldout-9.jsonl", "calls"),
 )
 # Never tuned on: only their totals are read.
 HELDOUT_SETS = tuple(name for name, _, _ in GOLD_SETS if name.startswith("qa-heldout"))

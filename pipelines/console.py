@@ -69,7 +69,13 @@ def run_summary(s: RunSummary, db: str) -> str:
     if s.did_nothing:
         return (
             f"Nothing to do: {s.discovered} call file(s) found, {s.unchanged} unchanged since "
-            f"their last run, {s.already_quarantined} already quarantined. ({s.seconds:.1f} s)"
+            f"their last run, {s.already_quarantined} already quarantined"
+            + (
+                f", {s.by_other_workers} processed by other workers on this store"
+                if s.by_other_workers
+                else ""
+            )  # fmt: skip
+            + f". ({s.seconds:.1f} s)"
         ) + _skipped(s)
     stages = ", ".join(f"{n} at {stage}" for stage, n in s.quarantined_by_stage.items())
     lines = [

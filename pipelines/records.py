@@ -17,10 +17,13 @@ from callqa.qa_rules.analysis import EmotionPoint
 from callqa.qa_rules.cases import Case
 from callqa.qa_rules.findings import Evidence, Finding
 from callqa.qa_rules.metrics import ConversationMetrics
+from callqa.qa_rules.precision import counted_labels_digest
 from callqa.qa_rules.scores import InteractionScore, ScoredCall
 
-# Bump when analysis output changes, so stored calls are re-analysed once.
-PIPELINE_VERSION = "0.7.0/redaction-2"  # 0.7: call structure, observations, applicable criteria
+# Bump when analysis output changes, so stored calls are re-analysed once; which labels count
+# (the measured precision table) is part of it. 0.7: call structure, observations, applicable
+# criteria; 0.8: labels judged on held-out calls too, read-backs, recaps and requests re-read.
+PIPELINE_VERSION = f"0.8.0/redaction-2/labels-{counted_labels_digest()}"
 
 
 class CallResult(Record):

@@ -311,9 +311,9 @@ class Store:
 
     def forget(self, call_ids: Iterable[str], actor: str = "callqa") -> list[str]:
         """Erase stored calls: their rows in every table (results, case, reviews, calibration
-        answers, queue and work claims, quarantine), leaving a tombstone (content hash and id)
-        so the call is not ingested again, and an audit entry naming ``actor``. Returns the ids
-        that were stored; unknown ids are left alone."""
+        answers, queue and work claims, quarantine, the words of audit entries about it),
+        leaving a tombstone (content hash and id) so the call is not ingested again, and an audit
+        entry naming ``actor``. Returns the ids that were stored; unknown ids are left alone."""
         erased = []
         with self.engine.begin() as db:
             for call_id in call_ids:
@@ -332,7 +332,14 @@ class Store:
                 for table in (reviews, calibration_answers, calibration_calls, queue_claims,
                               work_claims):  # fmt: skip
                     db.execute(delete(table).where(table.c.call_id == call_id))
+                said_of_it = (audit.c.target == call_id) | audit.c.target.startswith(
+                    f"{call_id}/", autoescape=True
+                )  # a reviewer's comment may quote the call: who did what stays, not the words
+                db.execute(audit.update().where(said_of_it).values(detail=""))
                 _audit(db, actor, "erase", call_id)
+        if erased and sqlite_path(self.url) is not None:
+            with self.engine.connect() as db:  # the erased pages leave the write-ahead log now
+                db.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         return erased
 
     def purge_text(self, before: datetime) -> list[str]:
@@ -965,6 +972,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA secure_delete=ON")  # erased words are overwritten, not left behind
     cursor.close()
 
 

@@ -4,8 +4,8 @@ A negative finding costs points and may flag a call. A QA lead who sees it wrong
 trusting the rest, so a negative label counts only once its precision has been measured on the
 gold set (``evaluation/gold``) at or above the threshold, on enough calls: on all of it, and
 on its held-out sets apart (calls no rule was tuned on) wherever the label was raised in enough
-of them. Below that, or unmeasured, its findings are **observations**: shown with their
-evidence and the measured figure, never flagged, never costing points.
+of them to judge it there (10). Below that, or unmeasured, its findings are **observations**:
+shown with their evidence and the measured figure, never flagged, never costing points.
 
 The figures live in ``label_precision.json`` beside this module, with the pipeline version
 they were measured on; ``python -m callqa.evaluation.label_precision`` rewrites it.
@@ -24,6 +24,7 @@ from callqa.qa_rules.structure import OUTCOMES
 TABLE = Path(__file__).parent / "label_precision.json"
 THRESHOLD = 0.8
 MIN_CALLS = 3  # raised in fewer gold calls than this: unmeasured
+MIN_HELD_OUT_CALLS = 10  # enough held-out calls to judge a label on them alone
 # Judged by their own measures (outcome accuracy), written by the QA team (scorecard rules), or
 # about the transcript rather than the agent (ASR confidence).
 EXEMPT_DETECTORS = frozenset({"scorecard_rules"})
@@ -57,7 +58,7 @@ def unproven(label: str, detector: str) -> bool:
     if detector in EXEMPT_DETECTORS or label in EXEMPT_LABELS:
         return False
     m = measured().get(label, Measured(0.0, 0))
-    held_out_low = m.held_out_calls >= MIN_CALLS and m.held_out_precision < THRESHOLD
+    held_out_low = m.held_out_calls >= MIN_HELD_OUT_CALLS and m.held_out_precision < THRESHOLD
     return m.calls < MIN_CALLS or m.precision < THRESHOLD or held_out_low
 
 
@@ -75,3 +76,12 @@ def precision_note(label: str) -> str:
 def counted(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
     """The findings that may cost points or flag: all but the observations."""
     return tuple(f for f in findings if not is_observation(f))
+
+
+def counted_labels_digest() -> str:
+    """A short digest of which measured negative labels count: part of the pipeline version, so
+    a re-measured table that changes what costs points re-scores the stored calls."""
+    import hashlib
+
+    counted = sorted(label for label in measured() if not unproven(label, ""))
+    return hashlib.sha256(" ".join(counted).encode()).hexdigest()[:8]

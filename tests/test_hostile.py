@@ -29,7 +29,7 @@ from callqa.pipelines.store import Store, StoreError, db_url
 from callqa.pipelines.workspace import Folders
 from callqa.qa_rules.rules import Rule, RuleTimeout, _matches
 from callqa.qa_rules.yaml_files import YamlFileError, load_yaml
-from tests.helpers import lock_held
+from tests.helpers import lock_held, write_calls
 
 GOOD = "Agent: Thank you for calling, how can I help?\nCustomer: My card is lost.\n"
 
@@ -452,3 +452,16 @@ def test_file_names_cannot_drive_the_terminal():
     from callqa.pipelines.console import printable
 
     assert printable("/calls/esc\x1b[31mred\nnext.txt") == "/calls/esc\\x1b[31mred\\nnext.txt"
+
+
+def test_a_folder_beside_the_store_that_cannot_be_written_is_one_line_and_exit_1(tmp_path):
+    """`.callqa` beside the store is a file, so its lock cannot be made: one line, no traceback."""
+    write_calls(tmp_path / "in", 1)
+    (tmp_path / ".callqa").write_text("not a folder")
+    run = subprocess.run(
+        [sys.executable, "-c", "from callqa.pipelines.cli import main; main()", "run",
+         str(tmp_path / "in"), "--db", str(tmp_path / "qa.db")],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )  # fmt: skip
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.startswith("error: ") and ".callqa" in run.stderr

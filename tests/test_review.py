@@ -181,7 +181,7 @@ def test_a_negative_label_of_unproven_precision_is_an_observation(every_label_pr
     assert flag_call(score(90), (silence, worse)) == ()
     every_label_proven["dead_air"] = Measured(0.9, 40, 0.6, 10)  # not on calls never tuned on
     assert flag_call(score(90), (silence,)) == ()
-    every_label_proven["dead_air"] = Measured(0.9, 40, 0.5, 2)  # too few held out to judge
+    every_label_proven["dead_air"] = Measured(0.9, 40, 0.5, 6)  # too few held out to judge
     assert reasons(flag_call(score(90), (silence,))) == ["long_silence"]
     assert reasons(flag_call(score(90), (finding("unresolved"),))) == ["unresolved"]  # outcomes
 

@@ -194,6 +194,8 @@ def test_an_admin_erases_a_call_as_callqa_forget_does(store):
     session = calibration_sessions.create_session(store, "w", ["c-01", "c-02"], "lead")
     calibration_sessions.save_answers(store, session, "c-01", "ria", {"greeted": "yes"})
     queue_claims.claim(store, "c-01", "ria", "lead")
+    criterion = re.search(r'name="criterion" value="([^"]+)"', page).group(1)
+    store.save_review("c-01", criterion, "no", "she said her card ends 4471", "ria", actor="lead")
     done = lead.post("/calls/c-01/forget", data={"csrf": token, "confirm": "c-01"})
     assert done.status_code == 200 and "3 call(s) match" in done.text
     assert store.get_call("c-01") is None and store.erased()[1] == {"c-01"}
@@ -201,6 +203,8 @@ def test_an_admin_erases_a_call_as_callqa_forget_does(store):
         for table in ("calibration_answers", "calibration_calls", "queue_claims", "reviews"):
             left = db.exec_driver_sql(f"select count(*) from {table} where call_id = 'c-01'")
             assert left.scalar() == 0, table
+        said = db.exec_driver_sql("select detail from audit where target like 'c-01/%'").all()
+        assert said and all(detail == "" for (detail,) in said)  # who and when stay, not words
     assert "erase" in lead.get("/audit").text
     assert lead.get("/calls/c-01.html").status_code == 404
 

@@ -31,11 +31,15 @@ for plugin in entry_points(group="callqa.commands"):
 
 
 def main() -> None:
-    """The console entry point: the app, with store and lock problems as one line, exit 1."""
+    """The console entry point: the app, with store, lock and file problems as one line, exit 1."""
     try:
         app()
     except (StoreError, RunLocked, UnsafeId, CalibrationError) as exc:
         typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:  # a read-only or missing folder beside the store, a full disk
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
         sys.exit(1)
     except DatabaseError as exc:
         detail = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
