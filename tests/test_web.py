@@ -10,6 +10,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from callqa.pipelines.cli import app as cli
@@ -203,7 +204,8 @@ def test_an_admin_erases_a_call_as_callqa_forget_does(store):
         for table in ("calibration_answers", "calibration_calls", "queue_claims", "reviews"):
             left = db.exec_driver_sql(f"select count(*) from {table} where call_id = 'c-01'")
             assert left.scalar() == 0, table
-        said = db.exec_driver_sql("select detail from audit where target like 'c-01/%'").all()
+        said = db.execute(text("select detail from audit where target like :t"),
+                          {"t": "c-01/%"}).all()  # fmt: skip
         assert said and all(detail == "" for (detail,) in said)  # who and when stay, not words
     assert "erase" in lead.get("/audit").text
     assert lead.get("/calls/c-01.html").status_code == 404
