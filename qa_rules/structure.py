@@ -250,6 +250,8 @@ def _acted(ctx: AnalysisContext, index: int) -> bool:
     house" has none, "so you want to send…" none done), or the parse."""
     if action_reported(ctx, index):
         return True
+    if has_act(ctx, index, "action_done") and DOING_NOW.search(ctx.sentences[index].text):
+        return True  # "I'm refunding it now": done while the customer listens
     span = _span(ctx, index) if has_act(ctx, index, "action_done") else None
     return span is not None and any(
         (t.lemma_.lower() in ACTION_LEMMAS and t.tag_ in ("VBD", "VBN"))
@@ -258,6 +260,11 @@ def _acted(ctx: AnalysisContext, index: int) -> bool:
     )
 
 
+DOING_NOW = re.compile(  # not "I'm just putting it through" (IN_PROGRESS): it is not done yet
+    r"\b(?:i'm|i am|we're|we are) (?!just\b)\w+ing (?:it|that|this|them|those|your \w+|the \w+)"
+    r"(?: \w+)? (?:now|right now|straight away|for you now)\b",
+    re.IGNORECASE,
+)
 WORD = re.compile(r"[a-z]{4,}")
 COMMON = frozenset(
     """that this with have about what when there their they them then just like want need

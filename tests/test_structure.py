@@ -223,6 +223,12 @@ CALLS = {
         "agent: Yeah, the refund, I'll look into it for you.",
         "customer: Right. Thanks, bye.",
     )),
+    "refunded while the customer listens": ("resolved", (
+        "agent: Thanks for calling, how can I help?",
+        "customer: I was charged twice for my order, can you refund one?",
+        "agent: I'm sorry about that. I'm refunding it now.",
+        "customer: Great, thanks.",
+    )),
     "refund only if": ("unresolved", (
         "agent: Harbourside Hotel, how can I help?",
         "customer: You've charged me forty two pounds for the minibar and we never opened it.",
