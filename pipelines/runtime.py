@@ -7,6 +7,7 @@ module that imports Prefect (the CLI calls it first).
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import signal
 import sys
@@ -43,8 +44,6 @@ def create_temporary_server_database() -> None:
     otherwise each create them at once, and all but one fail. Nothing to do when a Prefect
     server or database is configured. Call after :func:`configure_prefect`, before a flow runs.
     """
-    import fcntl
-
     home = Path(os.environ["PREFECT_HOME"])
     configured = {"PREFECT_API_URL", "PREFECT_API_DATABASE_CONNECTION_URL"} & set(os.environ)
     if configured or (home / "prefect.db").exists():

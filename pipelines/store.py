@@ -129,8 +129,7 @@ class Store:
         try:
             self.engine: Engine = create_engine(url)
         except (ArgumentError, ImportError, ValueError) as exc:  # malformed, or no driver
-            where = url.split("@")[-1]  # never the password
-            raise StoreError(f"{where}: not a database URL callqa can use ({exc})") from None
+            raise _not_a_url(url, exc) from None
         if path is not None:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
@@ -138,8 +137,7 @@ class Store:
         except DatabaseError as exc:
             raise StoreError(_database_problem(url, exc)) from None
         except ValueError as exc:  # a URL the driver cannot read ("port notaport")
-            where = url.split("@")[-1]
-            raise StoreError(f"{where}: not a database URL callqa can use ({exc})") from None
+            raise _not_a_url(url, exc) from None
 
     # --- writing -------------------------------------------------------------------------
 
@@ -966,6 +964,11 @@ def _database_problem(url: str, exc: DatabaseError) -> str:
     if "not a database" in detail or "malformed" in detail:
         return f"{where}: not a callqa store or damaged ({detail}); restore it from a backup"
     return f"{where}: cannot use the store ({detail})"
+
+
+def _not_a_url(url: str, exc: Exception) -> StoreError:
+    where = url.split("@")[-1]  # never the password
+    return StoreError(f"{where}: not a database URL callqa can use ({exc})")
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

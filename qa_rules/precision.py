@@ -13,6 +13,7 @@ they were measured on; ``python -m callqa.evaluation.label_precision`` rewrites 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -81,7 +82,5 @@ def counted(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
 def counted_labels_digest() -> str:
     """A short digest of which measured negative labels count: part of the pipeline version, so
     a re-measured table that changes what costs points re-scores the stored calls."""
-    import hashlib
-
     counted = sorted(label for label in measured() if not unproven(label, ""))
     return hashlib.sha256(" ".join(counted).encode()).hexdigest()[:8]

@@ -53,6 +53,11 @@ READ_BACK = phrases(
 )
 SLOW_TURNS, SLOW_SECONDS = 3, 90.0
 
+# "… is it twenty three kilos or twenty …": a value asked about, not given
+ASKED_ABOUT = re.compile(
+    r"\b(?:is|was|will|would|does|did) (?:it|that|there)\b.*|\bhow (?:much|many|long)\b.*",
+    re.IGNORECASE,
+)
 DIRECT_REPLY = re.compile(
     r"^\W*(?:yes|yeah|yep|no|nope|not|sadly|unfortunately|i'm afraid|afraid not)\b|"
     r"\b(?:i|we)(?:'m| am|'re| are)? (?:not able|unable|can't|cannot|won't)\b",
@@ -248,13 +253,6 @@ def _confidence(turn) -> float:
         return turn.confidence
     scored = [w.confidence for w in turn.words if w.confidence is not None]
     return sum(scored) / len(scored) if scored else 1.0
-
-
-# "… is it twenty three kilos or twenty …": a value asked about, not given
-ASKED_ABOUT = re.compile(
-    r"\b(?:is|was|will|would|does|did) (?:it|that|there)\b.*|\bhow (?:much|many|long)\b.*",
-    re.IGNORECASE,
-)
 
 
 def _given(text: str) -> set:

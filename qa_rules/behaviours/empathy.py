@@ -196,9 +196,10 @@ class Empathy(Detector):
             text = ctx.sentences[i].text
             enough = len(text.split()) >= self.distress_min_words  # "no", "sorry" say too little
             by_head = enough and scores is not None and float(np.max(scores[i, columns])) >= 0.5
-            turn = ctx.transcript.turns[ctx.sentences[i].turn].text
-            if PAST_WORRY.search(text) and RELIEF.search(turn):
-                continue
+            if PAST_WORRY.search(text) and RELIEF.search(
+                ctx.transcript.turns[ctx.sentences[i].turn].text
+            ):
+                continue  # relief at a worry over, not distress
             if by_head or DISTRESS_WORDS.search(text):
                 found.append(i)
         return found
