@@ -465,6 +465,45 @@ def test_call_handling(analyzer, lines, label):
     assert label in labels_of(analyzer, *lines)
 
 
+def test_name_and_number_cover_a_reset_link_not_reading_out_the_account(analyzer):
+    reset = ["agent: Hello, Harper Valley bank, how can I help?",
+             "customer: Hi, my name is [PERSON], I'd like to reset my password.",
+             "agent: What is your phone number?", "customer: It's [PHONE].",
+             "agent: Your password reset link has been sent to your phone."]  # fmt: skip
+    assert "verification" in labels_of(analyzer, *reset)
+    balance = reset[:4] + [
+        "agent: Okay, your balance is forty one pounds fifty, due on the second."
+    ]
+    found = labels_of(analyzer, *balance)
+    assert "verification" not in found
+    assert "forty one pounds" in found["no_verification"].evidence[-1].quote
+
+
+def test_account_read_out_before_the_security_check_is_no_verification(analyzer):
+    found = labels_of(
+        analyzer,
+        "agent: Good afternoon, Northmere Building Society, how can I help?",
+        "customer: Can you tell me if my wages have gone in?",
+        "agent: Of course. Can I take the sort code and account number?",
+        "customer: It's [SORT_CODE], [ACCOUNT].",
+        "agent: Yes, there's a payment in for one thousand eight hundred pounds this morning.",
+        "customer: Brilliant. And can you move my standing order?",
+        "agent: I'll need to take you through security first. Can I have your date of birth?",
+    )
+    assert "no_verification" in found and "verification" not in found
+
+
+def test_a_temporary_passcode_is_not_a_security_check(analyzer):
+    found = labels_of(
+        analyzer,
+        "agent: Meridian Card Services, good afternoon.",
+        "customer: I'm locked out of the app, can you reset it?",
+        "agent: Card number?", "customer: It's [CARD_NUMBER].",
+        "agent: Right, that's reset. You'll get a text with a temporary passcode.",
+    )  # fmt: skip
+    assert "verification" not in found
+
+
 def test_customer_sentiment_shift_over_the_call(analyzer):
     calm = ["customer: Hi, I have a question about my bill.", "customer: It's for October."]
     angry = ["customer: This is ridiculous, I'm furious.", "customer: I'm so angry and upset."]

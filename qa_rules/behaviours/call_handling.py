@@ -10,6 +10,7 @@ import re
 from callqa.qa_rules.behaviours.base import Detector, matching, phrases, register
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Finding
+from callqa.qa_rules.readback import details
 
 GREETING = phrases(
     "thank(s| you) for (calling|contacting|choosing|holding)",
@@ -21,7 +22,8 @@ GREETING = phrases(
     r"^\W*(hello|hi|hiya)\b",  # "Hello, FitZone Barrow Road, Sam speaking": "hello" greets
 )
 VERIFICATION = phrases(
-    "(confirm|verify) (your|the) (identity|name|date of birth|address|security|postcode|zip)",
+    "(confirm|verify) (your|the) (full )?(identity|name|date of birth|address|security|postcode|"
+    "zip)",
     "security (question|check|purposes)",
     "for (security|verification)",
     "date of birth",
@@ -29,8 +31,10 @@ VERIFICATION = phrases(
     "(first|second) line of (your|the) address",
     r"(you('re| are)|that's you) (all )?(verified|through security|through)\b(?! to)",
     "memorable (word|question|answer)",
-    r"(pin|passcode|security (answer|word|number))\b",
-    "(name|postcode|zip) (and|on) (the|your) (account|order|policy|booking|reservation)",
+    r"(?<!temporary )(?<!new )(?<!one-time )(pin|passcode|security (answer|word|number))\b",
+    "(sur)?(name|postcode|zip) (and|on) (the|your) (account|order|policy|booking|reservation)",
+    r"(that's|that|it's) (all )?match(es|ed)( up)?",
+    "e-?mail (address )?(it was|you) (made|booked|registered|signed up) with",
     r"(e-?mail|address) (address )?(on|for) (the|your) (account|order|booking)",
     r"what('s| is) your (full name|(home )?address|postcode|zip)",
     "(can|could|may) i (have|get|take) (your|the) (full |home |postal )?(name|address|postcode|"
@@ -45,6 +49,7 @@ IDENTIFIER_ASK = phrases(
     r"(the|your) (order|account|policy|member|card|phone|mobile) number\b.*\?",
     r"^(and )?((the|your) )?(order|account|policy|member|phone|mobile) number\W*$",
     r"what('s| is) (your|the) ((phone|mobile|telephone) number|account number|order number)",
+    r"(the|your) sort code\b",
 )
 # The caller naming themselves: with the account number, the weakest check that counts.
 NAME_GIVEN = re.compile(r"\b(name is|name's|this is|it's) \[PERSON\]|^\[PERSON\]\W*$")
@@ -53,7 +58,16 @@ SECURITY_DETAILS = re.compile(
     r"\[(DATE_OF_BIRTH|DOB|POSTCODE|SECURITY_ANSWER|PIN|ACCOUNT_LAST4|CARD_LAST\d)\]"
 )
 ACCOUNT_TALK = phrases(
-    "account", "card", "balance", "payment", "bill", "charge", "order", "password"
+    "account",
+    "card",
+    "balance",
+    "payments?",
+    "bill",
+    "charged?",
+    "order",
+    "password",
+    "subscription",
+    "statement",
 )
 # "Anything else?" is not a closing: a call that ends on it and "no" was not closed.
 CLOSING = phrases(
@@ -102,25 +116,28 @@ class CallHandling(Detector):
             findings.append(self.finding(ctx, "no_greeting", "negative", opening[:1], why, 0.7))
         looked_up = matching(ctx, IDENTIFIER_ASK, "agent")
         named = [i for i in ctx.by_speaker("customer") if NAME_GIVEN.search(ctx.sentences[i].text)]
-        verified = (
-            matching(ctx, VERIFICATION, "agent")
-            or [
-                i
-                for i in ctx.by_speaker("customer")
-                if SECURITY_DETAILS.search(ctx.sentences[i].text)
-            ]
-            or (looked_up if named else [])
-        )
+        verified = matching(ctx, VERIFICATION, "agent") or [
+            i for i in ctx.by_speaker("customer") if SECURITY_DETAILS.search(ctx.sentences[i].text)
+        ]
+        read_out = _account_data_read_out(ctx, looked_up[0]) if looked_up else []
+        if not verified and named and not read_out:
+            verified = looked_up  # name and number: enough to send a reset link to the phone
+        checked_late = bool(verified and read_out and read_out[0] < verified[0])
+        if checked_late:
+            verified = []
         account = looked_up or matching(ctx, ACCOUNT_TALK, "customer")
         # what the agent disclosed or changed: the answer or action that resolved a request
         disclosed = sorted(r.evidence for r in ctx.structure.requests
                            if r.outcome == "resolved" and r.evidence is not None)  # fmt: skip
+        disclosed = read_out or disclosed
         if verified:
             why = "Verified the customer's identity"
             findings.append(self.finding(ctx, "verification", "positive", verified[:1], why))
         elif account and disclosed:
             why = "Account data was disclosed or changed without verifying who the customer is"
-            if looked_up:
+            if checked_late:
+                why = "Account data was read out before the security check"
+            elif looked_up:
                 why = "The account was looked up by its number alone, with no security check"
             evidence = sorted({account[0], disclosed[0]})
             findings.append(self.finding(ctx, "no_verification", "negative", evidence, why, 0.6))
@@ -134,3 +151,14 @@ class CallHandling(Detector):
             why = "The agent's last words have no thanks, offer of further help or goodbye"
             findings.append(self.finding(ctx, "no_closing", "negative", ending[-1:], why, 0.7))
         return findings
+
+
+def _account_data_read_out(ctx: AnalysisContext, after: int) -> list[int]:
+    """Agent sentences after ``after`` that read out an amount or a date from the account
+    ("your balance is forty one pounds fifty"): a name and a number do not cover that."""
+    return [
+        i
+        for i in ctx.by_speaker("agent")
+        if i > after
+        and any(kind in ("amount", "day") for kind, _, _ in details(ctx.sentences[i].text))
+    ]
