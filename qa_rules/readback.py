@@ -21,8 +21,8 @@ TIME = re.compile(
     r"\b(?P<h>\d{1,2})(?:[:\s](?P<m>\d{2}))?\s?(?P<ap>a\.?\s?m\b\.?|p\.?\s?m\b\.?|o'clock)",
     re.IGNORECASE,
 )
-DAY = re.compile(  # not "a second driver", "my third card", "the first time"
-    r"(?<!\ba )(?<!\ban )(?<!\bmy )(?<!\byour )(?<!\bour )(?<!\btheir )"
+DAY = re.compile(  # not "a second driver", "my third card", "the first time", "[ADDRESS]-eighth"
+    r"(?<!\ba )(?<!\ban )(?<!\bmy )(?<!\byour )(?<!\bour )(?<!\btheir )(?<![-\]])"
     r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?! (?:one|1|time|payment|thing|line|floor|class|step|"
     r"driver|person|card|account|bag|item|call|attempt|year|month|week|day)s?\b)",
     re.I,

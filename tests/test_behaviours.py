@@ -504,6 +504,16 @@ def test_a_temporary_passcode_is_not_a_security_check(analyzer):
     assert "verification" not in found
 
 
+def test_a_request_put_as_a_question_gives_the_detail_read_back(analyzer):
+    found = labels_of(
+        analyzer,
+        "customer: He starts his new job on the nineteenth, so could the cover start from the "
+        "nineteenth?",
+        "agent: Of course. So that's your son added from the ninth of September.",
+    )
+    assert "nineteenth" in found["readback_mismatch"].evidence[0].quote
+
+
 def test_customer_sentiment_shift_over_the_call(analyzer):
     calm = ["customer: Hi, I have a question about my bill.", "customer: It's for October."]
     angry = ["customer: This is ridiculous, I'm furious.", "customer: I'm so angry and upset."]

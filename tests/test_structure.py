@@ -307,6 +307,7 @@ def test_each_request_is_found_with_its_first_response(structures):
         ("the fee was twelve dollars", "twelve dollars, and two cards", []),
         ("a twenty three kilo bag", "that's thirty two pounds each way", []),  # a weight
         ("on the twelfth", "and a second driver, is that right?", []),  # not a day
+        ("we get the keys on the [ADDRESS]-eighth", "moving on the twenty-eighth", []),  # redacted
     ],
 )  # fmt: skip
 def test_read_back_details_are_compared_in_spoken_and_written_forms(customer, agent, expected):

@@ -47,7 +47,7 @@ READ_BACK = phrases(
     "so (that's|that is|it's|it is|you want|you'd like|we're|we are)",
     "(just )?to (confirm|check)",
     "let me (read|repeat) (that|it|this) back",
-    r"(is that|that's|that is) (right|correct)\s*\??$",
+    r"(is that|that's|that is) (right|correct|okay|ok|alright)\s*\??$",
     r"correct\s*\?$",
     "i have (that|it) (down )?as",
 )
@@ -56,6 +56,12 @@ SLOW_TURNS, SLOW_SECONDS = 3, 90.0
 # "… is it twenty three kilos or twenty …": a value asked about, not given
 ASKED_ABOUT = re.compile(
     r"\b(?:is|was|will|would|does|did) (?:it|that|there)\b.*|\bhow (?:much|many|long)\b.*",
+    re.IGNORECASE,
+)
+# A request put as a question gives its details: "can you move it to the twenty eighth".
+ASKS_FOR = re.compile(
+    r"\b(?:can|could|would) (?:you|we|i|it|the \w+) (?:\w+ )?(?:move|change|start|make|put|"
+    r"book|set|switch|have|get)\b",
     re.IGNORECASE,
 )
 DIRECT_REPLY = re.compile(
@@ -85,7 +91,7 @@ class Comprehension(Detector):
     requires = ("acts", "embeddings", "structure", "transcript")
     tunable = {"read_back_window": (1, 200), "repeat_similarity": (0.5, 1.0),
                "low_confidence": (0.0, 1.0)}  # fmt: skip
-    read_back_window = 16  # sentences before a read-back in which the customer gave the details
+    read_back_window = 24  # sentences before a read-back in which the customer gave the details
     repeat_similarity = 0.8  # a customer sentence this close to an earlier one repeats it
     low_confidence = 0.6  # ASR confidence under which a turn's words are unreliable
 
@@ -192,7 +198,8 @@ class Comprehension(Detector):
             read = details(text)
             sources = [j for j in range(max(0, i - self.read_back_window), i)
                        if ctx.sentences[j].speaker == "customer"
-                       and not is_question(ctx.sentences[j].text)]  # fmt: skip
+                       and (not is_question(ctx.sentences[j].text)
+                            or ASKS_FOR.search(ctx.sentences[j].text))]  # fmt: skip
             said = {d: j for j in sources for d in _given(ctx.sentences[j].text)}
             turn = ctx.transcript.turns[ctx.sentences[i].turn].text
             for (kind, what, value), theirs in mismatches(read, set(said), details(turn)):
