@@ -22,6 +22,7 @@ class FlagRules(Record):
     comprehension_gaps: int | None = Field(default=2, ge=1)
     flag_unsure: bool = True
     flag_unresolved: bool = True
+    flag_put_off: bool = True  # a request left on "I'll have to check that", nothing after
     flag_escalated: bool = False  # an escalation handled well is not a QA problem
     flag_cut_off: bool = True
     flag_callback_without_time: bool = True
@@ -39,6 +40,7 @@ REASONS = (
     "unsure",
     "low_score",
     "unresolved",
+    "put_off",
     "escalated",
     "readback_mismatch",
     "distress_ignored",
@@ -124,6 +126,11 @@ def flag_call(
         if f.details.get("flag"):
             flags.append(Flag(reason=f"rule:{f.label}", priority=int(f.details["flag"]), why=f.why,
                               evidence=tuple(e for e in f.evidence[:3])))  # fmt: skip
+    put_off = [f for f in findings if f.details.get("put_off") == "true"]
+    if rules.flag_put_off and put_off:
+        why = "A request was put off ('I'll have to check that') with no time, callback or route"
+        flags.append(Flag(reason="put_off", priority=65, why=why,
+                          evidence=put_off[0].evidence[-1:]))  # fmt: skip
     gaps = sorted(COMPREHENSION_GAPS & by_label.keys())
     gap_count = sum(len(by_label[label]) for label in gaps)
     if rules.comprehension_gaps is not None and gap_count >= rules.comprehension_gaps:

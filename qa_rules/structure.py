@@ -198,10 +198,12 @@ def _wanted(text: str) -> Literal["action", "information", "problem"]:
     return "problem"
 
 
-DEFERRAL = re.compile(  # "we'll look into it", "someone'll have a look": no time, no route
+DEFERRAL = re.compile(  # "we'll look into it", "I'd have to check that one": no time, no route
     r"\b(?:i(?:'ll| will)|we(?:'ll| will)|someone(?:'ll| will)|somebody(?:'ll| will)|"
     r"they(?:'ll| will))"
-    r" (?:look into (?:it|that|this)|have a look)\b",
+    r" (?:look into (?:it|that|this)|have a look)\b|"
+    r"\b(?:i|we)(?:'d|'ll| would| will) (?:have|need) to (?:check|look into|find out|ask)"
+    r" (?:that|this|it|with)\b",
     re.IGNORECASE,
 )
 REDIRECT = re.compile(
@@ -227,13 +229,14 @@ def _fails(ctx: AnalysisContext, index: int) -> bool:
     head's action_failed), the agent saying they cannot ("I'm not able to refund it"), or
     the customer sent elsewhere to do it ("you need to ask the shop")."""
     text = ctx.sentences[index].text
+    if DEFERRAL.search(text) and not WHEN_SAID.search(text):
+        return True  # put off, whatever follows: "i'd have to check that one did he fix it"
     if HEDGE.search(text) or SUGGESTION.search(text) or QUESTION.search(text):
         return False  # "it might be worth…", "would you like a block so it can't be used?"
     return bool(
         (FAILURE.search(text) and has_act(ctx, index, "action_failed"))
         or REFUSAL.search(text)
         or REDIRECT.search(text)
-        or (DEFERRAL.search(text) and not WHEN_SAID.search(text))
     )
 
 

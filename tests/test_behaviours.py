@@ -6,6 +6,7 @@ from callqa.models.transcript import Transcript, Turn
 from callqa.qa_rules.analysis import analyse_calls, load_analyzer
 from callqa.qa_rules.behaviours import DETECTORS, detectors
 from callqa.qa_rules.context import build_contexts
+from callqa.qa_rules.flags import flag_call
 from tests.helpers import ReadRecorder, make_transcript
 
 pytestmark = pytest.mark.slow
@@ -512,6 +513,23 @@ def test_a_request_put_as_a_question_gives_the_detail_read_back(analyzer):
         "agent: Of course. So that's your son added from the ninth of September.",
     )
     assert "nineteenth" in found["readback_mismatch"].evidence[0].quote
+
+
+def test_a_question_put_off_with_nothing_after_is_left_open(analyzer):
+    lines = [
+        "agent: Hello, Fitzone members line, this is Kyle.",
+        "customer: Hi, can you freeze my membership for two months?",
+        "agent: Right, that's done, it's frozen from the first of March.",
+        "customer: Great. And will I get a refund for the session I was charged for?",
+        "agent: Okay, I'll have to check that with the club, did you book it online?",
+        "customer: Yes, on the app.",
+        "agent: Okay, anything else?",
+        "customer: No, bye.",
+    ]
+    (analysis,) = analyse_calls([make_transcript(*lines)], analyzer)
+    outcomes = [f.details for f in analysis.findings if f.label == "request_outcome"]
+    assert outcomes[-1] == {"outcome": "unresolved", "request": "2", "put_off": "true"}
+    assert "put_off" in [f.reason for f in flag_call(None, analysis.findings)]
 
 
 def test_customer_sentiment_shift_over_the_call(analyzer):

@@ -62,6 +62,14 @@ def test_flag_rules(findings, total, expected):
     assert reasons(flag_call(score(total), tuple(findings))) == expected
 
 
+def test_a_request_put_off_flags_even_inside_a_partly_resolved_call():
+    put_off = finding("request_outcome").model_copy(
+        update={"details": {"outcome": "unresolved", "put_off": "true"}}
+    )
+    assert reasons(flag_call(score(90), (finding("partly_resolved"), put_off))) == ["put_off"]
+    assert flag_call(score(90), (put_off,), FlagRules(flag_put_off=False)) == ()
+
+
 def test_auto_fail_and_unsure_criteria_are_flagged_first():
     ev = finding("dismissive_language").evidence
     failed = CriterionScore(criterion_id="respectful", answer="no", score=0, potential=5,

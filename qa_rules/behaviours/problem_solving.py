@@ -8,7 +8,7 @@ import re
 from callqa.qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Finding, Polarity
-from callqa.qa_rules.structure import OUTCOMES
+from callqa.qa_rules.structure import DEFERRAL, OUTCOMES, Request
 
 PROBLEM_CUES = phrases(
     "problem",
@@ -233,17 +233,22 @@ class ProblemSolving(Detector):
             for number, request in enumerate(structure.requests, start=1):
                 why = f"Request {number} of {len(structure.requests)}: {request.outcome}"
                 quoted = [i for i in (request.statement, request.evidence) if i is not None]
-                found.append(self.finding(
-                    ctx, "request_outcome", "neutral", quoted,
-                    why, 0.7, details={"outcome": request.outcome, "request": str(number)},
-                ))  # fmt: skip
+                details = {"outcome": request.outcome, "request": str(number)}
+                if _put_off(ctx, request):
+                    details["put_off"] = "true"
+                    why += ", put off with no time or route"
+                found.append(self.finding(ctx, "request_outcome", "neutral", quoted, why, 0.7,
+                                          details=details))  # fmt: skip
         if structure.outcome is not None and structure.evidence is not None:
             request = structure.requests[-1]
             sentences = sorted({request.statement, structure.evidence})
             why = f"Outcome {structure.outcome}: " + OUTCOME_REASONS[structure.outcome]
             polarity = OUTCOME_POLARITY[structure.outcome]
-            details: dict[str, str] = {"outcome": structure.outcome}
-            if structure.outcome == "unresolved":
+            details = {"outcome": structure.outcome}
+            if structure.outcome == "unresolved" and _put_off(ctx, request):
+                details |= {"reason_given": "false", "put_off": "true"}
+                why += "; put off with no time or route"
+            elif structure.outcome == "unresolved":
                 reasons = self._reasons(ctx, request.statement)
                 details["reason_given"] = str(bool(reasons)).lower()
                 if reasons:
@@ -259,3 +264,14 @@ class ProblemSolving(Detector):
                 and (EXPLANATION.search(ctx.sentences[i].text)
                      or REASON.search(ctx.sentences[i].text))
                 and not VAGUE.search(ctx.sentences[i].text)]  # fmt: skip
+
+
+def _put_off(ctx: AnalysisContext, request: Request) -> bool:
+    """The request was left on "I'll have to check that" or "we'll look into it": unresolved,
+    with no time, callback or route."""
+    evidence = request.evidence
+    return (
+        request.outcome == "unresolved"
+        and evidence is not None
+        and bool(DEFERRAL.search(ctx.sentences[evidence].text))
+    )
