@@ -55,6 +55,8 @@ GOLD_SETS = (
     ("qa-dev-9", "qa-dev-9.jsonl", "calls"),
     ("qa-dev-10", "qa-dev-10.jsonl", "calls"),
     ("qa-dev-11", "qa-dev-11.jsonl", "calls"),
+    ("qa-dev-12", "qa-dev-12.jsonl", "calls"),
+    ("qa-dev-13", "qa-dev-13.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
     ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),

@@ -494,6 +494,20 @@ def test_account_read_out_before_the_security_check_is_no_verification(analyzer)
     assert "no_verification" in found and "verification" not in found
 
 
+def test_an_address_read_out_on_a_tracking_number_alone_is_no_verification(analyzer):
+    opening = ["agent: Thanks for calling Swiftdrop Parcels, how can I help?",
+               "customer: Can my parcel be left with a neighbour tomorrow?",
+               "agent: Have you got the tracking number there?",
+               "customer: It's [TRACKING_NUMBER]."]  # fmt: skip
+    read_out = labels_of(analyzer, *opening, "agent: Okay, it's going to [ADDRESS], [POSTCODE].")
+    assert "[ADDRESS]" in read_out["no_verification"].evidence[-1].quote
+    read_back = labels_of(
+        analyzer, *opening, "customer: And my name's [PERSON], it's for [ADDRESS].",
+        "agent: So that's [ADDRESS], is that right?",
+    )  # fmt: skip
+    assert "no_verification" not in read_back
+
+
 def test_a_temporary_passcode_is_not_a_security_check(analyzer):
     found = labels_of(
         analyzer,

@@ -40,14 +40,15 @@ VERIFICATION = phrases(
     "(can|could|may) i (have|get|take) (your|the) (full |home |postal )?(name|address|postcode|"
     "zip)",
     r"^(and )?(your|the) (full )?name\b",
+    r"\band (your|the) (full |sur)?name\b",
 )
 # Looking the account up by a number the customer quotes: it finds the account, it does not
 # check who is calling (annotation guidelines: an account or order number alone is no check).
 IDENTIFIER_ASK = phrases(
-    "(can|could|may) i (have|get|take) (your|the) (account|card|policy|member|order|phone|mobile)"
-    " (number|id)",
-    r"(the|your) (order|account|policy|member|card|phone|mobile) number\b.*\?",
-    r"^(and )?((the|your) )?(order|account|policy|member|phone|mobile) number\W*$",
+    "(can|could|may) i (have|get|take) (your|the) (account|card|policy|member|order|phone|mobile|"
+    "tracking) (number|id)",
+    r"(the|your) (order|account|policy|member|card|phone|mobile|tracking) number\b.*\?",
+    r"^(and )?((the|your) )?(order|account|policy|member|phone|mobile|tracking) number\W*$",
     r"what('s| is) (your|the) ((phone|mobile|telephone) number|account number|order number)",
     r"(the|your) sort code\b",
 )
@@ -57,6 +58,7 @@ NAME_GIVEN = re.compile(r"\b(name is|name's|this is|it's) \[PERSON\]|^\[PERSON\]
 SECURITY_DETAILS = re.compile(
     r"\[(DATE_OF_BIRTH|DOB|POSTCODE|SECURITY_ANSWER|PIN|ACCOUNT_LAST4|CARD_LAST\d)\]"
 )
+ADDRESS_READ = re.compile(r"\[(ADDRESS|POSTCODE|EMAIL)\]")
 ACCOUNT_TALK = phrases(
     "account",
     "card",
@@ -154,11 +156,17 @@ class CallHandling(Detector):
 
 
 def _account_data_read_out(ctx: AnalysisContext, after: int) -> list[int]:
-    """Agent sentences after ``after`` that read out an amount or a date from the account
-    ("your balance is forty one pounds fifty"): a name and a number do not cover that."""
-    return [
-        i
-        for i in ctx.by_speaker("agent")
-        if i > after
-        and any(kind in ("amount", "day") for kind, _, _ in details(ctx.sentences[i].text))
-    ]
+    """Agent sentences after ``after`` that read out an amount, a date or an address from the
+    account ("your balance is forty one pounds fifty", "it's going to [ADDRESS]"): a name and
+    a number do not cover that."""
+    given: set[str] = set()  # placeholders the customer said: read back, not read out
+    found = []
+    for i, sentence in enumerate(ctx.sentences):
+        if sentence.speaker == "customer":
+            given.update(ADDRESS_READ.findall(sentence.text))
+        elif i > after and (
+            set(ADDRESS_READ.findall(sentence.text)) - given
+            or any(kind in ("amount", "day") for kind, _, _ in details(sentence.text))
+        ):
+            found.append(i)
+    return found
