@@ -94,6 +94,8 @@ minute""".split()
     | FILLERS
     | NUMBER_WORDS
 )
+# Verbs that end a name after a cue; as its first word they may be the name ("Mr Will Hay").
+MODALS = {"will", "would", "can", "could", "should", "shall", "may", "might", "must"}
 NAME_CUES = re.compile(
     r"\b(?:my name is|my name's|name is|name's|first name is|last name is|surname is|"
     r"under the name(?: of)?|speaking with|talking to|this is|i'm|i am|"
@@ -469,8 +471,8 @@ def _name_after(turn: int, text: str, cue: re.Match, strong: bool = False) -> li
         low = w.group().lower()
         if low in FILLERS and not taken:
             continue
-        if low in NOT_NAMES or len(taken) == 2:
-            break
+        if low in NOT_NAMES or len(taken) == 2 or (taken and low in MODALS):
+            break  # "Mr Adeyemi will ring you": the name ends at "will"
         between = text[cue.end() + (taken[-1].end() if taken else 0) : cue.end() + w.start()]
         if taken and between.strip(" "):
             break

@@ -218,6 +218,8 @@ def _dialogue(*lines: str) -> list[str]:
           "[CARD]", "and the last four", "[CARD]"]),
         (("A: can you spell the surname for me", "C: k o w a l s k i"),
          ["can you spell the surname for me", "[PERSON]"]),
+        (("A: Mr Adeyemi will ring you at two", "C: thanks"),  # the name ends at "will"
+         ["Mr [PERSON] will ring you at two", "thanks"]),
     ],
 )  # fmt: skip
 def test_what_the_agent_asked_for_decides_what_the_answer_holds(lines, expected):
