@@ -465,6 +465,7 @@ PAYMENT_LINE = re.compile(r"\bautomated\b|\b(?:card|payment) line\b|\bback to me
 ASKS_WHEN = re.compile(r"\bwhen (?:will|would|do|are|is|can)\b|\bhow long\b", re.IGNORECASE)
 # Paperwork for a handover ("I've raised that, the reference is…", "I've put in the request"):
 # it does not carry out the request itself.
+SENT = re.compile(r"\b(?:sent|send|sending|texted|emailed|posted)\b", re.IGNORECASE)
 BOOKKEEPING = re.compile(
     r"\b(?:raised|logged|noted|put (?:in )?(?:a|the) (?:note|request|ticket)|put (?:that|it) on|"
     r"passed (?:it|that|this) (?:on|to)|reference (?:is|number))\b",
@@ -658,8 +659,11 @@ def _request(
     if carried_out:  # "that's cancelled" - "I can't speed up the post, but you can…": a follow-up
         failed = [j for j in failed if j < carried_out[0]
                   or not ALTERNATIVE.search(ctx.sentences[j].text)]  # fmt: skip
-    if failed:  # after a failure, only an action done resolves ("the charges are valid")
-        done = [j for j in done if j < failed[-1] or j in moves.acted]
+    if failed:  # after a failure, only an action done resolves ("the charges are valid"),
+        # and not a link or form sent for the customer to do it themselves
+        asked_to_send = SENT.search(" ".join(ctx.sentences[i].text for i in (first, *restated)))
+        done = [j for j in done if j < failed[-1] or (j in moves.acted and (
+            asked_to_send or not SENT.search(ctx.sentences[j].text)))]  # fmt: skip
     handed = [j for j in mine if j in moves.handed]
     reraised = _reraised(ctx, acts, moves, first, done[-1] if done else None, until)
     left_open = _unanswered_follow_up(ctx, acts, first, max([*done, *handed], default=first),

@@ -254,6 +254,15 @@ CALLS = {
         "agent: Most people find the branch the easiest way, honestly.",
         "customer: Okay. Thanks, bye.",
     )),
+    "link sent after a refusal": ("unresolved", (
+        "agent: Hello, Vela Mobile, how can I help?",
+        "customer: I want to put my son's phone contract into his own name.",
+        "agent: I'm sorry, I can't do the transfer on this call, your son has to agree to it.",
+        "agent: He can do it online with the transfer form, I can text him the link if you like.",
+        "customer: Yeah go on.",
+        "agent: Right, I've sent that to his number now.",
+        "customer: Okay, thanks, bye.",
+    )),
 }  # fmt: skip
 
 
