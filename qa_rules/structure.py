@@ -328,8 +328,11 @@ REQUEST_CUES = re.compile(
 def states_request(ctx: AnalysisContext, index: int) -> bool:
     """A customer sentence stating what they want: the act head's request, or its plain
     forms ("I'd like to reset my password", "I'm calling about my bill", "I lost my card")."""
-    return bool(has_act(ctx, index, "request")) or bool(
-        REQUEST_CUES.search(ctx.sentences[index].text)
+    text = ctx.sentences[index].text
+    return bool(
+        has_act(ctx, index, "request")
+        or REQUEST_CUES.search(text)
+        or (NEW_TOPIC.search(text) and ASKS.search(text))  # "while I've got you, can you…"
     )
 
 
@@ -341,6 +344,7 @@ NEW_TOPIC = re.compile(
 )
 
 
+ASKS = re.compile(r"\b(?:can|could|would) (?:you|i)\b|\bis it possible\b", re.IGNORECASE)
 STATES_VALUE = re.compile(r"\b(?:your|the)\b[^.?!]{0,40}\b(?:is|are|was|were)\b", re.IGNORECASE)
 THANKED = re.compile(r"\b(?:thank|thanks|cheers|appreciate|great|perfect|brilliant)\b", re.I)
 SATISFIED = re.compile(
@@ -600,7 +604,9 @@ def _request_statements(
             head = found[-1][0]
             close = float(ctx.embeddings[i] @ ctx.embeddings[head]) >= RESTATED
             announced = _new_topic(ctx, i)  # "one other thing": another matter, however close
-            if (close and not announced) or not answered_since:
+            if announced and _new_topic(ctx, head) and ctx.sentences[head].turn == s.turn:
+                announced = False  # "Can I ask something else? I've booked…": one matter
+            if not announced and (close or not answered_since):
                 found[-1][1].append(i)
                 continue
             if not (REQUEST_CUES.search(s.text) or announced):
@@ -661,7 +667,7 @@ def _request(
                   or not ALTERNATIVE.search(ctx.sentences[j].text)]  # fmt: skip
     if failed:  # after a failure, only an action done resolves ("the charges are valid"),
         # and not a link or form sent for the customer to do it themselves
-        asked_to_send = SENT.search(" ".join(ctx.sentences[i].text for i in (first, *restated)))
+        asked_to_send = SENT.search(ctx.sentences[first].text)
         done = [j for j in done if j < failed[-1] or (j in moves.acted and (
             asked_to_send or not SENT.search(ctx.sentences[j].text)))]  # fmt: skip
     handed = [j for j in mine if j in moves.handed]

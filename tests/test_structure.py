@@ -254,6 +254,16 @@ CALLS = {
         "agent: Most people find the branch the easiest way, honestly.",
         "customer: Okay. Thanks, bye.",
     )),
+    "another matter announced": ("unresolved", (
+        "agent: Swiftdrop Parcels, Kyle speaking.",
+        "customer: My parcel says delivered but it's not here.",
+        "agent: Hold on, let me look.",
+        "customer: Oh wait, I've found it behind the bin.",
+        "customer: And while I've got you, can you put a note on Friday's parcel to leave it "
+        "next door?",
+        "agent: Sorry, I can't add notes to other parcels on this call.",
+        "customer: Okay, bye.",
+    )),
     "link sent after a refusal": ("unresolved", (
         "agent: Hello, Vela Mobile, how can I help?",
         "customer: I want to put my son's phone contract into his own name.",
@@ -288,6 +298,14 @@ def test_outcomes_come_from_the_calls_structure(structures, name):
         (r.statement, r.outcome, r.evidence) for r in ctx.structure.requests
     ]
     assert ctx.structure.evidence is not None
+
+
+@pytest.mark.slow
+def test_a_matter_announced_as_another_is_its_own_request_before_the_first_is_answered(
+    structures,
+):
+    requests = structures["another matter announced"].structure.requests
+    assert [r.statement for r in requests] == [1, 5]
 
 
 @pytest.mark.slow
