@@ -113,11 +113,24 @@ SEVERAL = re.compile(
 ANNOUNCED = re.compile(
     r"\b(?:two|three|a couple of|couple of|a few|few) (?:things|questions|bits|issues)\b", re.I
 )
+# What the customer cannot do or did not do ("I can't keep paying", "I didn't touch it"):
+# after a request, the reason for it or a detail of it.
+BARE_PROBLEM = re.compile(r"\bi (?:still |just |really )?(?:can't|cannot|couldn't|didn't)\b", re.I)
 PROBLEM_CLAUSE = re.compile(
     r"\bthere(?:'s| is) (?:a|an|this)\b|\bwhy\b|\b(?:got|been|was|were) charged\b|"
     r"\bcharged (?:me|twice)\b",
     re.IGNORECASE,
 )
+
+
+def _reason_for(clause: str) -> bool:
+    """A clause that only says what the customer cannot do ("the physio says I can't train"):
+    after a request, unless more were announced, it is why they ask."""
+    return bool(
+        BARE_PROBLEM.search(clause)
+        and not PROBLEM_CLAUSE.search(clause)
+        and not REQUEST_CUES.search(BARE_PROBLEM.sub(" ", clause))
+    )
 
 
 def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: int) -> list[Request]:
@@ -131,12 +144,16 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
     opening = " ".join(ctx.sentences[i].text for i in (request.statement, *request.restated)
                        if ctx.sentences[i].turn == turn)  # fmt: skip
     texts = [opening] + [ctx.sentences[i].text for i in request.restated]
+    turn_text = ctx.transcript.turns[turn].text if turn < len(ctx.transcript.turns) else ""
     for text in texts:
         clauses: list[str] = []
         context = ""
-        announced = bool(ANNOUNCED.search(text))  # "two things really: …, and …"
+        announced = bool(ANNOUNCED.search(text) or ANNOUNCED.search(turn_text))  # "two things"
         for clause in (c for c in SEVERAL.split(text) if c.strip()):
             asked = REQUEST_CUES.search(clause) or PROBLEM_CLAUSE.search(clause)
+            if _reason_for(clause) and clauses and not announced:
+                continue  # "I need to cancel, I've lost my job and I can't keep paying": why
+
             if asked or (announced and len(clause.split()) >= 4):
                 clauses.append(f"{context} {clause}".strip())  # "my renewal went up… I want
                 context = ""  # to know why": one request, with the words it is about

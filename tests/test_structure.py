@@ -264,6 +264,16 @@ CALLS = {
         "agent: Sorry, I can't add notes to other parcels on this call.",
         "customer: Okay, bye.",
     )),
+    "a request and its reason": ("unresolved", (
+        "agent: Hello, FitZone, Sam speaking.",
+        "customer: Hi. I need to cancel my membership, please. I've lost my job and I can't keep "
+        "paying thirty-four pounds a month.",
+        "agent: You're on a twelve-month contract with five months left.",
+        "agent: It's in the contract you signed when you joined.",
+        "customer: Is there really nothing you can do?",
+        "agent: No, I'm afraid you can't cancel in the minimum term.",
+        "customer: Right. Bye.",
+    )),
     "link sent after a refusal": ("unresolved", (
         "agent: Hello, Vela Mobile, how can I help?",
         "customer: I want to put my son's phone contract into his own name.",

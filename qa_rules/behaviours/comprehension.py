@@ -91,7 +91,7 @@ class Comprehension(Detector):
     requires = ("acts", "embeddings", "structure", "transcript")
     tunable = {"read_back_window": (1, 200), "repeat_similarity": (0.5, 1.0),
                "low_confidence": (0.0, 1.0)}  # fmt: skip
-    read_back_window = 24  # sentences before a read-back in which the customer gave the details
+    read_back_window = 16  # sentences before a read-back in which the customer gave the details
     repeat_similarity = 0.8  # a customer sentence this close to an earlier one repeats it
     low_confidence = 0.6  # ASR confidence under which a turn's words are unreliable
 
