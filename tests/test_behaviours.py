@@ -89,6 +89,22 @@ CASES = [
     ),
     (
         [
+            "customer: It says delivered but it's not here.",
+            "agent: It normally turns up if people actually have a proper look.",
+        ],
+        "dismissive_language",
+        "negative",
+    ),
+    (
+        [
+            "customer: I thought I could cancel with a month's notice.",
+            "agent: It's a minimum term. Most people don't read it.",
+        ],
+        "dismissive_language",
+        "negative",
+    ),
+    (
+        [
             "customer: I think I've lost my card and there's a payment I don't know. I'm a bit "
             "panicked, honestly.",
             "agent: Oh no, that's a horrible feeling. Let's get that card protected straight away.",
@@ -274,6 +290,10 @@ NOT_CASES = [
     ),
     (
         ["customer: Nobody has rung me.", "agent: You should have had a call by now, I'm sorry."],
+        "dismissive_language",
+    ),
+    (
+        ["customer: Which plan do you suggest?", "agent: Most people choose the monthly one."],
         "dismissive_language",
     ),
     (

@@ -45,6 +45,15 @@ DISMISSIVE = phrases(
     r"whatever(?=\s*(?:[.,!?;]|$))",  # "oh whatever.", not "whatever address you like"
     "your (own )?fault",
     "not my fault",
+    # blaming the customer for not reading or looking: "people should read these things"
+    "(people|customers) (should|need to|have to|are supposed to|ought to) (read|check|look)",
+    "you('re| are) supposed to (read|check|know|look)",
+    "(it's|it is) up to you to (read|check|know|look)",
+    "most people (don't|do not|just|never) (read|bother|check|look|confirm|realise|realize|press)",
+    "if (people|you) (actually|just|only) (read|looked|have a (proper )?look|checked|bothered)",
+    "(they|people) just (haven't|didn't|don't) (looked|look|read|checked|check|bother)",
+    "(it's|it is) not (that |very |exactly )?complicated",
+    "people get told all sorts",
 )
 DISTRESS_WORDS = phrases(
     r"frustrat\w*",
