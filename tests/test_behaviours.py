@@ -26,6 +26,14 @@ CASES = [
     # (lines, label, polarity): the call must raise this finding
     (
         [
+            "customer: What happens now?",
+            "agent: I'll raise it and someone from there will give you a call back about it.",
+        ],
+        "callback_without_time",
+        "negative",
+    ),
+    (
+        [
             "customer: My card was declined at the shop today.",
             "agent: I see.",
             "agent: Okay, let me check that.",

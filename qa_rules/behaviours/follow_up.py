@@ -10,7 +10,8 @@ from callqa.qa_rules.findings import Finding, quote_turn
 from callqa.qa_rules.structure import has_act
 
 COMMITMENT = re.compile(
-    r"\b(?P<who>i|we|you|they|someone|somebody|(?:the|our|a) \w+(?: team)?|it)"
+    r"\b(?P<who>i|we|you|they|(?:someone|somebody)(?: (?:from|in|on) (?:the |our )?\w+(?: team)?)?|"
+    r"(?:the|our|a) \w+(?: team)?|it)"
     r"(?:'ll| will| am going to| are going to| should(?! have))\s+"
     r"(?=(?P<what>(?:\w+\s?){1,8}))",  # a lookahead: "they'll look and someone will call"
     re.IGNORECASE,
