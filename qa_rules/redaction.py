@@ -167,6 +167,7 @@ def find_spans(turns: Sequence[Turn], nlp: Any = None) -> list[Span]:
         *answers,
         *_date_spans(tokens, context),
         *_email_spans(turns, tokens),
+        *_postcode_spans(turns),
         *_address_spans(tokens, runs),
         *_name_spans(turns, tokens, nlp),
     ]
@@ -369,6 +370,16 @@ MEASURES = frozenset(
     """pound pounds dollar dollars euro euros pence cents quid bucks per each percent kilo kilos
     kg gig gigs gigabytes minutes hours days weeks months years times""".split()
 )
+
+
+# A UK postcode written out ("SW1A 1AA", "m4 7rt"): outward code, then digit and two letters.
+UK_POSTCODE = re.compile(r"\b[a-z]{1,2}\d[a-z\d]?\s?\d[a-z]{2}\b", re.IGNORECASE)
+
+
+def _postcode_spans(turns: Sequence[Turn]) -> Iterable[Span]:
+    for i, turn in enumerate(turns):
+        for m in UK_POSTCODE.finditer(turn.text):
+            yield Span(i, m.start(), m.end(), "ADDRESS")
 
 
 def _address_spans(tokens: Sequence[Token], runs: Sequence[NumberRun]) -> Iterable[Span]:

@@ -77,15 +77,16 @@ def answer_turns(turns: Sequence[Turn], ask: Asked) -> list[int]:
     """The turns after ``ask`` that may hold the answer: the customer's, and the agent's short
     echoes and prompts ("okay", "four one one one, go on"), until the agent moves on (a new
     question for personal data, or a long turn without numbers) or the window ends."""
-    out = []
+    out: list[int] = []
     for j in range(ask.turn + 1, min(len(turns), ask.turn + 1 + WINDOW)):
         turn = turns[j]
         if turn.speaker == "agent":
             words = turn.text.split()
             if any(p.search(turn.text) for _, p in ASKS) and not _has_digits(turn.text):
                 break
-            if len(words) > LONG_TURN and not _has_digits(turn.text):
-                break
+            answered = any(turns[k].speaker == "customer" for k in out)
+            if len(words) > LONG_TURN and (answered or not _has_digits(turn.text)):
+                break  # the agent has moved on: "so that's two extra days at thirty-nine…"
             if OTHER_QUESTION.search(turn.text) and not _has_digits(turn.text):
                 break  # "what day would you like?": the agent asks about something else
         out.append(j)

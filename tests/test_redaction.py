@@ -220,6 +220,12 @@ def _dialogue(*lines: str) -> list[str]:
          ["can you spell the surname for me", "[PERSON]"]),
         (("A: Mr Adeyemi will ring you at two", "C: thanks"),  # the name ends at "will"
          ["Mr [PERSON] will ring you at two", "thanks"]),
+        (("A: and the postcode on your licence?", "C: it's SW1A 1AA",
+          "A: so that's two extra days through to sunday at thirty nine pounds a day, shall i go "
+          "ahead", "C: yes and one other thing, between eight and twelve is fine"),
+         ["and the postcode on your licence?", "it's [ADDRESS]",  # the agent had moved on
+          "so that's two extra days through to sunday at thirty nine pounds a day, shall i go "
+          "ahead", "yes and one other thing, between eight and twelve is fine"]),
     ],
 )  # fmt: skip
 def test_what_the_agent_asked_for_decides_what_the_answer_holds(lines, expected):

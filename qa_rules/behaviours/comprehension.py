@@ -9,7 +9,7 @@ from callqa.models.transcript import Speaker
 from callqa.qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Finding, Polarity
-from callqa.qa_rules.readback import details, mismatches, with_bare_amounts
+from callqa.qa_rules.readback import details, digits_for_words, mismatches, with_bare_amounts
 from callqa.qa_rules.structure import has_act
 
 CORRECTION = phrases(
@@ -56,6 +56,11 @@ SLOW_TURNS, SLOW_SECONDS = 3, 90.0
 # "… is it twenty three kilos or twenty …": a value asked about, not given
 ASKED_ABOUT = re.compile(
     r"\b(?:is|was|will|would|does|did) (?:it|that|there)\b.*|\bhow (?:much|many|long)\b.*",
+    re.IGNORECASE,
+)
+APPROXIMATE = re.compile(
+    r"\b(?:about|around|roughly|nearly|almost|approximately|over|under|like)\s+[$£€]?\d[\d,.]*"
+    r"(?:\s?(?:pounds?|dollars?|quid|euros?|p\b))?",
     re.IGNORECASE,
 )
 # A request put as a question gives its details: "can you move it to the twenty eighth".
@@ -263,6 +268,7 @@ def _confidence(turn) -> float:
 
 
 def _given(text: str) -> set:
-    """The details a customer's sentence gives: those in a question they ask are left out."""
-    given = ASKED_ABOUT.sub(" ", text)
+    """The details a customer's sentence gives: those in a question they ask, and rough
+    figures ("about eight pounds higher"), are left out."""
+    given = APPROXIMATE.sub(" ", digits_for_words(ASKED_ABOUT.sub(" ", text)))
     return with_bare_amounts(details(given), given)
