@@ -57,6 +57,8 @@ GOLD_SETS = (
     ("qa-dev-11", "qa-dev-11.jsonl", "calls"),
     ("qa-dev-12", "qa-dev-12.jsonl", "calls"),
     ("qa-dev-13", "qa-dev-13.jsonl", "calls"),
+    ("qa-dev-14", "qa-dev-14.jsonl", "calls"),
+    ("qa-dev-15", "qa-dev-15.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
     ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),
@@ -66,6 +68,7 @@ GOLD_SETS = (
     ("qa-heldout-7", "qa-heldout-7.jsonl", "calls"),
     ("qa-heldout-8", "qa-heldout-8.jsonl", "calls"),
     ("qa-heldout-9", "qa-heldout-9.jsonl", "calls"),
+    ("qa-heldout-10", "qa-heldout-10.jsonl", "calls"),
 )
 # Never tuned on: only their totals are read.
 HELDOUT_SETS = tuple(name for name, _, _ in GOLD_SETS if name.startswith("qa-heldout"))
