@@ -83,13 +83,13 @@ def details(text: str) -> set[Detail]:
 
 
 def with_bare_amounts(said: set[Detail], text: str) -> set[Detail]:
-    """The customer's details, with bare numbers of 20 or more taken as amounts when they
+    """The customer's details, with bare numbers of 100 or more taken as amounts when they
     named none with a currency ("it needs to be six hundred and ninety-five"), so an amount
-    read back with one can be compared."""
+    read back with one can be compared (not "the big one, twenty-three", a bag's weight)."""
     if any(kind == "amount" for kind, _, _ in said):
         return said
     numbers = {float(m["n"]) for m in BARE_NUMBER.finditer(digits_for_words(text))}
-    return said | {("amount", "", str(n)) for n in numbers if n >= 20}
+    return said | {("amount", "", str(n)) for n in numbers if n >= 100}
 
 
 def mismatches(

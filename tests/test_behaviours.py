@@ -297,6 +297,14 @@ NOT_CASES = [
         "dismissive_language",
     ),
     (
+        [
+            "customer: I get paid on the twenty eighth, can I move it to the end of the month?",
+            "agent: You can change it in the app from the twelfth of March and I'll pop a note "
+            "on your account so it's there.",
+        ],
+        "readback_mismatch",  # "so it's there" reads nothing back
+    ),
+    (
         ["customer: Nobody has rung me.", "agent: You should have had a call by now, I'm sorry."],
         "dismissive_language",
     ),

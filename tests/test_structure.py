@@ -344,6 +344,7 @@ def test_each_request_is_found_with_its_first_response(structures):
         ("the fee was twelve dollars", "twelve dollars, and two cards", []),
         ("a twenty three kilo bag", "that's thirty two pounds each way", []),  # a weight
         ("on the twelfth", "and a second driver, is that right?", []),  # not a day
+        ("the big one, twenty-three", "so that's fifty-six pounds", []),  # a weight, no amount
         ("we get the keys on the [ADDRESS]-eighth", "moving on the twenty-eighth", []),  # redacted
     ],
 )  # fmt: skip

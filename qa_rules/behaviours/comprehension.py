@@ -44,7 +44,9 @@ CLARIFICATION = phrases(
     "not following",
 )
 READ_BACK = phrases(
-    "so (that's|that is|it's|it is|you want|you'd like|we're|we are)",
+    # "so" opening the sentence, not "…and I'll pop a note on so it's there"
+    r"^\W*((okay|ok|right|yeah|and|lovely|great|perfect),? )*so,? "
+    "(that's|that is|it's|it is|you want|you'd like|we're|we are)",
     "(just )?to (confirm|check)",
     "let me (read|repeat) (that|it|this) back",
     r"(is that|that's|that is) (right|correct|okay|ok|alright)\s*\??$",
