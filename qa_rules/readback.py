@@ -21,6 +21,8 @@ TIME = re.compile(
     r"\b(?P<h>\d{1,2})(?:[:\s](?P<m>\d{2}))?\s?(?P<ap>a\.?\s?m\b\.?|p\.?\s?m\b\.?|o'clock)",
     re.IGNORECASE,
 )
+# A 24-hour time after noon ("the seventeen forty two from Leeds", "17:42").
+TIME_24H = re.compile(r"(?<![\d.:$£€])\b(?P<h>1[3-9]|2[0-3])[:\s](?P<m>[0-5]\d)\b(?![.:]\d)")
 DAY = re.compile(  # not "a second driver", "my third card", "the first time", "[ADDRESS]-eighth"
     r"(?<!\ba )(?<!\ban )(?<!\bmy )(?<!\byour )(?<!\bour )(?<!\btheir )(?<![-\]])"
     r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?! (?:one|1|time|payment|thing|line|floor|class|step|"
@@ -74,6 +76,8 @@ def details(text: str) -> set[Detail]:
     for m in TIME.finditer(said):
         half = m["ap"].lower().replace(".", "").replace(" ", "")[:1]  # a, p or o
         found.add(("time", "", f"{int(m['h']) % 12}:{m['m'] or '00'}{half if half != 'o' else ''}"))
+    for m in TIME_24H.finditer(said):
+        found.add(("time", "", f"{int(m['h']) % 12}:{m['m']}p"))
     for m in DAY.finditer(said):
         found.add(("day", "", str(int(m["d"]))))
     for m in COUNT.finditer(said):

@@ -345,6 +345,8 @@ def test_each_request_is_found_with_its_first_response(structures):
         ("a twenty three kilo bag", "that's thirty two pounds each way", []),  # a weight
         ("on the twelfth", "and a second driver, is that right?", []),  # not a day
         ("the big one, twenty-three", "so that's fifty-six pounds", []),  # a weight, no amount
+        ("the seventeen forty two from leeds", "so the seventeen twenty four, is that right?",
+         [("time", "", "5:24p")]),  # a 24-hour time
         ("we get the keys on the [ADDRESS]-eighth", "moving on the twenty-eighth", []),  # redacted
     ],
 )  # fmt: skip
