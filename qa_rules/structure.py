@@ -218,7 +218,7 @@ def _wanted(text: str) -> Literal["action", "information", "problem"]:
 DEFERRAL = re.compile(  # "we'll look into it", "I'd have to check that one": no time, no route
     r"\b(?:i(?:'ll| will)|we(?:'ll| will)|someone(?:'ll| will)|somebody(?:'ll| will)|"
     r"they(?:'ll| will))"
-    r" (?:look into (?:it|that|this)|have a look)\b|"
+    r" (?:(?:need|have) to )?(?:look into (?:it|that|this)|have a look)\b|"
     r"\b(?:i|we)(?:'d|'ll| would| will) (?:have|need) to (?:check|look into|find out|ask)"
     r" (?:that|this|it|with)\b",
     re.IGNORECASE,
@@ -518,6 +518,8 @@ def hands_over(ctx: AnalysisContext, index: int) -> bool:
     text = ctx.sentences[index].text
     if PAYMENT_LINE.search(text):
         return False  # "I'll put you through to our card line, then you'll come back to me"
+    if DEFERRAL.search(text) and not WHEN_SAID.search(text):
+        return False  # "I'll need to look into it with the field team": put off, not handed on
     return bool(
         HANDED_ON.search(text)
         or (has_act(ctx, index, "transfer") and HANDOVER.search(text))

@@ -274,6 +274,15 @@ CALLS = {
         "agent: No, I'm afraid you can't cancel in the minimum term.",
         "customer: Right. Bye.",
     )),
+    "looked into by another team": ("unresolved", (
+        "agent: Brightline broadband, how can I help?",
+        "customer: There's a sixty five pound engineer charge and the fault was outside.",
+        "agent: I can see the visit, the notes say fault found external.",
+        "agent: So I'll need to look into it with the field team.",
+        "customer: Okay, will somebody let me know?",
+        "agent: Yeah, we'll look into it.",
+        "customer: Okay then, bye.",
+    )),
     "link sent after a refusal": ("unresolved", (
         "agent: Hello, Vela Mobile, how can I help?",
         "customer: I want to put my son's phone contract into his own name.",
