@@ -481,6 +481,7 @@ CALLBACK_PROMISE = re.compile(
     r"\b(?:will|'ll)\b[^.?]{0,20}\bget back to you\b",
     re.IGNORECASE,
 )
+ONLY_IF_NEEDED = re.compile(r"\bif (?:they|we) (?:need|want) (?:anything|any|more)\b", re.I)
 PAYMENT_LINE = re.compile(r"\bautomated\b|\b(?:card|payment) line\b|\bback to me\b", re.I)
 # "When will they call?": a callback without a time is still a callback (flagged as such).
 ASKS_WHEN = re.compile(r"\bwhen (?:will|would|do|are|is|can)\b|\bhow long\b", re.IGNORECASE)
@@ -520,6 +521,8 @@ def hands_over(ctx: AnalysisContext, index: int) -> bool:
         return False  # "I'll put you through to our card line, then you'll come back to me"
     if DEFERRAL.search(text) and not WHEN_SAID.search(text):
         return False  # "I'll need to look into it with the field team": put off, not handed on
+    if ONLY_IF_NEEDED.search(text) and not WHEN_SAID.search(text):
+        return False  # "they'll be in touch if they need anything else": no promise
     return bool(
         HANDED_ON.search(text)
         or (has_act(ctx, index, "transfer") and HANDOVER.search(text))

@@ -283,6 +283,14 @@ CALLS = {
         "agent: Yeah, we'll look into it.",
         "customer: Okay then, bye.",
     )),
+    "in touch only if needed": ("unresolved", (
+        "agent: Flixwave support, how can I help?",
+        "customer: I've been charged twice for my subscription this month.",
+        "agent: I can't see it our end, so I'll pass it on to billing and they'll look into it.",
+        "customer: Okay, and how will I know?",
+        "agent: They'll be in touch if they need anything else from you.",
+        "customer: Right, okay, bye.",
+    )),
     "link sent after a refusal": ("unresolved", (
         "agent: Hello, Vela Mobile, how can I help?",
         "customer: I want to put my son's phone contract into his own name.",
