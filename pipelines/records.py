@@ -22,8 +22,10 @@ from callqa.qa_rules.scores import InteractionScore, ScoredCall
 
 # Bump when analysis output changes, so stored calls are re-analysed once; which labels count
 # (the measured precision table) is part of it. 0.7: call structure, observations, applicable
-# criteria; 0.8: labels judged on held-out calls too, read-backs, recaps and requests re-read.
-PIPELINE_VERSION = f"0.8.0/redaction-2/labels-{counted_labels_digest()}"
+# criteria; 0.8: labels judged on held-out calls too, read-backs, recaps and requests re-read;
+# 0.9: security checks, put-off requests, read-backs and requests re-read; redaction 3: answers
+# to a question for personal data end when the agent moves on, UK postcodes.
+PIPELINE_VERSION = f"0.9.0/redaction-3/labels-{counted_labels_digest()}"
 
 
 class CallResult(Record):
