@@ -96,6 +96,7 @@ minute""".split()
 )
 # Verbs that end a name after a cue; as its first word they may be the name ("Mr Will Hay").
 MODALS = {"will", "would", "can", "could", "should", "shall", "may", "might", "must"}
+CONNECTIVES = {"at", "from", "in", "on", "of", "and", "the", "a", "to", "with", "for", "is"}
 NAME_CUES = re.compile(
     r"\b(?:my name is|my name's|name is|name's|first name is|last name is|surname is|"
     r"under the name(?: of)?|speaking with|talking to|this is|i'm|i am|"
@@ -372,8 +373,11 @@ MEASURES = frozenset(
 )
 
 
-# A UK postcode written out ("SW1A 1AA", "m4 7rt"): outward code, then digit and two letters.
-UK_POSTCODE = re.compile(r"\b[a-z]{1,2}\d[a-z\d]?\s?\d[a-z]{2}\b", re.IGNORECASE)
+# A UK postcode written out ("SW1A 1AA", "m4 7rt"): outward code, then a digit and two of the
+# letters an inward code uses (not "M25 2pm", "B12 4th", "S10 5GB").
+UK_POSTCODE = re.compile(
+    r"\b[a-z]{1,2}\d[a-z\d]?\s?\d(?!(?:th|st|nd|rd|gb)\b)[abd-hjlnp-uw-z]{2}\b", re.IGNORECASE
+)
 
 
 def _postcode_spans(turns: Sequence[Turn]) -> Iterable[Span]:
@@ -475,14 +479,22 @@ def _organisation(doc: Any, entity: Any) -> bool:
     )
 
 
+def _modal_verb(word: re.Match[str], after: Sequence[re.Match[str]]) -> bool:
+    """ "will" in "Mr Adeyemi will ring": lower case, and a verb follows (not "Mr Brian May",
+    "Dr John Will at the surgery", "Mrs Theresa May will…")."""
+    if word.group().lower() not in MODALS or word.group()[0].isupper() or not after:
+        return False
+    return after[0].group().lower() not in MODALS | CONNECTIVES
+
+
 def _name_after(turn: int, text: str, cue: re.Match, strong: bool = False) -> list[Span]:
     words = list(re.finditer(r"[A-Za-z][A-Za-z'-]*", text[cue.end() :]))[:4]
     taken: list[re.Match[str]] = []
-    for w in words:
+    for k, w in enumerate(words):
         low = w.group().lower()
         if low in FILLERS and not taken:
             continue
-        if low in NOT_NAMES or len(taken) == 2 or (taken and low in MODALS):
+        if low in NOT_NAMES or len(taken) == 2 or (taken and _modal_verb(w, words[k + 1 :])):
             break  # "Mr Adeyemi will ring you": the name ends at "will"
         between = text[cue.end() + (taken[-1].end() if taken else 0) : cue.end() + w.start()]
         if taken and between.strip(" "):

@@ -39,6 +39,16 @@ OTHER_QUESTION = re.compile(
     r"\?\s*$|^\W*(?:and )?(?:what|which|when|how|where|why|would|do|did|is|are|can|could)\b",
     re.IGNORECASE,
 )
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+REQUEST_OPENING = re.compile(
+    r"^\W*(?:(?:okay|ok|right|great|lovely|thanks|thank you|and|so|now|first|then)\W+)*"
+    r"(?:can|could|may|would|will|what|what's|which|give|tell|confirm|read|spell|i'll need|"
+    r"i need|i just need|i'll just need|let me (?:take|get|have)|please|your|the)\b",
+    re.IGNORECASE,
+)
+# Data given in a form a number run does not show: redacted before ("[POSTCODE]"), or a code
+# of letters and digits ("SW1A 1AA").
+GIVEN_DATA = re.compile(r"\[[A-Z][A-Z_0-9]*\]|\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{3,}\b", re.I)
 WINDOW = 10  # turns after the question: a card in four chunks, each echoed, takes eight
 LONG_TURN = 12  # words: an agent turn this long without numbers has moved on
 ANSWER_WORDS = {"yes", "yeah", "yep", "sure", "ok", "okay", "so", "it's", "its", "it", "is",
@@ -63,34 +73,65 @@ class Asked:
 
 
 def asked(turns: Sequence[Turn]) -> list[Asked]:
-    """The agent turns that ask for personal data."""
+    """The agent turns that ask for personal data: in a question or a request ("and your
+    postcode?", "can I take the card number"), not a statement that names it ("So it's the Golf
+    from the city centre branch."); unpunctuated turns are read as asking."""
     found = []
     for i, turn in enumerate(turns):
-        if turn.speaker == "agent":
-            kinds = tuple(kind for kind, pattern in ASKS if pattern.search(turn.text))
-            if kinds:
-                found.append(Asked(i, kinds))
+        if turn.speaker != "agent":
+            continue
+        punctuated = bool(re.search(r"[.!?]", turn.text))
+        asking = [
+            s
+            for s in SENTENCE_END.split(turn.text)
+            if not punctuated or s.rstrip().endswith("?") or REQUEST_OPENING.match(s)
+        ]
+        kinds = tuple(kind for kind, pattern in ASKS if any(pattern.search(s) for s in asking))
+        if kinds:
+            found.append(Asked(i, kinds))
     return found
 
 
-def answer_turns(turns: Sequence[Turn], ask: Asked) -> list[int]:
-    """The turns after ``ask`` that may hold the answer: the customer's, and the agent's short
+def answer_turns(
+    turns: Sequence[Turn], ask: Asked, runs_in: Mapping[int, Sequence[NumberRun]]
+) -> list[int]:
+    """The turns after ``ask`` that may hold the answer: the customer's, and the agent's
     echoes and prompts ("okay", "four one one one, go on"), until the agent moves on (a new
-    question for personal data, or a long turn without numbers) or the window ends."""
+    question for personal data, a long turn without numbers, or, once the customer has given
+    the data, a long turn whose numbers of two or more digits do not repeat it: "so that's two
+    extra days at thirty-nine pounds") or the window ends."""
     out: list[int] = []
+    given: list[NumberRun] = []
+    answered = False  # the customer gave digits or data already redacted ("[POSTCODE]")
     for j in range(ask.turn + 1, min(len(turns), ask.turn + 1 + WINDOW)):
         turn = turns[j]
         if turn.speaker == "agent":
             words = turn.text.split()
             if any(p.search(turn.text) for _, p in ASKS) and not _has_digits(turn.text):
                 break
-            answered = any(turns[k].speaker == "customer" for k in out)
-            if len(words) > LONG_TURN and (answered or not _has_digits(turn.text)):
-                break  # the agent has moved on: "so that's two extra days at thirty-nine…"
+            if len(words) > LONG_TURN and not _has_digits(turn.text):
+                break
+            own = [run for run in runs_in.get(j, ()) if len(run.digits) >= 2]
+            if len(words) > LONG_TURN and answered and own and not _echoes(own, given):
+                break
             if OTHER_QUESTION.search(turn.text) and not _has_digits(turn.text):
                 break  # "what day would you like?": the agent asks about something else
+        else:  # "I've got two with you" gives no data; "four five three nine" does
+            given += [run for run in runs_in.get(j, ()) if len(run.digits) >= 2]
+            answered = answered or bool(given) or bool(GIVEN_DATA.search(turn.text))
         out.append(j)
     return out
+
+
+def _echoes(runs: Iterable[NumberRun], given: Sequence[NumberRun]) -> bool:
+    """Some number in ``runs`` repeats three or more digits in a row of one ``given`` (a
+    read-back, right or wrong, of a card, account or phone number)."""
+    return any(
+        run.digits[k : k + 3] in other.digits
+        for run in runs
+        for k in range(len(run.digits) - 2)
+        for other in given
+    )
 
 
 def context_spans(
@@ -102,7 +143,7 @@ def context_spans(
         for t in run.turns:
             by_turn.setdefault(t, []).append(run)
     for ask in asked(turns):
-        for j in answer_turns(turns, ask):
+        for j in answer_turns(turns, ask, by_turn):
             speaker = turns[j].speaker
             for run in by_turn.get(j, ()):
                 kind = _kind_of(run, ask.kinds)

@@ -220,6 +220,21 @@ def _dialogue(*lines: str) -> list[str]:
          ["can you spell the surname for me", "[PERSON]"]),
         (("A: Mr Adeyemi will ring you at two", "C: thanks"),  # the name ends at "will"
          ["Mr [PERSON] will ring you at two", "thanks"]),
+        (("A: so mrs theresa may will be the named contact", "C: yes"),  # "may" is her name
+         ["so mrs [PERSON] [PERSON] will be the named contact", "yes"]),
+        (("A: What's the card number?", "C: it's four five three nine",
+          "A: okay, and the next four, sorry the line's a bit crackly on my end today, take your "
+          "time", "C: one four eight eight", "A: mhm", "C: oh three four three", "A: mhm",
+          "C: six four six seven"),  # the agent's long turn is no answer to a card question
+         ["What's the card number?", "it's [CARD]", "okay, and the next four, sorry the line's "
+          "a bit crackly on my end today, take your time", "[CARD]", "mhm", "[CARD]", "mhm",
+          "[CARD]"]),
+        (("A: Can you confirm your date of birth?", "C: yes of course, hang on",
+          "A: no rush at all, it's just the two security questions and then we can sort it "
+          "out for you", "C: okay it's twelve oh five seventy nine"),  # not answered before
+         ["Can you confirm your date of birth?", "yes of course, hang on",
+          "no rush at all, it's just the two security questions and then we can sort it out "
+          "for you", "okay it's [DOB]"]),
         (("A: and the postcode on your licence?", "C: it's SW1A 1AA",
           "A: so that's two extra days through to sunday at thirty nine pounds a day, shall i go "
           "ahead", "C: yes and one other thing, between eight and twelve is fine"),
@@ -240,6 +255,10 @@ def test_what_the_agent_asked_for_decides_what_the_answer_holds(lines, expected)
         ("A: and what's your name", "C: hold on a second please"),
         ("A: what's the card number", "C: i don't have it with me, can i call back later"),
         ("A: your balance is a hundred and ten dollars", "C: great and the fee is two fifty"),
+        (
+            "A: So it's the Golf from the city centre branch, due back Friday at ten.",
+            "C: Sunday. And one other thing, I'm in room B12 4th floor on the M25 2pm-ish.",
+        ),
         (
             "C: I have two accounts",
             "A: okay",
