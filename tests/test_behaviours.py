@@ -582,6 +582,23 @@ def test_a_question_put_off_with_nothing_after_is_left_open(analyzer):
     assert "put_off" in [f.reason for f in flag_call(None, analysis.findings)]
 
 
+def test_a_call_cut_off_has_no_recap_to_judge(analyzer):
+    found = labels_of(
+        analyzer,
+        "agent: Hello, Harper Valley bank, how can I help you today?",
+        "customer: I lost my credit card, can you send me a new one?",
+        "agent: Yeah, sure, I can help you with that.",
+        "agent: So you said you lost your credit card, right?",
+        "customer: Yes.",
+        "agent: Okay, let me set that up for you.",
+        "agent: Could I get your home address?",
+        "customer: Um, it's",
+        "agent: We'll post the new card in three to five business days.",
+    )  # the customer's address broke off: cut off, as on the Harper Valley call 0bbbedb4
+    assert "cut_off" in found
+    assert "closing_summary" not in found and "no_closing_summary" not in found
+
+
 def test_customer_sentiment_shift_over_the_call(analyzer):
     calm = ["customer: Hi, I have a question about my bill.", "customer: It's for October."]
     angry = ["customer: This is ridiculous, I'm furious.", "customer: I'm so angry and upset."]

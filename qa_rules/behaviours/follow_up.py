@@ -105,8 +105,8 @@ class FollowUp(Detector):
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
         findings = [f for i in ctx.by_speaker("agent") for f in self._commitments(ctx, i)]
         agent = ctx.by_speaker("agent")
-        if len(agent) < 6:
-            return findings
+        if len(agent) < 6 or ctx.structure.outcome == "cut_off":
+            return findings  # no recap to judge when the line dropped first
         closing = agent[int(len(agent) * (1 - self.closing_share)) :]
         promised = {f.evidence[0].turn for f in findings if f.label == "commitment"}
         summary = [
