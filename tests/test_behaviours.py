@@ -313,6 +313,13 @@ NOT_CASES = [
         "dismissive_language",
     ),
     (
+        [
+            "customer: Hi, my name is Ann and I'd like to pay a bill.",
+            "agent: What would you like to pay the bill with?",
+        ],
+        "restatement",  # a question for a detail, not the problem said back
+    ),
+    (
         ["customer: Where is my parcel?", "agent: Let me check that for you."],
         "commitment_without_time",
     ),

@@ -9,7 +9,7 @@ import re
 from callqa.qa_rules.behaviours.base import Detector, matching, phrases, register, words
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Finding
-from callqa.qa_rules.structure import problem_statement, resolves
+from callqa.qa_rules.structure import has_act, problem_statement, resolves
 
 ACKNOWLEDGEMENT = phrases(
     r"^\W*(i see|got it|i understand|understood|m+-?hm+|uh-?huh|hm+|mm+|right|okay|ok|sure|"
@@ -125,6 +125,7 @@ class ActiveListening(Detector):
             if (
                 s.turn > ctx.sentences[problem].turn
                 and not resolves(ctx, i)  # a solution, not a restatement
+                and not has_act(ctx, i, "ask_detail")  # "what would you like to pay it with?"
                 and len(restated) >= 4
                 and overlap <= 0.7  # more would be parroting
                 and (similarity >= 0.6 or (similarity >= 0.4 and RESTATE_OPENER.search(s.text)))
