@@ -313,6 +313,10 @@ NOT_CASES = [
         "dismissive_language",
     ),
     (
+        ["customer: Yes, my credit card.", "agent: debit or credit i'm sorry"],
+        "apology",  # asking which card, not apologising
+    ),
+    (
         [
             "customer: Hi, my name is Ann and I'd like to pay a bill.",
             "agent: What would you like to pay the bill with?",

@@ -29,7 +29,11 @@ EMPATHY = phrases(
     "no need to (worry|panic)",
 )
 APOLOGY = phrases("sorry", "apologi[sz]e", "my apologies", "apologies")
-CLARIFYING_SORRY = phrases(r"sorry\s*\?", "sorry,? (what|could|can|say|come again|i didn't catch)")
+CLARIFYING_SORRY = phrases(
+    r"sorry\s*\?",
+    "sorry,? (what|could|can|say|come again|i didn't catch)",
+    r"\bor \w+,? (i'm |i am )?sorry\W*$",  # "debit or credit, I'm sorry": which did you mean?
+)
 DISMISSIVE = phrases(
     "calm down",
     "(that's|that is|it's|it is) not my (problem|fault|job)",
