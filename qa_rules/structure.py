@@ -144,7 +144,7 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
     opening = " ".join(ctx.sentences[i].text for i in (request.statement, *request.restated)
                        if ctx.sentences[i].turn == turn)  # fmt: skip
     texts = [opening] + [ctx.sentences[i].text for i in request.restated]
-    turn_text = ctx.transcript.turns[turn].text if turn < len(ctx.transcript.turns) else ""
+    turn_text = ctx.transcript.turns[turn].text
     for text in texts:
         clauses: list[str] = []
         context = ""
@@ -153,7 +153,6 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
             asked = REQUEST_CUES.search(clause) or PROBLEM_CLAUSE.search(clause)
             if _reason_for(clause) and clauses and not announced:
                 continue  # "I need to cancel, I've lost my job and I can't keep paying": why
-
             if asked or (announced and len(clause.split()) >= 4):
                 clauses.append(f"{context} {clause}".strip())  # "my renewal went up… I want
                 context = ""  # to know why": one request, with the words it is about
@@ -223,6 +222,14 @@ DEFERRAL = re.compile(  # "we'll look into it", "I'd have to check that one": no
     r" (?:that|this|it|with)\b",
     re.IGNORECASE,
 )
+
+
+def puts_off(text: str) -> bool:
+    """The agent puts the request off with no time: "we'll look into it", "I'd have to check
+    that one" (not "we'll look into it by Friday")."""
+    return bool(DEFERRAL.search(text)) and not WHEN_SAID.search(text)
+
+
 REDIRECT = re.compile(
     r"\byou(?:'ll| will| would|'d)? (?:need|have|has) to (?:contact|ask|call|ring|phone|speak|go|"
     r"visit|get in touch|take it up)|\byou can do (?:it|that|this) (?:online|yourself)|"
@@ -246,7 +253,7 @@ def _fails(ctx: AnalysisContext, index: int) -> bool:
     head's action_failed), the agent saying they cannot ("I'm not able to refund it"), or
     the customer sent elsewhere to do it ("you need to ask the shop")."""
     text = ctx.sentences[index].text
-    if DEFERRAL.search(text) and not WHEN_SAID.search(text):
+    if puts_off(text):
         return True  # put off, whatever follows: "i'd have to check that one did he fix it"
     if HEDGE.search(text) or SUGGESTION.search(text) or QUESTION.search(text):
         return False  # "it might be worth…", "would you like a block so it can't be used?"
@@ -519,7 +526,7 @@ def hands_over(ctx: AnalysisContext, index: int) -> bool:
     text = ctx.sentences[index].text
     if PAYMENT_LINE.search(text):
         return False  # "I'll put you through to our card line, then you'll come back to me"
-    if DEFERRAL.search(text) and not WHEN_SAID.search(text):
+    if puts_off(text):
         return False  # "I'll need to look into it with the field team": put off, not handed on
     if ONLY_IF_NEEDED.search(text) and not WHEN_SAID.search(text):
         return False  # "they'll be in touch if they need anything else": no promise
@@ -545,7 +552,7 @@ def resolves(ctx: AnalysisContext, index: int) -> bool:
         return False  # not "that's blocked now, so the stolen phone won't connect"
     if INTENTION.search(text) or HEDGE.search(text) or text.rstrip().endswith(("—", "-", "–")):
         return False  # "let me open the bill", or the line broke mid-sentence
-    if DEFERRAL.search(text) and not WHEN_SAID.search(text):
+    if puts_off(text):
         return False  # "the refund, I'll look into it for you": nothing done yet
     if QUESTION.search(text) or has_act(ctx, index, "ask_detail") or CONDITION.search(text):
         return False  # "has it come through?", "claim number", "if it's approved, …"

@@ -128,10 +128,13 @@ class CallHandling(Detector):
         if checked_late:
             verified = []
         account = looked_up or matching(ctx, ACCOUNT_TALK, "customer")
-        # what the agent disclosed or changed: the answer or action that resolved a request
-        disclosed = sorted(r.evidence for r in ctx.structure.requests
-                           if r.outcome == "resolved" and r.evidence is not None)  # fmt: skip
-        disclosed = read_out or disclosed
+        # what the agent disclosed or changed: account data read out, else the answer or action
+        # that resolved a request
+        disclosed = read_out or sorted(
+            r.evidence
+            for r in ctx.structure.requests
+            if r.outcome == "resolved" and r.evidence is not None
+        )
         if verified:
             why = "Verified the customer's identity"
             findings.append(self.finding(ctx, "verification", "positive", verified[:1], why))
