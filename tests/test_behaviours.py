@@ -263,6 +263,24 @@ CASES = [
         "commitment",
         "positive",
     ),
+    (
+        [
+            "customer: I can't afford it this month, things are really tight.",
+            "agent: The payment goes out on the fifth.",
+            "customer: Okay.",
+            "agent: Is there anything else?",
+        ],
+        "distress_ignored",  # hardship said in words, met with the rule
+        "negative",
+    ),
+    (
+        [
+            "customer: I'm scared they'll take me to court over this.",
+            "agent: No, you won't be going to court, it's a reminder letter.",
+        ],
+        "distress_acknowledged",  # the worry answered with the reassurance it asks for
+        "positive",
+    ),
 ]
 
 
@@ -348,6 +366,27 @@ NOT_CASES = [
             "agent: Anything else?",
         ],
         "distress_ignored",  # a worry over, said with relief
+    ),
+    (
+        [
+            "customer: It's for my dad, he'd struggle with steps since his operation.",
+            "agent: I've added wheelchair assistance to both flights.",
+            "customer: Thanks.",
+            "agent: Anything else?",
+        ],
+        "distress_ignored",  # someone else's difficulty, told as a detail
+    ),
+    (
+        [
+            "customer: This is really stressing me out, I need it sorted today.",
+            "agent: I know, that's a worry, let's get it done now.",
+            "customer: Okay, can you do it now?",
+            "agent: Yes, bear with me.",
+            "customer: It's ridiculous it has taken this long to get anywhere.",
+            "agent: Right, that's been changed.",
+            "agent: Anything else?",
+        ],
+        "distress_ignored",  # met once: the guidelines judge answering distress per call
     ),
     (
         [

@@ -28,6 +28,26 @@ EMPATHY = phrases(
     "(please )?(don't|do not|try not to) (worry|panic)",
     "no need to (worry|panic)",
 )
+# What answers a worry or frustration besides empathy and apology: naming it ("I know, that's a
+# worry"), or the reassurance it asks for ("No, you won't have to go to court").
+ANSWERS_DISTRESS = phrases(
+    r"\bi know,? (that's|that is|it's|it is|this is)\b",
+    "i hear you",
+    "(that's|it's|that is|it is|must be|sounds) "
+    "(a |such a |really |so |very |completely |totally )*"
+    "(worry|worrying|frustrating|pain|shock|miserable|upsetting|stressful|annoying|fair)\\b",
+    "(not|isn't) what you (want|need|wanted)",
+    "are you (okay|ok|alright|all right)",
+    r"^\W*((of course|oh|aw|ah|yeah),? )?i (completely|totally|fully) understand\b",
+    "you did (absolutely )?nothing wrong",
+    "(it's|that's|it is|that is) (completely |perfectly |only |so )?"
+    "(normal|natural|understandable)",
+    "(don't|do not) feel bad",
+    r"^\W*(no,? )*(no )?you (won't|will not|wouldn't|aren't going to|are not going to|"
+    "don't need to|won't need to|won't have to)\\b",
+    "(you're|you are) not (in any trouble|fussing|a bother)",
+    r"^\W*not at all\b",
+)
 APOLOGY = phrases("sorry", "apologi[sz]e", "my apologies", "apologies")
 CLARIFYING_SORRY = phrases(
     r"sorry\s*\?",
@@ -74,6 +94,20 @@ DISTRESS_WORDS = phrases(
     "again and again",
     "terrible",
     "awful",
+    r"stress(ed|ing|ful)",
+    "sick (of|and tired)",
+    "unbelievable",
+    r"(i'm|i am|we're|we are|been|really) struggl\w*",
+    "(can't|cannot|can not) afford",
+    "skint",
+    "(money's|money is|things are) (a bit |really |so |very )?tight",
+    "(nobody|no one|no-one) (can|will|ever) (tell|help)",
+    "i('ve| have)? (already )?(told|given|gave|explained) (you|it|this|that|all)( \\w+)? already",
+    "i told the other",
+    r"(scared|anxious|panick\w*|desperate|distraught|devastated)",
+    r"^\W*ugh\b",
+    "(lost|losing) my job",
+    "made redundant",
 )
 # "Brilliant. I was worried I'd have to rush back.": a worry over, said with relief
 PAST_WORRY = phrases(r"i was (so |really |a bit |quite )?(worried|nervous|scared|panicking)")
@@ -117,10 +151,12 @@ class Empathy(Detector):
     }
     requires = ("head:emotion", "prototype:empathy", "transcript")
     tunable = {
-        "distress_min_words": (1, 50), "reply_turns": (1, 20), "closing_share": (0.05, 1.0),
-        "sentiment_shift": (0.01, 1.0), "empathy_similarity": (0.3, 1.0),
+        "distress_min_words": (1, 50), "distress_probability": (0.0, 1.0), "reply_turns": (1, 20),
+        "closing_share": (0.05, 1.0), "sentiment_shift": (0.01, 1.0),
+        "empathy_similarity": (0.3, 1.0),
     }  # fmt: skip
     distress_min_words = 5  # a shorter sentence is not distress on the emotion head's word alone
+    distress_probability = 0.7  # the emotion head's distress emotions, read alone
     reply_turns = 2  # agent turns within which distress should be acknowledged
     closing_share = 0.2  # the last fifth of the agent's sentences
     sentiment_shift = 0.2  # change in mean negative-emotion probability worth a finding
@@ -150,7 +186,8 @@ class Empathy(Detector):
             "Used dismissive or blaming language",
         )
         distress = self.distress(ctx)
-        findings += self._responses(ctx, distress, set(empathic) | set(apologies))
+        answers = set(empathic) | set(apologies) | set(matching(ctx, ANSWERS_DISTRESS, "agent"))
+        findings += self._responses(ctx, distress, answers)
         agent = ctx.by_speaker("agent")
         closing = (
             set(agent[int(len(agent) * (1 - self.closing_share)) :]) if len(agent) >= 5 else set()
@@ -208,7 +245,11 @@ class Empathy(Detector):
         for i in ctx.by_speaker("customer"):
             text = ctx.sentences[i].text
             enough = len(text.split()) >= self.distress_min_words  # "no", "sorry" say too little
-            by_head = enough and scores is not None and float(np.max(scores[i, columns])) >= 0.5
+            by_head = (
+                enough
+                and scores is not None
+                and float(np.max(scores[i, columns])) >= self.distress_probability
+            )
             if PAST_WORRY.search(text) and RELIEF.search(
                 ctx.transcript.turns[ctx.sentences[i].turn].text
             ):
@@ -248,6 +289,10 @@ class Empathy(Detector):
                 )
             )
             answered_turn = ctx.sentences[reply].turn
+        if any(f.label == "distress_acknowledged" for f in findings):
+            # the customer's distress was met: a later outburst left unanswered does not make
+            # it ignored (the guidelines judge answered_distress once per call)
+            findings = [f for f in findings if f.label != "distress_ignored"]
         return findings
 
 
