@@ -240,7 +240,8 @@ REDIRECT = re.compile(
 
 REFUSAL = re.compile(
     r"\b(?:i|we)(?:'m| am|'re| are)? (?:not able|unable|can't|cannot|can not|won't be able|"
-    r"couldn't|not allowed)\b(?! (?:see|tell you how|thank))|\bnot something (?:i|we) can\b|"
+    r"couldn't|not allowed)\b(?! (?:see|tell you how|thank))|"
+    r"\b(?:not|isn't|is not) something (?:i|we) can\b|"
     r"\b(?:the )?system (?:won't|will not|doesn't|does not|can't) (?:let|allow) (?:me|us)\b|"
     r"\bnot (?:a lot|much|anything) (?:more |else )?(?:i|we) can do\b|"
     r"\b(?:don't|do not) have the (?:ability|access|authority|option)\b",
@@ -698,7 +699,8 @@ def _request(
         # and not a link or form sent for the customer to do it themselves
         asked_to_send = SENT.search(ctx.sentences[first].text)
         done = [j for j in done if j < failed[-1] or (j in moves.acted and (
-            asked_to_send or not SENT.search(ctx.sentences[j].text)))]  # fmt: skip
+            asked_to_send or not SENT.search(ctx.sentences[j].text))
+            and not RECAP.search(ctx.sentences[j].text))]  # fmt: skip
     handed = [j for j in mine if j in moves.handed]
     reraised = _reraised(ctx, acts, moves, first, done[-1] if done else None, until)
     left_open = _unanswered_follow_up(ctx, acts, first, max([*done, *handed], default=first),
@@ -752,6 +754,9 @@ FAILURE = re.compile(
 )
 ALTERNATIVE = re.compile(
     r"\b(?:but|however|instead)\b[^.?]{0,30}\b(?:you can|you could|what i can do|i can)\b", re.I
+)
+RECAP = re.compile(  # "So, to recap: …" sums up the call; after a refusal it undoes nothing
+    r"^\W*(?:okay,? |right,? |so,? )*(?:just )?to (?:recap|sum up|summari[sz]e)\b", re.I
 )
 READ_BACK = re.compile(
     r"^\W*(?:(?:okay|ok|right|alright),?\s*so\b|so,?\s*(?:you|that|it)\b|just to confirm|"

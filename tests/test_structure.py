@@ -300,6 +300,17 @@ CALLS = {
         "agent: Right, I've sent that to his number now.",
         "customer: Okay, thanks, bye.",
     )),
+    "recap after a refusal": ("partly_resolved", (
+        "agent: Hello, Riverside Homes repairs, how can I help?",
+        "customer: My heating has stopped working and I need an engineer out.",
+        "agent: I'm sorry. I've booked an engineer for tomorrow between eight and twelve.",
+        "customer: Thank you. And the other thing is, I want some money off the rent this week.",
+        "agent: That's fair to ask. Compensation isn't something I can do on the repairs line.",
+        "customer: Right, okay.",
+        "agent: So, to recap: the engineer is booked for tomorrow between eight and twelve.",
+        "agent: Is there anything else?",
+        "customer: No, that's it, bye.",
+    )),
 }  # fmt: skip
 
 
