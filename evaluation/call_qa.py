@@ -69,6 +69,7 @@ GOLD_SETS = (
     ("qa-heldout-8", "qa-heldout-8.jsonl", "calls"),
     ("qa-heldout-9", "qa-heldout-9.jsonl", "calls"),
     ("qa-heldout-10", "qa-heldout-10.jsonl", "calls"),
+    ("qa-heldout-11", "qa-heldout-11.jsonl", "calls"),
 )
 # Never tuned on: only their totals are read.
 HELDOUT_SETS = tuple(name for name, _, _ in GOLD_SETS if name.startswith("qa-heldout"))
