@@ -627,6 +627,8 @@ def _request_statements(
             continue  # "thanks so much": a closing, not a request
         if SATISFIED.search(s.text) or (acts[i, _k("negate")] and len(s.text.split()) <= 4):
             continue  # "no, that's it": the end of the requests
+        if _after_anything_else(ctx, i) and NO_MORE.search(s.text) and not ASKS.search(s.text):
+            continue  # "No, I'll ring the vet.": nothing more wanted
         if len(s.text.split()) < 3 or (_answers_a_question(ctx, acts, i)
                                        and not _new_topic(ctx, i)):  # fmt: skip
             continue
@@ -824,6 +826,7 @@ def _satisfied_close(ctx: AnalysisContext, acts: np.ndarray, after: int) -> int 
     return None
 
 
+NO_MORE = re.compile(r"^\W*(?:no|nope|nah)\b", re.I)
 ANYTHING_ELSE = re.compile(r"\banything else\b|\bis there anything\b|\bhelp with today\b", re.I)
 
 

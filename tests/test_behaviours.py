@@ -390,6 +390,27 @@ NOT_CASES = [
     ),
     (
         [
+            "agent: On your plan the States isn't included, so you'd pay per megabyte.",
+            "customer: Right, that's what I was worried about.",
+            "agent: The World Traveller add-on is six pounds a day. Shall I add it?",
+            "customer: Yes please.",
+            "agent: Done.",
+        ],
+        "distress_ignored",  # the risk named, calmly: no distress
+    ),
+    (
+        [
+            "agent: Hello, Hollis and Pine, this is Marcus. How can I help?",
+            "customer: I'd like to swap my coat for a bigger size.",
+            "agent: That's set up, the returns code is in your email.",
+            "agent: Is there anything else I can help with today?",
+            "customer: No, that's everything, thank you.",
+            "agent: You're welcome. Enjoy the trip.",
+        ],
+        "no_closing",  # a warm goodbye
+    ),
+    (
+        [
             "customer: Is it twenty three kilos or twenty for the bag?",
             "agent: It's twenty three kilos.",
             "customer: Okay, two bags then.",

@@ -300,6 +300,15 @@ CALLS = {
         "agent: Right, I've sent that to his number now.",
         "customer: Okay, thanks, bye.",
     )),
+    "no more after anything else": ("resolved", (
+        "agent: Paws and Co Pet Insurance, how can I help?",
+        "customer: My dog needs an operation this afternoon, I need to know if I'm covered.",
+        "agent: You're on Lifetime Plus, so accidents like this are covered up to six thousand.",
+        "customer: Oh, thank God.",
+        "agent: Is there anything else I can do for you right now?",
+        "customer: No, I'll ring the vet. Thank you so much.",
+        "agent: Take care, bye.",
+    )),
     "recap after a refusal": ("partly_resolved", (
         "agent: Hello, Riverside Homes repairs, how can I help?",
         "customer: My heating has stopped working and I need an engineer out.",

@@ -78,7 +78,8 @@ CLOSING = phrases(
     "take care",
     "goodbye",
     "bye",
-    "enjoy (the|your) (rest|day|evening|weekend)",
+    "enjoy (the|your) (rest|day|evening|weekend|trip|holiday|stay|flight|break|visit)",
+    "(have a )?safe (trip|journey|flight|travels)",
 )
 BARE_BYE = re.compile(r"^\W*(?:(?:okay|ok|right|alright|yeah)\W+)?(?:good)?bye\W*$", re.I)
 # The line dropped, or the agent handed the customer on: the closing was not theirs to make.

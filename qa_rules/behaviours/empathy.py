@@ -109,6 +109,10 @@ DISTRESS_WORDS = phrases(
     "(lost|losing) my job",
     "made redundant",
 )
+CONCERN = phrases(
+    r"\b(that's|that is|this is|which is) (exactly |just )?what i was (worried|concerned) "
+    "about"
+)
 # "Brilliant. I was worried I'd have to rush back.": a worry over, said with relief
 PAST_WORRY = phrases(r"i was (so |really |a bit |quite )?(worried|nervous|scared|panicking)")
 RELIEF = phrases("brilliant", "great", "perfect", "lovely", "thank you", "thanks", "phew",
@@ -250,6 +254,8 @@ class Empathy(Detector):
                 and scores is not None
                 and float(np.max(scores[i, columns])) >= self.distress_probability
             )
+            if CONCERN.search(text):
+                continue  # "that's what I was worried about": the risk named, not distress
             if PAST_WORRY.search(text) and RELIEF.search(
                 ctx.transcript.turns[ctx.sentences[i].turn].text
             ):
