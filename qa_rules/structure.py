@@ -627,6 +627,10 @@ def _request_statements(
             continue  # "thanks so much": a closing, not a request
         if SATISFIED.search(s.text) or (acts[i, _k("negate")] and len(s.text.split()) <= 4):
             continue  # "no, that's it": the end of the requests
+        before = ctx.sentences[i - 1] if i else None
+        if (before is not None and before.turn == s.turn and QUESTION.search(before.text)
+                and LACKS.search(s.text)):  # fmt: skip
+            continue  # "Do I need to print a label? I haven't got a printer.": why they ask
         if _after_anything_else(ctx, i) and NO_MORE.search(s.text) and not ASKS.search(s.text):
             continue  # "No, I'll ring the vet.": nothing more wanted
         if len(s.text.split()) < 3 or (_answers_a_question(ctx, acts, i)
@@ -826,6 +830,8 @@ def _satisfied_close(ctx: AnalysisContext, acts: np.ndarray, after: int) -> int 
     return None
 
 
+LACKS = re.compile(r"^\W*(?:but |and )?i (?:haven't got|have not got|don't have|do not have|"
+                   r"have no)\b", re.I)  # fmt: skip
 NO_MORE = re.compile(r"^\W*(?:no|nope|nah)\b", re.I)
 ANYTHING_ELSE = re.compile(r"\banything else\b|\bis there anything\b|\bhelp with today\b", re.I)
 

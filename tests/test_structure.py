@@ -309,6 +309,14 @@ CALLS = {
         "customer: No, I'll ring the vet. Thank you so much.",
         "agent: Take care, bye.",
     )),
+    "a question and what the customer lacks": ("resolved", (
+        "agent: Hello, Hollis and Pine, how can I help?",
+        "customer: My coat is too small, I'd like to swap it for the next size up.",
+        "agent: Of course. I've set up the exchange and emailed you a returns code.",
+        "customer: Do I need to print a label? I haven't got a printer.",
+        "agent: No, the shop scans the code and prints the label for you.",
+        "customer: Oh, perfect. Thanks, bye.",
+    )),
     "recap after a refusal": ("partly_resolved", (
         "agent: Hello, Riverside Homes repairs, how can I help?",
         "customer: My heating has stopped working and I need an engineer out.",
