@@ -335,6 +335,10 @@ NOT_CASES = [
         "apology",  # asking which card, not apologising
     ),
     (
+        ["customer: Oh, thank God. Sorry.", "agent: Don't apologise at all."],
+        "apology",  # the customer's apology waved off
+    ),
+    (
         [
             "customer: Hi, my name is Ann and I'd like to pay a bill.",
             "agent: What would you like to pay the bill with?",

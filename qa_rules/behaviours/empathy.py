@@ -53,6 +53,7 @@ CLARIFYING_SORRY = phrases(
     r"sorry\s*\?",
     "sorry,? (what|could|can|say|come again|i didn't catch)",
     r"\bor \w+,? (i'm |i am )?sorry\W*$",  # "debit or credit, I'm sorry": which did you mean?
+    "(don't|do not|no need to|never) (apologi[sz]e|be sorry)",  # the customer's apology waved off
 )
 DISMISSIVE = phrases(
     "calm down",
