@@ -25,7 +25,8 @@ from callqa.qa_rules.scores import InteractionScore, ScoredCall
 # criteria; 0.8: labels judged on held-out calls too, read-backs, recaps and requests re-read;
 # 0.9: security checks, put-off requests, read-backs and requests re-read; redaction 3: answers
 # to a question for personal data end when the agent moves on, UK postcodes; 0.10: distress
-# read in words of hardship and frustration, and the reassurances that answer it.
+# read in words of hardship and frustration, and the reassurances that answer it; closings,
+# refusals, recaps and the end of a call's requests re-read.
 PIPELINE_VERSION = f"0.10.0/redaction-3/labels-{counted_labels_digest()}"
 
 

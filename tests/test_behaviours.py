@@ -275,6 +275,16 @@ CASES = [
     ),
     (
         [
+            "customer: I gave it to you already, I told the last person all of this.",
+            "agent: What's the account number?",
+            "customer: It's [ACCOUNT].",
+            "agent: Thanks. Anything else?",
+        ],
+        "distress_ignored",  # frustration at repeating, met with the next question
+        "negative",
+    ),
+    (
+        [
             "customer: I'm scared they'll take me to court over this.",
             "agent: No, you won't be going to court, it's a reminder letter.",
         ],

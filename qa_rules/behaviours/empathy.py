@@ -103,7 +103,8 @@ DISTRESS_WORDS = phrases(
     "skint",
     "(money's|money is|things are) (a bit |really |so |very )?tight",
     "(nobody|no one|no-one) (can|will|ever) (tell|help)",
-    "i('ve| have)? (already )?(told|given|gave|explained) (you|it|this|that|all)( \\w+)? already",
+    r"i('ve| have)? (already )?(told|given|gave|explained) (you|it|this|that|all)( \w+){0,2} "
+    "already",
     "i told the other",
     r"(scared|anxious|panick\w*|desperate|distraught|devastated)",
     r"^\W*ugh\b",
