@@ -18,6 +18,7 @@ from callqa.qa_rules.cases import Case
 from callqa.qa_rules.findings import Evidence, Finding
 from callqa.qa_rules.metrics import ConversationMetrics
 from callqa.qa_rules.precision import counted_labels_digest
+from callqa.qa_rules.redaction import REDACTION_VERSION
 from callqa.qa_rules.scores import InteractionScore, ScoredCall
 
 # Bump when analysis output changes, so stored calls are re-analysed once; which labels count
@@ -26,8 +27,9 @@ from callqa.qa_rules.scores import InteractionScore, ScoredCall
 # 0.9: security checks, put-off requests, read-backs and requests re-read; redaction 3: answers
 # to a question for personal data end when the agent moves on, UK postcodes; 0.10: distress
 # read in words of hardship and frustration, and the reassurances that answer it; closings,
-# refusals, recaps and the end of a call's requests re-read.
-PIPELINE_VERSION = f"0.10.0/redaction-3/labels-{counted_labels_digest()}"
+# refusals, recaps and the end of a call's requests re-read; redaction 4: common words ("bin",
+# "working", "car hire") are not names, and a long agent turn after the answer moves on.
+PIPELINE_VERSION = f"0.10.0/redaction-{REDACTION_VERSION}/labels-{counted_labels_digest()}"
 
 
 class CallResult(Record):

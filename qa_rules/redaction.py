@@ -34,7 +34,7 @@ from callqa.qa_rules.spoken import (
 
 __all__ = ["find_spans", "luhn_valid", "redact_text", "redact_transcript"]
 
-REDACTION_VERSION = "2"  # bump when the rules change: cached transcripts are then redone
+REDACTION_VERSION = "4"  # bump when the rules change: cached transcripts are then redone
 
 KINDS: tuple[RedactionKind, ...] = get_args(RedactionKind)  # also the precedence of overlaps
 
@@ -89,7 +89,8 @@ i i'm me my we you your he she it they them this that these those here there wha
 how when where why not no yes just so very really calling trying looking having sorry glad
 happy sure afraid going wondering still also now then again please thanks thank okay ok well
 good great fine calling speaking from with about new hold wait hang give let sec second moment
-minute""".split()
+minute us him her his our their out off back home away got i've i'll do done mr mrs ms miss mister
+dr""".split()
     )
     | FILLERS
     | NUMBER_WORDS
@@ -112,7 +113,10 @@ ORG_WORDS = {"bank", "energy", "mobile", "telecom", "wireless", "broadband", "in
              "electric", "power", "airlines", "airways", "services", "solutions", "group",
              "inc", "ltd", "llc", "corp", "company", "communications", "telecoms", "health",
              "pharmacy", "motors", "savings", "trust", "capital", "networks", "internet",
-             "cable", "fibre", "fiber", "support", "store", "shop"}  # fmt: skip
+             "cable", "fibre", "fiber", "support", "store", "shop", "hire", "rental", "rentals",
+             "rail", "railway", "railways", "council", "homes", "homeware", "travel", "parcels",
+             "couriers", "vets", "veterinary", "surgery", "clinic", "dental", "housing",
+             "logistics", "hotels", "airline"}  # fmt: skip
 PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_]*\]")
 WRITTEN_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
@@ -444,14 +448,16 @@ def _name_spans(turns: Sequence[Turn], tokens: Sequence[Token], nlp: Any) -> Ite
         if asked and (opening := ANSWER_OPENING.match(turn.text)):
             spans += _name_after(i, turn.text, opening, strong=True)
     if nlp is not None and "ner" in getattr(nlp, "pipe_names", ()):
-        for i, doc in enumerate(parse(nlp, [t.text for t in turns])):  # reused by the analysis
-            spans += [
-                Span(i, e.start_char, e.end_char, "PERSON")
-                for e in doc.ents
-                if e.label_ == "PERSON"
-                and not {w.lower_ for w in e} <= NOT_NAMES | CUE_WORDS
-                and not _organisation(doc, e)
-            ]
+        docs = parse(nlp, [t.text for t in turns])  # reused by the analysis
+        found = [(i, e) for i, doc in enumerate(docs) for e in doc.ents if e.label_ == "PERSON"]
+        common = _common_nouns(docs, {e[0].lower_ for _, e in found if len(e) == 1})
+        spans += [
+            Span(i, e.start_char, e.end_char, "PERSON")
+            for i, e in found
+            if not {w.lower_ for w in e} <= NOT_NAMES | CUE_WORDS
+            and not (len(e) == 1 and e[0].lower_ in common)
+            and not _organisation(docs[i], e)
+        ]
     spans = [s for s in spans if not _inside_placeholder(turns[s.turn].text, s)]
     names = {
         w.lower()
@@ -463,6 +469,17 @@ def _name_spans(turns: Sequence[Turn], tokens: Sequence[Token], nlp: Any) -> Ite
         if tok.low in names:
             spans.append(Span(tok.turn, tok.start, tok.end, "PERSON"))
     return spans
+
+
+def _common_nouns(docs: Sequence[Any], words: set[str]) -> set[str]:
+    """Which of ``words`` the call says with "the", "a" or "your" somewhere ("your blue bin
+    was missed"): common nouns, also where NER takes one alone for a name ("as bin")."""
+    return {
+        t.lower_
+        for doc in docs
+        for t in doc
+        if t.lower_ in words and any(c.dep_ in ("det", "poss") for c in t.children)
+    }
 
 
 def _organisation(doc: Any, entity: Any) -> bool:
@@ -496,6 +513,8 @@ def _name_after(turn: int, text: str, cue: re.Match, strong: bool = False) -> li
             continue
         if low in NOT_NAMES or len(taken) == 2 or (taken and _modal_verb(w, words[k + 1 :])):
             break  # "Mr Adeyemi will ring you": the name ends at "will"
+        if not taken and low in MODALS and words[k + 1 :] and words[k + 1].group() in NOT_NAMES:
+            break  # "okay, will do": no name
         between = text[cue.end() + (taken[-1].end() if taken else 0) : cue.end() + w.start()]
         if taken and between.strip(" "):
             break
@@ -504,8 +523,10 @@ def _name_after(turn: int, text: str, cue: re.Match, strong: bool = False) -> li
         return []
     weak = not strong and cue.group().strip(" .").lower() in WEAK_NAME_CUES
     after = text[cue.end() + taken[-1].end() :].lstrip(" ,").lower()
-    if weak and not taken[0].group()[0].isupper() and not after.startswith(("from", "with")):
-        return []
+    lower = not taken[0].group()[0].isupper()
+    if weak and lower and (not after.startswith(("from", "with")) or len(taken) == 1
+                           and taken[0].group().endswith("ing")):  # fmt: skip
+        return []  # "i'm working from home"
     return [Span(turn, cue.end() + w.start(), cue.end() + w.end(), "PERSON") for w in taken]
 
 

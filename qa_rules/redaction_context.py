@@ -51,6 +51,9 @@ REQUEST_OPENING = re.compile(
 GIVEN_DATA = re.compile(r"\[[A-Z][A-Z_0-9]*\]|\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{3,}\b", re.I)
 WINDOW = 10  # turns after the question: a card in four chunks, each echoed, takes eight
 LONG_TURN = 12  # words: an agent turn this long without numbers has moved on
+ASKS_FOR_MORE = re.compile(
+    r"\b(?:next|rest|remaining|go on|carry on|keep going|take your time)\b", re.IGNORECASE
+)
 ANSWER_WORDS = {"yes", "yeah", "yep", "sure", "ok", "okay", "so", "it's", "its", "it", "is",
                 "that's", "thats", "my", "the", "and", "then", "um", "uh", "oh", "right",
                 "alright", "last", "first", "name", "surname", "spelled", "spell", "like",
@@ -98,8 +101,9 @@ def answer_turns(
     """The turns after ``ask`` that may hold the answer: the customer's, and the agent's
     echoes and prompts ("okay", "four one one one, go on"), until the agent moves on (a new
     question for personal data, a long turn without numbers, or, once the customer has given
-    the data, a long turn whose numbers of two or more digits do not repeat it: "so that's two
-    extra days at thirty-nine pounds") or the window ends."""
+    the data, a long turn that neither repeats it nor asks for the rest: "so that's two extra
+    days at thirty-nine pounds", "that's all matched, so when would you like it back?") or the
+    window ends."""
     out: list[int] = []
     given: list[NumberRun] = []
     answered = False  # the customer gave digits or data already redacted ("[POSTCODE]")
@@ -112,7 +116,8 @@ def answer_turns(
             if len(words) > LONG_TURN and not _has_digits(turn.text):
                 break
             own = [run for run in runs_in.get(j, ()) if len(run.digits) >= 2]
-            if len(words) > LONG_TURN and answered and own and not _echoes(own, given):
+            moved_on = not _echoes(own, given) and not ASKS_FOR_MORE.search(turn.text)
+            if len(words) > LONG_TURN and answered and moved_on:
                 break
             if OTHER_QUESTION.search(turn.text) and not _has_digits(turn.text):
                 break  # "what day would you like?": the agent asks about something else

@@ -10,12 +10,14 @@ import pytest
 from typer.testing import CliRunner
 
 from callqa.models.asr import write_muted
+from callqa.models.nlp import DEFAULT_PIPELINE, load_nlp
 from callqa.models.transcript import Transcript, Turn, Word
 from callqa.pipelines.cli import app
 from callqa.qa_rules.redaction import luhn_valid, redact_text, redact_transcript
 from callqa.qa_rules.spoken import number_runs, tokenise
 
 CARD = "4539 1488 0343 6467"  # Luhn-valid test number
+NLP = load_nlp(DEFAULT_PIPELINE)  # spaCy's NER, as a run uses it
 
 
 @pytest.mark.parametrize(
@@ -177,13 +179,13 @@ def test_no_card_number_survives_into_store_index_reports_or_logs(tmp_path, pref
     assert "[CARD]" in shown.output and "4539" not in shown.output
 
 
-def _dialogue(*lines: str) -> list[str]:
+def _dialogue(*lines: str, nlp: object = None) -> list[str]:
     turns = []
     for line in lines:
         speaker, text = line.split(": ", 1)
         turns.append(Turn(speaker="agent" if speaker == "A" else "customer", text=text))
-    return [t.text for t in redact_transcript(Transcript(call_id="d", source="test",
-                                                         turns=tuple(turns))).turns]  # fmt: skip
+    transcript = Transcript(call_id="d", source="test", turns=tuple(turns))
+    return [t.text for t in redact_transcript(transcript, nlp).turns]
 
 
 @pytest.mark.parametrize(
@@ -235,6 +237,19 @@ def _dialogue(*lines: str) -> list[str]:
          ["Can you confirm your date of birth?", "yes of course, hang on",
           "no rush at all, it's just the two security questions and then we can sort it out "
           "for you", "okay it's [DOB]"]),
+        (("A: And can you confirm your surname and your date of birth, please?",
+          "C: Dean, fourteenth of March nineteen eighty five.",
+          "A: Thanks, Mr Dean, that's all matched up. So I've got you down for a Ford Focus, due "
+          "back on Wednesday the seventeenth at five p.m. When would you like it back instead?",
+          "C: Friday. I'll be back about four o'clock, so say four."),
+         ["And can you confirm your surname and your date of birth, please?",
+          "[PERSON], [DOB].",  # the agent's long turn moved on: "say four" is a time
+          "Thanks, Mr [PERSON], that's all matched up. So I've got you down for a Ford Focus, "
+          "due back on Wednesday the seventeenth at five p.m. When would you like it back "
+          "instead?",
+          "Friday. I'll be back about four o'clock, so say four."]),
+        (("A: the app will check the name on the account", "C: Okay, will do. Thank you."),
+         ["the app will check the name on the account", "Okay, will do. Thank you."]),
         (("A: and the postcode on your licence?", "C: it's SW1A 1AA",
           "A: so that's two extra days through to sunday at thirty nine pounds a day, shall i go "
           "ahead", "C: yes and one other thing, between eight and twelve is fine"),
@@ -270,3 +285,26 @@ def test_what_the_agent_asked_for_decides_what_the_answer_holds(lines, expected)
 )
 def test_company_and_town_names_fillers_and_non_answers_stay(lines):
     assert _dialogue(*lines) == [line.split(": ", 1)[1] for line in lines]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ("A: Good morning, Roadhaven Car Rental, how can I help?",),
+        ("C: okay tomorrow morning's fine i'm working from home anyway",),
+        (
+            "A: so your blue bin was missed on thursday",
+            "C: yes",
+            "A: the crew marked it as bin not out",
+        ),
+        ("A: the meter still isn't talking to us",),
+    ],
+)
+def test_common_words_are_not_taken_for_names(lines):
+    assert _dialogue(*lines, nlp=NLP) == [line.split(": ", 1)[1] for line in lines]
+
+
+def test_a_title_is_not_a_name_said_again():
+    greeted, answer = _dialogue("A: Thanks for waiting, Mrs Okafor.",
+                                "C: It's Ms, actually, not Mrs.", nlp=NLP)  # fmt: skip
+    assert "Okafor" not in greeted and answer == "It's Ms, actually, not Mrs."
