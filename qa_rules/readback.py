@@ -23,12 +23,28 @@ TIME = re.compile(
 )
 # A 24-hour time after noon ("the seventeen forty two from Leeds", "17:42").
 TIME_24H = re.compile(r"(?<![\d.:$£€])\b(?P<h>1[3-9]|2[0-3])[:\s](?P<m>[0-5]\d)\b(?![.:]\d)")
+# A clock time said without "a m" or "p m": "half past two", "quarter to three", "half three",
+# "9:45", "at two thirty", "the eight thirty sailing in the morning"; "in the evening" after it
+# makes it p m.
+CLOCK = re.compile(
+    r"\b(?:(?P<half>half(?: past)?|quarter past|quarter to) (?P<h1>1[0-2]|[1-9])\b|"
+    r"(?<![\d.:$£€])(?P<h2>1[0-2]|0?[1-9]):(?P<m2>[0-5]\d)\b(?![.:]\d|\s?[ap]\.?\s?m\b)|"
+    r"\b(?:(?:at|for|from|after|before|until|till|by) )?(?P<h3>1[0-2]|[1-9]) (?P<m3>[1-5]\d)\b"
+    r"(?=(?: [a-z]+){0,2} in the (?:morning|afternoon|evening))|"
+    r"\b(?:at|for|from|after|before|until|till|by) (?P<h4>1[0-2]|[1-9]) (?P<m4>[1-5]\d)\b"
+    r"(?!\s?(?:[ap]\.?\s?m\b|" + CURRENCY + r"|pence|p\b)))"
+    r"(?:(?: [a-z]+){0,2} (?P<part>in the (?:morning|afternoon|evening)|at night|tonight))?",
+    re.IGNORECASE,
+)
 DAY = re.compile(  # not "a second driver", "my third card", "the first time", "[ADDRESS]-eighth"
     r"(?<!\ba )(?<!\ban )(?<!\bmy )(?<!\byour )(?<!\bour )(?<!\btheir )(?<![-\]])"
     r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?! (?:one|1|time|payment|thing|line|floor|class|step|"
-    r"driver|person|card|account|bag|item|call|attempt|year|month|week|day)s?\b)",
+    r"driver|person|card|account|bag|item|call|attempt|year|month|week|day|claim|complaint|"
+    r"letter|bill|order|visit|engineer|reminder|notice|warning|charge|refund|form|ticket|"
+    r"booking|try|go|round)s?\b)",
     re.I,
 )
+WEEKDAY = re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day)s?\b", re.IGNORECASE)
 # A reading or reference of four or more digits ("04821"), compared digit for digit.
 FIGURE = re.compile(r"(?<![\d.,:$£€])\b\d{4,}\b(?![.,]\d|\s?" + CURRENCY + ")", re.I)
 # A number with a unit is a measure, not an amount ("twenty three kilos", "fifty gig").
@@ -78,12 +94,28 @@ def details(text: str) -> set[Detail]:
         found.add(("time", "", f"{int(m['h']) % 12}:{m['m'] or '00'}{half if half != 'o' else ''}"))
     for m in TIME_24H.finditer(said):
         found.add(("time", "", f"{int(m['h']) % 12}:{m['m']}p"))
+    for m in CLOCK.finditer(said):
+        found.add(("time", "", _clock(m)))
     for m in DAY.finditer(said):
         found.add(("day", "", str(int(m["d"]))))
+    found |= {("weekday", "", m[1].lower()) for m in WEEKDAY.finditer(said)}
     for m in COUNT.finditer(said):
         found.add(("count", m["what"].lower().rstrip("s"), str(int(m["n"]))))
     found |= {("figure", "", m[0]) for m in FIGURE.finditer(said)}
     return found
+
+
+def _clock(m: re.Match[str]) -> str:
+    """ "h:mm" of a CLOCK match, with "a" or "p" when said to be in the morning or later."""
+    part = (m["part"] or "").lower()
+    half = "a" if part.endswith("morning") else "p" if part else ""
+    if m["half"]:
+        said = m["half"].lower()
+        if said == "quarter to":
+            return f"{(int(m['h1']) - 1) % 12}:45{half}"
+        return f"{int(m['h1']) % 12}:{'15' if said == 'quarter past' else '30'}{half}"
+    hour, minute = next((m[f"h{k}"], m[f"m{k}"]) for k in (2, 3, 4) if m[f"h{k}"])
+    return f"{int(hour) % 12}:{minute}{half}"
 
 
 def with_bare_amounts(said: set[Detail], text: str) -> set[Detail]:

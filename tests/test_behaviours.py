@@ -650,6 +650,36 @@ def test_a_request_put_as_a_question_gives_the_detail_read_back(analyzer):
     assert "nineteenth" in found["readback_mismatch"].evidence[0].quote
 
 
+def test_a_date_summed_up_wrong_without_a_marker_is_a_read_back_mismatch(analyzer):
+    found = labels_of(
+        analyzer,
+        "agent: Vellum Mobile, how can I help?",
+        "customer: I cancelled my contract on the fourteenth of March and I'm still being billed.",
+        "agent: okay so cancelled on the fourth of march, let me have a look",
+        "customer: yeah",
+    )  # fmt: skip
+    assert "fourth of march" in found["readback_mismatch"].evidence[-1].quote
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ("customer: Can I book the thirteenth at eleven am?",
+         "agent: The thirteenth is full, I'm afraid. There's an opening at two pm on the first, "
+         "would that do?",
+         "customer: Yes, I'll take that.",
+         "agent: So that's two pm on the first, is that right?"),  # an offer the customer took
+        ("customer: Can I book the thirteenth please?", "agent: The thirteenth, is that right?",
+         "customer: Actually, can we make it tomorrow instead?",
+         "agent: So that's the second, is that right?"),  # the customer changed to "tomorrow"
+        ("customer: I'd like a table at six fifteen pm on the eighth.",
+         "agent: How about the eighth at six pm, is that okay?"),  # a proposal, not a read-back
+    ],
+)  # fmt: skip
+def test_a_value_offered_or_changed_since_is_no_read_back_mismatch(analyzer, lines):
+    assert "readback_mismatch" not in labels_of(analyzer, *lines)
+
+
 def test_a_question_put_off_with_nothing_after_is_left_open(analyzer):
     lines = [
         "agent: Hello, Fitzone members line, this is Kyle.",

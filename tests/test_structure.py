@@ -393,6 +393,13 @@ def test_each_request_is_found_with_its_first_response(structures):
         ("the seventeen forty two from leeds", "so the seventeen twenty four, is that right?",
          [("time", "", "5:24p")]),  # a 24-hour time
         ("we get the keys on the [ADDRESS]-eighth", "moving on the twenty-eighth", []),  # redacted
+        ("half past two in the afternoon", "two thirty pm, is that right?", []),
+        ("at quarter to five", "so that's at four fifteen", [("time", "", "4:15")]),
+        ("the eight thirty sailing in the morning", "the eighteen thirty sailing",
+         [("time", "", "6:30p")]),
+        ("half two", "so that's two thirty pm", []),
+        ("at 09:45", "at quarter to ten", []),  # the same time said two ways
+        ("it's the second claim they've knocked back", "that's the third", []),  # not a day
     ],
 )  # fmt: skip
 def test_read_back_details_are_compared_in_spoken_and_written_forms(customer, agent, expected):

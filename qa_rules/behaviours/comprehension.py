@@ -4,13 +4,20 @@ unanswered, slow time-to-understanding, and stretches where the audio itself was
 from __future__ import annotations
 
 import re
+from collections import Counter, deque
 
 from callqa.models.transcript import Speaker
 from callqa.qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Finding, Polarity
-from callqa.qa_rules.readback import details, digits_for_words, mismatches, with_bare_amounts
-from callqa.qa_rules.structure import has_act
+from callqa.qa_rules.readback import (
+    Detail,
+    details,
+    digits_for_words,
+    mismatches,
+    with_bare_amounts,
+)
+from callqa.qa_rules.structure import action_reported, has_act
 
 CORRECTION = phrases(
     "no,? (no,? )?i said",
@@ -53,6 +60,40 @@ READ_BACK = phrases(
     r"correct\s*\?$",
     "i have (that|it) (down )?as",
 )
+# "okay so cancelled on the fourth of march": an agent summing up what the customer said
+SUMS_UP = re.compile(r"^\W*(?:(?:okay|ok|right|alright|lovely|great|perfect),?\s+)+so\b", re.I)
+# "How about the 8th at 6 pm?": the agent proposes a value, it does not read one back
+PROPOSES = re.compile(r"\b(?:how about|what about|would you like (?:me )?to|i can (?:do|offer)|"
+                      r"there(?:'s| is) (?:a|an)\b[^.?!]{0,60}\b(?:available|free|slot|opening))",
+                      re.I)  # fmt: skip
+OFFERS = re.compile(
+    r"\b(?:there(?:'s| is| are)|i(?:'ve| have) got|available|free|slots?|"
+    r"openings?|earliest|i can do|we can do|how about|what about|would|or)\b",
+    re.I,
+)
+# "I'm putting that in now: …", "your direct debit will go out on the fifth": what was done
+ACTED = re.compile(r"\b(?:i'm|i am) (?:just )?(?:putting|booking|changing|moving|logging|"
+                   r"setting|adding|entering)\b|\bwill (?:now )?(?:go out|come out|be taken)\b",
+                   re.I)  # fmt: skip
+DENIES = re.compile(r"^\W*(?:(?:um|uh|er|oh|sorry),?\s+)*(?:no|nope|nah|not|actually|wait)\b", re.I)
+WHEN_KINDS = ("day", "weekday", "time")
+# A day or time asked for or chosen ("could it come out on the fifteenth", "Friday's fine"), not
+# told ("it was delivered on Monday")
+WANTED = re.compile(
+    r"\b(?:can|could|would|will) (?:you|it|we|i|they)\b|\bi'd (?:like|prefer)|"
+    r"\bi (?:want|need)\b|\bplease\b|\bmake it\b|\bprefer\b|\bsuits?\b|"
+    r"\b(?:is|'s) (?:fine|good|perfect|great|best)\b|\bthen\b",
+    re.I,
+)
+# Words that name a day or a time, so a later mention replaces an earlier value
+NAMES_WHEN = {
+    "weekday": re.compile(r"\b(?:today|tomorrow|tonight|yesterday|(?:mon|tues|wednes|thurs|fri|"
+                          r"satur|sun)day|weekend|next week|this week)\b", re.I),
+    "day": re.compile(r"\b(?:today|tomorrow|tonight|yesterday|(?:mon|tues|wednes|thurs|fri|satur|"
+                      r"sun)day|weekend|next week|this week|\d{1,2}(?:st|nd|rd|th))\b", re.I),
+    "time": re.compile(r"\b(?:morning|afternoon|evening|tonight|noon|midday|lunchtime|o'clock|"
+                       r"half|quarter|\d{1,2}:\d\d|[ap]\.?m\b)", re.I),
+}  # fmt: skip
 SLOW_TURNS, SLOW_SECONDS = 3, 90.0
 
 # "… is it twenty three kilos or twenty …": a value asked about, not given
@@ -61,7 +102,8 @@ ASKED_ABOUT = re.compile(
     re.IGNORECASE,
 )
 APPROXIMATE = re.compile(
-    r"\b(?:about|around|roughly|nearly|almost|approximately|over|under|like)\s+[$£€]?\d[\d,.]*"
+    r"\b(?:about|around|roughly|nearly|almost|approximately|over|under|like)\s+"
+    r"(?:(?:half|quarter)(?: past| to)? )?[$£€]?\d[\d,.]*"
     r"(?:\s?(?:pounds?|dollars?|quid|euros?|p\b))?",
     re.IGNORECASE,
 )
@@ -95,7 +137,7 @@ class Comprehension(Detector):
         "readback_mismatch",
         "readback_corrected",
     )
-    requires = ("acts", "embeddings", "structure", "transcript")
+    requires = ("acts", "docs", "embeddings", "structure", "transcript")
     tunable = {"read_back_window": (1, 200), "repeat_similarity": (0.5, 1.0),
                "low_confidence": (0.0, 1.0)}  # fmt: skip
     read_back_window = 16  # sentences before a read-back in which the customer gave the details
@@ -195,19 +237,28 @@ class Comprehension(Detector):
         """A detail the agent reads back (an amount, a time, a day, a count) that differs from
         what the customer said: corrected by the customer in the next turn, or left wrong."""
         findings = []
+        offered = deque(self._offered(ctx))
+        taken: set[Detail] = set()  # what the agent offered in the turns gone by
         for i in ctx.by_speaker("agent"):
             text = ctx.sentences[i].text
             checked = [j for j in (i, i + 1) if j < len(ctx.sentences)
                        and ctx.sentences[j].turn == ctx.sentences[i].turn]  # fmt: skip
-            if not any(has_act(ctx, j, "confirm_details") or READ_BACK.search(ctx.sentences[j].text)
-                       for j in checked):  # fmt: skip
-                continue  # neither it nor the question after it ("… Is that right?") checks
-            read = details(text)
-            sources = [j for j in range(max(0, i - self.read_back_window), i)
-                       if ctx.sentences[j].speaker == "customer"
-                       and (not is_question(ctx.sentences[j].text)
-                            or ASKS_FOR.search(ctx.sentences[j].text))]  # fmt: skip
-            said = {d: j for j in sources for d in _given(ctx.sentences[j].text)}
+            checks = any(has_act(ctx, j, "confirm_details")
+                         or READ_BACK.search(ctx.sentences[j].text) for j in checked)  # fmt: skip
+            sums_up = bool(SUMS_UP.search(text))
+            reports = not checks and not sums_up and bool(
+                ACTED.search(text) or action_reported(ctx, i))  # fmt: skip
+            if not (checks or sums_up or reports) or _proposes(text):
+                continue  # it neither checks, sums up nor reports what was done
+            while offered and offered[0][0] < ctx.sentences[i].turn:
+                taken |= offered.popleft()[1]
+            read = details(text) - taken
+            if not checks:  # "I've rebooked that for Tuesday": when, and long figures only
+                read = {d for d in read if d[0] in WHEN_KINDS or d[0] == "figure"}
+            said = self._said_before(ctx, i)
+            if reports:  # what was done is set against what the customer asked for or chose
+                said = {d: j for d, j in said.items()
+                        if d[0] == "figure" or WANTED.search(ctx.sentences[j].text)}  # fmt: skip
             turn = ctx.transcript.turns[ctx.sentences[i].turn].text
             for (kind, what, value), theirs in mismatches(read, set(said), details(turn)):
                 source = max(said[d] for d in theirs)
@@ -226,6 +277,44 @@ class Comprehension(Detector):
                                                  [source, i], why, 0.8))  # fmt: skip
         return findings
 
+    def _sources(self, ctx: AnalysisContext, i: int) -> list[int]:
+        """The customer's sentences that may give what the agent reads back at ``i``: those
+        in the window before it and the statement of the request it belongs to."""
+        request = max((r.statement for r in ctx.structure.requests if r.statement < i),
+                      default=None)  # fmt: skip
+        asked = {j for j in ctx.by_speaker("customer") if request is not None
+                 and ctx.sentences[j].turn == ctx.sentences[request].turn}  # fmt: skip
+        window = set(range(max(0, i - self.read_back_window), i)) | asked
+        return [j for j in sorted(window)
+                if ctx.sentences[j].speaker == "customer"
+                and (not is_question(ctx.sentences[j].text)
+                     or ASKS_FOR.search(ctx.sentences[j].text))]  # fmt: skip
+
+    def _said_before(self, ctx: AnalysisContext, i: int) -> dict[Detail, int]:
+        """The details the customer gave before ``i``, each with its sentence. Days and times
+        stand only while the customer's latest turn that names one gives one that can be read:
+        after "the 13th at 11 am … no, make it later today", neither the 13th nor 11 am does."""
+        said = {d: j for j in self._sources(ctx, i) for d in _given(ctx.sentences[j].text)}
+        spoken = range(max(0, i - self.read_back_window), i)
+        for kind, names in NAMES_WHEN.items():
+            latest = max((j for j in spoken if ctx.sentences[j].speaker == "customer"
+                          and (names.search(ctx.sentences[j].text)
+                               or any(d[0] == kind and k == j for d, k in said.items()))),
+                         default=None)  # fmt: skip
+            if latest is None:
+                continue
+            turn = ctx.sentences[latest].turn
+            if not any(d[0] == kind and ctx.sentences[j].turn == turn for d, j in said.items()):
+                said = {d: j for d, j in said.items() if d[0] != kind}
+        return said
+
+    @staticmethod
+    def _offered(ctx: AnalysisContext) -> list[tuple[int, set[Detail]]]:
+        """What the agent offered, by turn (an offer the customer took: "there's 2 pm on the
+        1st", "shall I put it up to 2,500?"): read back in a later turn, it is no misreading."""
+        agent = [ctx.sentences[j] for j in ctx.by_speaker("agent")]
+        return [(s.turn, details(s.text)) for s in agent if OFFERS.search(s.text)]
+
     @staticmethod
     def _next_customer(ctx: AnalysisContext, i: int) -> int | None:
         turn = ctx.sentences[i].turn
@@ -235,7 +324,8 @@ class Comprehension(Detector):
     def _corrects(ctx: AnalysisContext, answer: int, theirs: set) -> bool:
         text = ctx.sentences[answer].text
         restated = bool(details(text) & theirs)
-        return restated or has_act(ctx, answer, "negate") or bool(CORRECTION.search(text))
+        denied = has_act(ctx, answer, "negate") and DENIES.match(text)  # not "okay brilliant"
+        return restated or bool(denied) or bool(CORRECTION.search(text))
 
     def _time_to_understanding(self, ctx: AnalysisContext) -> list[Finding]:
         """From the first request to the agent's first relevant response (an answer, an
@@ -267,6 +357,15 @@ def _confidence(turn) -> float:
         return turn.confidence
     scored = [w.confidence for w in turn.words if w.confidence is not None]
     return sum(scored) / len(scored) if scored else 1.0
+
+
+def _proposes(text: str) -> bool:
+    """The agent proposes rather than reads back: "How about the 8th?", or a choice of two
+    ("Tuesday at half four, or Wednesday at eight forty")."""
+    kinds = Counter(kind for kind, _, _ in details(text))
+    return bool(PROPOSES.search(text)) or (
+        bool(re.search(r"\bor\b", text, re.I)) and any(n > 1 for n in kinds.values())
+    )
 
 
 def _given(text: str) -> set:
