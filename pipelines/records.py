@@ -28,8 +28,10 @@ from callqa.qa_rules.scores import InteractionScore, ScoredCall
 # to a question for personal data end when the agent moves on, UK postcodes; 0.10: distress
 # read in words of hardship and frustration, and the reassurances that answer it; closings,
 # refusals, recaps and the end of a call's requests re-read; redaction 4: common words ("bin",
-# "working", "car hire") are not names, and a long agent turn after the answer moves on.
-PIPELINE_VERSION = f"0.10.0/redaction-{REDACTION_VERSION}/labels-{counted_labels_digest()}"
+# "working", "car hire") are not names, an answer ends when the agent moves on or the customer
+# confirms its read-back, an email address is no postal address; 0.11: read-backs in sums and
+# reports of what was done, times however said, weekdays; answers after a hold; closings.
+PIPELINE_VERSION = f"0.11.0/redaction-{REDACTION_VERSION}/labels-{counted_labels_digest()}"
 
 
 class CallResult(Record):

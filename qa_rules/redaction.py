@@ -21,7 +21,12 @@ from typing import Any, get_args
 
 from callqa.models.nlp import parse
 from callqa.models.transcript import Redaction, RedactionKind, Transcript, Turn, Word
-from callqa.qa_rules.redaction_context import chunk_spans, context_spans, echo_spans
+from callqa.qa_rules.redaction_context import (
+    PLACEHOLDER,
+    chunk_spans,
+    context_spans,
+    echo_spans,
+)
 from callqa.qa_rules.spoken import (
     FILLERS,
     NUMBER_WORDS,
@@ -117,7 +122,6 @@ ORG_WORDS = {"bank", "energy", "mobile", "telecom", "wireless", "broadband", "in
              "rail", "railway", "railways", "council", "homes", "homeware", "travel", "parcels",
              "couriers", "vets", "veterinary", "surgery", "clinic", "dental", "housing",
              "logistics", "hotels", "airline"}  # fmt: skip
-PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_]*\]")
 WRITTEN_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 

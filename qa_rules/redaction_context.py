@@ -29,8 +29,8 @@ ASKED_FOR: tuple[tuple[RedactionKind, str], ...] = (
     ("PHONE", r"phone|\bcell\b|mobile number|contact number|best number|callback number|"
               r"number (?:to|we can|i can) (?:reach|call)|reach you|call you back"),
     ("EMAIL", r"e-?mail"),
-    ("ADDRESS", r"address|\bzip\b|post ?code|postal code|house number|street|"
-                r"where do you live|\bcity\b"),
+    ("ADDRESS", r"(?<!email )(?<!e-mail )address|\bzip\b|post ?code|postal code|house number|"
+                r"street|where do you live|\bcity\b"),
     ("PERSON", r"\b(?:your|the) (?:full |first |last |middle |sur)?name\b|\bsurname\b|"
                r"\bspell\b|who am i speaking|name on the (?:card|account)"),
 )  # fmt: skip
@@ -46,11 +46,19 @@ REQUEST_OPENING = re.compile(
     r"i need|i just need|i'll just need|let me (?:take|get|have)|please|your|the)\b",
     re.IGNORECASE,
 )
+PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_]*\]")  # personal data already redacted
 # Data given in a form a number run does not show: redacted before ("[POSTCODE]"), or a code
 # of letters and digits ("SW1A 1AA").
-GIVEN_DATA = re.compile(r"\[[A-Z][A-Z_0-9]*\]|\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{3,}\b", re.I)
+GIVEN_DATA = re.compile(rf"{PLACEHOLDER.pattern}|\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{{3,}}\b", re.I)
 WINDOW = 10  # turns after the question: a card in four chunks, each echoed, takes eight
 LONG_TURN = 12  # words: an agent turn this long without numbers has moved on
+# A bare yes to the agent's read-back of an answer given in one go (not a card in chunks)
+CONFIRMED = re.compile(
+    r"^\W*(?:yes|yeah|yep|yup|correct|spot on|that's (?:it|right|correct))"
+    r"(?:\W+(?:that's (?:it|right|correct)|it is|thanks|please))*\W*$",
+    re.IGNORECASE,
+)
+WHOLE_ANSWERS = {"ADDRESS", "DOB", "PERSON", "EMAIL"}
 ASKS_FOR_MORE = re.compile(
     r"\b(?:next|rest|remaining|go on|carry on|keep going|take your time)\b", re.IGNORECASE
 )
@@ -78,15 +86,17 @@ class Asked:
 def asked(turns: Sequence[Turn]) -> list[Asked]:
     """The agent turns that ask for personal data: in a question or a request ("and your
     postcode?", "can I take the card number"), not a statement that names it ("So it's the Golf
-    from the city centre branch."); unpunctuated turns are read as asking."""
+    from the city centre branch."); unpunctuated turns are read as asking. A placeholder read
+    back ("so that's [ADDRESS] [POSTCODE]") asks for nothing."""
     found = []
     for i, turn in enumerate(turns):
         if turn.speaker != "agent":
             continue
-        punctuated = bool(re.search(r"[.!?]", turn.text))
+        text = PLACEHOLDER.sub(" ", turn.text)
+        punctuated = bool(re.search(r"[.!?]", text))
         asking = [
             s
-            for s in SENTENCE_END.split(turn.text)
+            for s in SENTENCE_END.split(text)
             if not punctuated or s.rstrip().endswith("?") or REQUEST_OPENING.match(s)
         ]
         kinds = tuple(kind for kind, pattern in ASKS if any(pattern.search(s) for s in asking))
@@ -123,6 +133,9 @@ def answer_turns(
                 break  # "what day would you like?": the agent asks about something else
         else:  # "I've got two with you" gives no data; "four five three nine" does
             given += [run for run in runs_in.get(j, ()) if len(run.digits) >= 2]
+            if answered and CONFIRMED.match(turn.text) and set(ask.kinds) <= WHOLE_ANSWERS:
+                out.append(j)
+                break  # "so that's 14 Elm Road?" "yeah that's it": the address is complete
             answered = answered or bool(given) or bool(GIVEN_DATA.search(turn.text))
         out.append(j)
     return out

@@ -490,6 +490,11 @@ CALLBACK_PROMISE = re.compile(
     re.IGNORECASE,
 )
 ONLY_IF_NEEDED = re.compile(r"\bif (?:they|we) (?:need|want) (?:anything|any|more)\b", re.I)
+ON_THE_WAY = re.compile(
+    r"\b(?:call|ring|text) you\b[^.?]{0,40}\b(?:before|when) (?:he|she|they|the \w+) "
+    r"(?:arrives?|gets? there|comes?|turns? up|(?:is|are|'s|'re) on)\b",
+    re.IGNORECASE,
+)
 PAYMENT_LINE = re.compile(r"\bautomated\b|\b(?:card|payment) line\b|\bback to me\b", re.I)
 # "When will they call?": a callback without a time is still a callback (flagged as such).
 ASKS_WHEN = re.compile(r"\bwhen (?:will|would|do|are|is|can)\b|\bhow long\b", re.IGNORECASE)
@@ -531,6 +536,8 @@ def hands_over(ctx: AnalysisContext, index: int) -> bool:
         return False  # "I'll need to look into it with the field team": put off, not handed on
     if ONLY_IF_NEEDED.search(text) and not WHEN_SAID.search(text):
         return False  # "they'll be in touch if they need anything else": no promise
+    if ON_THE_WAY.search(text):
+        return False  # "he'll call you half an hour before he arrives": part of the visit
     return bool(
         HANDED_ON.search(text)
         or (has_act(ctx, index, "transfer") and HANDOVER.search(text))
@@ -878,11 +885,15 @@ def _unanswered_follow_up(
 
 def _answered(ctx: AnalysisContext, question: int, until: int) -> bool:
     """Whether the agent's next turn after customer sentence ``question`` answers it: any
-    plain statement ("yeah" is one), not a failure, a hold or a question back."""
+    plain statement ("yeah" is one), not a failure, a hold or a question back. A turn that
+    only holds ("let me just check") leaves the answer to the agent's turn after it."""
     agent = [j for j in range(question + 1, until) if ctx.sentences[j].speaker == "agent"]
-    if not agent:
+    held = {ctx.sentences[j].turn for j in agent if _holding(ctx.sentences[j].text)}
+    held -= {ctx.sentences[j].turn for j in agent if not _holding(ctx.sentences[j].text)}
+    speaks = [j for j in agent if ctx.sentences[j].turn not in held]
+    if not speaks:
         return False
-    turn = ctx.sentences[agent[0]].turn
+    turn = ctx.sentences[speaks[0]].turn
     replies = [
         j for j in agent
         if ctx.sentences[j].turn == turn

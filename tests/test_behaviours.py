@@ -425,6 +425,16 @@ NOT_CASES = [
     ),
     (
         [
+            "agent: Castlegate Lettings maintenance line, Sam speaking.",
+            "customer: The boiler's stopped working.",
+            "agent: I've booked our engineer for this afternoon between two and five.",
+            "customer: Thanks, Sam.",
+            "agent: You're welcome. I hope it's warm again soon. Bye.",
+        ],
+        "no_closing",  # thanks answered, a good wish and a goodbye
+    ),
+    (
+        [
             "customer: Is it twenty three kilos or twenty for the bag?",
             "agent: It's twenty three kilos.",
             "customer: Okay, two bags then.",

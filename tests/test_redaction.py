@@ -248,6 +248,25 @@ def _dialogue(*lines: str, nlp: object = None) -> list[str]:
           "due back on Wednesday the seventeenth at five p.m. When would you like it back "
           "instead?",
           "Friday. I'll be back about four o'clock, so say four."]),
+        (("A: can i take your name and the email address you'd like it linked to",
+          "C: yeah it's sam and the email is sam at example dot com",
+          "A: lovely and what was the journey", "C: derby to bristol the seven fourteen"),
+         ["can i take your name and the email address you'd like it linked to",
+          "yeah it's [PERSON] and the email is [EMAIL]", "lovely and what was the journey",
+          "derby to bristol the seven fourteen"]),  # an email address is no postal address
+        (("A: and the first line of the address", "C: fourteen elm road",
+          "A: thank you so that's fourteen elm road yeah", "C: yeah that's it",
+          "A: and it was the blue bin due yesterday", "C: yeah it was out by seven"),
+         ["and the first line of the address", "[ADDRESS]", "thank you so that's [ADDRESS] yeah",
+          "yeah that's it", "and it was the blue bin due yesterday",
+          "yeah it was out by seven"]),  # the address was read back and confirmed
+        (("A: and the first line of the address", "C: [ADDRESS]",
+          "A: thank you so that's [ADDRESS] [POSTCODE] yeah", "C: yeah that's it",
+          "A: and it was the blue bin due yesterday", "C: yeah it was out by seven"),
+         ["and the first line of the address", "[ADDRESS]",
+          "thank you so that's [ADDRESS] [POSTCODE] yeah", "yeah that's it",
+          "and it was the blue bin due yesterday",
+          "yeah it was out by seven"]),  # placeholders read back ask for nothing
         (("A: the app will check the name on the account", "C: Okay, will do. Thank you."),
          ["the app will check the name on the account", "Okay, will do. Thank you."]),
         (("A: and the postcode on your licence?", "C: it's SW1A 1AA",

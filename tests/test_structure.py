@@ -328,6 +328,26 @@ CALLS = {
         "agent: Is there anything else?",
         "customer: No, that's it, bye.",
     )),
+    "an engineer who rings ahead": ("resolved", (
+        "agent: Castlegate Lettings maintenance line, Sam speaking.",
+        "customer: The boiler's stopped working and there's no hot water.",
+        "agent: I've booked our engineer for this afternoon between two and five.",
+        "agent: He'll call you about half an hour before he arrives.",
+        "customer: Great, thank you.",
+        "agent: Is there anything else?",
+        "customer: No, that's everything. Thanks.",
+    )),
+    "answered after a hold": ("resolved", (
+        "agent: Parkside Pharmacy, Jordan speaking.",
+        "customer: I'd like to order my repeat prescription, please.",
+        "agent: I'll send the request to the surgery now, it'll be ready from Thursday.",
+        "customer: Lovely. Oh, and will I need to pay? Or is it free because of my age?",
+        "agent: Let me check.",
+        "agent: Yes, you're exempt on age, so there's no charge.",
+        "customer: Oh good, I wasn't sure.",
+        "agent: Anything else?",
+        "customer: No, that's all, thank you.",
+    )),
 }  # fmt: skip
 
 
