@@ -227,6 +227,14 @@ CASES = [
         "negative",
     ),
     (
+        [
+            "customer: So when will they call?",
+            "agent: yeah they'll be in touch is there anything else i can help with today",
+        ],
+        "callback_without_time",  # "today" belongs to "anything else … today"
+        "negative",
+    ),
+    (
         ["customer: And the refund?", "agent: It'll go back on your card."],
         "commitment_without_time",
         "negative",

@@ -81,7 +81,7 @@ CLOSING = phrases(
     "enjoy (the|your) (rest|day|evening|weekend|trip|holiday|stay|flight|break|visit)",
     "(have a )?safe (trip|journey|flight|travels)",
     "you('re| are) (very |most )?welcome",  # to the customer's thanks
-    "i hope (it|you|things|he|she|they|the|your)('s| is| are|'re| get| feel)?",  # a good wish
+    "i hope (it|you|things|he|she|they|the|your)",  # a good wish: "I hope it's warm soon"
 )
 BARE_BYE = re.compile(r"^\W*(?:(?:okay|ok|right|alright|yeah)\W+)?(?:good)?bye\W*$", re.I)
 # The line dropped, or the agent handed the customer on: the closing was not theirs to make.

@@ -191,8 +191,10 @@ class FollowUp(Detector):
 
 
 def _clause_end(text: str, start: int) -> int:
-    """Where the clause that begins at ``start`` ends: the next ", and", ";" or the end."""
-    stop = re.compile(r",? and (?=(?:i|we|you)\b)|;|,\s(?=i'll|we'll|you'll)", re.IGNORECASE)
+    """Where the clause that begins at ``start`` ends: the next ", and", ";", an unpunctuated
+    "is there anything else…" or the end."""
+    stop = re.compile(r",? and (?=(?:i|we|you)\b)|;|,\s(?=i'll|we'll|you'll)|"
+                      r"\s(?=(?:is there )?anything else\b)", re.IGNORECASE)  # fmt: skip
     found = stop.search(text, start + 1)
     return found.start() if found else len(text)
 
