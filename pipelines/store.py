@@ -30,7 +30,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import URL, Connection, Engine, RowMapping, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 
 from callqa.models.transcript import Transcript
 from callqa.pipelines import migrate
@@ -599,22 +599,26 @@ class Store:
         error, so stored results always mean what their version says."""
         definition = card.model_dump(mode="json")
         digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()
-        with self.engine.begin() as db:
-            used = db.execute(
-                select(scorecards.c.digest).where(
-                    (scorecards.c.scorecard_id == card.id) & (scorecards.c.version == card.version)
-                )
-            ).scalar_one_or_none()
-            if used is None:
-                db.execute(insert(scorecards).values(
-                    scorecard_id=card.id, version=card.version, digest=digest,
-                    definition=definition, first_used=_now(),
-                ))  # fmt: skip
-            elif used != digest:
-                raise ValueError(
-                    f"scorecard {card.id} v{card.version} changed since calls were scored with "
-                    "it; give the changed scorecard a new version"
-                )
+        recorded = select(scorecards.c.digest).where(
+            (scorecards.c.scorecard_id == card.id) & (scorecards.c.version == card.version)
+        )
+        try:
+            with self.engine.begin() as db:
+                used = db.execute(recorded).scalar_one_or_none()
+                if used is None:
+                    db.execute(insert(scorecards).values(
+                        scorecard_id=card.id, version=card.version, digest=digest,
+                        definition=definition, first_used=_now(),
+                    ))  # fmt: skip
+                    return
+        except IntegrityError:  # another worker recorded it between our read and our write
+            with self.engine.connect() as db:
+                used = db.execute(recorded).scalar_one()
+        if used != digest:
+            raise ValueError(
+                f"scorecard {card.id} v{card.version} changed since calls were scored with "
+                "it; give the changed scorecard a new version"
+            )
 
     def list_scorecards(self) -> list[tuple[str, str, datetime]]:
         """(id, version, first used) of every scorecard version calls were scored with."""

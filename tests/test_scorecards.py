@@ -159,6 +159,32 @@ def test_a_used_scorecard_version_is_frozen(tmp_path):
     store.freeze_scorecard(changed.model_copy(update={"version": "2"}))
 
 
+@pytest.mark.parametrize("weight", [1, 2])
+def test_two_workers_freezing_one_scorecard_at_once(tmp_path, weight):
+    """Another worker records the version between this one's read and its write: the same
+    definition is fine, a different one is still refused."""
+    from sqlalchemy import event
+
+    from callqa.pipelines.store import Store, db_url
+
+    url = db_url(tmp_path / "s.db")
+    store, other = Store(url), Store(url)
+    raced = []
+
+    @event.listens_for(store.engine, "before_cursor_execute")
+    def _other_worker_first(conn, cursor, statement, *args):
+        if statement.startswith("INSERT INTO scorecards") and not raced:
+            raced.append(True)
+            other.freeze_scorecard(Scorecard.model_validate(card(weight=weight)))
+
+    if weight == 1:
+        store.freeze_scorecard(Scorecard.model_validate(card()))
+    else:
+        with pytest.raises(ValueError, match="changed since calls were scored"):
+            store.freeze_scorecard(Scorecard.model_validate(card()))
+    assert raced
+
+
 RULES = [
     {"id": "cancel_talk", "label": "Customer talks of cancelling", "kind": "keyword",
      "patterns": ["cancel", "close my account"], "speaker": "customer", "polarity": "negative"},
