@@ -747,6 +747,9 @@ def _request(
     content = _satisfied_close(ctx, acts, first)
     if responses and content is not None and not failed and reraised is None:
         return Request(**fields, outcome="resolved", evidence=content)
+    settled = _alternative_taken(ctx, acts, first, mine, until)
+    if settled is not None and not failed and reraised is None:
+        return Request(**fields, outcome="resolved", evidence=settled)
     if failed:
         return Request(**fields, outcome="unresolved", evidence=failed[-1])
     if reraised is not None:
@@ -754,6 +757,29 @@ def _request(
     if not closed and until == len(ctx.sentences):
         return Request(**fields, outcome="cut_off", evidence=len(ctx.sentences) - 1)
     return Request(**fields, outcome="unresolved", evidence=mine[-1] if mine else first)
+
+
+# "Oh right, that's better, I'll do that instead then": the customer takes what the agent offers
+TAKES_ALTERNATIVE = re.compile(
+    r"\b(?:do|have|take|go (?:for|with)) (?:that|this|it|the \w+) instead\b|\binstead then\b|"
+    r"\bthat(?:'s| is| would be| sounds) (?:much |a lot )?better\b",
+    re.IGNORECASE,
+)
+
+
+def _alternative_taken(
+    ctx: AnalysisContext, acts: np.ndarray, first: int, agent: list[int], until: int
+) -> int | None:
+    """The agent's first statement after the customer took an alternative to what they asked
+    for (a freeze instead of a cancellation): it sets the alternative up. None if none."""
+    took = next((j for j in range(first + 1, until) if ctx.sentences[j].speaker == "customer"
+                 and TAKES_ALTERNATIVE.search(ctx.sentences[j].text)), None)  # fmt: skip
+    if took is None:
+        return None
+    set_up = [_k(a) for a in ("confirm_details", "action_done", "inform", "offer")]
+    return next((j for j in agent if j > took and acts[j, set_up].any()
+                 and not QUESTION.search(ctx.sentences[j].text)
+                 and not FAILURE.search(ctx.sentences[j].text)), None)  # fmt: skip
 
 
 FAILURE = re.compile(

@@ -337,6 +337,17 @@ CALLS = {
         "agent: Is there anything else?",
         "customer: No, that's everything. Thanks.",
     )),
+    "an alternative taken instead": ("resolved", (
+        "agent: Pulse Fitness membership team, Chloe speaking, how can I help?",
+        "customer: I want to cancel my membership please, I've had an operation on my knee.",
+        "agent: Sorry to hear that. There'd be a charge of ninety nine ninety six to cancel early.",
+        "customer: Oh god, no.",
+        "agent: But with a medical reason you can freeze it for up to three months for free.",
+        "customer: Oh right, that's better, I'll do that instead then.",
+        "agent: Okay, so the freeze runs from today for three months and nothing comes out.",
+        "customer: Okay, brilliant, thank you.",
+        "agent: You're welcome, hope the knee gets better soon, bye.",
+    )),
     "answered after a hold": ("resolved", (
         "agent: Parkside Pharmacy, Jordan speaking.",
         "customer: I'd like to order my repeat prescription, please.",
