@@ -278,7 +278,9 @@ def _has(text: str, cue: str) -> bool:
 
 def _date_spans(tokens: Sequence[Token], context: Context) -> Iterable[Span]:
     """Dates named with a month ("march fourteenth nineteen eighty five", "the 4th of july
-    2027", "04/27"): a date of birth or an expiry date when the context says so."""
+    2027", "04/27"): a date of birth or an expiry date when the context says so, and so is the
+    same day and month said again ("The fourth of May nineteen eighty one?")."""
+    known: dict[tuple[str, ...], RedactionKind] = {}
     for i, tok in enumerate(tokens):
         if tok.low in MONTHS:
             found = _around_month(tokens, i)
@@ -288,10 +290,13 @@ def _date_spans(tokens: Sequence[Token], context: Context) -> Iterable[Span]:
             found = None
         if found:
             cues = context.cues(*found)
+            day_month = tuple(t.low for t in tokens[found[0] : found[1] + 1]
+                              if t.low not in ("the", "of", ",", "-", "/"))[:2]  # fmt: skip
             kind: RedactionKind | None = (
-                "DOB" if "dob" in cues else "EXPIRY" if "expiry" in cues else None
+                "DOB" if "dob" in cues else "EXPIRY" if "expiry" in cues else known.get(day_month)
             )
             if kind:
+                known.setdefault(day_month, kind)
                 yield from _cover(tokens, *found, kind)
 
 

@@ -692,6 +692,11 @@ def test_a_date_summed_up_wrong_without_a_marker_is_a_read_back_mismatch(analyze
          "agent: So that's the second, is that right?"),  # the customer changed to "tomorrow"
         ("customer: I'd like a table at six fifteen pm on the eighth.",
          "agent: How about the eighth at six pm, is that okay?"),  # a proposal, not a read-back
+        ("customer: The engineer didn't come on Monday. Can you rebook for Thursday please?",
+         "agent: I'm sorry about that. Okay so Thursday at 9:30 am, is that right?"),  # asked
+        ("customer: I was out at half past two when the driver came. Any chance of a redelivery "
+         "on Saturday?",
+         "agent: Sure. Just to confirm, that's Saturday between 8 am and 1 pm, is that right?"),
     ],
 )  # fmt: skip
 def test_a_value_offered_or_changed_since_is_no_read_back_mismatch(analyzer, lines):

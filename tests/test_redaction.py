@@ -267,6 +267,10 @@ def _dialogue(*lines: str, nlp: object = None) -> list[str]:
           "thank you so that's [ADDRESS] [POSTCODE] yeah", "yeah that's it",
           "and it was the blue bin due yesterday",
           "yeah it was out by seven"]),  # placeholders read back ask for nothing
+        (("A: Can I take your date of birth?", "C: It's the fourth of May nineteen eighty one.",
+          "A: The fourth of May nineteen eighty one?", "C: Yes that's right."),
+         ["Can I take your date of birth?", "It's the [DOB].", "The [DOB]?",
+          "Yes that's right."]),  # the agent's read-back of the date is the date of birth too
         (("A: the app will check the name on the account", "C: Okay, will do. Thank you."),
          ["the app will check the name on the account", "Okay, will do. Thank you."]),
         (("A: and the postcode on your licence?", "C: it's SW1A 1AA",

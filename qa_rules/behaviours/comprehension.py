@@ -107,10 +107,11 @@ APPROXIMATE = re.compile(
     r"(?:\s?(?:pounds?|dollars?|quid|euros?|p\b))?",
     re.IGNORECASE,
 )
+WINDOW = re.compile(r"\bbetween\b[^.?!]{0,40}\band\b|\b(?:till|until)\b", re.IGNORECASE)
 # A request put as a question gives its details: "can you move it to the twenty eighth".
 ASKS_FOR = re.compile(
-    r"\b(?:can|could|would) (?:you|we|i|it|the \w+) (?:\w+ )?(?:move|change|start|make|put|"
-    r"book|set|switch|have|get)\b",
+    r"\b(?:can|could|would) (?:you|we|i|it|the \w+)\b|\bany chance\b|\bis it possible\b|"
+    r"\bplease\b",
     re.IGNORECASE,
 )
 DIRECT_REPLY = re.compile(
@@ -253,6 +254,8 @@ class Comprehension(Detector):
             while offered and offered[0][0] < ctx.sentences[i].turn:
                 taken |= offered.popleft()[1]
             read = details(text) - taken
+            if WINDOW.search(text):  # "Saturday between 8 am and 1 pm": the slot, not a time
+                read = {d for d in read if d[0] != "time"}
             if not checks:  # "I've rebooked that for Tuesday": when, and long figures only
                 read = {d for d in read if d[0] in WHEN_KINDS or d[0] == "figure"}
             said = self._said_before(ctx, i)
