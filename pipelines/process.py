@@ -63,6 +63,7 @@ class Limits(Record):
 
     max_turns: int = Field(default=5000, ge=1)
     max_chars: int = Field(default=1_000_000, ge=1)
+    max_turn_chars: int = Field(default=30_000, ge=1)  # about 33 minutes of one voice
 
 
 class ProcessSettings(Record):
@@ -363,6 +364,10 @@ def _check_limits(transcript: Transcript, limits: Limits) -> None:
     chars = sum(len(t.text) for t in transcript.turns)
     if chars > limits.max_chars:
         raise ReadError(f"call too large: {chars} characters (limit {limits.max_chars})")
+    longest = max(range(n), key=lambda i: len(transcript.turns[i].text), default=None)
+    if longest is not None and len(transcript.turns[longest].text) > limits.max_turn_chars:
+        raise ReadError(f"turn {longest} too long: {len(transcript.turns[longest].text)} "
+                        f"characters (limit {limits.max_turn_chars})")  # fmt: skip
 
 
 class Transcribed(Record):

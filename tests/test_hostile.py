@@ -192,6 +192,15 @@ def test_deeply_nested_json_is_quarantined_and_the_batch_goes_on(tmp_path):
     assert results["deep"].kind == "input"
 
 
+def test_a_turn_too_long_to_be_speech_is_quarantined_and_the_batch_goes_on(tmp_path):
+    (tmp_path / "monologue.txt").write_text("[00:00] Customer: " + "word " * 10_000 + "\n")
+    (tmp_path / "ok.txt").write_text(GOOD)
+    results = {r.call_id: r for r in map(_measure, discover_calls(tmp_path).sources)}
+    assert isinstance(results["ok"], CallResult)
+    assert results["monologue"].reason == "turn 0 too long: 49999 characters (limit 30000)"
+    assert results["monologue"].kind == "input"
+
+
 def test_an_oversized_transcript_is_refused_before_it_is_read(tmp_path, monkeypatch):
     monkeypatch.setattr("callqa.pipelines.sources.MAX_TRANSCRIPT_BYTES", 1000)
     (tmp_path / "huge.txt").write_text(GOOD * 100)
