@@ -50,7 +50,7 @@ PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_]*\]")  # personal data already redact
 # Data given in a form a number run does not show: redacted before ("[POSTCODE]"), or a code
 # of letters and digits ("SW1A 1AA").
 GIVEN_DATA = re.compile(rf"{PLACEHOLDER.pattern}|\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{{3,}}\b", re.I)
-WINDOW = 10  # turns after the question: a card in four chunks, each echoed, takes eight
+WINDOW = 10  # turns after the question (or half as many after the latest chunk given)
 LONG_TURN = 12  # words: an agent turn this long without numbers has moved on
 # A bare yes to the agent's read-back of an answer given in one go (not a card in chunks)
 CONFIRMED = re.compile(
@@ -117,7 +117,9 @@ def answer_turns(
     out: list[int] = []
     given: list[NumberRun] = []
     answered = False  # the customer gave digits or data already redacted ("[POSTCODE]")
-    for j in range(ask.turn + 1, min(len(turns), ask.turn + 1 + WINDOW)):
+    end = ask.turn + 1 + WINDOW
+    j = ask.turn
+    while (j := j + 1) < min(len(turns), end):
         turn = turns[j]
         if turn.speaker == "agent":
             words = turn.text.split()
@@ -132,7 +134,10 @@ def answer_turns(
             if OTHER_QUESTION.search(turn.text) and not _has_digits(turn.text):
                 break  # "what day would you like?": the agent asks about something else
         else:  # "I've got two with you" gives no data; "four five three nine" does
-            given += [run for run in runs_in.get(j, ()) if len(run.digits) >= 2]
+            chunk = [run for run in runs_in.get(j, ()) if len(run.digits) >= 2]
+            if chunk:  # a chunk given, each read back and confirmed: the window goes on
+                end = max(end, j + 1 + WINDOW // 2)
+            given += chunk
             if answered and CONFIRMED.match(turn.text) and set(ask.kinds) <= WHOLE_ANSWERS:
                 out.append(j)
                 break  # "so that's 14 Elm Road?" "yeah that's it": the address is complete

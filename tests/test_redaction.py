@@ -196,6 +196,16 @@ def _dialogue(*lines: str, nlp: object = None) -> list[str]:
           "A: one four eight eight", "C: oh three four three then six four six seven"),
          ["can i have the long number on the front of the card", "[CARD]", "[CARD] yes",
           "[CARD]", "[CARD]", "[CARD]"]),
+        (("A: Can I take your card number?", "C: it's four five three nine",
+          "A: Four five three nine.", "C: Yes that's right.", "A: Okay go on.",
+          "C: One four eight eight.", "A: One four eight eight.", "C: Yes that's right.",
+          "A: Great.", "C: Five five six seven.", "A: Five five six seven.",
+          "C: Yes that's right.", "A: Okay.", "C: Yep. One two three five.",
+          "A: One two three five. Thanks, that's gone through."),
+         ["Can I take your card number?", "it's [CARD]", "[CARD].", "Yes that's right.",
+          "Okay go on.", "[CARD].", "[CARD].", "Yes that's right.", "Great.", "[CARD].", "[CARD].",
+          "Yes that's right.", "Okay.", "Yep. [CARD].",
+          "[CARD]. Thanks, that's gone through."]),  # each chunk read back and confirmed
         (("C: the card is six zero one one then one one one one then one one one one then "
           "one one one seven",), ["the card is [CARD]"]),
         (("A: and the code on the back of the card please", "C: seven three seven"),
