@@ -235,8 +235,10 @@ class Comprehension(Detector):
         return findings
 
     def _read_backs(self, ctx: AnalysisContext) -> list[Finding]:
-        """A detail the agent reads back (an amount, a time, a day, a count) that differs from
-        what the customer said: corrected by the customer in the next turn, or left wrong."""
+        """A detail the agent reads back (an amount, a time, a day, a weekday, a count, a long
+        figure) in a sentence that checks it, sums up or reports what was done, that differs
+        from what the customer said: corrected by the customer in the next turn, or left
+        wrong."""
         findings = []
         offered = deque(self._offered(ctx))
         taken: set[Detail] = set()  # what the agent offered in the turns gone by
