@@ -361,13 +361,13 @@ def _check_limits(transcript: Transcript, limits: Limits) -> None:
     n = len(transcript.turns)
     if n > limits.max_turns:
         raise ReadError(f"call too large: {n} turns (limit {limits.max_turns})")
-    chars = sum(len(t.text) for t in transcript.turns)
-    if chars > limits.max_chars:
-        raise ReadError(f"call too large: {chars} characters (limit {limits.max_chars})")
-    longest = max(range(n), key=lambda i: len(transcript.turns[i].text), default=None)
-    if longest is not None and len(transcript.turns[longest].text) > limits.max_turn_chars:
-        raise ReadError(f"turn {longest} too long: {len(transcript.turns[longest].text)} "
-                        f"characters (limit {limits.max_turn_chars})")  # fmt: skip
+    lengths = [len(t.text) for t in transcript.turns]
+    if sum(lengths) > limits.max_chars:
+        raise ReadError(f"call too large: {sum(lengths)} characters (limit {limits.max_chars})")
+    longest = max(range(n), key=lengths.__getitem__, default=None)
+    if longest is not None and lengths[longest] > limits.max_turn_chars:
+        raise ReadError(f"turn {longest} too long: {lengths[longest]} characters "
+                        f"(limit {limits.max_turn_chars})")  # fmt: skip
 
 
 class Transcribed(Record):

@@ -251,11 +251,14 @@ class Comprehension(Detector):
             sums_up = bool(SUMS_UP.search(text))
             reports = not checks and not sums_up and bool(
                 ACTED.search(text) or action_reported(ctx, i))  # fmt: skip
-            if not (checks or sums_up or reports) or _proposes(text):
+            if not (checks or sums_up or reports):
                 continue  # it neither checks, sums up nor reports what was done
+            read = details(text)
+            if _proposes(text, read):
+                continue
             while offered and offered[0][0] < ctx.sentences[i].turn:
                 taken |= offered.popleft()[1]
-            read = details(text) - taken
+            read -= taken
             if WINDOW.search(text):  # "Saturday between 8 am and 1 pm": the slot, not a time
                 read = {d for d in read if d[0] != "time"}
             if not checks:  # "I've rebooked that for Tuesday": when, and long figures only
@@ -364,10 +367,10 @@ def _confidence(turn) -> float:
     return sum(scored) / len(scored) if scored else 1.0
 
 
-def _proposes(text: str) -> bool:
-    """The agent proposes rather than reads back: "How about the 8th?", or a choice of two
-    ("Tuesday at half four, or Wednesday at eight forty")."""
-    kinds = Counter(kind for kind, _, _ in details(text))
+def _proposes(text: str, said: set[Detail]) -> bool:
+    """The agent proposes rather than reads back (``said``: the sentence's details): "How about
+    the 8th?", or a choice of two ("Tuesday at half four, or Wednesday at eight forty")."""
+    kinds = Counter(kind for kind, _, _ in said)
     return bool(PROPOSES.search(text)) or (
         bool(re.search(r"\bor\b", text, re.I)) and any(n > 1 for n in kinds.values())
     )
