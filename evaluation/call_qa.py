@@ -59,6 +59,8 @@ GOLD_SETS = (
     ("qa-dev-13", "qa-dev-13.jsonl", "calls"),
     ("qa-dev-14", "qa-dev-14.jsonl", "calls"),
     ("qa-dev-15", "qa-dev-15.jsonl", "calls"),
+    ("qa-dev-16", "qa-dev-16.jsonl", "calls"),
+    ("qa-dev-17", "qa-dev-17.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
     ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),
@@ -70,6 +72,7 @@ GOLD_SETS = (
     ("qa-heldout-9", "qa-heldout-9.jsonl", "calls"),
     ("qa-heldout-10", "qa-heldout-10.jsonl", "calls"),
     ("qa-heldout-11", "qa-heldout-11.jsonl", "calls"),
+    ("qa-heldout-12", "qa-heldout-12.jsonl", "calls"),
 )
 # Never tuned on: only their totals are read.
 HELDOUT_SETS = tuple(name for name, _, _ in GOLD_SETS if name.startswith("qa-heldout"))

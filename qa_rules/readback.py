@@ -36,8 +36,10 @@ CLOCK = re.compile(
     r"(?:(?: [a-z]+){0,2} (?P<part>in the (?:morning|afternoon|evening)|at night|tonight))?",
     re.IGNORECASE,
 )
-DAY = re.compile(  # not "a second driver", "my third card", "the first time", "[ADDRESS]-eighth"
+DAY = re.compile(  # not "a second driver", "my third card", "the first time", "[ADDRESS]-eighth",
+    # nor "the weekend of the ninth" (a stay around it, not a day of it)
     r"(?<!\ba )(?<!\ban )(?<!\bmy )(?<!\byour )(?<!\bour )(?<!\btheir )(?<![-\]])"
+    r"(?<!\bweek of the )(?<!\bweekend of the )(?<!\bweek commencing )(?<!\bweek commencing the )"
     r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?! (?:one|1|time|payment|thing|line|floor|class|step|"
     r"driver|person|card|account|bag|item|call|attempt|year|month|week|day|claim|complaint|"
     r"letter|bill|order|visit|engineer|reminder|notice|warning|charge|refund|form|ticket|"

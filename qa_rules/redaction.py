@@ -29,7 +29,10 @@ from callqa.qa_rules.redaction_context import (
 )
 from callqa.qa_rules.spoken import (
     FILLERS,
+    LETTERS,
+    MONTHS,
     NUMBER_WORDS,
+    ORDINALS,
     NumberRun,
     Token,
     luhn_valid,
@@ -39,7 +42,7 @@ from callqa.qa_rules.spoken import (
 
 __all__ = ["find_spans", "luhn_valid", "redact_text", "redact_transcript"]
 
-REDACTION_VERSION = "4"  # bump when the rules change: cached transcripts are then redone
+REDACTION_VERSION = "5"  # bump when the rules change: cached transcripts are then redone
 
 KINDS: tuple[RedactionKind, ...] = get_args(RedactionKind)  # also the precedence of overlaps
 
@@ -71,14 +74,6 @@ CUE_WORDS = {w for cues in CUES.values() for cue in cues for w in cue.split()} |
     "email", "e-mail", "expiry", "expiration", "address", "number", "code", "zip", "dob",
 }  # fmt: skip
 
-MONTHS = {m: i + 1 for i, m in enumerate(
-    "january february march april may june july august september october november december".split()
-)} | {"jan": 1, "feb": 2, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
-      "oct": 10, "nov": 11, "dec": 12}  # fmt: skip
-ORDINALS = {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
-            "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth",
-            "sixteenth", "seventeenth", "eighteenth", "nineteenth", "twentieth", "thirtieth",
-            "st", "nd", "rd", "th"}  # fmt: skip
 STREETS = {"street", "st", "avenue", "ave", "road", "rd", "drive", "dr", "lane", "ln",
            "boulevard", "blvd", "court", "ct", "way", "place", "pl", "terrace", "circle", "cir",
            "parkway", "pkwy", "highway", "hwy", "trail", "square", "crescent", "plaza",
@@ -95,7 +90,7 @@ how when where why not no yes just so very really calling trying looking having 
 happy sure afraid going wondering still also now then again please thanks thank okay ok well
 good great fine calling speaking from with about new hold wait hang give let sec second moment
 minute us him her his our their out off back home away got i've i'll do done mr mrs ms miss mister
-dr""".split()
+dr dot underscore""".split()
     )
     | FILLERS
     | NUMBER_WORDS
@@ -109,7 +104,7 @@ NAME_CUES = re.compile(
     r"mr|mrs|ms|miss|mister|dr)\.?\s+",
     re.IGNORECASE,
 )
-NAME_HERE = re.compile(r"\b(?:hi|hello|hey),?\s+([A-Za-z]+(?:\s+[A-Za-z]+)?)\s+here\b", re.I)
+NAME_HERE = re.compile(rf"\b(?:hi|hello|hey),?\s+({LETTERS}(?:\s+{LETTERS})?)\s+here\b", re.I)
 ASKS_NAME = re.compile(r"\b(?:your name|name please|who am i speaking|name on the)", re.I)
 ANSWER_OPENING = re.compile(r"^\W*(?:(?:yes|yeah|sure|okay|ok|uh|um|it's|its|it is)\W+)*", re.I)
 WEAK_NAME_CUES = ("this is", "i'm", "i am")  # need a capital letter or "from"/"with" after
@@ -121,7 +116,12 @@ ORG_WORDS = {"bank", "energy", "mobile", "telecom", "wireless", "broadband", "in
              "cable", "fibre", "fiber", "support", "store", "shop", "hire", "rental", "rentals",
              "rail", "railway", "railways", "council", "homes", "homeware", "travel", "parcels",
              "couriers", "vets", "veterinary", "surgery", "clinic", "dental", "housing",
-             "logistics", "hotels", "airline"}  # fmt: skip
+             "logistics", "hotels", "airline", "opticians", "optician", "optometrists",
+             "dentists", "removals", "garage", "ferries", "ferry", "tickets", "ticketing",
+             "university", "college", "school", "academy", "library", "libraries", "leisure",
+             "fitness", "gym", "lettings", "estates", "properties", "furniture", "solar",
+             "boilers", "heating", "plumbing", "catering", "software", "cinemas",
+             "theatre"}  # fmt: skip
 WRITTEN_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -238,7 +238,7 @@ def _number_kind(run: NumberRun, cues: set[str]) -> RedactionKind | None:
         return "ACCOUNT"
     if "zip" in cues and n in (5, 9):
         return "ADDRESS"
-    phone_shaped = n == 10 or (n == 11 and d[0] == "1")
+    phone_shaped = n == 10 or (n == 11 and d[0] in "01")  # "1 555…", UK "07791 234567"
     if (phone_shaped and "other" not in cues) or ("phone" in cues and n in (7, 10, 11)):
         return "PHONE"
     return None
@@ -347,12 +347,16 @@ def _email_spans(turns: Sequence[Turn], tokens: Sequence[Token]) -> Iterable[Spa
     for i, tok in enumerate(tokens):
         if tok.low not in ("at", "@"):
             continue
-        last, j = None, i + 1
+        last, j, label = None, i + 1, 0  # label: words so far in this part of the domain
         while j < len(tokens) and tokens[j].is_word and tokens[j].turn == tok.turn:
-            if j > i + 1 and tokens[j].low in TLDS:
+            label += 1
+            if j > i + 1 and label == 1 and tokens[j].low in TLDS:
                 last = j
-            if j + 1 < len(tokens) and tokens[j + 1].low in ("dot", "."):
-                j += 2
+            if _spoken_dot(tokens, j + 1):
+                j, label = j + 2, 0
+                continue
+            if label == 1 and _spoken_dot(tokens, j + 2):  # "harbor energy dot co dot uk"
+                j += 1
                 continue
             break
         first = i - 1
@@ -360,6 +364,12 @@ def _email_spans(turns: Sequence[Turn], tokens: Sequence[Token]) -> Iterable[Spa
             continue
         if tokens[first].text.isalnum():
             yield from _cover(tokens, _local_part(tokens, first), last, "EMAIL")
+
+
+def _spoken_dot(tokens: Sequence[Token], k: int) -> bool:
+    return (
+        k < len(tokens) and tokens[k].low in ("dot", ".") and tokens[k].turn == tokens[k - 1].turn
+    )
 
 
 def _local_part(tokens: Sequence[Token], first: int) -> int:
@@ -471,7 +481,7 @@ def _name_spans(turns: Sequence[Turn], tokens: Sequence[Token], nlp: Any) -> Ite
     names = {
         w.lower()
         for s in spans
-        for w in re.findall(r"[A-Za-z']+", turns[s.turn].text[s.start : s.end])
+        for w in re.findall(rf"{LETTERS}(?:'{LETTERS})?", turns[s.turn].text[s.start : s.end])
     }
     names = {n for n in names if len(n) > 1 and n not in NOT_NAMES}
     for tok in tokens:
@@ -514,7 +524,7 @@ def _modal_verb(word: re.Match[str], after: Sequence[re.Match[str]]) -> bool:
 
 
 def _name_after(turn: int, text: str, cue: re.Match, strong: bool = False) -> list[Span]:
-    words = list(re.finditer(r"[A-Za-z][A-Za-z'-]*", text[cue.end() :]))[:4]
+    words = list(re.finditer(rf"{LETTERS}(?:['-]{LETTERS})*", text[cue.end() :]))[:4]
     taken: list[re.Match[str]] = []
     for k, w in enumerate(words):
         low = w.group().lower()

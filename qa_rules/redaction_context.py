@@ -8,12 +8,13 @@ personal data is personal data again.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from callqa.models.transcript import RedactionKind, Turn
-from callqa.qa_rules.spoken import FILLERS, NumberRun, Token, luhn_valid
+from callqa.qa_rules.spoken import FILLERS, MONTHS, ORDINALS, NumberRun, Token, luhn_valid
 
 # What an agent's turn asks for, in the order kinds are tried; the pattern must match the turn.
 ASKED_FOR: tuple[tuple[RedactionKind, str], ...] = (
@@ -117,6 +118,7 @@ def answer_turns(
     out: list[int] = []
     given: list[NumberRun] = []
     answered = False  # the customer gave digits or data already redacted ("[POSTCODE]")
+    confirmed = 0  # read-backs of an answer the customer confirmed
     end = ask.turn + 1 + WINDOW
     j = ask.turn
     while (j := j + 1) < min(len(turns), end):
@@ -139,8 +141,10 @@ def answer_turns(
                 end = max(end, j + 1 + WINDOW // 2)
             given += chunk
             if answered and CONFIRMED.match(turn.text) and set(ask.kinds) <= WHOLE_ANSWERS:
-                out.append(j)
-                break  # "so that's 14 Elm Road?" "yeah that's it": the address is complete
+                confirmed += 1
+                if confirmed >= len(ask.kinds):  # each thing asked for given and confirmed
+                    out.append(j)
+                    break  # "so that's 14 Elm Road?" "yeah that's it": the address is complete
             answered = answered or bool(given) or bool(GIVEN_DATA.search(turn.text))
         out.append(j)
     return out
@@ -168,8 +172,10 @@ def context_spans(
     for ask in asked(turns):
         for j in answer_turns(turns, ask, by_turn):
             speaker = turns[j].speaker
+            named = NAMED_KINDS.get(_named_data(turns[j].text) or "")
+            kinds = (named,) if named in ask.kinds else ask.kinds  # "and the address is 42…"
             for run in by_turn.get(j, ()):
-                kind = _kind_of(run, ask.kinds)
+                kind = _kind_of(run, kinds)
                 if kind and _measured(tokens, run):
                     continue  # "ninety-two dollars", "three days": an amount, not the answer
                 if kind and (speaker == "customer" or len(run.digits) >= 2):
@@ -178,8 +184,9 @@ def context_spans(
                 continue
             if "PERSON" in ask.kinds and not _has_digits(turns[j].text):
                 yield from _name_answer(tokens, j)
-            if "ADDRESS" in ask.kinds:
+            if "ADDRESS" in kinds:
                 yield from _street_words(tokens, j)
+                yield from _after_house_number(tokens, by_turn.get(j, ()), j, named == "ADDRESS")
 
 
 def chunk_spans(
@@ -208,9 +215,11 @@ def _chunk_groups(
     turns: Sequence[Turn], tokens: Sequence[Token], runs: Sequence[NumberRun]
 ) -> list[list[NumberRun]]:
     """Numbers by one speaker in consecutive turns of theirs, with at most one short turn of
-    the other party's (an echo, "mhm") between two chunks."""
+    the other party's (an echo, "mhm") between two chunks, until the speaker names another
+    kind of data ("forty two the maltings" / "oh and my mobile, it's oh seven seven…")."""
     groups: list[list[NumberRun]] = []
     open_group: dict[str, list[NumberRun]] = {}
+    named_at_start: dict[str, str | None] = {}
     for run in runs:
         turn = min(run.turns)
         speaker = turns[turn].speaker
@@ -224,6 +233,9 @@ def _chunk_groups(
             open_group.pop(speaker, None)
             continue
         group = open_group.get(speaker)
+        named = _named_data(turns[turn].text[: tokens[run.first].start])
+        if group and named and named != named_at_start[speaker]:
+            group = None
         if group:
             gap = range(max(group[-1].turns) + 1, turn)
             short = all(turns[t].speaker != speaker and len(turns[t].text.split()) <= LONG_TURN
@@ -231,9 +243,33 @@ def _chunk_groups(
             if len(gap) <= 1 and short:
                 group.append(run)
                 continue
-        open_group[speaker] = [run]
+        open_group[speaker], named_at_start[speaker] = [run], named
         groups.append(open_group[speaker])
     return [g for g in groups if len(g) >= 2]
+
+
+NAMES_DATA = re.compile(
+    r"\b(?:phone|mobile|cell|landline|card|account|sort code|post ?code|zip|address|"
+    r"date of birth|birthday|e-?mail|reference)\b",
+    re.IGNORECASE,
+)
+
+
+NAMED_KINDS: dict[str, RedactionKind] = {
+    **dict.fromkeys(("phone", "mobile", "cell", "landline"), "PHONE"),
+    **dict.fromkeys(("address", "postcode", "post code", "zip"), "ADDRESS"),
+    **dict.fromkeys(("date of birth", "birthday"), "DOB"),
+    **dict.fromkeys(("email", "e-mail"), "EMAIL"),
+    "card": "CARD",
+    "account": "ACCOUNT",
+    "sort code": "ROUTING",
+}
+
+
+def _named_data(text: str) -> str | None:
+    """The kind of data the words before a number last name ("my mobile, it's"), if any."""
+    found = [m.group().lower() for m in NAMES_DATA.finditer(text)]
+    return found[-1] if found else None
 
 
 def echo_spans(
@@ -327,6 +363,39 @@ def _street_words(
                 first -= 1
             if first < k:
                 yield turn, own[first].start, tok.end, "ADDRESS"
+
+
+ADDRESS_ENDS = {"and", "but", "so", "because", "i", "i'm", "we", "it", "it's", "is", "was", "if",
+                "or", "please", "thanks", "thank", "yeah", "yes", "that's", "which", "um", "uh",
+                "my", "your", "postcode", "zip", "to", "till", "until", "for", "quid", "more",
+                "thing", "things", "of", "last"}  # fmt: skip
+
+
+def _after_house_number(
+    tokens: Sequence[Token], runs: Sequence[NumberRun], turn: int, named: bool
+) -> Iterable[tuple[int, int, int, RedactionKind]]:
+    """The words after a house number that opens an answer to "address?" (or follows "the
+    address is": ``named``), to the end of the clause and five words at most: an address with
+    no street word ("forty two the maltings thornbury")."""
+    for run in runs:
+        if len(run.digits) > 4 or run.turns != {turn} or _measured(tokens, run):
+            continue
+        opening = tokens[run.first - 1 :: -1] if run.first else []
+        if not named and any(
+            t.turn == turn and t.is_word and t.low not in ANSWER_WORDS
+            for t in itertools.takewhile(lambda t: t.turn == turn, opening)
+        ):
+            continue  # "i've got two kids": a count, not the house number the answer opens with
+        last = run.last
+        for k in range(run.last + 1, min(run.last + 6, len(tokens))):
+            tok = tokens[k]
+            if tok.turn != turn or not tok.is_word or tok.is_number:
+                break
+            if tok.low in ADDRESS_ENDS | NOT_ANSWER | ORDINALS or tok.low in MONTHS:
+                break
+            last = k
+        if last > run.last:
+            yield turn, tokens[run.last + 1].start, tokens[last].end, "ADDRESS"
 
 
 def _has_digits(text: str) -> bool:

@@ -6,12 +6,14 @@ including numbers a speaker splits across turns while the other party says "okay
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from callqa.models.transcript import Turn
 
-TOKEN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?|\d+|\S")
+LETTERS = r"[^\W\d_]+"  # letters of any script: "José", "Müller", "Siobhán"
+TOKEN = re.compile(rf"{LETTERS}(?:'{LETTERS})?|\d+|\S")
 
 UNITS = {"zero": 0, "oh": 0, "o": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
          "six": 6, "seven": 7, "eight": 8, "nine": 9}  # fmt: skip
@@ -21,6 +23,14 @@ TENS = {"twenty": 2, "thirty": 3, "forty": 4, "fifty": 5, "sixty": 6, "seventy":
         "ninety": 9}  # fmt: skip
 REPEATS = {"double": 2, "triple": 3}
 NUMBER_WORDS = {*UNITS, *TEENS, *TENS, *REPEATS, "hundred", "thousand"}
+MONTHS = {m: i + 1 for i, m in enumerate(
+    "january february march april may june july august september october november december".split()
+)} | {"jan": 1, "feb": 2, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+      "oct": 10, "nov": 11, "dec": 12}  # fmt: skip
+ORDINALS = {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+            "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth",
+            "sixteenth", "seventeenth", "eighteenth", "nineteenth", "twentieth", "thirtieth",
+            "st", "nd", "rd", "th"}  # fmt: skip
 SEPARATORS = {"-", ",", ".", "(", ")", "+"}
 FILLERS = {"uh", "um", "er", "erm", "ah", "hmm", "mm", "mmm", "mhm", "hm"}
 CONTINUATIONS = {"and", "then", "the", "rest", "is", "it's", "next"}  # may open a continuing turn
@@ -95,7 +105,7 @@ def spoken_digits(words: Sequence[str]) -> str:
     while i < len(words):
         word, nxt = words[i], words[i + 1] if i + 1 < len(words) else ""
         if word.isdigit():
-            out.append(word)
+            out.append("".join(str(unicodedata.digit(c)) for c in word))  # "٠٧٧٩" is 0779
         elif word in REPEATS and nxt in UNITS:
             out.append(str(UNITS[nxt]) * REPEATS[word])
             i += 1

@@ -91,9 +91,11 @@ def build_structure(ctx: AnalysisContext) -> CallStructure:
         acts[i, _k("closing")] or acts[i, _k("thanks")] for i in range(max(0, n - 4), n)
     )
     requests = []
+    words = [_words_of(ctx, [i, *again]) for i, again in statements]
     for k, (first, restated) in enumerate(statements):
         until = statements[k + 1][0] if k + 1 < len(statements) else n
-        request = _request(ctx, acts, moves, first, restated, until, closed)
+        others = [words[m] for m in range(len(statements)) if m != k]
+        request = _request(ctx, acts, moves, first, restated, until, closed, others)
         requests += _split(ctx, moves, request, until)
     if dropped is not None and requests:
         last = requests[-1]
@@ -262,7 +264,18 @@ def _fails(ctx: AnalysisContext, index: int) -> bool:
         (FAILURE.search(text) and has_act(ctx, index, "action_failed"))
         or REFUSAL.search(text)
         or REDIRECT.search(text)
+        or (UNAVAILABLE.search(text) and REGRET.search(text))
     )
+
+
+# "I'm afraid the pet friendly cabins on the thirteenth are all booked up"
+UNAVAILABLE = re.compile(
+    r"\b(?:all |fully )?booked up\b|\bfully booked\b|\bsold out\b|\bnone left\b|"
+    r"\bno (?:more )?(?:availability|space|spaces|rooms?|slots?|appointments?|cabins?|seats?|"
+    r"tables?)(?: left| available)?\b|\b(?:isn't|aren't|not) available\b|\bunavailable\b",
+    re.IGNORECASE,
+)
+REGRET = re.compile(r"\b(?:afraid|sorry|unfortunately)\b", re.IGNORECASE)
 
 
 WHEN_SAID = re.compile(
@@ -331,6 +344,8 @@ CONDITIONAL = frozenset("once if when until unless after".split())
 REQUEST_CUES = re.compile(
     r"\b(?:i|we)(?:'d| would) (?:also |just |really )?like (?:to|a|an|my)\b|"
     r"\bi wanna \w+\b|"
+    r"\bi also (?:wanted|needed) to\b|"  # "…move it by a day, and I also wanted to ask about"
+    r"\b(?:we|i)(?:'d| would) (?:also )?need (?:a|an|one|some)\b|"  # "so we'd need one of…"
     r"(?<!will )(?<!do )(?<!would )(?<!shall )"
     r"\bi(?:'m| am)? (?:also |just |really )?(?:want|need|wanna|trying|hoping) "
     r"(?:to|a|an|my|the|some)\b|"
@@ -364,7 +379,7 @@ def states_request(ctx: AnalysisContext, index: int) -> bool:
 NEW_TOPIC = re.compile(
     r"\b(?:also|another thing|one more thing|(?:the|one) other thing|while (?:i|you)(?:'m| am|"
     r"'re| are| have|'ve got) (?:on|here|there|you)|another question|"
-    r"a second (?:thing|question))\b",
+    r"a second (?:thing|question)|^\W*oh,? and)\b",
     re.IGNORECASE,
 )
 
@@ -503,6 +518,8 @@ ASKS_WHEN = re.compile(r"\bwhen (?:will|would|do|are|is|can)\b|\bhow long\b", re
 SENT = re.compile(r"\b(?:sent|send|sending|texted|emailed|posted)\b", re.IGNORECASE)
 BOOKKEEPING = re.compile(
     r"\b(?:raised|logged|noted|put (?:in )?(?:a|the) (?:note|request|ticket)|put (?:that|it) on|"
+    r"marked (?:it|that|this|the \w+) (?:as )?(?:urgent|a priority)|"
+    r"added (?:your|a|the) (?:comments?|notes?)|"
     r"passed (?:it|that|this) (?:on|to)|reference (?:is|number))\b",
     re.IGNORECASE,
 )
@@ -625,7 +642,9 @@ def _request_statements(
     found: list[tuple[int, list[int]]] = []
     answered_since: bool = True
     for i, s in enumerate(ctx.sentences):
-        if i in moves.done or i in moves.handed:
+        if i in moves.failed:  # "you'd have to take it up with the promoter" - "how do I
+            answered_since = puts_off(s.text)  # contact them?" asks on; put off, it is left
+        elif i in moves.done or i in moves.handed:
             answered_since = True  # until then, what the customer asks is the same request
         if s.speaker != "customer" or not states_request(ctx, i):
             continue
@@ -657,6 +676,12 @@ def _request_statements(
         found.append((i, []))
         answered_since = False
     return found
+
+
+def _words_of(ctx: AnalysisContext, sentences: list[int]) -> str:
+    """What the customer said in the turns of a request's statement and restatements."""
+    turns = sorted({ctx.sentences[i].turn for i in sentences})
+    return " ".join(ctx.transcript.turns[t].text for t in turns)
 
 
 def _new_topic(ctx: AnalysisContext, i: int) -> bool:
@@ -691,15 +716,22 @@ def _answers_a_question(ctx: AnalysisContext, acts: np.ndarray, i: int) -> bool:
 
 def _request(
     ctx: AnalysisContext, acts: np.ndarray, moves: _AgentMoves, first: int,
-    restated: list[int], until: int, closed: bool,
+    restated: list[int], until: int, closed: bool, others: list[str],
 ) -> Request:  # fmt: skip
+    """One request from its statement ``first`` to the next one's (``until``), with what is
+    done for it later by name ("…booked up." - "Can you just move the sailing?" - "I've moved
+    you onto the thirteenth"); ``others``: the words of the other requests."""
     agent = [j for j in range(first + 1, len(ctx.sentences)) if ctx.sentences[j].speaker == "agent"]
     mine = [j for j in agent if j < until]
     answer = _direct_answer(ctx, first, mine)
     responses = [j for j in mine if any(acts[j, _k(a)] for a in RESPONSES) or j == answer]
     first_response = responses[0] if responses else None
     seconds = _seconds(ctx, first, first_response)
+    asks = [_words_of(ctx, [first, *restated]), *others]
+    later = [j for j in agent if j >= until and j in moves.done and j in moves.acted
+             and _topic(asks, ctx.sentences[j].text) == 0]  # fmt: skip
     done = [j for j in mine if (j in moves.done or j == answer) and j not in moves.handed]
+    done += [j for j in later if j not in moves.handed]
     wanted = _wanted(" ".join(ctx.sentences[i].text for i in (first, *restated)))
     if wanted == "action":
         done = [j for j in done if j in moves.acted]
@@ -709,11 +741,13 @@ def _request(
         failed = [j for j in failed if j < carried_out[0]
                   or not ALTERNATIVE.search(ctx.sentences[j].text)]  # fmt: skip
     if failed:  # after a failure, only an action done resolves ("the charges are valid"),
-        # and not a link or form sent for the customer to do it themselves
+        # and not a link or form sent for the customer to do it themselves, nor one done for
+        # another request ("no cabins left" - "so I've moved you onto the thirteenth")
         asked_to_send = SENT.search(ctx.sentences[first].text)
         done = [j for j in done if j < failed[-1] or (j in moves.acted and (
             asked_to_send or not SENT.search(ctx.sentences[j].text))
-            and not RECAP.search(ctx.sentences[j].text))]  # fmt: skip
+            and not RECAP.search(ctx.sentences[j].text)
+            and not _topic(asks, ctx.sentences[j].text))]  # fmt: skip
     handed = [j for j in mine if j in moves.handed]
     reraised = _reraised(ctx, acts, moves, first, done[-1] if done else None, until)
     left_open = _unanswered_follow_up(ctx, acts, first, max([*done, *handed], default=first),
@@ -809,9 +843,10 @@ HEDGE = re.compile(
 )
 INTENTION = re.compile(
     r"^\W*(?:(?:okay|ok|right|so|now),?\s*)?(?:let me|i(?:'ll| will| am going to|'m going to)|"
-    r"i can|i need to|i just need to|we(?:'ll| will)|can i)\b",
+    r"i can|i need to|i just need to|we(?:'ll| will)|can i)\b|"
+    r"\b(?:i|we)(?:'ll| will)? (?:need|have) to (?:find out|check|ring|call|phone|speak|ask)\b",
     re.IGNORECASE,
-)
+)  # "That's what I need to find out.", "so I'll need to ring them": still to do
 DROPPED = re.compile(
     r"\bhello\s*\?|\bhello[,\s]+hello\b|are you (?:still )?there|can you (?:still )?hear me|"
     r"(?:you're|you are) (?:breaking|cutting) up|you cut out|i(?:'ve)? lost you|"

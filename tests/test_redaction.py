@@ -289,6 +289,22 @@ def _dialogue(*lines: str, nlp: object = None) -> list[str]:
          ["and the postcode on your licence?", "it's [ADDRESS]",  # the agent had moved on
           "so that's two extra days through to sunday at thirty nine pounds a day, shall i go "
           "ahead", "yes and one other thing, between eight and twelve is fine"]),
+        (("A: Can I take your date of birth and your new address?",
+          "C: It's the fourth of May nineteen eighty one.",
+          "A: The fourth of May nineteen eighty one?", "C: Yes that's right.",
+          "C: and the address is forty two the maltings thornbury",
+          "A: Lovely. I've updated that for you. Anything else?",
+          "C: Oh and my mobile, it's oh seven seven nine one, two three four, five six seven."),
+         ["Can I take your date of birth and your new address?", "It's the [DOB].",
+          "The [DOB]?", "Yes that's right.",  # one of two answers confirmed: the window stays
+          "and the address is [ADDRESS] [ADDRESS]",  # no street word, and not a card chunk
+          "Lovely. I've updated that for you. Anything else?",
+          "Oh and my mobile, it's [PHONE]."]),
+        (("A: and what's the address", "C: um forty two the maltings",
+          "A: and when did it go wrong", "C: i've got two kids and no heating since the "
+          "twenty eighth"),  # a count and a date are no house numbers
+         ["and what's the address", "um [ADDRESS] [ADDRESS]", "and when did it go wrong",
+          "i've got two kids and no heating since the twenty eighth"]),
     ],
 )  # fmt: skip
 def test_what_the_agent_asked_for_decides_what_the_answer_holds(lines, expected):
@@ -331,10 +347,31 @@ def test_company_and_town_names_fillers_and_non_answers_stay(lines):
             "A: the crew marked it as bin not out",
         ),
         ("A: the meter still isn't talking to us",),
+        ("A: Good morning, Northway Opticians, how can I help?",),
     ],
 )
 def test_common_words_are_not_taken_for_names(lines):
     assert _dialogue(*lines, nlp=NLP) == [line.split(": ", 1)[1] for line in lines]
+
+
+@pytest.mark.parametrize(
+    ("text", "placeholder", "gone"),
+    [
+        ("Actually use my work one, j smith at harbor energy dot co dot uk", "[EMAIL]",
+         "energy"),  # a domain of two spoken words
+        ("ورقمي ٠٧٧٩١٢٣٤٥٦٧", "[PHONE]", "٠٧٧٩"),  # Arabic-Indic digits
+        ("Can you text 07791 234568 instead?", "[PHONE]", "234568"),  # a UK number, no cue
+    ],
+)  # fmt: skip
+def test_other_scripts_and_spoken_forms_are_redacted(text, placeholder, gone):
+    redacted = redact_text(text, NLP)
+    assert placeholder in redacted and gone not in redacted, redacted
+
+
+def test_a_name_with_accents_is_redacted_whole_where_it_is_said_again():
+    named, again = _dialogue("C: Hi, my name is Siobhán Kelly.",
+                             "A: Thanks Siobhán, how can I help?", nlp=NLP)  # fmt: skip
+    assert "Siobh" not in named + again and "án" not in again, again
 
 
 def test_a_title_is_not_a_name_said_again():

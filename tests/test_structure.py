@@ -359,6 +359,51 @@ CALLS = {
         "agent: Anything else?",
         "customer: No, that's all, thank you.",
     )),
+    "a question put off and another request done": ("partly_resolved", (
+        "agent: Northsound Ferries, Gareth speaking, how can I help?",
+        "customer: We're bringing our dog. Can she stay in the cabin with us overnight?",
+        "agent: I'll have to check that one, the pet cabins are a bit different on that ship.",
+        "customer: Okay. I'd also like to add her to the booking please.",
+        "agent: No problem, I've added one dog to the booking now.",
+        "customer: Thanks, bye.",
+    )),
+    "a second request asked in the same breath": ("partly_resolved", (
+        "agent: Harbourside Hotel, how can I help?",
+        "customer: I need to move my booking by a day, and I also wanted to ask about a cot.",
+        "agent: Of course. That's done, the booking's been moved to Saturday.",
+        "customer: Brilliant. And the cot?",
+        "agent: I'll have to check that with housekeeping.",
+        "customer: Okay, thanks, bye.",
+    )),
+    "how to reach who the agent sent them to": ("unresolved", (
+        "agent: Tixpoint customer services.",
+        "customer: The gig's been moved to March and we can't go, so I want my money back.",
+        "agent: You'd have to take it up with the promoter, it's their decision not ours.",
+        "customer: And how do I even contact the promoter?",
+        "agent: Their details are on the website.",
+        "customer: Right. Bye.",
+    )),
+    "an extra that is booked up": ("partly_resolved", (
+        "agent: Northsea Ferries, Callum speaking.",
+        "customer: I need to move my sailing from the twelfth to the thirteenth.",
+        "agent: So two adults and a car, going out on the thirteenth instead, is that right?",
+        "customer: Yes. Oh and we're bringing the dog, so we'd need a pet friendly cabin.",
+        "agent: I'm afraid the pet friendly cabins on the thirteenth are all booked up.",
+        "customer: I'll talk to my wife. Can you just move the sailing for now?",
+        "agent: Of course, I've moved you onto the thirteenth at eight pm.",
+        "customer: Thanks, bye.",
+    )),
+    "a callback after a hold, the order marked urgent": ("callback", (
+        "agent: Oakhaus Furniture deliveries, Jade speaking.",
+        "customer: My sofa was due this morning and nobody's turned up.",
+        "agent: That's what I need to find out. Only the depot can speak to the drivers.",
+        "agent: What I'll do is put a note on the order, and someone from the depot will call "
+        "you back to let you know whether it's still coming today.",
+        "customer: When, though?",
+        "agent: I can't give you an exact time, I'm afraid.",
+        "agent: I've marked it urgent and added your comments. Anything else?",
+        "customer: No. Bye.",
+    )),
 }  # fmt: skip
 
 

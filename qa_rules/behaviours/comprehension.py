@@ -17,7 +17,7 @@ from callqa.qa_rules.readback import (
     mismatches,
     with_bare_amounts,
 )
-from callqa.qa_rules.structure import action_reported, has_act
+from callqa.qa_rules.structure import CALLBACK_PROMISE, action_reported, has_act
 
 CORRECTION = phrases(
     "no,? (no,? )?i said",
@@ -63,9 +63,15 @@ READ_BACK = phrases(
 # "okay so cancelled on the fourth of march": an agent summing up what the customer said
 SUMS_UP = re.compile(r"^\W*(?:(?:okay|ok|right|alright|lovely|great|perfect),?\s+)+so\b", re.I)
 # "How about the 8th at 6 pm?": the agent proposes a value, it does not read one back
-PROPOSES = re.compile(r"\b(?:how about|what about|would you like (?:me )?to|i can (?:do|offer)|"
+PROPOSES = re.compile(r"\b(?:how about|what about|would you like (?:me )?to|"
+                      r"(?:i|we) can (?:do|offer|have|get|book|send|arrange|put|fit)|"
                       r"there(?:'s| is) (?:a|an)\b[^.?!]{0,60}\b(?:available|free|slot|opening))",
                       re.I)  # fmt: skip
+SUITS = re.compile(
+    r"\b(?:would|will|does|do) (?:that|this|it) (?:work|suit|be (?:ok|okay|alright|"
+    r"all right|any good))\b|\bhow does (?:that|this) sound\b",
+    re.I,
+)
 OFFERS = re.compile(
     r"\b(?:there(?:'s| is| are)|i(?:'ve| have) got|available|free|slots?|"
     r"openings?|earliest|i can do|we can do|how about|what about|would|or)\b",
@@ -249,13 +255,19 @@ class Comprehension(Detector):
             checks = any(has_act(ctx, j, "confirm_details")
                          or READ_BACK.search(ctx.sentences[j].text) for j in checked)  # fmt: skip
             sums_up = bool(SUMS_UP.search(text))
-            reports = not checks and not sums_up and bool(
-                ACTED.search(text) or action_reported(ctx, i))  # fmt: skip
+            reports = (  # not a promise: "I'll call you by five on Friday"
+                not checks
+                and not sums_up
+                and bool(ACTED.search(text) or action_reported(ctx, i))
+                and not CALLBACK_PROMISE.search(text)
+            )  # "I'll call you by five on Friday": a promise
             if not (checks or sums_up or reports):
                 continue  # it neither checks, sums up nor reports what was done
             read = details(text)
-            if _proposes(text, read):
-                continue
+            if _proposes(text, read) or SUITS.search(
+                ctx.transcript.turns[ctx.sentences[i].turn].text
+            ):
+                continue  # "…on Thursday. Would that work?": a proposal, not a read-back
             while offered and offered[0][0] < ctx.sentences[i].turn:
                 taken |= offered.popleft()[1]
             read -= taken

@@ -72,6 +72,8 @@ DISMISSIVE = phrases(
     "not my fault",
     # blaming the customer for not reading or looking: "people should read these things"
     "(people|customers) (should|need to|have to|are supposed to|ought to) (read|check|look)",
+    "most people (read|check) (them|it|these|those|that|the)",  # "most people read them"
+    "(their|his|her) (decision|problem|call),? not (ours|mine)",
     "you('re| are) supposed to (read|check|know|look)",
     "(it's|it is) up to you to (read|check|know|look)",
     "most people (don't|do not|just|never) (read|bother|check|look|confirm|realise|realize|press)",
@@ -109,6 +111,9 @@ DISTRESS_WORDS = phrases(
     r"(scared|anxious|panick\w*|desperate|distraught|devastated)",
     r"^\W*ugh\b",
     "(lost|losing) my job",
+    "(can't|cannot) (just |afford to )?(lose|waste) (that|this|it|the money|my money)",
+    "(the )?last time (i|we)('ll| will)? (use|go with|order from|buy from|deal with|book with) "
+    "(you|this)",
     "made redundant",
 )
 CONCERN = phrases(

@@ -139,8 +139,9 @@ class FollowUp(Detector):
             if who not in ("you", "it") and not FOLLOW_UP_ACTION.match(what):
                 continue  # "I'll check that now" happens during the call
             end = _clause_end(s.text, match.start())
+            subject = ABOUT.search(s.text, match.start(), end)  # "…whether it's coming today"
             when = (
-                _when(ctx, index, match.start(), end)
+                _when(ctx, index, match.start(), subject.start() if subject else end)
                 or (_when_next(ctx, index) if end == len(s.text) else "")
                 or _when_before(ctx, index, match.start())
             )
@@ -188,6 +189,9 @@ class FollowUp(Detector):
                     )
                 )
         return findings
+
+
+ABOUT = re.compile(r"\b(?:whether|where)\b", re.IGNORECASE)  # what the promise is about
 
 
 def _clause_end(text: str, start: int) -> int:
