@@ -61,6 +61,7 @@ GOLD_SETS = (
     ("qa-dev-15", "qa-dev-15.jsonl", "calls"),
     ("qa-dev-16", "qa-dev-16.jsonl", "calls"),
     ("qa-dev-17", "qa-dev-17.jsonl", "calls"),
+    ("qa-dev-18", "qa-dev-18.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
     ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, get_args
 
+import regex
+
 from callqa.models.nlp import parse
 from callqa.models.transcript import Redaction, RedactionKind, Transcript, Turn, Word
 from callqa.qa_rules.redaction_context import (
@@ -33,6 +35,7 @@ from callqa.qa_rules.spoken import (
     MONTHS,
     NUMBER_WORDS,
     ORDINALS,
+    WORD,
     NumberRun,
     Token,
     luhn_valid,
@@ -62,12 +65,17 @@ CUES = {
               "text me", "number to"),
     "zip": ("zip", "postal code", "postcode", "post code"),
     "dob": ("date of birth", "birth date", "birthdate", "born", "birthday", "d o b", "dob"),
+    # identifiers and measures: a number said with them is not personal data...
     "other": ("order", "tracking", "reference", "confirmation", "case number", "ticket",
               "invoice", "claim", "model", "serial", "item", "sku", "part number", "flight",
-              "room", "extension", "ext", "$", "dollar", "cents", "bucks", "percent", "%",
-              "minutes", "hours", "days", "o'clock", "am", "pm", "balance", "total", "price",
-              "pay", "fee", "charge", "cost", "miles", "points", "version", "year", "times"),
+              "room", "extension", "ext"),
+    # ...nor with money or time words, but a Luhn-valid card number is ("the charge on 4539…")
+    "money": ("$", "dollar", "cents", "bucks", "percent", "%", "minutes", "hours", "days",
+              "o'clock", "am", "pm", "balance", "total", "price", "pay", "fee", "charge", "cost",
+              "miles", "points", "version", "year", "times"),
 }  # fmt: skip
+NOT_DATA = {"other", "money"}
+NOT_DATA_WORDS = {*CUES["other"], *CUES["money"]}
 BEFORE, AFTER = 12, 4  # context window, in tokens
 # The cue vocabulary and then some: words spaCy's NER may take for a name ("Expiry: 04/27").
 CUE_WORDS = {w for cues in CUES.values() for cue in cues for w in cue.split()} | {
@@ -90,7 +98,7 @@ how when where why not no yes just so very really calling trying looking having 
 happy sure afraid going wondering still also now then again please thanks thank okay ok well
 good great fine calling speaking from with about new hold wait hang give let sec second moment
 minute us him her his our their out off back home away got i've i'll do done mr mrs ms miss mister
-dr dot underscore""".split()
+dr dot underscore it's that's here's there's""".split()
     )
     | FILLERS
     | NUMBER_WORDS
@@ -104,7 +112,7 @@ NAME_CUES = re.compile(
     r"mr|mrs|ms|miss|mister|dr)\.?\s+",
     re.IGNORECASE,
 )
-NAME_HERE = re.compile(rf"\b(?:hi|hello|hey),?\s+({LETTERS}(?:\s+{LETTERS})?)\s+here\b", re.I)
+NAME_HERE = regex.compile(rf"\b(?:hi|hello|hey),?\s+({LETTERS}(?:\s+{LETTERS})?)\s+here\b", regex.I)
 ASKS_NAME = re.compile(r"\b(?:your name|name please|who am i speaking|name on the)", re.I)
 ANSWER_OPENING = re.compile(r"^\W*(?:(?:yes|yeah|sure|okay|ok|uh|um|it's|its|it is)\W+)*", re.I)
 WEAK_NAME_CUES = ("this is", "i'm", "i am")  # need a capital letter or "from"/"with" after
@@ -122,6 +130,12 @@ ORG_WORDS = {"bank", "energy", "mobile", "telecom", "wireless", "broadband", "in
              "fitness", "gym", "lettings", "estates", "properties", "furniture", "solar",
              "boilers", "heating", "plumbing", "catering", "software", "cinemas",
              "theatre"}  # fmt: skip
+SPELT = re.compile(  # "Ceallaigh is spelt c e a l l a i g h" (not an email: "j o at gmail…")
+    r"\b(?:spelt|spelled|spelling)(?: (?:as|is|it's))?\W+((?:\w\W+){2,}\w)\b"
+    r"(?!\W*(?:at|dot|@|underscore)\b)",
+    re.I,
+)
+NAME_WORD = regex.compile(rf"{LETTERS}(?:['’-]{LETTERS})*")  # "Smith-Jones", "D’Arcy"
 WRITTEN_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -174,7 +188,7 @@ def find_spans(turns: Sequence[Turn], nlp: Any = None) -> list[Span]:
     found = [  # what was asked for names a number better than the words around it
         *(s for s in _number_spans(tokens, runs, context) if not _overlaps(s, answers)),
         *answers,
-        *_date_spans(tokens, context),
+        *_date_spans(tokens, context, answers),
         *_email_spans(turns, tokens),
         *_postcode_spans(turns),
         *_address_spans(tokens, runs),
@@ -234,12 +248,17 @@ def _number_kind(run: NumberRun, cues: set[str]) -> RedactionKind | None:
     if 13 <= n <= 19 and (luhn_valid(d) or "card" in cues):
         if "card" in cues or "other" not in cues:
             return "CARD"
-    if "account" in cues and 6 <= n <= 17 and "other" not in cues:
+    if "account" in cues and 6 <= n <= 17 and not cues & NOT_DATA:
         return "ACCOUNT"
     if "zip" in cues and n in (5, 9):
         return "ADDRESS"
-    phone_shaped = n == 10 or (n == 11 and d[0] in "01")  # "1 555…", UK "07791 234567"
-    if (phone_shaped and "other" not in cues) or ("phone" in cues and n in (7, 10, 11)):
+    phone_shaped = (
+        n == 10
+        or (n == 11 and d[0] in "01")  # "1 555…", UK "07791 234567"
+        or (n == 12 and d.startswith("44"))  # "+44 7791 234567"
+        or (n == 14 and d.startswith("0044"))
+    )
+    if (phone_shaped and not cues & NOT_DATA) or ("phone" in cues and n in (7, 10, 11)):
         return "PHONE"
     return None
 
@@ -257,10 +276,9 @@ class Context:
         floor = self.run_ends[previous] + 1 if previous >= 0 else 0
         start = max(floor, first - BEFORE)
         found = self._families(start, first, last + 1, last + 1 + AFTER)
-        if "other" in found:  # only what is said right next to the number counts against it
+        if found & NOT_DATA:  # only what is said right next to the number counts against it
             near = self._families(max(start, first - 4), first, last + 1, last + 3)
-            if "other" not in near:
-                found.discard("other")
+            found -= NOT_DATA - near
         return found
 
     def _families(self, a: int, b: int, c: int, d: int) -> set[str]:
@@ -276,10 +294,13 @@ def _has(text: str, cue: str) -> bool:
     return f" {cue} " in text or (not cue[-1].isalnum() and cue in text)
 
 
-def _date_spans(tokens: Sequence[Token], context: Context) -> Iterable[Span]:
+def _date_spans(
+    tokens: Sequence[Token], context: Context, answers: Sequence[Span]
+) -> Iterable[Span]:
     """Dates named with a month ("march fourteenth nineteen eighty five", "the 4th of july
     2027", "04/27"): a date of birth or an expiry date when the context says so, and so is the
-    same day and month said again ("The fourth of May nineteen eighty one?")."""
+    same day and month said again ("The fourth of May nineteen eighty one?"), and a date part
+    of which answers "date of birth?" ("fourteenth march eighty two": ``answers``)."""
     known: dict[tuple[str, ...], RedactionKind] = {}
     for i, tok in enumerate(tokens):
         if tok.low in MONTHS:
@@ -292,8 +313,18 @@ def _date_spans(tokens: Sequence[Token], context: Context) -> Iterable[Span]:
             cues = context.cues(*found)
             day_month = tuple(t.low for t in tokens[found[0] : found[1] + 1]
                               if t.low not in ("the", "of", ",", "-", "/"))[:2]  # fmt: skip
+            whole = Span(tokens[found[0]].turn, tokens[found[0]].start, tokens[found[1]].end, "DOB")
+            answered = [
+                a.kind for a in answers if a.kind in ("DOB", "EXPIRY") and _overlaps(a, [whole])
+            ]
             kind: RedactionKind | None = (
-                "DOB" if "dob" in cues else "EXPIRY" if "expiry" in cues else known.get(day_month)
+                "DOB"
+                if "dob" in cues
+                else "EXPIRY"
+                if "expiry" in cues
+                else answered[0]
+                if answered
+                else known.get(day_month)
             )
             if kind:
                 known.setdefault(day_month, kind)
@@ -347,42 +378,64 @@ def _email_spans(turns: Sequence[Turn], tokens: Sequence[Token]) -> Iterable[Spa
     for i, tok in enumerate(tokens):
         if tok.low not in ("at", "@"):
             continue
-        last, j, label = None, i + 1, 0  # label: words so far in this part of the domain
-        while j < len(tokens) and tokens[j].is_word and tokens[j].turn == tok.turn:
-            label += 1
-            if j > i + 1 and label == 1 and tokens[j].low in TLDS:
-                last = j
-            if _spoken_dot(tokens, j + 1):
-                j, label = j + 2, 0
-                continue
-            if label == 1 and _spoken_dot(tokens, j + 2):  # "harbor energy dot co dot uk"
-                j += 1
-                continue
-            break
+        last = _domain_end(tokens, i)
         first = i - 1
         if last is None or first < 0 or tokens[first].turn != tok.turn:
             continue
-        if tokens[first].text.isalnum():
+        head = tokens[first]
+        if head.text.isalnum() and head.low not in CONJUNCTIONS:
             yield from _cover(tokens, _local_part(tokens, first), last, "EMAIL")
 
 
-def _spoken_dot(tokens: Sequence[Token], k: int) -> bool:
-    return (
-        k < len(tokens) and tokens[k].low in ("dot", ".") and tokens[k].turn == tokens[k - 1].turn
-    )
+def _domain_end(tokens: Sequence[Token], at: int) -> int | None:
+    """The last token of a domain spoken after "at" (token ``at``): parts of up to three words,
+    or words joined by "dash", between "dot"s, ending in a known top-level domain ("harbor
+    energy dot co dot uk", "harbor dash energy dot com"); None if none ("at the shop dot com
+    website", "at work dot dot dot")."""
+    last, j, words = None, at + 1, 0  # words: so far in this part of the domain
+    while j < len(tokens) and j - at <= 16 and tokens[j].turn == tokens[at].turn:
+        leading = j == at + 1 and not _joined_by(tokens, j + 1, ("dash", "-", "hyphen"))
+        if not tokens[j].is_word or (leading and tokens[j].low in FUNCTION_WORDS):
+            break  # "at the shop dot com", not "at my dash isp dot co dot uk"
+        words += 1
+        if j > at + 1 and words == 1 and tokens[j].low in TLDS:
+            last = j
+        if _joined_by(tokens, j + 1, ("dot", ".")):
+            j, words = j + 2, 0
+        elif _joined_by(tokens, j + 1, ("dash", "-", "hyphen")):
+            j += 2
+        elif words < 3:
+            j += 1
+        else:
+            break
+    return last
+
+
+def _joined_by(tokens: Sequence[Token], k: int, joiners: tuple[str, ...]) -> bool:
+    return k < len(tokens) and tokens[k].low in joiners and tokens[k].turn == tokens[k - 1].turn
+
+
+CONJUNCTIONS = {"and", "or", "but", "then", "so"}  # never end an email's user part ("…and at…")
+# Words that never begin an email's domain ("at the shop dot com", "at my mum dot com")
+FUNCTION_WORDS = {"the", "a", "an", "my", "our", "your", "his", "her", "their", "this", "that",
+                  "and", "or", "but", "to", "of", "in", "on", "for", "with", "by", "at", "was",
+                  "is", "were", "been", "it"}  # fmt: skip
+SENDING = {"email", "emailed", "emailing", "mail", "mailed", "send", "sent", "write", "wrote",
+           "contact", "address", "is", "was"}  # fmt: skip
 
 
 def _local_part(tokens: Sequence[Token], first: int) -> int:
     """Where the user part of a spoken email address ending at token ``first`` begins:
-    numbers, words joined by "dot" or "underscore", and at most two bare words."""
+    numbers, letters spelled one by one, words joined by "dot" or "underscore", and at most two
+    other words."""
     head = tokens[first]
     turn, bare, k = head.turn, int(head.is_word and not head.is_number), first - 1
     while k >= 0 and tokens[k].turn == turn:
         tok = tokens[k]
         if tok.low in JOINERS and k >= 1 and tokens[k - 1].turn == turn:
             first = k = k - 1
-        elif tok.is_number or (tok.is_word and tok.low not in NOT_NAMES and bare < 2):
-            bare += tok.is_word and not tok.is_number
+        elif tok.is_number or (tok.is_word and tok.low not in NOT_NAMES | SENDING and bare < 2):
+            bare += tok.is_word and not tok.is_number and len(tok.text) > 1  # "j o h n" spelled
             first = k
         else:
             break
@@ -447,7 +500,7 @@ def _address_spans(tokens: Sequence[Token], runs: Sequence[NumberRun]) -> Iterab
 def _street_name(tok: Token) -> bool:
     if tok.low in MEASURES:
         return False  # "thirty two pounds per bag each way" is a price, not an address
-    return (tok.is_word and tok.low not in NOT_NAMES and tok.low not in CUES["other"]) or (
+    return (tok.is_word and tok.low not in NOT_NAMES and tok.low not in NOT_DATA_WORDS) or (
         tok.low in ORDINALS
     )
 
@@ -477,12 +530,11 @@ def _name_spans(turns: Sequence[Turn], tokens: Sequence[Token], nlp: Any) -> Ite
             and not (len(e) == 1 and e[0].lower_ in common)
             and not _organisation(docs[i], e)
         ]
+    for i, turn in enumerate(turns):  # "Ceallaigh is spelt c e a l l a i g h"
+        for m in SPELT.finditer(turn.text):
+            spans.append(Span(i, m.start(1), m.end(1), "PERSON"))
     spans = [s for s in spans if not _inside_placeholder(turns[s.turn].text, s)]
-    names = {
-        w.lower()
-        for s in spans
-        for w in re.findall(rf"{LETTERS}(?:'{LETTERS})?", turns[s.turn].text[s.start : s.end])
-    }
+    names = {w.lower() for s in spans for w in WORD.findall(turns[s.turn].text[s.start : s.end])}
     names = {n for n in names if len(n) > 1 and n not in NOT_NAMES}
     for tok in tokens:
         if tok.low in names:
@@ -515,7 +567,7 @@ def _organisation(doc: Any, entity: Any) -> bool:
     )
 
 
-def _modal_verb(word: re.Match[str], after: Sequence[re.Match[str]]) -> bool:
+def _modal_verb(word: regex.Match[str], after: Sequence[regex.Match[str]]) -> bool:
     """ "will" in "Mr Adeyemi will ring": lower case, and a verb follows (not "Mr Brian May",
     "Dr John Will at the surgery", "Mrs Theresa May will…")."""
     if word.group().lower() not in MODALS or word.group()[0].isupper() or not after:
@@ -524,13 +576,14 @@ def _modal_verb(word: re.Match[str], after: Sequence[re.Match[str]]) -> bool:
 
 
 def _name_after(turn: int, text: str, cue: re.Match, strong: bool = False) -> list[Span]:
-    words = list(re.finditer(rf"{LETTERS}(?:['-]{LETTERS})*", text[cue.end() :]))[:4]
-    taken: list[re.Match[str]] = []
+    words = list(NAME_WORD.finditer(text[cue.end() :]))[:4]
+    taken: list[regex.Match[str]] = []
     for k, w in enumerate(words):
         low = w.group().lower()
         if low in FILLERS and not taken:
             continue
-        if low in NOT_NAMES or len(taken) == 2 or (taken and _modal_verb(w, words[k + 1 :])):
+        most = 3 if strong else 2  # "Siobhán Ó Ceallaigh" answering "your name?"
+        if low in NOT_NAMES or len(taken) == most or (taken and _modal_verb(w, words[k + 1 :])):
             break  # "Mr Adeyemi will ring you": the name ends at "will"
         if not taken and low in MODALS and words[k + 1 :] and words[k + 1].group() in NOT_NAMES:
             break  # "okay, will do": no name

@@ -8,7 +8,6 @@ personal data is personal data again.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -65,7 +64,7 @@ ASKS_FOR_MORE = re.compile(
 )
 ANSWER_WORDS = {"yes", "yeah", "yep", "sure", "ok", "okay", "so", "it's", "its", "it", "is",
                 "that's", "thats", "my", "the", "and", "then", "um", "uh", "oh", "right",
-                "alright", "last", "first", "name", "surname", "spelled", "spell", "like",
+                "alright", "last", "first", "name", "surname", "spelled", "spell", "like", "new",
                 "just", "sorry", "that", "was", "i", "think", "hmm", "well", "sorry,"}  # fmt: skip
 NOT_ANSWER = {"no", "nope", "hold", "wait", "minute", "second", "moment", "what", "why",
               "file", "same", "don't", "dont", "not", "can't", "cant", "later", "let", "me",
@@ -118,7 +117,7 @@ def answer_turns(
     out: list[int] = []
     given: list[NumberRun] = []
     answered = False  # the customer gave digits or data already redacted ("[POSTCODE]")
-    confirmed = 0  # read-backs of an answer the customer confirmed
+    items = 0  # pieces of data the customer gave: numbers, codes, placeholders
     end = ask.turn + 1 + WINDOW
     j = ask.turn
     while (j := j + 1) < min(len(turns), end):
@@ -140,11 +139,11 @@ def answer_turns(
             if chunk:  # a chunk given, each read back and confirmed: the window goes on
                 end = max(end, j + 1 + WINDOW // 2)
             given += chunk
-            if answered and CONFIRMED.match(turn.text) and set(ask.kinds) <= WHOLE_ANSWERS:
-                confirmed += 1
-                if confirmed >= len(ask.kinds):  # each thing asked for given and confirmed
-                    out.append(j)
-                    break  # "so that's 14 Elm Road?" "yeah that's it": the address is complete
+            items += len(chunk) + len(GIVEN_DATA.findall(turn.text))
+            whole = set(ask.kinds) <= WHOLE_ANSWERS and items >= len(ask.kinds)
+            if answered and whole and CONFIRMED.match(turn.text):
+                out.append(j)  # "so that's 14 Elm Road?" "yeah that's it": the address is
+                break  # complete (not while a second thing asked for is still to come)
             answered = answered or bool(given) or bool(GIVEN_DATA.search(turn.text))
         out.append(j)
     return out
@@ -170,9 +169,12 @@ def context_spans(
         for t in run.turns:
             by_turn.setdefault(t, []).append(run)
     for ask in asked(turns):
-        for j in answer_turns(turns, ask, by_turn):
+        answers = answer_turns(turns, ask, by_turn)
+        first = next((j for j in answers if turns[j].speaker == "customer" and j in by_turn), None)
+        street_asked = bool(STREET_ASK.search(turns[ask.turn].text))
+        for j in answers:
             speaker = turns[j].speaker
-            named = NAMED_KINDS.get(_named_data(turns[j].text) or "")
+            named = _named_data(turns[j].text)
             kinds = (named,) if named in ask.kinds else ask.kinds  # "and the address is 42…"
             for run in by_turn.get(j, ()):
                 kind = _kind_of(run, kinds)
@@ -180,13 +182,20 @@ def context_spans(
                     continue  # "ninety-two dollars", "three days": an amount, not the answer
                 if kind and (speaker == "customer" or len(run.digits) >= 2):
                     yield from _run_in_turn(tokens, run, j, kind)
+            runs_here = by_turn.get(j, ())
+            if speaker == "customer" and "ADDRESS" in kinds:  # the answer: "forty two the…"
+                opens = street_asked and j == first  # or "…and the address is forty two the…"
+                yield from _after_house_number(turns[j].text, tokens, runs_here, j, opens)
+            elif street_asked and first is not None and j > first:  # read back: "so that's
+                given = {run.digits for run in by_turn.get(first, ())}  # forty two the…?"
+                echoed = [run for run in runs_here if run.digits in given]
+                yield from _after_house_number(turns[j].text, tokens, echoed, j, True)
             if speaker != "customer":
                 continue
             if "PERSON" in ask.kinds and not _has_digits(turns[j].text):
                 yield from _name_answer(tokens, j)
             if "ADDRESS" in kinds:
                 yield from _street_words(tokens, j)
-                yield from _after_house_number(tokens, by_turn.get(j, ()), j, named == "ADDRESS")
 
 
 def chunk_spans(
@@ -199,10 +208,11 @@ def chunk_spans(
     for group in _chunk_groups(turns, tokens, runs):
         digits = "".join(run.digits for run in group)
         first = min(min(run.turns) for run in group)
-        said = " ".join(turns[t].text.lower() for t in range(max(0, first - 3), first + 1))
+        last = max(max(run.turns) for run in group)
+        said = " ".join(turns[t].text.lower() for t in range(max(0, first - 3), last + 1))
         if 13 <= len(digits) <= 19 and (luhn_valid(digits) or "card" in said):
             kind: RedactionKind = "CARD"
-        elif len(digits) in (10, 11) and re.search(r"phone|number|cell|mobile|reach", said):
+        elif len(digits) in (10, 11) and re.search(r"phone|number|cell|mobile|reach|text", said):
             kind = "PHONE"
         else:
             continue
@@ -219,7 +229,7 @@ def _chunk_groups(
     kind of data ("forty two the maltings" / "oh and my mobile, it's oh seven seven…")."""
     groups: list[list[NumberRun]] = []
     open_group: dict[str, list[NumberRun]] = {}
-    named_at_start: dict[str, str | None] = {}
+    named_at_start: dict[str, RedactionKind | None] = {}
     for run in runs:
         turn = min(run.turns)
         speaker = turns[turn].speaker
@@ -229,13 +239,14 @@ def _chunk_groups(
             continue  # one number word ("fourteen", "twenty") is a count, not a chunk of digits
         if any(tokens[k].low in MAGNITUDES for k in range(run.first, run.last + 1)):
             continue  # "twenty-five thousand" is an amount, not digits read out
-        if len(run.digits) > 19:
-            open_group.pop(speaker, None)
+        if len(run.digits) > 19 or _whole_phone(run.digits):
+            open_group.pop(speaker, None)  # not a chunk: a number said whole ("07791 234567")
             continue
         group = open_group.get(speaker)
-        named = _named_data(turns[turn].text[: tokens[run.first].start])
-        if group and named and named != named_at_start[speaker]:
-            group = None
+        start = tokens[run.first].start
+        named = _named_just_before(turns[turn].text[max(0, start - 40) : start])
+        if group and named and named_at_start[speaker] not in (None, named):
+            group = None  # "and the address is forty two…" - "oh and my mobile, it's oh seven…"
         if group:
             gap = range(max(group[-1].turns) + 1, turn)
             short = all(turns[t].speaker != speaker and len(turns[t].text.split()) <= LONG_TURN
@@ -248,16 +259,28 @@ def _chunk_groups(
     return [g for g in groups if len(g) >= 2]
 
 
-NAMES_DATA = re.compile(
-    r"\b(?:phone|mobile|cell|landline|card|account|sort code|post ?code|zip|address|"
-    r"date of birth|birthday|e-?mail|reference)\b",
+NAMES_DATA = r"(phone|mobile|cell|landline|card|account|sort code|post ?code|zip|address|"
+NAMES_DATA += r"date of birth|birthday|e-?mail|live at|living at|moved to|moving to)"
+NAMED = re.compile(rf"\b{NAMES_DATA}\b", re.IGNORECASE)
+NAMED_RIGHT_BEFORE = re.compile(  # "my mobile, it's", "and the address is", "card number:"
+    rf"\b{NAMES_DATA}(?: number)?(?:'s| is|,)?(?: (?:it's|its|it is|is|was))?[\s,:]*$",
     re.IGNORECASE,
 )
-
-
 NAMED_KINDS: dict[str, RedactionKind] = {
     **dict.fromkeys(("phone", "mobile", "cell", "landline"), "PHONE"),
-    **dict.fromkeys(("address", "postcode", "post code", "zip"), "ADDRESS"),
+    **dict.fromkeys(
+        (
+            "address",
+            "postcode",
+            "post code",
+            "zip",
+            "live at",
+            "living at",
+            "moved to",
+            "moving to",
+        ),
+        "ADDRESS",
+    ),
     **dict.fromkeys(("date of birth", "birthday"), "DOB"),
     **dict.fromkeys(("email", "e-mail"), "EMAIL"),
     "card": "CARD",
@@ -266,10 +289,23 @@ NAMED_KINDS: dict[str, RedactionKind] = {
 }
 
 
-def _named_data(text: str) -> str | None:
-    """The kind of data the words before a number last name ("my mobile, it's"), if any."""
-    found = [m.group().lower() for m in NAMES_DATA.finditer(text)]
-    return found[-1] if found else None
+def _whole_phone(digits: str) -> bool:
+    """A whole phone number (10 or 11 digits from 0 or 1): no card starts that way."""
+    return len(digits) in (10, 11) and digits[0] in "01"
+
+
+def _named_data(text: str) -> RedactionKind | None:
+    """The kind of data ``text`` last names ("and the address is 42…"), if any."""
+    found = [m.group().lower() for m in NAMED.finditer(text)]
+    return NAMED_KINDS.get(found[-1]) if found else None
+
+
+def _named_just_before(text: str) -> RedactionKind | None:
+    """The kind of data the words right before a number name ("oh and my mobile, it's"), if
+    any; not a word further back ("my phone's cutting out, zero three…")."""
+    found = NAMED_RIGHT_BEFORE.search(text)
+    kind = NAMED_KINDS.get(found[1].lower()) if found else None
+    return None if kind == "EMAIL" else kind  # "as I said in my email, zero three…": no email
 
 
 def echo_spans(
@@ -365,37 +401,60 @@ def _street_words(
                 yield turn, own[first].start, tok.end, "ADDRESS"
 
 
+STREET_ASK = re.compile(
+    r"(?<!email )(?<!e-mail )\baddress|house number|first line|where do you live", re.IGNORECASE
+)
+# Words after a number that make it a count, a time or a clause going on, not a house number
+NOT_STREET = {"kids", "children", "people", "boxes", "items", "bags", "stars", "times", "things",
+              "past", "minutes", "hours", "days", "weeks", "months", "years", "pounds", "quid",
+              "pence", "percent", "o'clock", "am", "pm", "should", "be", "are", "were", "will",
+              "would", "can", "could", "have", "has", "had", "did", "do", "does", "get", "got",
+              "went", "came", "turned", "arrived", "left", "said"}  # fmt: skip
 ADDRESS_ENDS = {"and", "but", "so", "because", "i", "i'm", "we", "it", "it's", "is", "was", "if",
                 "or", "please", "thanks", "thank", "yeah", "yes", "that's", "which", "um", "uh",
                 "my", "your", "postcode", "zip", "to", "till", "until", "for", "quid", "more",
-                "thing", "things", "of", "last"}  # fmt: skip
+                "thing", "things", "of", "last", "okay", "ok", "right", "alright"}  # fmt: skip
 
 
 def _after_house_number(
-    tokens: Sequence[Token], runs: Sequence[NumberRun], turn: int, named: bool
+    text: str, tokens: Sequence[Token], runs: Sequence[NumberRun], turn: int, opens: bool
 ) -> Iterable[tuple[int, int, int, RedactionKind]]:
-    """The words after a house number that opens an answer to "address?" (or follows "the
-    address is": ``named``), to the end of the clause and five words at most: an address with
-    no street word ("forty two the maltings thornbury")."""
+    """The words after a house number, up to five and to the end of the clause: an address
+    with no street word ("forty two the maltings thornbury"), where the number follows "the
+    address is" or "we live at", or opens the turn (``opens``: the answer to "address?", or
+    its read-back); not "two kids and a dog", "twenty past nine", "ten thirty the van…"."""
     for run in runs:
         if len(run.digits) > 4 or run.turns != {turn} or _measured(tokens, run):
             continue
-        opening = tokens[run.first - 1 :: -1] if run.first else []
-        if not named and any(
-            t.turn == turn and t.is_word and t.low not in ANSWER_WORDS
-            for t in itertools.takewhile(lambda t: t.turn == turn, opening)
-        ):
+        if any(tokens[k].low in MAGNITUDES for k in range(run.first, run.last + 1)):
+            continue  # "four thousand two hundred": an amount
+        start = tokens[run.first].start
+        named = _named_just_before(text[max(0, start - 40) : start]) == "ADDRESS"
+        if not named and not (opens and _opens_turn(tokens, run.first)):
             continue  # "i've got two kids": a count, not the house number the answer opens with
-        last = run.last
-        for k in range(run.last + 1, min(run.last + 6, len(tokens))):
-            tok = tokens[k]
-            if tok.turn != turn or not tok.is_word or tok.is_number:
+        words: list[Token] = []
+        k = run.last + 1
+        while k < len(tokens) and tokens[k].turn == turn and tokens[k].is_word:
+            low = tokens[k].low
+            if low in ADDRESS_ENDS or low in NOT_ANSWER or tokens[k].is_number:
+                break  # the clause ends: "…thornbury and the postcode is…"
+            if low in NOT_STREET or low in ORDINALS or low in MONTHS or len(words) == 5:
+                words = []  # a count, a time, a date or a sentence going on
                 break
-            if tok.low in ADDRESS_ENDS | NOT_ANSWER | ORDINALS or tok.low in MONTHS:
-                break
-            last = k
-        if last > run.last:
-            yield turn, tokens[run.last + 1].start, tokens[last].end, "ADDRESS"
+            words.append(tokens[k])
+            k += 1
+        if words:
+            yield turn, words[0].start, words[-1].end, "ADDRESS"
+
+
+def _opens_turn(tokens: Sequence[Token], first: int) -> bool:
+    """Only answer words ("yeah it's", "um") come before token ``first`` in its turn."""
+    k = first - 1
+    while k >= 0 and tokens[k].turn == tokens[first].turn:
+        if tokens[k].is_word and tokens[k].low not in ANSWER_WORDS:
+            return False
+        k -= 1
+    return True
 
 
 def _has_digits(text: str) -> bool:

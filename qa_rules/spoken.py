@@ -10,10 +10,15 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import regex
+
 from callqa.models.transcript import Turn
 
-LETTERS = r"[^\W\d_]+"  # letters of any script: "José", "Müller", "Siobhán"
-TOKEN = re.compile(rf"{LETTERS}(?:'{LETTERS})?|\d+|\S")
+# Letters of any script with their marks ("José", "Siobhán", "राहुल", "مُحَمَّد"), as one word
+# with an apostrophe ("O'Neill", "D’Arcy")
+LETTERS = r"[\p{L}\p{M}]+"
+WORD = regex.compile(rf"{LETTERS}(?:['’]{LETTERS})?")
+TOKEN = regex.compile(rf"{WORD.pattern}|\d+|\S")
 
 UNITS = {"zero": 0, "oh": 0, "o": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
          "six": 6, "seven": 7, "eight": 8, "nine": 9}  # fmt: skip

@@ -91,7 +91,10 @@ def build_structure(ctx: AnalysisContext) -> CallStructure:
         acts[i, _k("closing")] or acts[i, _k("thanks")] for i in range(max(0, n - 4), n)
     )
     requests = []
-    words = [_words_of(ctx, [i, *again]) for i, again in statements]
+    ends = [i for i, _ in statements[1:]] + [len(ctx.sentences)] * bool(statements)
+    words = [
+        _words_of(ctx, i, again, end) for (i, again), end in zip(statements, ends, strict=True)
+    ]
     for k, (first, restated) in enumerate(statements):
         until = statements[k + 1][0] if k + 1 < len(statements) else n
         others = [words[m] for m in range(len(statements)) if m != k]
@@ -264,17 +267,18 @@ def _fails(ctx: AnalysisContext, index: int) -> bool:
         (FAILURE.search(text) and has_act(ctx, index, "action_failed"))
         or REFUSAL.search(text)
         or REDIRECT.search(text)
-        or (UNAVAILABLE.search(text) and REGRET.search(text))
-    )
+        or (UNAVAILABLE.search(text) and REGRET.search(text) and not DONE_INSTEAD.search(text))
+    )  # not "sorry, that colour is sold out, but I've ordered the navy one"
 
 
 # "I'm afraid the pet friendly cabins on the thirteenth are all booked up"
 UNAVAILABLE = re.compile(
-    r"\b(?:all |fully )?booked up\b|\bfully booked\b|\bsold out\b|\bnone left\b|"
+    r"(?<!n't )(?<!not )\b(?:(?:all |fully )?booked up|fully booked|sold out|none left)\b|"
     r"\bno (?:more )?(?:availability|space|spaces|rooms?|slots?|appointments?|cabins?|seats?|"
     r"tables?)(?: left| available)?\b|\b(?:isn't|aren't|not) available\b|\bunavailable\b",
     re.IGNORECASE,
 )
+DONE_INSTEAD = re.compile(r"\b(?:but|so|instead)\b[^.?]{0,20}\b(?:i|we)(?:'ve| have)\b", re.I)
 REGRET = re.compile(r"\b(?:afraid|sorry|unfortunately)\b", re.IGNORECASE)
 
 
@@ -310,16 +314,31 @@ WORD = re.compile(r"[a-z]{4,}")
 COMMON = frozenset(
     """that this with have about what when there their they them then just like want need
 would could should from your yours been were into also really thing things know okay yeah
-please thanks thank right sure which where will what's that's it's i've i'm""".split()
+please thanks thank right sure which where will what's that's it's i've i'm done sorted
+anyway""".split()
 )
 
 
 def _topic(asks: list[str], text: str) -> int | None:
-    """The one request among ``asks`` that ``text`` shares a content word with, or None."""
-    words = {w[:5] for w in WORD.findall(text.lower()) if w not in COMMON}
-    hits = [k for k, ask in enumerate(asks)
-            if words & {w[:5] for w in WORD.findall(ask.lower()) if w not in COMMON}]  # fmt: skip
-    return hits[0] if len(hits) == 1 else None
+    """The request among ``asks`` that ``text`` shares the most content words with, or None
+    when none or several share as many."""
+    words = _stems(text)
+    shared = [len(words & _stems(ask)) for ask in asks]
+    best = max(shared, default=0)
+    return shared.index(best) if best and shared.count(best) == 1 else None
+
+
+def _stems(text: str) -> set[str]:
+    """The content words of ``text``, cut to a stem ("moved", "move", "moving": "mov")."""
+    stems = set()
+    for word in WORD.findall(text.lower()):
+        if word not in COMMON:
+            suffix = next((s for s in SUFFIXES if word.endswith(s) and len(word) - len(s) >= 3), "")
+            stems.add(word[: len(word) - len(suffix)][:5])
+    return stems
+
+
+SUFFIXES = ("ing", "ed", "es", "s", "e")
 
 
 def problem_statement(ctx: AnalysisContext) -> int | None:
@@ -333,7 +352,7 @@ ACTION_LEMMAS = frozenset(
 replace process book refund credit reverse close open set activate unlock issue waive apply add
 remove move submit file arrange fix sort resolve approve deposit mail post reschedule dispatch
 ship renew extend increase decrease lower raise reinstate restore unfreeze freeze enrol enroll
-register report lock disable enable link clear authorize authorise""".split()
+register report lock disable enable link clear authorize authorise place""".split()
 )
 NOT_DONE_AUX = frozenset("will 'll shall would could can should might may must going need".split())
 DONE_AUX = frozenset("have has 've had is 's are 're was were been be being got get".split())
@@ -360,7 +379,8 @@ REQUEST_CUES = re.compile(
     r"\bhow (?:do|can|would) i\b|\bwhat(?:'s| is) (?:my|the) (?:balance|status)\b|"
     r"\b(?:will|can|could|do) i get (?:anything|something|a|an|my|some|money)\b[^.?]{0,25}"
     r"\b(?:back|refund\w*|compensat\w*|credit|discount|money|off)\b|"
-    r"\bis there (?:any ?way|anything you can do)\b",
+    r"\bis there (?:any ?way|anything you can do)\b|"
+    r"\bdo you (?:do|offer|deliver|provide|sell|take|accept) (?:\w+ )?(?:\w+s|any|a|an)\b",
     re.IGNORECASE,
 )
 
@@ -384,6 +404,11 @@ NEW_TOPIC = re.compile(
 )
 
 
+ASKS_TO_DO = re.compile(
+    r"^\W*(?:and |oh,? )?(?:can|could|would) you (?:please |just )?"
+    r"(?!repeat|say|hold|wait|spell)\w+[^?]*\?\s*$",
+    re.IGNORECASE,
+)
 ASKS = re.compile(r"\b(?:can|could|would) (?:you|i)\b|\bis it possible\b", re.IGNORECASE)
 STATES_VALUE = re.compile(r"\b(?:your|the)\b[^.?!]{0,40}\b(?:is|are|was|were)\b", re.IGNORECASE)
 THANKED = re.compile(r"\b(?:thank|thanks|cheers|appreciate|great|perfect|brilliant)\b", re.I)
@@ -516,6 +541,8 @@ ASKS_WHEN = re.compile(r"\bwhen (?:will|would|do|are|is|can)\b|\bhow long\b", re
 # Paperwork for a handover ("I've raised that, the reference is…", "I've put in the request"):
 # it does not carry out the request itself.
 SENT = re.compile(r"\b(?:sent|send|sending|texted|emailed|posted)\b", re.IGNORECASE)
+# A link or form sent for the customer to do it themselves (not "…and emailed the confirmation")
+SENT_FOR_THEM = re.compile(rf"{SENT.pattern}(?![^.?!]*\bconfirmation)", re.IGNORECASE)
 BOOKKEEPING = re.compile(
     r"\b(?:raised|logged|noted|put (?:in )?(?:a|the) (?:note|request|ticket)|put (?:that|it) on|"
     r"marked (?:it|that|this|the \w+) (?:as )?(?:urgent|a priority)|"
@@ -532,7 +559,9 @@ HANDED_ON = re.compile(  # said this way, a handover whatever the act head says
     r"\bfrom (?:the|our) [\w ]{0,20}team on the line\b|"
     r"\b(?:i've|i have) got \w+ from [\w ]{1,20} on the line\b|"
     r"\b(?:i|we) can (?:put|transfer|pass) you (?:through|over|across) to\b|"
-    r"\bpass (?:her|him|them) (?:over|through|across)\b",
+    r"\bpass (?:her|him|them) (?:over|through|across)\b|"
+    r"\b(?:i'll|i will|let me) (?:get|fetch|bring in) (?:my|a|the) (?:team leader|supervisor|"
+    r"manager)\b|\bthis is \S+,? (?:the|a|one of the) (?:team leader|supervisor|manager)\b",
     re.IGNORECASE,
 )
 CALLBACK = re.compile(
@@ -671,17 +700,19 @@ def _request_statements(
             if not announced and (close or not answered_since):
                 found[-1][1].append(i)
                 continue
-            if not (REQUEST_CUES.search(s.text) or announced):
+            if not (REQUEST_CUES.search(s.text) or announced or ASKS_TO_DO.search(s.text)):
                 continue  # "nobody told me that", "so when will it work?": the same matter
         found.append((i, []))
         answered_since = False
     return found
 
 
-def _words_of(ctx: AnalysisContext, sentences: list[int]) -> str:
-    """What the customer said in the turns of a request's statement and restatements."""
-    turns = sorted({ctx.sentences[i].turn for i in sentences})
-    return " ".join(ctx.transcript.turns[t].text for t in turns)
+def _words_of(ctx: AnalysisContext, first: int, restated: list[int], until: int) -> str:
+    """What the customer said of a request: their sentences from its statement to the next
+    request's, in the turns that state or restate it."""
+    turns = {ctx.sentences[i].turn for i in (first, *restated)}
+    return " ".join(s.text for s in ctx.sentences[first:until]
+                    if s.speaker == "customer" and s.turn in turns)  # fmt: skip
 
 
 def _new_topic(ctx: AnalysisContext, i: int) -> bool:
@@ -705,7 +736,9 @@ def _after_anything_else(ctx: AnalysisContext, i: int) -> bool:
 def _answers_a_question(ctx: AnalysisContext, acts: np.ndarray, i: int) -> bool:
     """A customer sentence in reply to the agent's question for a detail ("can I take your
     account number?" - "yeah, it's ..."), not to an opening "how can I help?"."""
-    turn = ctx.sentences[i].turn
+    turn, text = ctx.sentences[i].turn, ctx.sentences[i].text
+    if i and ctx.sentences[i - 1].turn == turn and ASKS_TO_DO.search(text):
+        return False  # "No, not yet. Can you add her?": answered, then asked for something
     previous = [j for j in range(i) if ctx.sentences[j].turn == turn - 1
                 and ctx.sentences[j].speaker == "agent"]  # fmt: skip
     asked = [j for j in previous if acts[j, _k("ask_detail")]
@@ -727,8 +760,10 @@ def _request(
     responses = [j for j in mine if any(acts[j, _k(a)] for a in RESPONSES) or j == answer]
     first_response = responses[0] if responses else None
     seconds = _seconds(ctx, first, first_response)
-    asks = [_words_of(ctx, [first, *restated]), *others]
-    later = [j for j in agent if j >= until and j in moves.done and j in moves.acted
+    asks = [_words_of(ctx, first, restated, until), *others]
+    was_put_off = any(j in moves.failed and puts_off(ctx.sentences[j].text) for j in mine)
+    later = [j for j in agent if j >= until and j in moves.done
+             and (j in moves.acted or was_put_off)  # "I've heard back from the ship: yes, …"
              and _topic(asks, ctx.sentences[j].text) == 0]  # fmt: skip
     done = [j for j in mine if (j in moves.done or j == answer) and j not in moves.handed]
     done += [j for j in later if j not in moves.handed]
@@ -740,14 +775,8 @@ def _request(
     if carried_out:  # "that's cancelled" - "I can't speed up the post, but you can…": a follow-up
         failed = [j for j in failed if j < carried_out[0]
                   or not ALTERNATIVE.search(ctx.sentences[j].text)]  # fmt: skip
-    if failed:  # after a failure, only an action done resolves ("the charges are valid"),
-        # and not a link or form sent for the customer to do it themselves, nor one done for
-        # another request ("no cabins left" - "so I've moved you onto the thirteenth")
-        asked_to_send = SENT.search(ctx.sentences[first].text)
-        done = [j for j in done if j < failed[-1] or (j in moves.acted and (
-            asked_to_send or not SENT.search(ctx.sentences[j].text))
-            and not RECAP.search(ctx.sentences[j].text)
-            and not _topic(asks, ctx.sentences[j].text))]  # fmt: skip
+    if failed:
+        done = _done_after_failure(ctx, moves, first, done, failed, asks)
     handed = [j for j in mine if j in moves.handed]
     reraised = _reraised(ctx, acts, moves, first, done[-1] if done else None, until)
     left_open = _unanswered_follow_up(ctx, acts, first, max([*done, *handed], default=first),
@@ -773,7 +802,7 @@ def _request(
         text = ctx.sentences[j].text
         if (CALLBACK.search(text) or CALLBACK_PROMISE.search(text)) and not transferred:
             return Request(**fields, outcome="callback", evidence=j)
-        nearby = " ".join(ctx.sentences[k].text for k in mine if j - 15 <= k <= j)
+        nearby = " ".join(ctx.sentences[k].text for k in mine if j - 15 <= k <= j or k in handed)
         kind: Outcome = "escalated" if ESCALATION.search(nearby) else "transferred"
         return Request(**fields, outcome=kind, evidence=j)
     if done and reraised is None and (not failed or done[-1] > failed[-1]):
@@ -791,6 +820,31 @@ def _request(
     if not closed and until == len(ctx.sentences):
         return Request(**fields, outcome="cut_off", evidence=len(ctx.sentences) - 1)
     return Request(**fields, outcome="unresolved", evidence=mine[-1] if mine else first)
+
+
+def _done_after_failure(
+    ctx: AnalysisContext, moves: _AgentMoves, first: int, done: list[int], failed: list[int],
+    asks: list[str],
+) -> list[int]:  # fmt: skip
+    """What still resolves request ``first`` after the agent failed it (``asks``: its words,
+    then the other requests'): not what is done for another request ("no cabins left" - "so
+    I've moved you onto the thirteenth"); after a refusal, only an action done ("the charges
+    are valid" is not), and not a link or form sent for the customer to do it themselves;
+    after "I'll have to check that one", an action or an answer on the matter ("I've heard
+    back: yes, dogs are fine in the cabin"), not "they'll be in touch"."""
+    text = {j: ctx.sentences[j].text for j in done}
+    done = [j for j in done if j < failed[-1] or not _topic(asks, text[j])]
+    refused = [j for j in failed if not puts_off(ctx.sentences[j].text)]
+    if refused:
+        asked_to_send = SENT.search(ctx.sentences[first].text)
+        done = [j for j in done if j < refused[-1] or (
+            j in moves.acted and (asked_to_send or not SENT_FOR_THEM.search(text[j]))
+            and not RECAP.search(text[j]))]  # fmt: skip
+    put_off = [j for j in failed if j not in refused]
+    if put_off:
+        done = [j for j in done if j < put_off[-1] or j in moves.acted
+                or _topic(asks, text[j]) == 0]  # fmt: skip
+    return done
 
 
 # "Oh right, that's better, I'll do that instead then": the customer takes what the agent offers

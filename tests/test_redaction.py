@@ -368,6 +368,83 @@ def test_other_scripts_and_spoken_forms_are_redacted(text, placeholder, gone):
     assert placeholder in redacted and gone not in redacted, redacted
 
 
+@pytest.mark.parametrize(
+    ("text", "placeholder", "gone"),
+    [
+        ("jane dot doe at north west water dot co dot uk", "[EMAIL]", "water"),
+        ("send it to mary dash jones at my dash isp dot co dot uk", "[EMAIL]", "isp"),
+        ("call me on +44 7791 234567 please", "[PHONE]", "7791"),
+        ("the charge on 4539 1488 0343 6467 is wrong", "[CARD]", "0343"),  # money words
+    ],
+)  # fmt: skip
+def test_longer_spoken_forms_are_redacted(text, placeholder, gone):
+    redacted = redact_text(text, NLP)
+    assert placeholder in redacted and gone not in redacted, redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I looked at the argos dot co dot uk page and it said in stock",
+        "I was at the shop dot com website and at tesco dot com too",
+        "I'm at work dot dot dot so I can't talk long",
+    ],
+)
+def test_websites_and_places_after_at_are_not_emails(text):
+    assert redact_text(text, NLP) == text
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (("C: I paid with my visa, four five three nine one four eight eight", "A: mhm",
+          "C: then the rest of the card is zero three four three six four six seven"),
+         ["I paid with my visa, [CARD]", "mhm", "then the rest of the card is [CARD]"]),
+        (("C: my debit card is four five three nine one four eight eight", "A: okay",
+          "C: and as I said in my email zero three four three six four six seven"),
+         ["my debit card is [CARD]", "okay", "and as I said in my email [CARD]"]),
+        (("A: can I take your postcode and date of birth?",
+          "C: bs35 2ab, fourteenth march eighty two",
+          "A: so that's bs35 2ab and the fourteenth of march eighty two?",
+          "C: yes that's right", "A: great",
+          "C: so twelve boxes arrived broken and I want forty of them replaced"),
+         ["can I take your postcode and date of birth?", "[ADDRESS], [DOB]",
+          "so that's [ADDRESS] and the [DOB]?", "yes that's right", "great",
+          "so twelve boxes arrived broken and I want forty of them replaced"]),
+        (("A: what's the address?", "C: um ten thirty the van turned up at the wrong house"),
+         ["what's the address?", "um [ADDRESS] the van turned up at the wrong house"]),
+        (("A: what's the address?", "C: twenty past nine the driver came and left"),
+         ["what's the address?", "[ADDRESS] past [ADDRESS] the driver came and left"]),
+        (("A: what's the address?", "C: forty two the maltings thornbury",
+          "A: so that's forty two the maltings thornbury?", "C: yes"),
+         ["what's the address?", "[ADDRESS] [ADDRESS]", "so that's [ADDRESS] [ADDRESS]?",
+          "yes"]),
+        (("A: what's the best number to reach you on?", "C: my landline is oh one one seven",
+          "A: okay", "C: sorry, mobile is better, oh seven seven nine one two three four five "
+          "six seven"),
+         ["what's the best number to reach you on?", "my landline is [PHONE]", "okay",
+          "sorry, mobile is better, [PHONE]"]),
+    ],
+)  # fmt: skip
+def test_chunks_windows_and_house_numbers_attacked(lines, expected):
+    assert _dialogue(*lines, nlp=NLP) == expected
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ("C: Hi, my name is राहुल शर्मा.", "A: Thanks राहुल, how can I help?"),
+        ("C: Hi, my name is D’Arcy O’Neill.", "A: Thanks Mr O’Neill."),
+        ("A: Can I take your name please?", "C: Siobhán Ó Ceallaigh",
+         "A: Thanks.", "C: Ceallaigh is spelt c e a l l a i g h"),
+    ],
+)  # fmt: skip
+def test_names_with_marks_apostrophes_and_three_words_are_redacted_again(lines):
+    said = " ".join(_dialogue(*lines, nlp=NLP))
+    for name in ("राहुल", "शर्मा", "O’Neill", "Arcy", "Ceallaigh", "c e a l"):
+        assert name not in said, said
+
+
 def test_a_name_with_accents_is_redacted_whole_where_it_is_said_again():
     named, again = _dialogue("C: Hi, my name is Siobhán Kelly.",
                              "A: Thanks Siobhán, how can I help?", nlp=NLP)  # fmt: skip

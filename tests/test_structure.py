@@ -404,6 +404,70 @@ CALLS = {
         "agent: I've marked it urgent and added your comments. Anything else?",
         "customer: No. Bye.",
     )),
+    "an answer, then another request in the same breath": ("partly_resolved", (
+        "agent: Northsound Ferries, Gareth speaking, how can I help?",
+        "customer: We're bringing our dog this time. Can she stay in the cabin with us?",
+        "agent: I'll have to check that one. Is the dog on the booking yet?",
+        "customer: No, not yet. Can you add her?",
+        "agent: No problem, I've added one dog to the booking now.",
+        "customer: Thanks, bye.",
+    )),
+    "a team leader takes over and promises a call": ("escalated", (
+        "agent: SunPeak Solar, Ben speaking.",
+        "customer: My inverter has failed again after two engineers. I'd like to speak to a "
+        "manager, please.",
+        "agent: I'll get my team leader, Rachel, now. Can I put you on hold?",
+        "customer: Fine.",
+        "agent: Hello, this is Rachel, the team leader. I've looked at the visit notes.",
+        "agent: I'll raise a claim for the lost generation and I'll call you by five on Friday.",
+        "customer: Okay, thank you.",
+    )),
+    "a service asked about after the answer, then put off": ("partly_resolved", (
+        "agent: Greenway Pharmacy, Lucy speaking.",
+        "customer: I'm just ringing to see if my repeat prescription's ready.",
+        "agent: Thanks for waiting. Yes, we've got it, that's your two items from the surgery. "
+        "They've been made up and they're ready to collect from today.",
+        "customer: I've just had my hip done. Do you do deliveries at all?",
+        "agent: I'll have to check that with the pharmacist.",
+        "agent: Your prescription's all done on our side anyway, so that's all sorted.",
+        "customer: Thank you, bye.",
+    )),
+    "two requests in one turn, each done later": ("resolved", (
+        "agent: Clearview Opticians, Priya speaking.",
+        "customer: Can I move my eye test on Thursday? And while I'm on, my contact lenses "
+        "still haven't turned up.",
+        "agent: Of course. What day would suit you instead?",
+        "customer: Wednesday morning.",
+        "agent: That's booked for Wednesday, and I've cancelled Thursday's.",
+        "agent: Now the lenses. I've ordered a replacement box of lenses at no charge.",
+        "customer: Brilliant, thanks, bye.",
+    )),
+    "sold out, but another one ordered": ("resolved", (
+        "agent: Brightside Homeware, Amy speaking.",
+        "customer: Hi, I'd like to order the Oslo lamp in brass please.",
+        "agent: Sorry, that colour is sold out, but I've ordered the navy one for you instead.",
+        "customer: Oh great, thanks, bye.",
+    )),
+    "booked up, then another day booked": ("resolved", (
+        "agent: Harbor Ferries, Tom speaking, how can I help?",
+        "customer: Hi, I need a pet friendly cabin on the thirteenth sailing please.",
+        "agent: I'm afraid the pet friendly cabins on the thirteenth are all booked up.",
+        "customer: Oh no. What about the fourteenth?",
+        "agent: I've booked you a pet friendly cabin on the fourteenth and emailed the "
+        "confirmation.",
+        "customer: Perfect, thank you so much.",
+    )),
+    "a question put off and answered later": ("resolved", (
+        "agent: Harbor Ferries, Tom speaking, how can I help?",
+        "customer: I wanted to know if I can bring my dog in the cabin.",
+        "agent: Good question. I'll have to check that one with the ship's team.",
+        "customer: Okay. And can you also tell me what time check-in closes?",
+        "agent: Check-in closes forty five minutes before departure.",
+        "customer: Great, thanks.",
+        "agent: Right, I've just heard back from the ship's team: yes, dogs are allowed in the "
+        "pet friendly cabins, and your cabin is one of those, so you can bring your dog.",
+        "customer: Brilliant, thank you. Bye.",
+    )),
 }  # fmt: skip
 
 

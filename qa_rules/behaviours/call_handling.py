@@ -49,7 +49,8 @@ IDENTIFIER_ASK = phrases(
     "tracking) (number|id)",
     r"(the|your) (order|account|policy|member|card|phone|mobile|tracking) number\b.*\?",
     r"^(and )?((the|your) )?(order|account|policy|member|phone|mobile|tracking) number\W*$",
-    r"what('s| is) (your|the) ((phone|mobile|telephone) number|account number|order number)",
+    r"what('s| is) (your|the) ((phone|mobile|telephone) number|(account|order|tracking|booking|"
+    r"policy|reference) number)",
     r"(the|your) sort code\b",
 )
 # The caller naming themselves: with the account number, the weakest check that counts.
