@@ -32,7 +32,10 @@ CLOCK = re.compile(
     r"\b(?:(?:at|for|from|after|before|until|till|by) )?(?P<h3>1[0-2]|[1-9]) (?P<m3>[1-5]\d)\b"
     r"(?=(?: [a-z]+){0,2} in the (?:morning|afternoon|evening))|"
     r"\b(?:at|for|from|after|before|until|till|by) (?P<h4>1[0-2]|[1-9]) (?P<m4>[1-5]\d)\b"
-    r"(?!\s?(?:[ap]\.?\s?m\b|" + CURRENCY + r"|pence|p\b)))"
+    r"(?!\s?(?:[ap]\.?\s?m\b|" + CURRENCY + r"|pence|p\b))|"
+    # "saturday at ten", "tomorrow at two": an hour on the clock after a day
+    r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tomorrow) at (?P<h5>1[0-2]|[1-9])\b"
+    r"(?![.:]\d|\s?(?:\d|[ap]\.?\s?m\b|o'clock|" + CURRENCY + r"|pence|p\b|percent|%)))"
     r"(?:(?: [a-z]+){0,2} (?P<part>in the (?:morning|afternoon|evening)|at night|tonight))?",
     re.IGNORECASE,
 )
@@ -43,7 +46,7 @@ DAY = re.compile(  # not "a second driver", "my third card", "the first time", "
     r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?! (?:one|1|time|payment|thing|line|floor|class|step|"
     r"driver|person|card|account|bag|item|call|attempt|year|month|week|day|claim|complaint|"
     r"letter|bill|order|visit|engineer|reminder|notice|warning|charge|refund|form|ticket|"
-    r"booking|try|go|round)s?\b)",
+    r"booking|try|go|round|pair)s?\b)",
     re.I,
 )
 WEEKDAY = re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day)s?\b", re.IGNORECASE)
@@ -116,6 +119,8 @@ def _clock(m: re.Match[str]) -> str:
         if said == "quarter to":
             return f"{(int(m['h1']) - 1) % 12}:45{half}"
         return f"{int(m['h1']) % 12}:{'15' if said == 'quarter past' else '30'}{half}"
+    if m["h5"]:
+        return f"{int(m['h5']) % 12}:00{half}"
     hour, minute = next((m[f"h{k}"], m[f"m{k}"]) for k in (2, 3, 4) if m[f"h{k}"])
     return f"{int(hour) % 12}:{minute}{half}"
 

@@ -128,7 +128,7 @@ ORG_WORDS = {"bank", "energy", "mobile", "telecom", "wireless", "broadband", "in
              "dentists", "removals", "garage", "ferries", "ferry", "tickets", "ticketing",
              "university", "college", "school", "academy", "library", "libraries", "leisure",
              "fitness", "gym", "lettings", "estates", "properties", "furniture", "solar",
-             "boilers", "heating", "plumbing", "catering", "software", "cinemas",
+             "boilers", "heating", "plumbing", "catering", "software", "cinemas", "care",
              "theatre"}  # fmt: skip
 SPELT = re.compile(  # "Ceallaigh is spelt c e a l l a i g h" (not an email: "j o at gmail…")
     r"\b(?:spelt|spelled|spelling)(?: (?:as|is|it's))?\W+((?:\w\W+){2,}\w)\b"

@@ -399,7 +399,7 @@ def states_request(ctx: AnalysisContext, index: int) -> bool:
 NEW_TOPIC = re.compile(
     r"\b(?:also|another thing|one more thing|(?:the|one) other thing|while (?:i|you)(?:'m| am|"
     r"'re| are| have|'ve got) (?:on|here|there|you)|another question|"
-    r"a second (?:thing|question)|^\W*oh,? and)\b",
+    r"a second (?:thing|question)|(?:and )?(?:the )?last thing|^\W*oh,? and)\b",
     re.IGNORECASE,
 )
 
@@ -529,7 +529,9 @@ CALLBACK_PROMISE = re.compile(
     r"\b(?:will|'ll)\b[^.?]{0,20}\bget back to you\b",
     re.IGNORECASE,
 )
-ONLY_IF_NEEDED = re.compile(r"\bif (?:they|we) (?:need|want) (?:anything|any|more)\b", re.I)
+ONLY_IF_NEEDED = re.compile(  # "if it needs pads they'll ring you before doing anything"
+    r"\bif (?:they|we) (?:need|want) (?:anything|any|more)\b|\bif it needs\b", re.I
+)
 ON_THE_WAY = re.compile(
     r"\b(?:call|ring|text) you\b[^.?]{0,40}\b(?:before|when) (?:he|she|they|the \w+) "
     r"(?:arrives?|gets? there|comes?|turns? up|(?:is|are|'s|'re) on)\b",

@@ -703,6 +703,57 @@ def test_a_value_offered_or_changed_since_is_no_read_back_mismatch(analyzer, lin
     assert "readback_mismatch" not in labels_of(analyzer, *lines)
 
 
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ("customer: I've got an eye test booked for Thursday at ten and I need to move it.",
+         "agent: Of course. I've got Tuesday at five fifteen, would that suit?",
+         "customer: Yes please.",
+         "agent: So just to recap, Thursday's cancelled, and you're now in on Tuesday at five "
+         "fifteen."),  # the old time, to be moved, is no value to read back
+        ("customer: The Wednesday would be better.",
+         "agent: Great, that's booked and your Thursday appointment's cancelled."),
+        ("customer: I wanted to see if I could add the Thursday night as well.",
+         "agent: So the booking's in the name of [PERSON], a double for Friday the eighth and "
+         "Saturday the ninth, is that right?"),  # the record, read out
+        ("customer: um the tuesday one the five thirty yeah",
+         "agent: so that's tuesday the seventeenth at five thirty pm is that right",
+         "customer: yep lovely oh and are my glasses in yet",
+         "agent: right so one pair's come in but the second pair is still at the lab they're "
+         "due friday"),  # checked right already: a later "right so … friday" is of another thing
+    ],
+)  # fmt: skip
+def test_old_values_records_and_other_matters_are_no_read_back_mismatch(analyzer, lines):
+    assert "readback_mismatch" not in labels_of(analyzer, *lines)
+
+
+def test_the_option_not_chosen_read_back_is_a_mismatch(analyzer):
+    found = labels_of(
+        analyzer,
+        "agent: On the Saturday there's the 08:15, same as you had, or the 14:45.",
+        "customer: The morning one, please, the 08:15.",
+        "agent: Okay. So just to confirm, your outbound is now Saturday the nineteenth of July "
+        "at 14:45, is that right?",
+        "customer: Lovely, that all sounds right.",
+    )  # fmt: skip
+    assert "14:45" in found["readback_mismatch"].evidence[-1].quote
+
+
+@pytest.mark.parametrize(
+    ("lines", "absent"),
+    [
+        (("agent: morning kingsway motors dave speaking", "customer: hi I need an MOT"),
+         "no_greeting"),
+        (("customer: thanks dave", "agent: cheers see you friday"), "no_closing"),
+        (("customer: there's a squeak from the front brakes",
+          "agent: I'll flag the squeak and if it needs pads they'll ring you before doing "
+          "anything"), "callback_without_time"),  # only if it is needed
+    ],
+)  # fmt: skip
+def test_everyday_greetings_closings_and_conditional_calls(analyzer, lines, absent):
+    assert absent not in labels_of(analyzer, *lines)
+
+
 def test_a_question_put_off_with_nothing_after_is_left_open(analyzer):
     lines = [
         "agent: Hello, Fitzone members line, this is Kyle.",

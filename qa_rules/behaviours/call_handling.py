@@ -20,6 +20,7 @@ GREETING = phrases(
     r"(this is|my name is|my name's|you're speaking (to|with)) ([a-z]+|\[person\])",
     "how (can|may) i (help|assist)",
     r"^\W*(hello|hi|hiya)\b",  # "Hello, FitZone Barrow Road, Sam speaking": "hello" greets
+    r"^\W*(morning|afternoon|evening)\b",  # "morning kingsway motors dave speaking"
 )
 VERIFICATION = phrases(
     "(confirm|verify) (your|the) (full )?(identity|name|date of birth|address|security|postcode|"
@@ -83,6 +84,8 @@ CLOSING = phrases(
     "(have a )?safe (trip|journey|flight|travels)",
     "you('re| are) (very |most )?welcome",  # to the customer's thanks
     "i hope (it|you|things|he|she|they|the|your)",  # a good wish: "I hope it's warm soon"
+    r"^\W*cheers\b",
+    r"see you (then|soon|tomorrow|later|on|next|(mon|tues|wednes|thurs|fri|satur|sun)day)",
 )
 BARE_BYE = re.compile(r"^\W*(?:(?:okay|ok|right|alright|yeah)\W+)?(?:good)?bye\W*$", re.I)
 # The line dropped, or the agent handed the customer on: the closing was not theirs to make.

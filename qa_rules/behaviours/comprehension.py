@@ -67,6 +67,21 @@ PROPOSES = re.compile(r"\b(?:how about|what about|would you like (?:me )?to|"
                       r"(?:i|we) can (?:do|offer|have|get|book|send|arrange|put|fit)|"
                       r"there(?:'s| is) (?:a|an)\b[^.?!]{0,60}\b(?:available|free|slot|opening))",
                       re.I)  # fmt: skip
+MOVING = re.compile(
+    r"\b(?:need|want|have|like|wanted|needed) to (?:move|change|cancel|rebook|reschedule|swap)\b|"
+    r"\bcan't make (?:it|that)\b",
+    re.I,
+)
+CLAUSES = re.compile(r"[,.;!?]|\b(?:and|but)\b", re.I)
+CANCELLED = re.compile(  # not "so cancelled on the fourth of March": when, not what
+    r"\b(?:cancell?ed|cancelling|removed|taken off|deleted)\b(?! (?:on|from|at|as of)\b)", re.I
+)
+BOOKED = re.compile(r"\b(?:booked|booking|appointment|reservation)\b", re.I)
+ON_RECORD = re.compile(
+    r"\b(?:booking(?:'s| is) (?:in the name of|for)|i can see|at the moment (?:i've got|you've got|"
+    r"you have|it's|it is)|(?:is|are|it's) currently)\b",
+    re.I,
+)
 SUITS = re.compile(
     r"\b(?:would|will|does|do) (?:that|this|it) (?:work|suit|be (?:ok|okay|alright|"
     r"all right|any good))\b|\bhow does (?:that|this) sound\b",
@@ -246,24 +261,29 @@ class Comprehension(Detector):
         from what the customer said: corrected by the customer in the next turn, or left
         wrong."""
         findings = []
-        offered = deque(self._offered(ctx))
+        offers = self._offered(ctx)
+        offered = deque((turn, took) for turn, took, _ in offers)
+        chosen = {j for _, _, named in offers for j in named}  # the options customers named
         taken: set[Detail] = set()  # what the agent offered in the turns gone by
+        settled: set[Detail] = set()  # what the agent read back right in a check
         for i in ctx.by_speaker("agent"):
             text = ctx.sentences[i].text
             checked = [j for j in (i, i + 1) if j < len(ctx.sentences)
                        and ctx.sentences[j].turn == ctx.sentences[i].turn]  # fmt: skip
-            checks = any(has_act(ctx, j, "confirm_details")
-                         or READ_BACK.search(ctx.sentences[j].text) for j in checked)  # fmt: skip
+            marked = any(READ_BACK.search(ctx.sentences[j].text) for j in checked)
+            checks = marked or any(has_act(ctx, j, "confirm_details") for j in checked)
             sums_up = bool(SUMS_UP.search(text))
             reports = (  # not a promise: "I'll call you by five on Friday"
                 not checks
                 and not sums_up
                 and bool(ACTED.search(text) or action_reported(ctx, i))
                 and not CALLBACK_PROMISE.search(text)
-            )  # "I'll call you by five on Friday": a promise
+            )
             if not (checks or sums_up or reports):
                 continue  # it neither checks, sums up nor reports what was done
-            read = details(text)
+            read = details(_kept(text))  # not "…and your Thursday appointment's cancelled"
+            if ON_RECORD.search(text):
+                continue  # "so the booking's in the name of …, Friday the eighth": the record
             if _proposes(text, read) or SUITS.search(
                 ctx.transcript.turns[ctx.sentences[i].turn].text
             ):
@@ -275,10 +295,15 @@ class Comprehension(Detector):
                 read = {d for d in read if d[0] != "time"}
             if not checks:  # "I've rebooked that for Tuesday": when, and long figures only
                 read = {d for d in read if d[0] in WHEN_KINDS or d[0] == "figure"}
-            said = self._said_before(ctx, i)
+            said = self._said_before(ctx, i, chosen)
             if reports:  # what was done is set against what the customer asked for or chose
                 said = {d: j for d, j in said.items()
                         if d[0] == "figure" or WANTED.search(ctx.sentences[j].text)}  # fmt: skip
+            if checks:  # "so that's Tuesday at 5.30, is that right?": checked, offered or not
+                settled |= details(text) & set(said)
+            if not marked:  # checked right already: said again it is no news, and "right so
+                read -= settled  # … due friday" later is of another thing
+                said = {d: j for d, j in said.items() if d not in settled}
             turn = ctx.transcript.turns[ctx.sentences[i].turn].text
             for (kind, what, value), theirs in mismatches(read, set(said), details(turn)):
                 source = max(said[d] for d in theirs)
@@ -297,24 +322,26 @@ class Comprehension(Detector):
                                                  [source, i], why, 0.8))  # fmt: skip
         return findings
 
-    def _sources(self, ctx: AnalysisContext, i: int) -> list[int]:
+    def _sources(self, ctx: AnalysisContext, i: int, chosen: set[int]) -> list[int]:
         """The customer's sentences that may give what the agent reads back at ``i``: those
-        in the window before it and the statement of the request it belongs to."""
+        in the window before it, the statement of the request it belongs to, and those that
+        chose among options offered (``chosen``: "the 08:15, please")."""
         request = max((r.statement for r in ctx.structure.requests if r.statement < i),
                       default=None)  # fmt: skip
         asked = {j for j in ctx.by_speaker("customer") if request is not None
                  and ctx.sentences[j].turn == ctx.sentences[request].turn}  # fmt: skip
         window = set(range(max(0, i - self.read_back_window), i)) | asked
+        window |= {j for j in chosen if j < i}
         return [j for j in sorted(window)
                 if ctx.sentences[j].speaker == "customer"
                 and (not is_question(ctx.sentences[j].text)
                      or ASKS_FOR.search(ctx.sentences[j].text))]  # fmt: skip
 
-    def _said_before(self, ctx: AnalysisContext, i: int) -> dict[Detail, int]:
+    def _said_before(self, ctx: AnalysisContext, i: int, chosen: set[int]) -> dict[Detail, int]:
         """The details the customer gave before ``i``, each with its sentence. Days and times
         stand only while the customer's latest turn that names one gives one that can be read:
         after "the 13th at 11 am … no, make it later today", neither the 13th nor 11 am does."""
-        said = {d: j for j in self._sources(ctx, i) for d in _given(ctx.sentences[j].text)}
+        said = {d: j for j in self._sources(ctx, i, chosen) for d in _given(ctx.sentences[j].text)}
         spoken = range(max(0, i - self.read_back_window), i)
         for kind, names in NAMES_WHEN.items():
             latest = max((j for j in spoken if ctx.sentences[j].speaker == "customer"
@@ -329,11 +356,28 @@ class Comprehension(Detector):
         return said
 
     @staticmethod
-    def _offered(ctx: AnalysisContext) -> list[tuple[int, set[Detail]]]:
-        """What the agent offered, by turn (an offer the customer took: "there's 2 pm on the
-        1st", "shall I put it up to 2,500?"): read back in a later turn, it is no misreading."""
-        agent = [ctx.sentences[j] for j in ctx.by_speaker("agent")]
-        return [(s.turn, details(s.text)) for s in agent if OFFERS.search(s.text)]
+    def _offered(ctx: AnalysisContext) -> list[tuple[int, set[Detail], list[int]]]:
+        """What the agent offered and the customer took, by turn, with the customer's
+        sentences that named an option. Read back in a later turn, what was taken is no
+        misreading ("there's 2 pm on the 1st", "shall I put it up to 2,500?"); of a choice,
+        only the option the customer named is taken ("the 08:15 or the 14:45" - "the 08:15,
+        please": read back as 14:45, it is a misreading)."""
+        by_turn: dict[int, list[int]] = {}
+        for j in ctx.by_speaker("customer"):
+            by_turn.setdefault(ctx.sentences[j].turn, []).append(j)
+        found = []
+        for s in (ctx.sentences[j] for j in ctx.by_speaker("agent")):
+            if not OFFERS.search(s.text):
+                continue
+            offer = details(s.text)
+            naming = {
+                j: details(ctx.sentences[j].text) & offer for j in by_turn.get(s.turn + 1, [])
+            }
+            named = set().union(*naming.values())
+            kinds = {d[0] for d in named}
+            took = {d for d in offer if d[0] not in kinds or d in named}
+            found.append((s.turn, took, [j for j, ds in naming.items() if ds]))
+        return found
 
     @staticmethod
     def _next_customer(ctx: AnalysisContext, i: int) -> int | None:
@@ -388,8 +432,20 @@ def _proposes(text: str, said: set[Detail]) -> bool:
     )
 
 
+def _kept(text: str) -> str:
+    """``text`` without its clauses about what was cancelled ("that's booked and your
+    Thursday appointment's cancelled"): the old value, not a read-back."""
+    if not CANCELLED.search(text):
+        return text
+    return " ".join(c for c in CLAUSES.split(text) if not CANCELLED.search(c))
+
+
 def _given(text: str) -> set:
-    """The details a customer's sentence gives: those in a question they ask, and rough
-    figures ("about eight pounds higher"), are left out."""
+    """The details a customer's sentence gives: those in a question they ask, rough figures
+    ("about eight pounds higher") and what is to be moved ("I've got one booked for Thursday
+    at ten and I need to move it") are left out."""
+    moving = MOVING.search(text)
+    if moving and BOOKED.search(text[: moving.start()]):
+        text = text[moving.start() :]
     given = APPROXIMATE.sub(" ", digits_for_words(ASKED_ABOUT.sub(" ", text)))
     return with_bare_amounts(details(given), given)

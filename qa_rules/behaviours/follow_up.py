@@ -7,7 +7,7 @@ import re
 from callqa.qa_rules.behaviours.base import Detector, is_question, phrases, register
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Finding, quote_turn
-from callqa.qa_rules.structure import has_act
+from callqa.qa_rules.structure import ONLY_IF_NEEDED, has_act
 
 COMMITMENT = re.compile(
     r"\b(?P<who>i|we|you|they|(?:someone|somebody)(?: (?:from|in|on) (?:the |our )?\w+(?: team)?)?|"
@@ -138,6 +138,8 @@ class FollowUp(Detector):
                 continue  # "it'll take a minute"
             if who not in ("you", "it") and not FOLLOW_UP_ACTION.match(what):
                 continue  # "I'll check that now" happens during the call
+            if ONLY_IF_NEEDED.search(s.text[: match.start()]):
+                continue  # "if it needs pads they'll ring you": only if needed
             end = _clause_end(s.text, match.start())
             subject = ABOUT.search(s.text, match.start(), end)  # "…whether it's coming today"
             when = (
