@@ -92,13 +92,12 @@ def build_structure(ctx: AnalysisContext) -> CallStructure:
     )
     requests = []
     ends = [i for i, _ in statements[1:]] + [len(ctx.sentences)] * bool(statements)
-    words = [
-        _words_of(ctx, i, again, end) for (i, again), end in zip(statements, ends, strict=True)
-    ]
+    words = [_stems(_words_of(ctx, i, again, end))
+             for (i, again), end in zip(statements, ends, strict=True)]  # fmt: skip
+    about = {j: _named_most(_stems(ctx.sentences[j].text), words) for j in agent}
     for k, (first, restated) in enumerate(statements):
         until = statements[k + 1][0] if k + 1 < len(statements) else n
-        others = [words[m] for m in range(len(statements)) if m != k]
-        request = _request(ctx, acts, moves, first, restated, until, closed, others)
+        request = _request(ctx, acts, moves, first, restated, until, closed, k, about)
         requests += _split(ctx, moves, request, until)
     if dropped is not None and requests:
         last = requests[-1]
@@ -322,8 +321,12 @@ anyway""".split()
 def _topic(asks: list[str], text: str) -> int | None:
     """The request among ``asks`` that ``text`` shares the most content words with, or None
     when none or several share as many."""
-    words = _stems(text)
-    shared = [len(words & _stems(ask)) for ask in asks]
+    return _named_most(_stems(text), [_stems(ask) for ask in asks])
+
+
+def _named_most(words: set[str], asks: list[set[str]]) -> int | None:
+    """The index of the one set among ``asks`` that shares the most of ``words``, or None."""
+    shared = [len(words & ask) for ask in asks]
     best = max(shared, default=0)
     return shared.index(best) if best and shared.count(best) == 1 else None
 
@@ -751,22 +754,22 @@ def _answers_a_question(ctx: AnalysisContext, acts: np.ndarray, i: int) -> bool:
 
 def _request(
     ctx: AnalysisContext, acts: np.ndarray, moves: _AgentMoves, first: int,
-    restated: list[int], until: int, closed: bool, others: list[str],
+    restated: list[int], until: int, closed: bool, number: int, about: dict[int, int | None],
 ) -> Request:  # fmt: skip
-    """One request from its statement ``first`` to the next one's (``until``), with what is
-    done for it later by name ("…booked up." - "Can you just move the sailing?" - "I've moved
-    you onto the thirteenth"); ``others``: the words of the other requests."""
+    """Request ``number`` of the call, from its statement ``first`` to the next one's
+    (``until``), with what is done for it later by name ("…booked up." - "Can you just move
+    the sailing?" - "I've moved you onto the thirteenth"); ``about``: the request each agent
+    sentence names most, if one."""
     agent = [j for j in range(first + 1, len(ctx.sentences)) if ctx.sentences[j].speaker == "agent"]
     mine = [j for j in agent if j < until]
     answer = _direct_answer(ctx, first, mine)
     responses = [j for j in mine if any(acts[j, _k(a)] for a in RESPONSES) or j == answer]
     first_response = responses[0] if responses else None
     seconds = _seconds(ctx, first, first_response)
-    asks = [_words_of(ctx, first, restated, until), *others]
     was_put_off = any(j in moves.failed and puts_off(ctx.sentences[j].text) for j in mine)
     later = [j for j in agent if j >= until and j in moves.done
              and (j in moves.acted or was_put_off)  # "I've heard back from the ship: yes, …"
-             and _topic(asks, ctx.sentences[j].text) == 0]  # fmt: skip
+             and about[j] == number]  # fmt: skip
     done = [j for j in mine if (j in moves.done or j == answer) and j not in moves.handed]
     done += [j for j in later if j not in moves.handed]
     wanted = _wanted(" ".join(ctx.sentences[i].text for i in (first, *restated)))
@@ -778,7 +781,7 @@ def _request(
         failed = [j for j in failed if j < carried_out[0]
                   or not ALTERNATIVE.search(ctx.sentences[j].text)]  # fmt: skip
     if failed:
-        done = _done_after_failure(ctx, moves, first, done, failed, asks)
+        done = _done_after_failure(ctx, moves, first, done, failed, number, about)
     handed = [j for j in mine if j in moves.handed]
     reraised = _reraised(ctx, acts, moves, first, done[-1] if done else None, until)
     left_open = _unanswered_follow_up(ctx, acts, first, max([*done, *handed], default=first),
@@ -826,16 +829,16 @@ def _request(
 
 def _done_after_failure(
     ctx: AnalysisContext, moves: _AgentMoves, first: int, done: list[int], failed: list[int],
-    asks: list[str],
+    number: int, about: dict[int, int | None],
 ) -> list[int]:  # fmt: skip
-    """What still resolves request ``first`` after the agent failed it (``asks``: its words,
-    then the other requests'): not what is done for another request ("no cabins left" - "so
-    I've moved you onto the thirteenth"); after a refusal, only an action done ("the charges
-    are valid" is not), and not a link or form sent for the customer to do it themselves;
-    after "I'll have to check that one", an action or an answer on the matter ("I've heard
-    back: yes, dogs are fine in the cabin"), not "they'll be in touch"."""
+    """What still resolves request ``first`` (``number``) after the agent failed it (``about``:
+    the request each agent sentence names most): not what is done for another request ("no
+    cabins left" - "so I've moved you onto the thirteenth"); after a refusal, only an action
+    done ("the charges are valid" is not), and not a link or form sent for the customer to do
+    it themselves; after "I'll have to check that one", an action or an answer on the matter
+    ("I've heard back: yes, dogs are fine in the cabin"), not "they'll be in touch"."""
     text = {j: ctx.sentences[j].text for j in done}
-    done = [j for j in done if j < failed[-1] or not _topic(asks, text[j])]
+    done = [j for j in done if j < failed[-1] or about.get(j) in (None, number)]
     refused = [j for j in failed if not puts_off(ctx.sentences[j].text)]
     if refused:
         asked_to_send = SENT.search(ctx.sentences[first].text)
@@ -845,7 +848,7 @@ def _done_after_failure(
     put_off = [j for j in failed if j not in refused]
     if put_off:
         done = [j for j in done if j < put_off[-1] or j in moves.acted
-                or _topic(asks, text[j]) == 0]  # fmt: skip
+                or about.get(j) == number]  # fmt: skip
     return done
 
 
