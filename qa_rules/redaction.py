@@ -313,19 +313,15 @@ def _date_spans(
             cues = context.cues(*found)
             day_month = tuple(t.low for t in tokens[found[0] : found[1] + 1]
                               if t.low not in ("the", "of", ",", "-", "/"))[:2]  # fmt: skip
-            whole = Span(tokens[found[0]].turn, tokens[found[0]].start, tokens[found[1]].end, "DOB")
-            answered = [
-                a.kind for a in answers if a.kind in ("DOB", "EXPIRY") and _overlaps(a, [whole])
-            ]
-            kind: RedactionKind | None = (
-                "DOB"
-                if "dob" in cues
-                else "EXPIRY"
-                if "expiry" in cues
-                else answered[0]
-                if answered
-                else known.get(day_month)
+            date = Span(tokens[found[0]].turn, tokens[found[0]].start, tokens[found[1]].end, "DOB")
+            answered = next(
+                (a.kind for a in answers if a.kind in ("DOB", "EXPIRY") and _overlaps(a, [date])),
+                None,
             )
+            named: RedactionKind | None = (
+                "DOB" if "dob" in cues else "EXPIRY" if "expiry" in cues else None
+            )
+            kind = named or answered or known.get(day_month)
             if kind:
                 known.setdefault(day_month, kind)
                 yield from _cover(tokens, *found, kind)
@@ -394,15 +390,15 @@ def _domain_end(tokens: Sequence[Token], at: int) -> int | None:
     website", "at work dot dot dot")."""
     last, j, words = None, at + 1, 0  # words: so far in this part of the domain
     while j < len(tokens) and j - at <= 16 and tokens[j].turn == tokens[at].turn:
-        leading = j == at + 1 and not _joined_by(tokens, j + 1, ("dash", "-", "hyphen"))
+        leading = j == at + 1 and not _joined_by(tokens, j + 1, DASHES)
         if not tokens[j].is_word or (leading and tokens[j].low in FUNCTION_WORDS):
             break  # "at the shop dot com", not "at my dash isp dot co dot uk"
         words += 1
         if j > at + 1 and words == 1 and tokens[j].low in TLDS:
             last = j
-        if _joined_by(tokens, j + 1, ("dot", ".")):
+        if _joined_by(tokens, j + 1, DOTS):
             j, words = j + 2, 0
-        elif _joined_by(tokens, j + 1, ("dash", "-", "hyphen")):
+        elif _joined_by(tokens, j + 1, DASHES):
             j += 2
         elif words < 3:
             j += 1
@@ -415,6 +411,7 @@ def _joined_by(tokens: Sequence[Token], k: int, joiners: tuple[str, ...]) -> boo
     return k < len(tokens) and tokens[k].low in joiners and tokens[k].turn == tokens[k - 1].turn
 
 
+DOTS, DASHES = ("dot", "."), ("dash", "-", "hyphen")
 CONJUNCTIONS = {"and", "or", "but", "then", "so"}  # never end an email's user part ("…and at…")
 # Words that never begin an email's domain ("at the shop dot com", "at my mum dot com")
 FUNCTION_WORDS = {"the", "a", "an", "my", "our", "your", "his", "her", "their", "this", "that",
@@ -578,11 +575,11 @@ def _modal_verb(word: regex.Match[str], after: Sequence[regex.Match[str]]) -> bo
 def _name_after(turn: int, text: str, cue: re.Match, strong: bool = False) -> list[Span]:
     words = list(NAME_WORD.finditer(text[cue.end() :]))[:4]
     taken: list[regex.Match[str]] = []
+    most = 3 if strong else 2  # "Siobhán Ó Ceallaigh" answering "your name?"
     for k, w in enumerate(words):
         low = w.group().lower()
         if low in FILLERS and not taken:
             continue
-        most = 3 if strong else 2  # "Siobhán Ó Ceallaigh" answering "your name?"
         if low in NOT_NAMES or len(taken) == most or (taken and _modal_verb(w, words[k + 1 :])):
             break  # "Mr Adeyemi will ring you": the name ends at "will"
         if not taken and low in MODALS and words[k + 1 :] and words[k + 1].group() in NOT_NAMES:

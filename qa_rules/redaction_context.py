@@ -176,13 +176,13 @@ def context_spans(
             speaker = turns[j].speaker
             named = _named_data(turns[j].text)
             kinds = (named,) if named in ask.kinds else ask.kinds  # "and the address is 42…"
-            for run in by_turn.get(j, ()):
+            runs_here = by_turn.get(j, ())
+            for run in runs_here:
                 kind = _kind_of(run, kinds)
                 if kind and _measured(tokens, run):
                     continue  # "ninety-two dollars", "three days": an amount, not the answer
                 if kind and (speaker == "customer" or len(run.digits) >= 2):
                     yield from _run_in_turn(tokens, run, j, kind)
-            runs_here = by_turn.get(j, ())
             if speaker == "customer" and "ADDRESS" in kinds:  # the answer: "forty two the…"
                 opens = street_asked and j == first  # or "…and the address is forty two the…"
                 yield from _after_house_number(turns[j].text, tokens, runs_here, j, opens)
@@ -243,8 +243,7 @@ def _chunk_groups(
             open_group.pop(speaker, None)  # not a chunk: a number said whole ("07791 234567")
             continue
         group = open_group.get(speaker)
-        start = tokens[run.first].start
-        named = _named_just_before(turns[turn].text[max(0, start - 40) : start])
+        named = _named_just_before(turns[turn].text, tokens, run)
         if group and named and named_at_start[speaker] not in (None, named):
             group = None  # "and the address is forty two…" - "oh and my mobile, it's oh seven…"
         if group:
@@ -259,34 +258,23 @@ def _chunk_groups(
     return [g for g in groups if len(g) >= 2]
 
 
-NAMES_DATA = r"(phone|mobile|cell|landline|card|account|sort code|post ?code|zip|address|"
-NAMES_DATA += r"date of birth|birthday|e-?mail|live at|living at|moved to|moving to)"
-NAMED = re.compile(rf"\b{NAMES_DATA}\b", re.IGNORECASE)
-NAMED_RIGHT_BEFORE = re.compile(  # "my mobile, it's", "and the address is", "card number:"
-    rf"\b{NAMES_DATA}(?: number)?(?:'s| is|,)?(?: (?:it's|its|it is|is|was))?[\s,:]*$",
-    re.IGNORECASE,
-)
+# Words that name a kind of data ("my mobile", "the address is", "we live at")
 NAMED_KINDS: dict[str, RedactionKind] = {
     **dict.fromkeys(("phone", "mobile", "cell", "landline"), "PHONE"),
-    **dict.fromkeys(
-        (
-            "address",
-            "postcode",
-            "post code",
-            "zip",
-            "live at",
-            "living at",
-            "moved to",
-            "moving to",
-        ),
-        "ADDRESS",
-    ),
+    **dict.fromkeys(("address", "postcode", "post code", "zip", "live at", "living at",
+                     "moved to", "moving to"), "ADDRESS"),
     **dict.fromkeys(("date of birth", "birthday"), "DOB"),
     **dict.fromkeys(("email", "e-mail"), "EMAIL"),
     "card": "CARD",
     "account": "ACCOUNT",
     "sort code": "ROUTING",
-}
+}  # fmt: skip
+NAMES_DATA = "(" + "|".join(map(re.escape, sorted(NAMED_KINDS, key=len, reverse=True))) + ")"
+NAMED = re.compile(rf"\b{NAMES_DATA}\b", re.IGNORECASE)
+NAMED_RIGHT_BEFORE = re.compile(  # "my mobile, it's", "and the address is", "card number:"
+    rf"\b{NAMES_DATA}(?: number)?(?:'s| is|,)?(?: (?:it's|its|it is|is|was))?[\s,:]*$",
+    re.IGNORECASE,
+)
 
 
 def _whole_phone(digits: str) -> bool:
@@ -300,10 +288,11 @@ def _named_data(text: str) -> RedactionKind | None:
     return NAMED_KINDS.get(found[-1]) if found else None
 
 
-def _named_just_before(text: str) -> RedactionKind | None:
-    """The kind of data the words right before a number name ("oh and my mobile, it's"), if
-    any; not a word further back ("my phone's cutting out, zero three…")."""
-    found = NAMED_RIGHT_BEFORE.search(text)
+def _named_just_before(text: str, tokens: Sequence[Token], run: NumberRun) -> RedactionKind | None:
+    """The kind of data the words right before ``run`` in its turn's ``text`` name ("oh and
+    my mobile, it's"), if any; not a word further back ("my phone's cutting out, zero…")."""
+    start = tokens[run.first].start
+    found = NAMED_RIGHT_BEFORE.search(text[max(0, start - 40) : start])
     kind = NAMED_KINDS.get(found[1].lower()) if found else None
     return None if kind == "EMAIL" else kind  # "as I said in my email, zero three…": no email
 
@@ -428,8 +417,7 @@ def _after_house_number(
             continue
         if any(tokens[k].low in MAGNITUDES for k in range(run.first, run.last + 1)):
             continue  # "four thousand two hundred": an amount
-        start = tokens[run.first].start
-        named = _named_just_before(text[max(0, start - 40) : start]) == "ADDRESS"
+        named = _named_just_before(text, tokens, run) == "ADDRESS"
         if not named and not (opens and _opens_turn(tokens, run.first)):
             continue  # "i've got two kids": a count, not the house number the answer opens with
         words: list[Token] = []

@@ -281,12 +281,11 @@ class Comprehension(Detector):
             )
             if not (checks or sums_up or reports):
                 continue  # it neither checks, sums up nor reports what was done
-            read = details(_kept(text))  # not "…and your Thursday appointment's cancelled"
             if ON_RECORD.search(text):
                 continue  # "so the booking's in the name of …, Friday the eighth": the record
-            if _proposes(text, read) or SUITS.search(
-                ctx.transcript.turns[ctx.sentences[i].turn].text
-            ):
+            turn = ctx.transcript.turns[ctx.sentences[i].turn].text
+            read = details(_kept(text))  # not "…and your Thursday appointment's cancelled"
+            if _proposes(text, read) or SUITS.search(turn):
                 continue  # "…on Thursday. Would that work?": a proposal, not a read-back
             while offered and offered[0][0] < ctx.sentences[i].turn:
                 taken |= offered.popleft()[1]
@@ -304,7 +303,6 @@ class Comprehension(Detector):
             if not marked:  # checked right already: said again it is no news, and "right so
                 read -= settled  # … due friday" later is of another thing
                 said = {d: j for d, j in said.items() if d not in settled}
-            turn = ctx.transcript.turns[ctx.sentences[i].turn].text
             for (kind, what, value), theirs in mismatches(read, set(said), details(turn)):
                 source = max(said[d] for d in theirs)
                 shown = ", ".join(sorted(d[2] for d in theirs))
