@@ -62,6 +62,7 @@ GOLD_SETS = (
     ("qa-dev-16", "qa-dev-16.jsonl", "calls"),
     ("qa-dev-17", "qa-dev-17.jsonl", "calls"),
     ("qa-dev-18", "qa-dev-18.jsonl", "calls"),
+    ("qa-dev-19", "qa-dev-19.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
     ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),

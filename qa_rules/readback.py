@@ -49,6 +49,10 @@ DAY = re.compile(  # not "a second driver", "my third card", "the first time", "
     r"booking|try|go|round|pair)s?\b)",
     re.I,
 )
+# "first", "second" and "third" are days only as dates: "the first", "Monday 2nd", "3rd of May"
+AS_DATE = re.compile(r"\b(?:the|[a-z]+day|january|february|march|april|may|june|july|august|"
+                     r"september|october|november|december)\s$", re.IGNORECASE)  # fmt: skip
+OF_MONTH = re.compile(r"\s+of\b", re.IGNORECASE)
 WEEKDAY = re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day)s?\b", re.IGNORECASE)
 # A reading or reference of four or more digits ("04821"), compared digit for digit.
 FIGURE = re.compile(r"(?<![\d.,:$£€])\b\d{4,}\b(?![.,]\d|\s?" + CURRENCY + ")", re.I)
@@ -102,7 +106,8 @@ def details(text: str) -> set[Detail]:
     for m in CLOCK.finditer(said):
         found.add(("time", "", _clock(m)))
     for m in DAY.finditer(said):
-        found.add(("day", "", str(int(m["d"]))))
+        if int(m["d"]) > 3 or AS_DATE.search(said[: m.start()]) or OF_MONTH.match(said, m.end()):
+            found.add(("day", "", str(int(m["d"]))))  # not "let's get your numbers in first"
     found |= {("weekday", "", m[1].lower()) for m in WEEKDAY.finditer(said)}
     for m in COUNT.finditer(said):
         found.add(("count", m["what"].lower().rstrip("s"), str(int(m["n"]))))
@@ -123,6 +128,20 @@ def _clock(m: re.Match[str]) -> str:
         return f"{int(m['h5']) % 12}:00{half}"
     hour, minute = next((m[f"h{k}"], m[f"m{k}"]) for k in (2, 3, 4) if m[f"h{k}"])
     return f"{int(hour) % 12}:{minute}{half}"
+
+
+# "eleven fifteen" with no "at" or "o'clock": a time only where the customer gave one
+BARE_CLOCK = re.compile(
+    r"(?<![\d.:$£€])\b(?P<h>1[0-2]|[1-9]) (?P<m>[0-5]\d)\b"
+    rf"(?!\s?(?:[ap]\.?\s?m\b|{CURRENCY}|pence|p\b|percent|%|{UNIT}))",
+    re.IGNORECASE,
+)
+
+
+def bare_times(text: str) -> set[Detail]:
+    """Clock times said as two bare numbers ("right, eleven fifteen then")."""
+    said = digits_for_words(text)
+    return {("time", "", f"{int(m['h']) % 12}:{m['m']}") for m in BARE_CLOCK.finditer(said)}
 
 
 def with_bare_amounts(said: set[Detail], text: str) -> set[Detail]:

@@ -117,6 +117,7 @@ def answer_turns(
     out: list[int] = []
     given: list[NumberRun] = []
     answered = False  # the customer gave digits or data already redacted ("[POSTCODE]")
+    replied = False  # the customer spoke since the question, and not to ask for a moment
     items = 0  # pieces of data the customer gave: numbers, codes, placeholders
     end = ask.turn + 1 + WINDOW
     j = ask.turn
@@ -132,9 +133,12 @@ def answer_turns(
             moved_on = not _echoes(own, given) and not ASKS_FOR_MORE.search(turn.text)
             if len(words) > LONG_TURN and answered and moved_on:
                 break
+            if len(words) > LONG_TURN and replied and not answered and not _long_number(own):
+                break  # "is this the best number?" "yes, this mobile's fine": none to come
             if OTHER_QUESTION.search(turn.text) and not _has_digits(turn.text):
                 break  # "what day would you like?": the agent asks about something else
         else:  # "I've got two with you" gives no data; "four five three nine" does
+            replied = replied or not FETCHING.search(turn.text)  # not "yes, hang on"
             chunk = [run for run in runs_in.get(j, ()) if len(run.digits) >= 2]
             if chunk:  # a chunk given, each read back and confirmed: the window goes on
                 end = max(end, j + 1 + WINDOW // 2)
@@ -147,6 +151,18 @@ def answer_turns(
             answered = answered or bool(given) or bool(GIVEN_DATA.search(turn.text))
         out.append(j)
     return out
+
+
+FETCHING = re.compile(
+    r"\b(?:hang on|hold on|one (?:sec|second|moment)|just a (?:sec|second|minute|moment)|"
+    r"let me (?:find|get|grab|check|look)|bear with me|where(?:'s| is) my)\b",
+    re.IGNORECASE,
+)
+
+
+def _long_number(runs: Iterable[NumberRun]) -> bool:
+    """A number of four or more digits: one on file, read out ("is it still oh seven seven…")."""
+    return any(len(run.digits) >= 4 for run in runs)
 
 
 def _echoes(runs: Iterable[NumberRun], given: Sequence[NumberRun]) -> bool:

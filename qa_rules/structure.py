@@ -114,6 +114,7 @@ SEVERAL = re.compile(
     r"[,\s]+)?(?=(?:i|i'd|i'm|i've|there's|there is|my|can|could|the|why)\b)",
     re.IGNORECASE,
 )
+ALSO = re.compile(r"\W*(?:i|we)(?: also|'d also| would also)\b", re.IGNORECASE)
 ANNOUNCED = re.compile(
     r"\b(?:two|three|a couple of|couple of|a few|few) (?:things|questions|bits|issues)\b", re.I
 )
@@ -157,6 +158,9 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
             asked = REQUEST_CUES.search(clause) or PROBLEM_CLAUSE.search(clause)
             if _reason_for(clause) and clauses and not announced:
                 continue  # "I need to cancel, I've lost my job and I can't keep paying": why
+            if asked and not clauses and context and ALSO.match(clause):
+                clauses.append(context)  # "I wanted to give you those, and I also need…"
+                context = ""
             if asked or (announced and len(clause.split()) >= 4):
                 clauses.append(f"{context} {clause}".strip())  # "my renewal went up… I want
                 context = ""  # to know why": one request, with the words it is about
@@ -263,13 +267,19 @@ def _fails(ctx: AnalysisContext, index: int) -> bool:
     if HEDGE.search(text) or SUGGESTION.search(text) or QUESTION.search(text):
         return False  # "it might be worth…", "would you like a block so it can't be used?"
     return bool(
-        (FAILURE.search(text) and has_act(ctx, index, "action_failed"))
+        (FAILURE.search(NO_COST.sub(" ", text)) and has_act(ctx, index, "action_failed"))
         or REFUSAL.search(text)
         or REDIRECT.search(text)
         or (UNAVAILABLE.search(text) and REGRET.search(text) and not DONE_INSTEAD.search(text))
     )  # not "sorry, that colour is sold out, but I've ordered the navy one"
 
 
+# What the customer is spared, not a failure: "done, you won't be charged for either of those"
+NO_COST = re.compile(
+    r"\byou (?:won't|will not|wouldn't|would not) (?:be (?:charged|billed)|lose|need to|have to|"
+    r"pay)\b",
+    re.IGNORECASE,
+)
 # "I'm afraid the pet friendly cabins on the thirteenth are all booked up"
 UNAVAILABLE = re.compile(
     r"(?<!n't )(?<!not )\b(?:(?:all |fully )?booked up|fully booked|sold out|none left)\b|"
@@ -355,7 +365,7 @@ ACTION_LEMMAS = frozenset(
 replace process book refund credit reverse close open set activate unlock issue waive apply add
 remove move submit file arrange fix sort resolve approve deposit mail post reschedule dispatch
 ship renew extend increase decrease lower raise reinstate restore unfreeze freeze enrol enroll
-register report lock disable enable link clear authorize authorise place""".split()
+register report lock disable enable link clear authorize authorise place skip pause""".split()
 )
 NOT_DONE_AUX = frozenset("will 'll shall would could can should might may must going need".split())
 DONE_AUX = frozenset("have has 've had is 's are 're was were been be being got get".split())
@@ -454,7 +464,14 @@ def information_given(ctx: AnalysisContext, index: int) -> bool:
 
 SAID_DONE = re.compile(
     r"^\W*(?:\w+,?\s+)?(?:thanks? (?:you )?for (?:waiting|holding),?\s+)?"
-    r"(?:that's|that is|it's|it is|all) (?:all )?done\b",
+    r"(?:that's|that is|it's|it is|all) (?:all )?done\b|"
+    r"^\W*(?:(?:okay|ok|right|lovely|great),?\s+)?done\b(?!\s+by\b)",  # "done, they're skipped"
+    re.IGNORECASE,
+)
+# "that's you in for Wednesday", "courtesy bike's sorted", "I've pencilled you in"
+BOOKED_IN = re.compile(
+    r"\b(?:that's|that is|you're|you are) (?:all )?(?:you )?(?:booked )?in for\b|"
+    r"\bpencilled you in\b|\b\w+(?:'s| is| are|'re) (?:all )?sorted\b(?! out\b)",
     re.IGNORECASE,
 )
 SAME_PARTICIPLE = frozenset("reset set put shut".split())  # "that's reset": read as a noun
@@ -490,8 +507,8 @@ def action_reported(ctx: AnalysisContext, index: int) -> bool:
     span = _span(ctx, index)
     if span is None or span.text.rstrip().endswith("?"):
         return False
-    if SAID_DONE.search(span.text):
-        return True  # "that's done for you", "all done"
+    if SAID_DONE.search(span.text) or BOOKED_IN.search(span.text):
+        return True  # "that's done for you", "all done", "that's you in for Friday"
     for token in span:
         if any(c.lower_ in CONDITIONAL for c in token.children if c.dep_ in ("mark", "advmod")):
             continue  # "once it's arranged, someone meets him": not done yet

@@ -299,6 +299,27 @@ CASES = [
         "distress_acknowledged",  # the worry answered with the reassurance it asks for
         "positive",
     ),
+    (
+        ["customer: It's dripping onto the floor every time it rains.",
+         "agent: It's only a few drips though isn't it, they all do that a bit the first winter."],
+        "dismissive_language",
+        "negative",
+    ),
+    (
+        ["customer: Tuesday, I can't do nine, so quarter to eleven please.",
+         "agent: Okay, that's you in for Tuesday eleven fifteen till quarter past one."],
+        "readback_mismatch",  # a time read back as two bare numbers
+        "negative",
+    ),
+    (
+        ["agent: Hi, Regal, how can I help?", "customer: I need to change my tickets.",
+         "agent: Sure, can I take the reference?", "customer: Yes.", "agent: Thanks.",
+         "customer: Great.", "agent: Done, they're swapped.", "customer: Thanks.",
+         "agent: So that's Friday at eight, screen one, row J seats nine and ten, and the "
+         "booking fee carried over.", "customer: Perfect.", "agent: Enjoy the film, bye."],
+        "closing_summary",  # a long "so that's …" at the end sums up
+        "positive",
+    ),
 ]
 
 
@@ -450,6 +471,16 @@ NOT_CASES = [
         ],
         "readback_mismatch",  # the customer asked about a weight; the agent read back a price
     ),
+    (["customer: We fly out on the twelfth and we're back on the twenty sixth, so it'd be "
+      "the boxes on the fourteenth and the twenty first.",
+      "agent: So that's skipping the fourteenth and the twenty first, and the next one you'd "
+      "get is Thursday the twenty eighth, is that right?",
+      "customer: Yeah, that's it.",
+      "agent: Okay so your next box is the twenty eighth and you can pick your recipes."],
+     "readback_mismatch"),  # the twenty eighth was agreed when it was checked
+    (["customer: It's ninety four for the evening, on the sixth of September.",
+      "agent: Yes, of course, let's get your numbers in first and then look at the tasting."],
+     "readback_mismatch"),  # "in first" is no day of the month
 ]
 
 
@@ -593,6 +624,9 @@ CALL_HANDLING = [
       "agent: Can I take your date of birth for security?"], "verification"),
     (["agent: Hello, my name is Sam.", "customer: My card was declined.",
       "agent: Okay, it is unblocked now."], "no_verification"),
+    (["agent: Hello, InkDrop, this is Marcus.", "customer: I've been charged extra this month.",
+      "agent: The number you're calling from brings up an account: [PERSON], at [ADDRESS], "
+      "paid by the card ending [CARD]. Is that you?", "customer: Yes."], "no_verification"),
     (["agent: Hi, this is Sam.", "customer: Hi.", "agent: Is there anything else I can help with?",
       "customer: No.", "agent: Have a great day."], "closing"),
     (["agent: Hi, this is Sam.", "customer: Hi.", "agent: Done.", "customer: Ok.",

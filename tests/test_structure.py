@@ -468,6 +468,37 @@ CALLS = {
         "pet friendly cabins, and your cabin is one of those, so you can bring your dog.",
         "customer: Brilliant, thank you. Bye.",
     )),
+    "booked in, said plainly": ("resolved", (
+        "agent: Hiya, Spokes, it's Kieran.",
+        "customer: I'm after booking my bike in for a service.",
+        "agent: I've got Tuesday or Wednesday next week.",
+        "customer: Wednesday's better.",
+        "agent: Okay, that's you in for Wednesday the fifth. Can I take a name?",
+        "customer: Okay.",
+        "agent: See you Wednesday.",
+    )),
+    "done, and no charge": ("resolved", (
+        "agent: Hiya, Fresh Fork, how can I help?",
+        "customer: I need to pause my deliveries for two weeks.",
+        "agent: So that's skipping the fourteenth and the twenty first, is that right?",
+        "customer: Yeah.",
+        "agent: Done, they're both skipped, you won't be charged for either of those.",
+        "customer: Okay.",
+        "agent: Enjoy your holiday, bye.",
+    )),
+    "one thing, and also another": ("partly_resolved", (
+        "agent: Good morning, Ashcombe Manor weddings, how can I help?",
+        "customer: I've got our final numbers, so I wanted to give you those, and I also need "
+        "to move our menu tasting if that's possible.",
+        "agent: Of course. What have you ended up with?",
+        "customer: Seventy for the day and ninety for the evening.",
+        "agent: Lovely, I've updated the booking.",
+        "customer: And the tasting?",
+        "agent: I can't move tastings from my diary, I'm afraid, Sophie will ring you tomorrow "
+        "morning before twelve.",
+        "customer: Okay, thanks, bye.",
+        "agent: Bye now.",
+    )),
 }  # fmt: skip
 
 

@@ -54,6 +54,11 @@ IDENTIFIER_ASK = phrases(
     r"policy|reference) number)",
     r"(the|your) sort code\b",
 )
+# The account found from the number the customer calls from: no check either.
+CALLER_ID = phrases(
+    r"(number|phone|mobile) you('re| are) calling (from|on)",
+    r"caller id",
+)
 # The caller naming themselves: with the account number, the weakest check that counts.
 NAME_GIVEN = re.compile(r"\b(name is|name's|this is|it's) \[PERSON\]|^\[PERSON\]\W*$")
 # Security details given by the customer, as redaction leaves them.
@@ -123,12 +128,16 @@ class CallHandling(Detector):
         else:
             why = "The agent's opening has no greeting, name or offer of help"
             findings.append(self.finding(ctx, "no_greeting", "negative", opening[:1], why, 0.7))
-        looked_up = matching(ctx, IDENTIFIER_ASK, "agent")
+        asked_number = matching(ctx, IDENTIFIER_ASK, "agent")
+        by_caller = [] if asked_number else matching(ctx, CALLER_ID, "agent")
+        looked_up = asked_number or by_caller
         named = [i for i in ctx.by_speaker("customer") if NAME_GIVEN.search(ctx.sentences[i].text)]
         verified = matching(ctx, VERIFICATION, "agent") or [
             i for i in ctx.by_speaker("customer") if SECURITY_DETAILS.search(ctx.sentences[i].text)
         ]
-        read_out = _account_data_read_out(ctx, looked_up[0]) if looked_up else []
+        read_out = []
+        if looked_up:  # read out after the number was asked for, or with the caller's number
+            read_out = _account_data_read_out(ctx, looked_up[0] - 1 if by_caller else looked_up[0])
         if not verified and named and not read_out:
             verified = looked_up  # name and number: enough to send a reset link to the phone
         checked_late = bool(verified and read_out and read_out[0] < verified[0])
@@ -149,6 +158,8 @@ class CallHandling(Detector):
             why = "Account data was disclosed or changed without verifying who the customer is"
             if checked_late:
                 why = "Account data was read out before the security check"
+            elif by_caller:
+                why = "The account was found from the caller's number and read out unchecked"
             elif looked_up:
                 why = "The account was looked up by its number alone, with no security check"
             evidence = sorted({account[0], disclosed[0]})

@@ -12,6 +12,7 @@ from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Finding, Polarity
 from callqa.qa_rules.readback import (
     Detail,
+    bare_times,
     details,
     digits_for_words,
     mismatches,
@@ -303,6 +304,8 @@ class Comprehension(Detector):
             if not marked:  # checked right already: said again it is no news, and "right so
                 read -= settled  # … due friday" later is of another thing
                 said = {d: j for d, j in said.items() if d not in settled}
+            if any(d[0] == "time" for d in said) and not any(d[0] == "time" for d in read):
+                read |= bare_times(_kept(text))  # "quarter to eleven" - "right, eleven fifteen"
             for (kind, what, value), theirs in mismatches(read, set(said), details(turn)):
                 source = max(said[d] for d in theirs)
                 shown = ", ".join(sorted(d[2] for d in theirs))
@@ -318,7 +321,18 @@ class Comprehension(Detector):
                            "and it was not corrected")  # fmt: skip
                     findings.append(self.finding(ctx, "readback_mismatch", "negative",
                                                  [source, i], why, 0.8))  # fmt: skip
+            if checks and self._agreed(ctx, i):  # "…the next one's the 28th, is that right?" -
+                settled |= details(text)  # "yeah that's it": the 28th is agreed from then on
         return findings
+
+    def _agreed(self, ctx: AnalysisContext, i: int) -> bool:
+        """Whether the customer's next turn after the agent's check at ``i`` says yes to it."""
+        answer = self._next_customer(ctx, i)
+        return (
+            answer is not None
+            and has_act(ctx, answer, "affirm")
+            and not self._corrects(ctx, answer, details(ctx.sentences[i].text))
+        )
 
     def _sources(self, ctx: AnalysisContext, i: int, chosen: set[int]) -> list[int]:
         """The customer's sentences that may give what the agent reads back at ``i``: those

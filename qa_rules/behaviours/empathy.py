@@ -81,6 +81,10 @@ DISMISSIVE = phrases(
     "(they|people) just (haven't|didn't|don't) (looked|look|read|checked|check|bother)",
     "(it's|it is) not (that |very |exactly )?complicated",
     "people get told all sorts",
+    # making light of the problem: "it's only a few drips though isn't it", "they all do that"
+    r"(it's|it is|that's|that is) only (a few|a little|a bit|a couple)[^.?!]{0,30}"
+    r"\b(though|isn't it|really|surely)\b",
+    "(they|these|those) all do (that|it)",
 )
 DISTRESS_WORDS = phrases(
     r"frustrat\w*",

@@ -82,6 +82,8 @@ SUMMARY = phrases(
     r"so that'?s (all )?(now )?(been )?(done|sorted|booked|logged|arranged|cancelled|updated|"
     r"changed|set up|gone through|in place)",
     r"you'?re all (set|sorted|done)",
+    # "so that's tuesday eleven fifteen, two hours with sandra, pay on the day": a long read-back
+    r"^\W*((okay|right|lovely|great|perfect),? )?so,? that'?s\b(?=[^?]{50,})",
     # a warm hand-over: the agent tells the customer what they passed on
     r"i'?ve (explained|passed on|let them know|told them)",
 )
@@ -109,11 +111,10 @@ class FollowUp(Detector):
             return findings  # no recap to judge when the line dropped first
         closing = agent[int(len(agent) * (1 - self.closing_share)) :]
         promised = {f.evidence[0].turn for f in findings if f.label == "commitment"}
-        summary = [
-            i
-            for i in closing
-            if SUMMARY.search(ctx.sentences[i].text) or ctx.sentences[i].turn in promised
-        ]
+        recaps = [i for i in closing if SUMMARY.search(ctx.sentences[i].text)]
+        summary = recaps + [
+            i for i in closing if ctx.sentences[i].turn in promised and i not in recaps
+        ]  # fmt: skip; the recap quoted first
         if summary:
             why = "Closed with a summary of what happens next"
             findings.append(self.finding(ctx, "closing_summary", "positive", summary, why))
