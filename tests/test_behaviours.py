@@ -300,23 +300,36 @@ CASES = [
         "positive",
     ),
     (
-        ["customer: It's dripping onto the floor every time it rains.",
-         "agent: It's only a few drips though isn't it, they all do that a bit the first winter."],
+        [
+            "customer: It's dripping onto the floor every time it rains.",
+            "agent: It's only a few drips though isn't it, they all do that a bit the first winter.",
+        ],
         "dismissive_language",
         "negative",
     ),
     (
-        ["customer: Tuesday, I can't do nine, so quarter to eleven please.",
-         "agent: Okay, that's you in for Tuesday eleven fifteen till quarter past one."],
+        [
+            "customer: Tuesday, I can't do nine, so quarter to eleven please.",
+            "agent: Okay, that's you in for Tuesday eleven fifteen till quarter past one.",
+        ],
         "readback_mismatch",  # a time read back as two bare numbers
         "negative",
     ),
     (
-        ["agent: Hi, Regal, how can I help?", "customer: I need to change my tickets.",
-         "agent: Sure, can I take the reference?", "customer: Yes.", "agent: Thanks.",
-         "customer: Great.", "agent: Done, they're swapped.", "customer: Thanks.",
-         "agent: So that's Friday at eight, screen one, row J seats nine and ten, and the "
-         "booking fee carried over.", "customer: Perfect.", "agent: Enjoy the film, bye."],
+        [
+            "agent: Hi, Regal, how can I help?",
+            "customer: I need to change my tickets.",
+            "agent: Sure, can I take the reference?",
+            "customer: Yes.",
+            "agent: Thanks.",
+            "customer: Great.",
+            "agent: Done, they're swapped.",
+            "customer: Thanks.",
+            "agent: So that's Friday at eight, screen one, row J seats nine and ten, and the "
+            "booking fee carried over.",
+            "customer: Perfect.",
+            "agent: Enjoy the film, bye.",
+        ],
         "closing_summary",  # a long "so that's …" at the end sums up
         "positive",
     ),
@@ -471,16 +484,24 @@ NOT_CASES = [
         ],
         "readback_mismatch",  # the customer asked about a weight; the agent read back a price
     ),
-    (["customer: We fly out on the twelfth and we're back on the twenty sixth, so it'd be "
-      "the boxes on the fourteenth and the twenty first.",
-      "agent: So that's skipping the fourteenth and the twenty first, and the next one you'd "
-      "get is Thursday the twenty eighth, is that right?",
-      "customer: Yeah, that's it.",
-      "agent: Okay so your next box is the twenty eighth and you can pick your recipes."],
-     "readback_mismatch"),  # the twenty eighth was agreed when it was checked
-    (["customer: It's ninety four for the evening, on the sixth of September.",
-      "agent: Yes, of course, let's get your numbers in first and then look at the tasting."],
-     "readback_mismatch"),  # "in first" is no day of the month
+    (
+        [
+            "customer: We fly out on the twelfth and we're back on the twenty sixth, so it'd be "
+            "the boxes on the fourteenth and the twenty first.",
+            "agent: So that's skipping the fourteenth and the twenty first, and the next one you'd "
+            "get is Thursday the twenty eighth, is that right?",
+            "customer: Yeah, that's it.",
+            "agent: Okay so your next box is the twenty eighth and you can pick your recipes.",
+        ],
+        "readback_mismatch",
+    ),  # the twenty eighth was agreed when it was checked
+    (
+        [
+            "customer: It's ninety four for the evening, on the sixth of September.",
+            "agent: Yes, of course, let's get your numbers in first and then look at the tasting.",
+        ],
+        "readback_mismatch",
+    ),  # "in first" is no day of the month
 ]
 
 
