@@ -302,7 +302,7 @@ CASES = [
     (
         [
             "customer: It's dripping onto the floor every time it rains.",
-            "agent: It's only a few drips though isn't it, they all do that a bit the first winter.",
+            "agent: It's only a few drips though isn't it, they all do that a bit at first.",
         ],
         "dismissive_language",
         "negative",

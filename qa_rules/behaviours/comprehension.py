@@ -129,6 +129,7 @@ APPROXIMATE = re.compile(
     r"(?:\s?(?:pounds?|dollars?|quid|euros?|p\b))?",
     re.IGNORECASE,
 )
+BOUND = re.compile(r"\b(?:after|before|finish|until|till|from|by|not)\b", re.IGNORECASE)
 WINDOW = re.compile(r"\bbetween\b[^.?!]{0,40}\band\b|\b(?:till|until)\b", re.IGNORECASE)
 # A request put as a question gives its details: "can you move it to the twenty eighth".
 ASKS_FOR = re.compile(
@@ -304,8 +305,10 @@ class Comprehension(Detector):
             if not marked:  # checked right already: said again it is no news, and "right so
                 read -= settled  # … due friday" later is of another thing
                 said = {d: j for d, j in said.items() if d not in settled}
-            if any(d[0] == "time" for d in said) and not any(d[0] == "time" for d in read):
-                read |= bare_times(_kept(text))  # "quarter to eleven" - "right, eleven fifteen"
+            if not any(d[0] == "time" for d in read) and any(
+                d[0] == "time" and not BOUND.search(ctx.sentences[j].text) for d, j in said.items()
+            ):  # "quarter to eleven, please" - "right, eleven fifteen", not "I finish at two"
+                read |= bare_times(_kept(text))
             for (kind, what, value), theirs in mismatches(read, set(said), details(turn)):
                 source = max(said[d] for d in theirs)
                 shown = ", ".join(sorted(d[2] for d in theirs))
