@@ -88,6 +88,17 @@ REPLACED = re.compile(
 )
 
 
+# A number said for something with no unit: "ninety-four for the evening", "I'll put ninety
+# down for the evening", "seventy for the day" (not a time: "at nine for the appointment").
+COUNT_FOR = re.compile(
+    r"(?<!\bat )(?<!\bby )(?<!\bfrom )(?<!\btill )(?<!\buntil )(?<!\bbefore )(?<!\bafter )"
+    r"(?<!\bhalf )(?<!\bpast )(?<!\bto )(?<![\d.:$£€])\b(?P<n>\d{1,4})\b(?: (?:down|in|on))?"
+    r" for the (?P<what>day|evening|night|morning|afternoon|ceremony|meal|dinner|lunch|party|"
+    r"reception|wedding|event|adults?|children|kids|weekend)\b",
+    re.IGNORECASE,
+)
+
+
 def details(text: str) -> set[Detail]:
     """The amounts, times, days of the month and counts said in ``text`` (not the old value
     it replaces: "the twenty-eighth instead of the first")."""
@@ -111,6 +122,8 @@ def details(text: str) -> set[Detail]:
     found |= {("weekday", "", m[1].lower()) for m in WEEKDAY.finditer(said)}
     for m in COUNT.finditer(said):
         found.add(("count", m["what"].lower().rstrip("s"), str(int(m["n"]))))
+    for m in COUNT_FOR.finditer(said):
+        found.add(("count", m["what"].lower(), str(int(m["n"]))))
     found |= {("figure", "", m[0]) for m in FIGURE.finditer(said)}
     return found
 

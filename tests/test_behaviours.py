@@ -333,6 +333,14 @@ CASES = [
         "closing_summary",  # a long "so that's …" at the end sums up
         "positive",
     ),
+    (
+        [
+            "customer: The day stays at seventy, but it's ninety-four for the evening now.",
+            "agent: No problem. So seventy for the day, and I'll put ninety down for the evening.",
+        ],
+        "readback_mismatch",  # a number for the evening, put down wrong
+        "negative",
+    ),
 ]
 
 

@@ -571,6 +571,10 @@ def test_each_request_is_found_with_its_first_response(structures):
         ("half two", "so that's two thirty pm", []),
         ("at 09:45", "at quarter to ten", []),  # the same time said two ways
         ("it's the second claim they've knocked back", "that's the third", []),  # not a day
+        ("it's ninety-four for the evening now", "and I'll put ninety down for the evening",
+         [("count", "evening", "90")]),  # a number for something, no unit
+        ("seventy for the day", "so seventy for the day", []),
+        ("the twelfth", "let's get your numbers in first, then the tasting", []),  # no day
     ],
 )  # fmt: skip
 def test_read_back_details_are_compared_in_spoken_and_written_forms(customer, agent, expected):
