@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from callqa.qa_rules.spoken import NUMBER_WORDS
+
 Detail = tuple[str, str, str]  # (kind, what it counts or "", normalised value)
 
 CURRENCY = r"(?:dollars?|bucks|pounds?|quid|euros?|cents?|pence)"
@@ -78,9 +80,11 @@ def digits_for_words(text: str) -> str:
     """``text`` with spoken numbers as digits ("two hundred and fifty" -> "250")."""
     from text_to_num import alpha2digit
 
-    return alpha2digit(text, "en", threshold=0)
+    return alpha2digit(NUMBER_IS.sub(r"\1 is", text), "en", threshold=0)
 
 
+# "quarter past ten's better": the number without its "'s", so it is read
+NUMBER_IS = re.compile(rf"\b({'|'.join(sorted(NUMBER_WORDS))})'s\b", re.IGNORECASE)
 REPLACED = re.compile(
     r"\b(?:instead of|rather than)\s+(?:the\s+)?[\w$£€.,:]+"
     r"(?:\s+(?:of|p\.?m|a\.?m|pounds?|dollars?))?",

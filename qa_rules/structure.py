@@ -270,7 +270,11 @@ def _fails(ctx: AnalysisContext, index: int) -> bool:
         (FAILURE.search(NO_COST.sub(" ", text)) and has_act(ctx, index, "action_failed"))
         or REFUSAL.search(text)
         or REDIRECT.search(text)
-        or (UNAVAILABLE.search(text) and REGRET.search(text) and not DONE_INSTEAD.search(text))
+        or (
+            UNAVAILABLE.search(text)
+            and (REGRET.search(text) or NO_MORE.match(text))  # "No, we're fully booked."
+            and not DONE_INSTEAD.search(text)
+        )
     )  # not "sorry, that colour is sold out, but I've ordered the navy one"
 
 
@@ -390,6 +394,7 @@ REQUEST_CUES = re.compile(
     r"was charged)\b"
     r"(?! (?:even )?(?:know|knew|realise|realize|think|expect|notice|mind)\b)|"
     r"\bhow (?:do|can|would) i\b|\bwhat(?:'s| is) (?:my|the) (?:balance|status)\b|"
+    r"\bhow much (?:would|will|does|is|do) (?:it|that|this|they)\b|"
     r"\b(?:will|can|could|do) i get (?:anything|something|a|an|my|some|money)\b[^.?]{0,25}"
     r"\b(?:back|refund\w*|compensat\w*|credit|discount|money|off)\b|"
     r"\bis there (?:any ?way|anything you can do)\b|"
@@ -411,7 +416,8 @@ def states_request(ctx: AnalysisContext, index: int) -> bool:
 
 NEW_TOPIC = re.compile(
     r"\b(?:also|another thing|one more thing|(?:the|one) other thing|while (?:i|you)(?:'m| am|"
-    r"'re| are| have|'ve got) (?:on|here|there|you)|another question|"
+    r"'re| are| have|'ve got) (?:on|here|there|you)|while it(?:'s| is) (?:in|there|with you)|"
+    r"another question|"
     r"a second (?:thing|question)|(?:and )?(?:the )?last thing|^\W*oh,? and)\b",
     re.IGNORECASE,
 )
@@ -464,14 +470,15 @@ def information_given(ctx: AnalysisContext, index: int) -> bool:
 
 SAID_DONE = re.compile(
     r"^\W*(?:\w+,?\s+)?(?:thanks? (?:you )?for (?:waiting|holding),?\s+)?"
-    r"(?:that's|that is|it's|it is|all) (?:all )?done\b|"
-    r"^\W*(?:(?:okay|ok|right|lovely|great),?\s+)?done\b(?!\s+by\b)",  # "done, they're skipped"
+    r"(?:that's|that is|it's|it is|all) (?:all )?done\b",
     re.IGNORECASE,
 )
-# "that's you in for Wednesday", "courtesy bike's sorted", "I've pencilled you in"
+# "that's you in for Wednesday", "courtesy bike's sorted", "I've put you in for Thursday"
 BOOKED_IN = re.compile(
     r"\b(?:that's|that is|you're|you are) (?:all )?(?:you )?(?:booked )?in for\b|"
-    r"\bpencilled you in\b|\b\w+(?:'s| is| are|'re) (?:all )?sorted\b(?! out\b)",
+    r"\bpencilled (?:you|him|her|them|it) in\b|"
+    r"\b(?:i|we)(?:'ve| have) (?:put|got) (?:you|him|her|them|it) (?:down |in )?for\b|"
+    r"\b\w+(?:'s| is| are|'re) (?:all )?sorted\b(?! out\b)",
     re.IGNORECASE,
 )
 SAME_PARTICIPLE = frozenset("reset set put shut".split())  # "that's reset": read as a noun
@@ -554,7 +561,8 @@ ONLY_IF_NEEDED = re.compile(  # "if it needs pads they'll ring you before doing 
 )
 ON_THE_WAY = re.compile(
     r"\b(?:call|ring|text) you\b[^.?]{0,40}\b(?:before|when) (?:he|she|they|the \w+) "
-    r"(?:arrives?|gets? there|comes?|turns? up|(?:is|are|'s|'re) on)\b",
+    r"(?:arrives?|gets? there|comes?|turns? up|(?:is|are|'s|'re) on)\b|"
+    r"\b(?:call|ring|text you|be in touch)\b[^.?]{0,20}\bto confirm the (?:time|slot|date)\b",
     re.IGNORECASE,
 )
 PAYMENT_LINE = re.compile(r"\bautomated\b|\b(?:card|payment) line\b|\bback to me\b", re.I)

@@ -63,14 +63,20 @@ def test_bad_manifest_value_quarantines_that_call(tmp_path):
     assert sources == [] and "direction" in problems[0].reason
 
 
+HUGE = "\n".join(f"{'Agent' if i % 2 else 'Customer'}: turn {i}" for i in range(10_000))
+
+
 def test_huge_call_is_quarantined_by_limit(tmp_path):
-    lines = "\n".join(f"{'Agent' if i % 2 else 'Customer'}: turn {i}" for i in range(10_000))
-    (src,) = discover_calls(write(tmp_path, "huge.txt", lines))[0]
+    (src,) = discover_calls(write(tmp_path, "huge.txt", HUGE))[0]
     out = process_call(src)
     assert out.stage == "read" and "10000 turns (limit 5000)" in out.reason
-    assert isinstance(
-        process_call(src, ProcessSettings(limits=Limits(max_turns=20_000))), CallResult
-    )
+
+
+@pytest.mark.slow
+def test_huge_call_is_processed_under_a_raised_limit(tmp_path):
+    (src,) = discover_calls(write(tmp_path, "huge.txt", HUGE))[0]
+    settings = ProcessSettings(limits=Limits(max_turns=20_000))
+    assert isinstance(process_call(src, settings), CallResult)
 
 
 def test_file_changed_after_discovery_is_not_processed(tmp_path):

@@ -499,6 +499,38 @@ CALLS = {
         "customer: Okay, thanks, bye.",
         "agent: Bye now.",
     )),
+    "refused with a plain no": ("unresolved", (
+        "agent: Castle Pest Control, Colin speaking.",
+        "customer: We've got mice and I need someone out today if at all possible.",
+        "agent: No, we're fully booked. Thursday's the earliest.",
+        "customer: I can't have them running over the worktops for a week with a newborn.",
+        "agent: You can get traps in any hardware shop.",
+        "customer: Forget it, I'll ring someone else.",
+        "agent: Up to you. Bye.",
+    )),
+    "a call to confirm the time is part of the visit": ("resolved", (
+        "agent: Morning, Shadeline blinds, how can I help?",
+        "customer: Can I change the colour of the left-hand blind to dove grey?",
+        "agent: We can, yeah. I've changed it to dove grey on the left-hand one.",
+        "customer: Brilliant. And the fitter, will he ring before he comes?",
+        "agent: Yes, someone'll be in touch to confirm the time.",
+        "customer: Okay, that's great, thanks.",
+        "agent: Thanks for calling, bye now.",
+    )),
+    "another matter while it's in": ("partly_resolved", (
+        "agent: Afternoon, Roadgrip Tyres, how can I help?",
+        "customer: My MOT flagged both front tyres, so I'd like to get them replaced.",
+        "agent: Do you know the size? So two of the two oh five fifty-fives, is that right?",
+        "customer: That's right. And while it's in, how much would it be to have the tracking "
+        "done?",
+        "agent: The fitters will have a look at all that on the day.",
+        "customer: Okay. Thursday morning if you can.",
+        "agent: Thanks, I've put you in for Thursday at eight thirty.",
+        "customer: And the tracking? Do I need to ask for it?",
+        "agent: Just mention it when you drop the car off. Anything else?",
+        "customer: No, that's it, thanks.",
+        "agent: See you Thursday, bye.",
+    )),
 }  # fmt: skip
 
 
@@ -575,6 +607,8 @@ def test_each_request_is_found_with_its_first_response(structures):
          [("count", "evening", "90")]),  # a number for something, no unit
         ("seventy for the day", "so seventy for the day", []),
         ("the twelfth", "let's get your numbers in first, then the tasting", []),  # no day
+        ("quarter past ten's better", "right, so that's quarter past eleven",
+         [("time", "", "11:15")]),  # "ten's": the number is read
     ],
 )  # fmt: skip
 def test_read_back_details_are_compared_in_spoken_and_written_forms(customer, agent, expected):

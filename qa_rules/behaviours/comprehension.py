@@ -105,7 +105,7 @@ WHEN_KINDS = ("day", "weekday", "time")
 WANTED = re.compile(
     r"\b(?:can|could|would|will) (?:you|it|we|i|they)\b|\bi'd (?:like|prefer)|"
     r"\bi (?:want|need)\b|\bplease\b|\bmake it\b|\bprefer\b|\bsuits?\b|"
-    r"\b(?:is|'s) (?:fine|good|perfect|great|best)\b|\bthen\b",
+    r"\b(?:is|'s) (?:fine|good|perfect|great|best|better)\b|\bthen\b",
     re.I,
 )
 # Words that name a day or a time, so a later mention replaces an earlier value
@@ -310,6 +310,9 @@ class Comprehension(Detector):
                 d[0] == "time" and not BOUND.search(ctx.sentences[j].text) for d, j in said.items()
             ):  # "quarter to eleven, please" - "right, eleven fifteen", not "I finish at two"
                 read |= bare_times(_kept(text))
+            if any(d[0] == "time" for d in read):  # "eight thirty, please": said bare, read right
+                read -= {d for j in self._sources(ctx, i, chosen)
+                         for d in bare_times(ctx.sentences[j].text)}  # fmt: skip
             for (kind, what, value), theirs in mismatches(read, set(said), details(turn)):
                 source = max(said[d] for d in theirs)
                 shown = ", ".join(sorted(d[2] for d in theirs))
