@@ -75,6 +75,10 @@ COUNT = re.compile(
 )
 
 
+# "quarter past ten's better": the number without its "'s", so it is read
+NUMBER_IS = re.compile(rf"\b({'|'.join(sorted(NUMBER_WORDS))})'s\b", re.IGNORECASE)
+
+
 @lru_cache(maxsize=4096)
 def digits_for_words(text: str) -> str:
     """``text`` with spoken numbers as digits ("two hundred and fifty" -> "250")."""
@@ -83,8 +87,6 @@ def digits_for_words(text: str) -> str:
     return alpha2digit(NUMBER_IS.sub(r"\1 is", text), "en", threshold=0)
 
 
-# "quarter past ten's better": the number without its "'s", so it is read
-NUMBER_IS = re.compile(rf"\b({'|'.join(sorted(NUMBER_WORDS))})'s\b", re.IGNORECASE)
 REPLACED = re.compile(
     r"\b(?:instead of|rather than)\s+(?:the\s+)?[\w$£€.,:]+"
     r"(?:\s+(?:of|p\.?m|a\.?m|pounds?|dollars?))?",

@@ -112,9 +112,8 @@ class FollowUp(Detector):
         closing = agent[int(len(agent) * (1 - self.closing_share)) :]
         promised = {f.evidence[0].turn for f in findings if f.label == "commitment"}
         recaps = [i for i in closing if SUMMARY.search(ctx.sentences[i].text)]
-        summary = recaps + [
-            i for i in closing if ctx.sentences[i].turn in promised and i not in recaps
-        ]  # fmt: skip; the recap quoted first
+        promises = [i for i in closing if ctx.sentences[i].turn in promised and i not in recaps]
+        summary = recaps + promises  # the recap quoted first
         if summary:
             why = "Closed with a summary of what happens next"
             findings.append(self.finding(ctx, "closing_summary", "positive", summary, why))
