@@ -64,6 +64,7 @@ GOLD_SETS = (
     ("qa-dev-18", "qa-dev-18.jsonl", "calls"),
     ("qa-dev-19", "qa-dev-19.jsonl", "calls"),
     ("qa-dev-20", "qa-dev-20.jsonl", "calls"),
+    ("qa-dev-21", "qa-dev-21.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
     ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),

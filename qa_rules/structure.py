@@ -156,6 +156,8 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
         announced = bool(ANNOUNCED.search(text) or ANNOUNCED.search(turn_text))  # "two things"
         for clause in (c for c in SEVERAL.split(text) if c.strip()):
             asked = REQUEST_CUES.search(clause) or PROBLEM_CLAUSE.search(clause)
+            if clauses and NEED_IT_DONE.search(clause):
+                continue  # "I lost my card and I need it blocked": the same request
             if _reason_for(clause) and clauses and not announced:
                 continue  # "I need to cancel, I've lost my job and I can't keep paying": why
             if asked and not clauses and context and ALSO.match(clause):
@@ -312,9 +314,20 @@ def _acted(ctx: AnalysisContext, index: int) -> bool:
         return True  # "I'm refunding it now": done while the customer listens
     span = _span(ctx, index) if has_act(ctx, index, "action_done") else None
     return span is not None and any(
-        (t.lemma_.lower() in ACTION_LEMMAS and t.tag_ in ("VBD", "VBN"))
-        or _participle(t) is not None
+        ((t.lemma_.lower() in ACTION_LEMMAS and t.tag_ in ("VBD", "VBN"))
+         or _participle(t) is not None)
+        and not _told_to_say(t)
         for t in span
+    )  # fmt: skip
+
+
+def _told_to_say(token: Any) -> bool:
+    """A verb in what the customer is told to say ("tell them Brightpane sent you")."""
+    head = token.head
+    return bool(
+        token.dep_ == "ccomp"
+        and head.lemma_.lower() in ("tell", "say", "mention")
+        and not any(c.dep_ == "nsubj" for c in head.children)
     )
 
 
@@ -377,6 +390,7 @@ WISHES = frozenset("want need like try hope wish plan".split())
 CONDITIONAL = frozenset("once if when until unless after".split())
 
 
+NEED_IT_DONE = re.compile(r"\bi (?:just |really )?need (?:it|this|that|them) \w+(?:ed|en)\b", re.I)
 REQUEST_CUES = re.compile(
     r"\b(?:i|we)(?:'d| would) (?:also |just |really )?like (?:to|a|an|my)\b|"
     r"\bi wanna \w+\b|"
@@ -385,6 +399,7 @@ REQUEST_CUES = re.compile(
     r"(?<!will )(?<!do )(?<!would )(?<!shall )"
     r"\bi(?:'m| am)? (?:also |just |really )?(?:want|need|wanna|trying|hoping) "
     r"(?:to|a|an|my|the|some)\b|"
+    rf"{NEED_IT_DONE.pattern}|"  # "my dad's donation is still going out, I need it stopped"
     r"\bi(?:'m| am) (?:calling|ringing|phoning) (?:about|to|because|regarding|for)\b|"
     r"\bi(?:'m| am| was) (?:just )?(?:looking to|wondering if|hoping (?:you|to))\b|"
     r"\b(?:can|could|would) you (?:please )?(?:help|tell|check|look|find|cancel|change|send)\b|"
@@ -528,6 +543,8 @@ def action_reported(ctx: AnalysisContext, index: int) -> bool:
                 return True  # "that's gone through"
         if token.lemma_.lower() not in ACTION_LEMMAS or token.pos_ not in ("VERB", "AUX"):
             continue
+        if _told_to_say(token):
+            continue  # "tell them Brightpane sent you": words for the customer to say
         aux = {a.lower_ for a in token.children if a.dep_ in ("aux", "auxpass")}
         if aux & NOT_DONE_AUX or any(a.dep_ == "neg" for a in token.children):
             continue
@@ -591,7 +608,9 @@ HANDED_ON = re.compile(  # said this way, a handover whatever the act head says
     r"\b(?:i|we) can (?:put|transfer|pass) you (?:through|over|across) to\b|"
     r"\bpass (?:her|him|them) (?:over|through|across)\b|"
     r"\b(?:i'll|i will|let me) (?:get|fetch|bring in) (?:my|a|the) (?:team leader|supervisor|"
-    r"manager)\b|\bthis is \S+,? (?:the|a|one of the) (?:team leader|supervisor|manager)\b",
+    r"manager)\b|\bthis is \S+,? (?:the|a|one of the) (?:team leader|supervisor|manager)\b|"
+    r"\bgot \S+,? (?:my|our|the) (?:team leader|supervisor|manager),? on the line\b|"
+    r"\b(?:going to|will|'ll) take (?:it|this) over\b",  # "she's going to take it over from here"
     re.IGNORECASE,
 )
 CALLBACK = re.compile(

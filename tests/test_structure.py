@@ -531,6 +531,27 @@ CALLS = {
         "customer: No, that's it, thanks.",
         "agent: See you Thursday, bye.",
     )),
+    "a team leader takes it over": ("escalated", (
+        "agent: Good afternoon, Hope Harbour supporter care, how can I help?",
+        "customer: My dad passed away and his monthly donation is still coming out, and I need "
+        "it stopped.",
+        "agent: I'm so sorry. Refunds after a death need a team leader to authorise them.",
+        "agent: I've got Janet, my team leader, on the line now.",
+        "agent: She's going to take it over from here. Take care.",
+        "customer: Thank you, that's really kind.",
+    )),
+    "a number to ring is no action done": ("partly_resolved", (
+        "agent: Hello, Brightpane window cleaning.",
+        "customer: Two things: can you move my cleans to Fridays, and can you do the "
+        "conservatory roof?",
+        "agent: Yeah, that's moved for you, Fridays from the twelfth.",
+        "agent: And the roof, I'm afraid we don't do roofs, our insurance only covers glass.",
+        "customer: Oh, that's a shame.",
+        "agent: There's a firm called Clearview. It's oh one two three, and tell them "
+        "Brightpane sent you.",
+        "customer: Okay, thanks, bye.",
+        "agent: Bye now.",
+    )),
 }  # fmt: skip
 
 
