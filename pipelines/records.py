@@ -32,8 +32,7 @@ from callqa.qa_rules.scores import InteractionScore, ScoredCall
 # confirms its read-back, an email address is no postal address; 0.11: read-backs in sums and
 # reports of what was done, times however said, weekdays; answers after a hold; closings;
 # 0.12: bookings said plainly ("that's you in for"), values agreed in a check, caller-id
-# lookups, making light of a problem; redaction 6: a question for data the customer says is
-# on file ("yes, this mobile's fine") ends its answer window.
+# lookups and card or email read out unasked, making light of a problem.
 PIPELINE_VERSION = f"0.12.0/redaction-{REDACTION_VERSION}/labels-{counted_labels_digest()}"
 
 

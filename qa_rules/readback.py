@@ -54,7 +54,8 @@ DAY = re.compile(  # not "a second driver", "my third card", "the first time", "
 # "first", "second" and "third" are days only as dates: "the first", "Monday 2nd", "3rd of May"
 AS_DATE = re.compile(r"\b(?:the|[a-z]+day|january|february|march|april|may|june|july|august|"
                      r"september|october|november|december)\s$", re.IGNORECASE)  # fmt: skip
-OF_MONTH = re.compile(r"\s+of\b", re.IGNORECASE)
+OF_MONTH = re.compile(r"\s+(?:of|january|february|march|april|may|june|july|august|september|"
+                      r"october|november|december)\b", re.IGNORECASE)  # fmt: skip
 WEEKDAY = re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day)s?\b", re.IGNORECASE)
 # A reading or reference of four or more digits ("04821"), compared digit for digit.
 FIGURE = re.compile(r"(?<![\d.,:$£€])\b\d{4,}\b(?![.,]\d|\s?" + CURRENCY + ")", re.I)
@@ -150,7 +151,8 @@ def _clock(m: re.Match[str]) -> str:
 
 
 # "eleven fifteen" with no "at" or "o'clock": a time only where the customer gave one
-BARE_CLOCK = re.compile(
+BARE_CLOCK = re.compile(  # not a price or an estimate: "it'll be eleven fifty", "about one fifteen"
+    r"(?<!\bbe )(?<!\babout )(?<!\baround )(?<!\broughly )(?<!\bcost )(?<!\bcosts )(?<!\bready )"
     r"(?<![\d.:$£€])\b(?P<h>1[0-2]|[1-9]) (?P<m>[0-5]\d)\b"
     rf"(?!\s?(?:[ap]\.?\s?m\b|{CURRENCY}|pence|p\b|percent|%|{UNIT}))",
     re.IGNORECASE,

@@ -117,8 +117,6 @@ def answer_turns(
     out: list[int] = []
     given: list[NumberRun] = []
     answered = False  # the customer gave digits or data already redacted ("[POSTCODE]")
-    on_file = False  # the customer said yes to data the agent has ("is this the best number?")
-    about_file = bool(ON_FILE_ASK.search(turns[ask.turn].text))
     items = 0  # pieces of data the customer gave: numbers, codes, placeholders
     end = ask.turn + 1 + WINDOW
     j = ask.turn
@@ -134,13 +132,9 @@ def answer_turns(
             moved_on = not _echoes(own, given) and not ASKS_FOR_MORE.search(turn.text)
             if len(words) > LONG_TURN and answered and moved_on:
                 break
-            if len(words) > LONG_TURN and on_file and not answered and not _long_number(own):
-                break  # "is this the best number?" "yes, this mobile's fine": none to come
             if OTHER_QUESTION.search(turn.text) and not _has_digits(turn.text):
                 break  # "what day would you like?": the agent asks about something else
         else:  # "I've got two with you" gives no data; "four five three nine" does
-            yes = YES.match(turn.text) and not FETCHING.search(turn.text)
-            on_file = on_file or bool(about_file and yes)
             chunk = [run for run in runs_in.get(j, ()) if len(run.digits) >= 2]
             if chunk:  # a chunk given, each read back and confirmed: the window goes on
                 end = max(end, j + 1 + WINDOW // 2)
@@ -153,27 +147,6 @@ def answer_turns(
             answered = answered or bool(given) or bool(GIVEN_DATA.search(turn.text))
         out.append(j)
     return out
-
-
-# A question about data the company holds: "is this the best number?", "are you still at…"
-ON_FILE_ASK = re.compile(
-    r"\bis (?:this|that|it) (?:still )?(?:the )?(?:best|right|correct|same)\b|"
-    r"\bare you still (?:at|on)\b|\bstill the (?:best|right|same)\b",
-    re.IGNORECASE,
-)
-YES = re.compile(r"^\W*(?:yes|yeah|yep|yup|correct|that's (?:fine|right|it|the one))\b", re.I)
-# "yes, hang on": the data is on its way
-FETCHING = re.compile(
-    r"\b(?:hang on|hold on|one (?:sec|second|moment)|just a (?:sec|second|minute|moment)|"
-    r"let me (?:find|get|grab|check|look|think)|bear with me|where(?:'s| is) my|"
-    r"give me a (?:sec|second|minute|moment))\b",
-    re.IGNORECASE,
-)
-
-
-def _long_number(runs: Iterable[NumberRun]) -> bool:
-    """A number of four or more digits: one on file, read out ("is it still oh seven seven…")."""
-    return any(len(run.digits) >= 4 for run in runs)
 
 
 def _echoes(runs: Iterable[NumberRun], given: Sequence[NumberRun]) -> bool:

@@ -115,6 +115,7 @@ SEVERAL = re.compile(
     re.IGNORECASE,
 )
 ALSO = re.compile(r"\W*(?:i|we)(?: also|'d also| would also)\b", re.IGNORECASE)
+WISH = re.compile(r"\b(?:i|we)(?:'d| would)? (?:just )?(?:want|wanted|need|needed|like)\b", re.I)
 ANNOUNCED = re.compile(
     r"\b(?:two|three|a couple of|couple of|a few|few) (?:things|questions|bits|issues)\b", re.I
 )
@@ -160,7 +161,7 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
                 continue  # "I lost my card and I need it blocked": the same request
             if _reason_for(clause) and clauses and not announced:
                 continue  # "I need to cancel, I've lost my job and I can't keep paying": why
-            if asked and not clauses and context and ALSO.match(clause):
+            if asked and not clauses and ALSO.match(clause) and WISH.search(context):
                 clauses.append(context)  # "I wanted to give you those, and I also need…"
                 context = ""
             if asked or (announced and len(clause.split()) >= 4):
@@ -545,6 +546,8 @@ def action_reported(ctx: AnalysisContext, index: int) -> bool:
             continue
         if _told_to_say(token):
             continue  # "tell them Brightpane sent you": words for the customer to say
+        if any(c.dep_ == "nsubj" and c.lower_ == "you" for c in token.children):
+            continue  # "you've renewed it three times": what the customer did
         aux = {a.lower_ for a in token.children if a.dep_ in ("aux", "auxpass")}
         if aux & NOT_DONE_AUX or any(a.dep_ == "neg" for a in token.children):
             continue

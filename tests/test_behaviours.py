@@ -341,6 +341,14 @@ CASES = [
         "readback_mismatch",  # a number for the evening, put down wrong
         "negative",
     ),
+    (
+        [
+            "customer: Hi, can I move my check-up to 3rd June please?",
+            "agent: Yes, so that's moved to the 5th of June, is that right?",
+        ],
+        "readback_mismatch",  # "3rd June": a date with the month after it
+        "negative",
+    ),
 ]
 
 
@@ -510,6 +518,20 @@ NOT_CASES = [
         ],
         "readback_mismatch",
     ),  # "in first" is no day of the month
+    (
+        [
+            "customer: Can I book Bramble in for a nail trim on Saturday at ten please?",
+            "agent: Right, she's booked in for Saturday, and it'll be eleven fifty then.",
+        ],
+        "readback_mismatch",  # a price said as two numbers, not a time
+    ),
+    (
+        [
+            "customer: The delivery is on the ninth, can you add a note for the driver?",
+            "agent: I'll put a note down for the twelfth driver team.",
+        ],
+        "readback_mismatch",  # "I'll put a note down" reads nothing back
+    ),
 ]
 
 
@@ -653,6 +675,10 @@ CALL_HANDLING = [
       "agent: Can I take your date of birth for security?"], "verification"),
     (["agent: Hello, my name is Sam.", "customer: My card was declined.",
       "agent: Okay, it is unblocked now."], "no_verification"),
+    (["agent: Hiya, Seaview bookings.", "customer: I need to change the dates on my caravan.",
+      "agent: Here we go, that's the Hale booking, two hundred and ten left to pay on the card "
+      "ending [CARD], and the emails go to [EMAIL].", "customer: Yes, that's us."],
+     "no_verification"),
     (["agent: Hello, InkDrop, this is Marcus.", "customer: I've been charged extra this month.",
       "agent: The number you're calling from brings up an account: [PERSON], at [ADDRESS], "
       "paid by the card ending [CARD]. Is that you?", "customer: Yes."], "no_verification"),
@@ -880,3 +906,25 @@ def test_a_threshold_from_settings_changes_what_a_detector_finds(analyzer):
     patient, strict = DETECTORS["empathy"](), DETECTORS["empathy"](reply_turns=1)
     assert "distress_acknowledged" in {f.label for f in patient.detect(ctx)}
     assert "distress_ignored" in {f.label for f in strict.detect(ctx)}
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "The monthly price is on the basis that it rolls on.",
+        "That's the trade-off for the lower price.",
+        "You've renewed it three times, which is the maximum.",
+        "Saver fares can't be refunded once the coach has left.",
+    ],
+)
+def test_a_refusal_with_its_reason_raises_no_unresolved_flag(analyzer, reason):
+    lines = (
+        "agent: Hello, how can I help?",
+        "customer: I'd like a refund for my ticket please.",
+        f"agent: I'm afraid I can't do that. {reason}",
+        "customer: Okay, bye.",
+        "agent: Bye now.",
+    )
+    found = labels_of(analyzer, *lines)
+    assert found["unresolved"].details["reason_given"] == "true"
+    assert "unresolved" not in {f.reason for f in flag_call(None, tuple(found.values()))}

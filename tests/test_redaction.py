@@ -241,18 +241,6 @@ def _dialogue(*lines: str, nlp: object = None) -> list[str]:
          ["What's the card number?", "it's [CARD]", "okay, and the next four, sorry the line's "
           "a bit crackly on my end today, take your time", "[CARD]", "mhm", "[CARD]", "mhm",
           "[CARD]"]),
-        (("A: Sophie will ring you tomorrow. Is this the best number?",
-          "C: Yes, this mobile's fine. And will it still be for four of us?",
-          "A: Yes, it's up to four people at no extra cost, I'll put that in the note for her.",
-          "C: Lovely.",
-          "A: So, just to recap: seventy for the wedding breakfast with two vegan mains, ninety "
-          "for the evening, and Sophie will ring you tomorrow morning before twelve."),
-         ["Sophie will ring you tomorrow. Is this the best number?",  # the number on file
-          "Yes, this mobile's fine. And will it still be for four of us?",
-          "Yes, it's up to four people at no extra cost, I'll put that in the note for her.",
-          "Lovely.",
-          "So, just to recap: seventy for the wedding breakfast with two vegan mains, ninety "
-          "for the evening, and Sophie will ring you tomorrow morning before twelve."]),
         (("A: Can you confirm your date of birth?", "C: yes of course, hang on",
           "A: no rush at all, it's just the two security questions and then we can sort it "
           "out for you", "C: okay it's twelve oh five seventy nine"),  # not answered before

@@ -552,6 +552,14 @@ CALLS = {
         "customer: Okay, thanks, bye.",
         "agent: Bye now.",
     )),
+    "a remark, then 'I also need'": ("resolved", (
+        "agent: Good morning, Northgate Insurance, how can I help?",
+        "customer: Hi, I've just had your renewal letter, and I also need to change my payment "
+        "date to the fifteenth.",
+        "agent: No problem. I've changed your payment date to the fifteenth.",
+        "customer: Great, thanks, that's all.",
+        "agent: You're welcome, bye now.",
+    )),
 }  # fmt: skip
 
 

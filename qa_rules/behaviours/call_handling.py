@@ -65,7 +65,9 @@ NAME_GIVEN = re.compile(r"\b(name is|name's|this is|it's) \[PERSON\]|^\[PERSON\]
 SECURITY_DETAILS = re.compile(
     r"\[(DATE_OF_BIRTH|DOB|POSTCODE|SECURITY_ANSWER|PIN|ACCOUNT_LAST4|CARD_LAST\d)\]"
 )
-ADDRESS_READ = re.compile(r"\[(ADDRESS|POSTCODE|EMAIL)\]")
+ADDRESS_READ = re.compile(r"\[(ADDRESS|POSTCODE|EMAIL|CARD)\]")
+# Read out with no number asked for: a card ending or an email, not an address (another shop's)
+UNASKED_READ = re.compile(r"\[(EMAIL|CARD)\]")
 ACCOUNT_TALK = phrases(
     "account",
     "card",
@@ -135,15 +137,16 @@ class CallHandling(Detector):
         verified = matching(ctx, VERIFICATION, "agent") or [
             i for i in ctx.by_speaker("customer") if SECURITY_DETAILS.search(ctx.sentences[i].text)
         ]
-        read_out = []
         if looked_up:  # read out after the number was asked for, or with the caller's number
             read_out = _account_data_read_out(ctx, looked_up[0] - 1 if by_caller else looked_up[0])
+        else:  # "that's the Hale booking … card ending [CARD], emails to [EMAIL]": unasked
+            read_out = _account_data_read_out(ctx, -1, UNASKED_READ)
         if not verified and named and not read_out:
             verified = looked_up  # name and number: enough to send a reset link to the phone
         checked_late = bool(verified and read_out and read_out[0] < verified[0])
         if checked_late:
             verified = []
-        account = looked_up or matching(ctx, ACCOUNT_TALK, "customer")
+        account = looked_up or matching(ctx, ACCOUNT_TALK, "customer") or read_out
         # what the agent disclosed or changed: account data read out, else the answer or action
         # that resolved a request
         disclosed = read_out or sorted(
@@ -176,18 +179,22 @@ class CallHandling(Detector):
         return findings
 
 
-def _account_data_read_out(ctx: AnalysisContext, after: int) -> list[int]:
-    """Agent sentences after ``after`` that read out an amount, a date or an address from the
-    account ("your balance is forty one pounds fifty", "it's going to [ADDRESS]"): a name and
-    a number do not cover that."""
+def _account_data_read_out(
+    ctx: AnalysisContext, after: int, only: re.Pattern[str] | None = None
+) -> list[int]:
+    """Agent sentences after ``after`` that read out an amount, a date, an address, an email or
+    a card ending from the account ("your balance is forty one pounds fifty", "it's going to
+    [ADDRESS]"), or only the placeholders ``only`` matches: a name and a number do not cover
+    that."""
     given: set[str] = set()  # placeholders the customer said: read back, not read out
     found = []
     for i, sentence in enumerate(ctx.sentences):
         if sentence.speaker == "customer":
             given.update(ADDRESS_READ.findall(sentence.text))
         elif i > after and (
-            set(ADDRESS_READ.findall(sentence.text)) - given
-            or any(kind in ("amount", "day") for kind, _, _ in details(sentence.text))
-        ):
+            set((only or ADDRESS_READ).findall(sentence.text)) - given
+            or (only is None and any(kind in ("amount", "day") for kind, _, _ in
+                                     details(sentence.text)))
+        ):  # fmt: skip
             found.append(i)
     return found

@@ -60,7 +60,9 @@ READ_BACK = phrases(
     r"(is that|that's|that is) (right|correct|okay|ok|alright)\s*\??$",
     r"correct\s*\?$",
     "i have (that|it) (down )?as",
-    r"i('ll| will|'ve| have) (just )?put [^.?!]{1,30}? down\b",  # "I'll put ninety down for…"
+    # "I'll put ninety down for the evening", not "I'll put a note down"
+    r"i('ll| will|'ve| have) (just )?put (?!(a|an|the|that|it|you|him|her|them|this|some|your) )"
+    r"[^.?!]{1,25}? down\b",
 )
 # "okay so cancelled on the fourth of march": an agent summing up what the customer said
 SUMS_UP = re.compile(r"^\W*(?:(?:okay|ok|right|alright|lovely|great|perfect),?\s+)+so\b", re.I)

@@ -64,6 +64,13 @@ REASON = phrases(
     "(our|the) (policy|terms)",
     "(system|it) (won't|doesn't|does not|will not) (let|allow)",
     "not (allowed|permitted)",
+    # "the price is set on the basis that it rolls on", "that's the trade-off for the lower
+    # price", "three renewals, which is the maximum", "can't be refunded once the coach has left"
+    "on the basis (that|of)",
+    "trade-?off",
+    "(is|'s) the (maximum|minimum|limit)",
+    r"can(not|'t| not) be \w+ed once",
+    "(insurance|cover|licence|license) only (covers|allows|lets)",
 )
 VAGUE = phrases("might|maybe|perhaps|probably|i think|could|should say|depends|not sure")
 ACTION = (
