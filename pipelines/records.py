@@ -32,7 +32,8 @@ from callqa.qa_rules.scores import InteractionScore, ScoredCall
 # confirms its read-back, an email address is no postal address; 0.11: read-backs in sums and
 # reports of what was done, times however said, weekdays; answers after a hold; closings;
 # 0.12: bookings said plainly ("that's you in for"), values agreed in a check, caller-id
-# lookups and card or email read out unasked, making light of a problem.
+# lookups and card or email read out unasked, making light of a problem; redaction 6: after
+# "my phone number is", 7 to 13 digits are the number (a digit misheard or dropped).
 PIPELINE_VERSION = f"0.12.0/redaction-{REDACTION_VERSION}/labels-{counted_labels_digest()}"
 
 

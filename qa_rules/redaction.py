@@ -45,7 +45,7 @@ from callqa.qa_rules.spoken import (
 
 __all__ = ["find_spans", "luhn_valid", "redact_text", "redact_transcript"]
 
-REDACTION_VERSION = "5"  # bump when the rules change: cached transcripts are then redone
+REDACTION_VERSION = "6"  # bump when the rules change: cached transcripts are then redone
 
 KINDS: tuple[RedactionKind, ...] = get_args(RedactionKind)  # also the precedence of overlaps
 
@@ -258,8 +258,8 @@ def _number_kind(run: NumberRun, cues: set[str]) -> RedactionKind | None:
         or (n == 12 and d.startswith("44"))  # "+44 7791 234567"
         or (n == 14 and d.startswith("0044"))
     )
-    if (phone_shaped and not cues & NOT_DATA) or ("phone" in cues and n in (7, 10, 11)):
-        return "PHONE"
+    if (phone_shaped and not cues & NOT_DATA) or ("phone" in cues and 7 <= n <= 13):
+        return "PHONE"  # a digit misheard or dropped ("5.5, 1, 2, 3…") is still the number
     return None
 
 

@@ -39,6 +39,7 @@ NLP = load_nlp(DEFAULT_PIPELINE)  # spaCy's NER, as a run uses it
          "[SSN]", "seven eight nine"),
         ("call me back on (555) 123-4567", "[PHONE]", "4567"),
         ("my cell is five five five one two three four five six seven", "[PHONE]", "five five"),
+        ("My phone number is 5.5, 1, 2, 3, 4, 5, 6, 7", "[PHONE]", "4, 5"),  # a digit dropped
         ("send it to jo.li@example.org please", "[EMAIL]", "example"),
         ("it's john dot smith at gmail dot com", "[EMAIL]", "gmail"),
         ("I live at 1234 North Oak Avenue apartment 5, Springfield, IL 62704", "[ADDRESS]",
