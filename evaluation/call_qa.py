@@ -65,6 +65,8 @@ GOLD_SETS = (
     ("qa-dev-19", "qa-dev-19.jsonl", "calls"),
     ("qa-dev-20", "qa-dev-20.jsonl", "calls"),
     ("qa-dev-21", "qa-dev-21.jsonl", "calls"),
+    ("qa-dev-22", "qa-dev-22.jsonl", "calls"),
+    ("qa-dev-23", "qa-dev-23.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
     ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),

@@ -27,6 +27,7 @@ class FlagRules(Record):
     flag_cut_off: bool = True
     flag_callback_without_time: bool = True
     flag_readback_mismatch: bool = True
+    flag_question_unanswered: bool = True  # asked twice, answered neither time
     flag_no_verification: bool = True
     flag_distress_ignored: bool = True
     flag_sentiment_worsened: bool = True
@@ -43,6 +44,7 @@ REASONS = (
     "put_off",
     "escalated",
     "readback_mismatch",
+    "question_unanswered",
     "distress_ignored",
     "no_verification",
     "cut_off",
@@ -107,6 +109,8 @@ def flag_call(
         (rules.flag_escalated, "escalated", "escalated", 60, "The call was escalated"),
         (rules.flag_readback_mismatch, "readback_mismatch", "readback_mismatch", 75,
          "A detail was read back wrong and nobody corrected it"),
+        (rules.flag_question_unanswered, "question_not_addressed", "question_unanswered", 60,
+         "The customer asked a question twice and neither reply answered it"),
         (rules.flag_distress_ignored, "distress_ignored", "distress_ignored", 65,
          "The customer's distress went unacknowledged"),
         (rules.flag_no_verification, "no_verification", "no_verification", 70,

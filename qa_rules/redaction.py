@@ -45,7 +45,7 @@ from callqa.qa_rules.spoken import (
 
 __all__ = ["find_spans", "luhn_valid", "redact_text", "redact_transcript"]
 
-REDACTION_VERSION = "6"  # bump when the rules change: cached transcripts are then redone
+REDACTION_VERSION = "7"  # bump when the rules change: cached transcripts are then redone
 
 KINDS: tuple[RedactionKind, ...] = get_args(RedactionKind)  # also the precedence of overlaps
 
@@ -87,7 +87,9 @@ STREETS = {"street", "st", "avenue", "ave", "road", "rd", "drive", "dr", "lane",
            "parkway", "pkwy", "highway", "hwy", "trail", "square", "crescent", "plaza",
            "alley"}  # fmt: skip
 UNIT_WORDS = {"apartment", "apt", "unit", "suite", "#", "number", "floor"}
-TLDS = {"com", "net", "org", "edu", "gov", "io", "co", "uk", "us", "ca", "info", "biz", "me"}
+TLDS = {"com", "net", "org", "edu", "gov", "io", "co", "uk", "us", "ca", "info", "biz", "me",
+        "de", "fr", "ie", "es", "nl", "be", "ch", "se", "dk", "pl", "pt", "eu", "au", "nz",
+        "jp", "cn", "ru", "br", "mx", "za", "sg", "hk", "tv", "app", "dev"}  # fmt: skip
 JOINERS = {"dot": ".", ".": ".", "underscore": "_", "_": "_", "dash": "-", "-": "-",
            "hyphen": "-"}  # fmt: skip
 NOT_NAMES = (

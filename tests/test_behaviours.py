@@ -26,6 +26,17 @@ CASES = [
     # (lines, label, polarity): the call must raise this finding
     (
         [
+            "customer: I'd like a trial lesson for my daughter. And do your teachers do home "
+            "visits, or is it all at the studio?",
+            "agent: We'd love to have her. Which days suit you?",
+            "customer: Thursdays. Sorry, did you catch the bit about home visits?",
+            "agent: The studio's easy to get to, there's a car park round the back.",
+        ],
+        "question_not_addressed",  # asked twice, skipped twice
+        "negative",
+    ),
+    (
+        [
             "customer: What happens now?",
             "agent: I'll raise it and someone from there will give you a call back about it.",
         ],
@@ -363,6 +374,23 @@ def test_detector_finds(analyzer, lines, label, polarity):
 
 NOT_CASES = [
     # (lines, label): the call must not raise this finding
+    (
+        [
+            "customer: I'd like a trial lesson for my daughter. And do your teachers do home "
+            "visits, or is it all at the studio?",
+            "agent: We'd love to have her. Which days suit you?",
+            "customer: Thursdays. Sorry, did you catch the bit about home visits?",
+            "agent: Sorry, I missed that. No, the teachers only teach at the studio.",
+        ],
+        "question_not_addressed",  # answered the second time
+    ),
+    (
+        [
+            "customer: Is there not a card I can have that doesn't charge these fees?",
+            "agent: The fees are correct, so there's nothing I can do about these ones.",
+        ],
+        "question_not_addressed",  # skipped once, never asked again: too weak to call
+    ),
     (["customer: My card was declined.", "agent: Sorry?"], "apology"),
     (["customer: I was charged twice.", "agent: I was charged twice."], "restatement"),
     (

@@ -374,6 +374,7 @@ def test_other_scripts_and_spoken_forms_are_redacted(text, placeholder, gone):
     [
         ("jane dot doe at north west water dot co dot uk", "[EMAIL]", "water"),
         ("send it to mary dash jones at my dash isp dot co dot uk", "[EMAIL]", "isp"),
+        ("its hans dot meyer at gmx dot de", "[EMAIL]", "gmx"),  # a country's domain
         ("call me on +44 7791 234567 please", "[PHONE]", "7791"),
         ("the charge on 4539 1488 0343 6467 is wrong", "[CARD]", "0343"),  # money words
     ],

@@ -140,6 +140,18 @@ ASKS_FOR = re.compile(
     r"\bplease\b",
     re.IGNORECASE,
 )
+# Coming back to an earlier question without asking it in full ("and the tracking?")
+BACK_TO = re.compile(
+    r"^\W*(?:(?:and|but|okay|ok|so|sorry),? )*(?:what about|how about|and the|is that a no|"
+    r"did you (?:catch|get|see|hear))\b",
+    re.IGNORECASE,
+)
+# Lemmas too general to be a question's topic
+NOT_TOPICS = frozenset(
+    """be do have get know want need can go make say ask thing call ring think mean look like
+    sure way bit lot time today problem question help one okay thank right let tell see come
+    put take sort check other would could will""".split()
+)
 DIRECT_REPLY = re.compile(
     r"^\W*(?:yes|yeah|yep|no|nope|not|sadly|unfortunately|i'm afraid|afraid not)\b|"
     r"\b(?:i|we)(?:'m| am|'re| are)? (?:not able|unable|can't|cannot|won't)\b",
@@ -166,9 +178,11 @@ class Comprehension(Detector):
     )
     requires = ("acts", "docs", "embeddings", "structure", "transcript")
     tunable = {"read_back_window": (1, 200), "repeat_similarity": (0.5, 1.0),
+               "asked_again_similarity": (0.0, 1.0),
                "low_confidence": (0.0, 1.0)}  # fmt: skip
     read_back_window = 16  # sentences before a read-back in which the customer gave the details
     repeat_similarity = 0.8  # a customer sentence this close to an earlier one repeats it
+    asked_again_similarity = 0.4  # a customer question this close to an earlier one asks again
     low_confidence = 0.6  # ASR confidence under which a turn's words are unreliable
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
@@ -236,29 +250,36 @@ class Comprehension(Detector):
         return findings[:3]
 
     def _unanswered(self, ctx: AnalysisContext) -> list[Finding]:
-        findings = []
+        """A question the customer had to ask again ("sorry, did you catch the bit about home
+        visits?", "okay but what about the chicken") and whose second asking the agent's reply
+        still skips."""
+        findings, asked = [], {}  # asked: topic word -> the customer sentence that first asked
+        questions = {s.turn for i, s in enumerate(ctx.sentences)
+                     if s.speaker == "customer" and _asks(s.text)}  # fmt: skip
         for i in ctx.by_speaker("customer"):
-            text = ctx.sentences[i].text
-            if not is_question(text) or len(text.split()) < 5 or CLARIFICATION.search(text):
-                continue
-            turn = ctx.sentences[i].turn
-            reply_turn = next(
-                (s.turn for s in ctx.sentences if s.speaker == "agent" and s.turn > turn), None
-            )
-            reply = [j for j, s in enumerate(ctx.sentences) if s.turn == reply_turn]
-            if not reply or sum(len(ctx.sentences[j].text.split()) for j in reply) < 4:
-                continue  # no reply, or a short yes/no that is hard to judge
-            if any(DIRECT_REPLY.search(ctx.sentences[j].text) for j in reply):
-                continue  # "no, I'm afraid not", "I can't put it on": an answer, if unwelcome
-            relevance = max(float(ctx.embeddings[i] @ ctx.embeddings[j]) for j in reply)
-            if relevance < 0.15:
-                why = (
-                    f"The agent's reply does not address the question (similarity {relevance:.2f})"
-                )
-                findings.append(
-                    self.finding(ctx, "question_not_addressed", "negative", [i, reply[0]], why, 0.5)
-                )
-        return findings
+            s = ctx.sentences[i]
+            topic = _topic(ctx, i)
+            again = [asked[w] for w in sorted(topic) if w in asked
+                     and s.turn - ctx.sentences[asked[w]].turn >= 2]  # fmt: skip
+            first = next((j for j in again if float(ctx.embeddings[i] @ ctx.embeddings[j])
+                          >= self.asked_again_similarity), None)  # fmt: skip
+            if first is not None and (is_question(s.text) or BACK_TO.search(s.text)):
+                reply = self._reply(ctx, i)
+                shared = topic & _topic(ctx, first)
+                if reply and not _answers(ctx, reply, shared):
+                    why = (f"The customer asked again about {', '.join(sorted(shared))} and the "
+                           "reply still does not answer it")  # fmt: skip
+                    findings.append(self.finding(ctx, "question_not_addressed", "negative",
+                                                 [i, reply[0], first], why, 0.8))  # fmt: skip
+            if s.turn in questions and len(s.text.split()) >= 4:
+                asked |= {w: i for w in topic if w not in asked}
+        return findings[:2]
+
+    @staticmethod
+    def _reply(ctx: AnalysisContext, index: int) -> list[int]:
+        """The sentences of the agent's next turn after sentence ``index``."""
+        turn = next((s.turn for s in ctx.sentences[index:] if s.speaker == "agent"), None)
+        return [j for j, s in enumerate(ctx.sentences) if s.turn == turn]
 
     def _read_backs(self, ctx: AnalysisContext) -> list[Finding]:
         """A detail the agent reads back (an amount, a time, a day, a weekday, a count, a long
@@ -470,3 +491,40 @@ def _given(text: str) -> set:
         text = text[moving.start() :]
     given = APPROXIMATE.sub(" ", digits_for_words(ASKED_ABOUT.sub(" ", text)))
     return with_bare_amounts(details(given), given)
+
+
+def _answers(ctx: AnalysisContext, reply: list[int], topic: set[str]) -> bool:
+    """Whether the agent's ``reply`` answers a question about ``topic``: a direct "yes", "no"
+    or "I can't" first or after an apology ("sorry, I missed that. No, …"; not the "yeah" of
+    "oh sorry about that, so yeah, you're all set"), or a word of the topic."""
+    texts = [ctx.sentences[j].text for j in reply]
+    return (
+        bool(DIRECT_REPLY.search(texts[0]))
+        or any(FIRM_REPLY.search(text) for text in texts[1:])
+        or any(topic & _topic(ctx, j) for j in reply)
+    )
+
+
+FIRM_REPLY = re.compile(r"^\W*(?:yes|no|sadly|unfortunately|i'm afraid|afraid not)\b", re.I)
+
+
+def _asks(text: str) -> bool:
+    """A question, or a request put as one ("can I get a refund for that or something")."""
+    return is_question(text) or bool(ASKS.search(text))
+
+
+ASKS = re.compile(r"\b(?:can|could|would|will|do|does|is|are) (?:i|you|we|they|it|there)\b", re.I)
+
+
+def _topic(ctx: AnalysisContext, index: int) -> set[str]:
+    """The noun and verb lemmas of sentence ``index`` that can name what it is about."""
+    s = ctx.sentences[index]
+    return {
+        t.lemma_.lower()
+        for t in ctx.docs[s.turn]
+        if s.char_start <= t.idx < s.char_end
+        and t.pos_ in ("NOUN", "VERB")
+        and t.lemma_.isalpha()
+        and len(t.lemma_) > 2
+        and t.lemma_.lower() not in NOT_TOPICS
+    }
