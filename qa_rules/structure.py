@@ -111,10 +111,13 @@ def build_structure(ctx: AnalysisContext) -> CallStructure:
 
 SEVERAL = re.compile(
     r",?\s*\b(?:(?:and|also|plus|then)\b(?:\s+also)?|while i(?:'m| am) on)[,\s]+(?:(?:um|uh|er)"
-    r"[,\s]+)?(?=(?:i|i'd|i'm|i've|there's|there is|my|can|could|the|why)\b)",
+    r"[,\s]+)?(?=(?:i|i'd|i'm|i've|there's|there is|my|can|could|the|why)\b)|"
+    r",?\s*\band also[,\s]+(?:(?:um|uh|er)[,\s]+)?(?=(?:she|he|they|we|it|our|his|her)\b)",
     re.IGNORECASE,
-)
+)  # "…from next month and also she came home with a bump": another matter
 ALSO = re.compile(r"\W*(?:i|we)(?: also|'d also| would also)\b", re.IGNORECASE)
+COMPLAINS = re.compile(r"\b(?:want|like|wish) to (?:complain|make a complaint)\b", re.I)
+ALSO_JOIN = re.compile(r"\balso\b", re.IGNORECASE)  # "…next week and also um I wanted to buy…"
 WISH = re.compile(r"\b(?:i|we)(?:'d| would)? (?:just )?(?:want|wanted|need|needed|like)\b", re.I)
 ANNOUNCED = re.compile(
     r"\b(?:two|three|a couple of|couple of|a few|few) (?:things|questions|bits|issues)\b", re.I
@@ -155,10 +158,17 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
         clauses: list[str] = []
         context = ""
         announced = bool(ANNOUNCED.search(text) or ANNOUNCED.search(turn_text))  # "two things"
-        for clause in (c for c in SEVERAL.split(text) if c.strip()):
-            asked = REQUEST_CUES.search(clause) or PROBLEM_CLAUSE.search(clause)
+        joins = ["", *(m.group(0) for m in SEVERAL.finditer(text))]  # what comes before each
+        for clause, join in zip(SEVERAL.split(text), joins, strict=True):
+            if not clause.strip():
+                continue
+            asked = (REQUEST_CUES.search(clause) or PROBLEM_CLAUSE.search(clause)
+                     or (ALSO_JOIN.search(join) and WISH.search(clause)))  # fmt: skip
             if clauses and NEED_IT_DONE.search(clause):
                 continue  # "I lost my card and I need it blocked": the same request
+            if COMPLAINS.search(clause):
+                context = clause  # "I want to complain. … I'd like some of the money back."
+                continue
             if _reason_for(clause) and clauses and not announced:
                 continue  # "I need to cancel, I've lost my job and I can't keep paying": why
             if asked and not clauses and ALSO.match(clause) and WISH.search(context):
@@ -213,6 +223,26 @@ WANTS = re.compile(
 ASKS_TO_KNOW = frozenset("know ask check find tell see understand confirm what when why".split())
 
 
+def _asked_actions(text: str) -> set[str]:
+    """The actions a request asks for by name ("I'd like a refund" -> refund; "some money
+    back" -> refund or credit)."""
+    verbs = ((m.group(1) or m.group(2)).lower() for m in WANTS.finditer(text))
+    asked = {v if v in ACTION_LEMMAS else v.rstrip("ed").rstrip("d") for v in verbs}
+    if MONEY_BACK.search(text):
+        asked |= {"refund", "credit"}
+    return asked & ACTION_LEMMAS
+
+
+MONEY_BACK = re.compile(r"\bmoney back\b|\brefund|\bcompensat", re.IGNORECASE)
+
+
+def _another_action(ctx: AnalysisContext, asked: set[str], index: int) -> bool:
+    """Agent sentence ``index`` reports only actions other than those ``asked`` for."""
+    span = _span(ctx, index)
+    done = {t.lemma_.lower() for t in span or () if t.pos_ == "VERB"} & ACTION_LEMMAS
+    return bool(asked and done and not asked & done)
+
+
 def _wanted(text: str) -> Literal["action", "information", "problem"]:
     """What a request asks for: an action ("I'd like to increase my limit"), information
     ("I'd like to know when it's due"), or help with a problem ("I lost my card")."""
@@ -230,7 +260,9 @@ DEFERRAL = re.compile(  # "we'll look into it", "I'd have to check that one": no
     r"they(?:'ll| will))"
     r" (?:(?:need|have) to )?(?:look into (?:it|that|this)|have a look)\b|"
     r"\b(?:i|we)(?:'d|'ll| would| will) (?:have|need) to (?:check|look into|find out|ask)"
-    r" (?:that|this|it|with)\b",
+    r" (?:that|this|it|with)\b|"
+    r"\b(?:i|we)(?:'ll| will) (?:mention|raise) (?:it|that|this) (?:to|with)\b"
+    r"(?![^.?]*\b(?:ring|call|get back|be in touch)\b)",  # "I'll mention it to the manager"
     re.IGNORECASE,
 )
 
@@ -244,7 +276,7 @@ def puts_off(text: str) -> bool:
 REDIRECT = re.compile(
     r"\byou(?:'ll| will| would|'d)? (?:need|have|has) to (?:contact|ask|call|ring|phone|speak|go|"
     r"visit|get in touch|take it up)|\byou can do (?:it|that|this) (?:online|yourself)|"
-    r"\bask the (?:shop|merchant|retailer|seller)\b",
+    r"(?<!i'll )(?<!i will )(?<!we'll )\bask the (?:shop|merchant|retailer|seller)\b",
     re.IGNORECASE,
 )
 
@@ -255,9 +287,10 @@ REFUSAL = re.compile(
     r"\b(?:not|isn't|is not) something (?:i|we) can\b|"
     r"\b(?:the )?system (?:won't|will not|doesn't|does not|can't) (?:let|allow) (?:me|us)\b|"
     r"\bnot (?:a lot|much|anything) (?:more |else )?(?:i|we) can do\b|"
-    r"\b(?:don't|do not) have the (?:ability|access|authority|option)\b",
+    r"\b(?:don't|do not) have the (?:ability|access|authority|option)\b|"
+    r"\b(?:i|we) (?:wouldn't|would not) (?:want|like) to (?:give|say|guess|quote)\b",
     re.IGNORECASE,
-)
+)  # "I wouldn't want to give you a wrong figure": no answer
 
 
 def _fails(ctx: AnalysisContext, index: int) -> bool:
@@ -291,9 +324,11 @@ NO_COST = re.compile(
 UNAVAILABLE = re.compile(
     r"(?<!n't )(?<!not )\b(?:(?:all |fully )?booked up|fully booked|sold out|none left)\b|"
     r"\bno (?:more )?(?:availability|space|spaces|rooms?|slots?|appointments?|cabins?|seats?|"
-    r"tables?)(?: left| available)?\b|\b(?:isn't|aren't|not) available\b|\bunavailable\b",
+    r"tables?)(?: left| available)?\b|\b(?:isn't|aren't|not) available\b|\bunavailable\b|"
+    r"\b(?:isn't|aren't|is not|are not|not) (?:refundable|transferable|covered)\b|"
+    r"\bisn't something (?:it|we|they|the \w+) (?:would |will |can )?(?:cover|do|offer)\b",
     re.IGNORECASE,
-)
+)  # with regret: "I'm afraid our licences aren't refundable once the season has started"
 DONE_INSTEAD = re.compile(r"\b(?:but|so|instead)\b[^.?]{0,20}\b(?:i|we)(?:'ve| have)\b", re.I)
 REGRET = re.compile(r"\b(?:afraid|sorry|unfortunately)\b", re.IGNORECASE)
 
@@ -393,7 +428,7 @@ CONDITIONAL = frozenset("once if when until unless after".split())
 
 NEED_IT_DONE = re.compile(r"\bi (?:just |really )?need (?:it|this|that|them) \w+(?:ed|en)\b", re.I)
 REQUEST_CUES = re.compile(
-    r"\b(?:i|we)(?:'d| would) (?:also |just |really )?like (?:to|a|an|my)\b|"
+    r"\b(?:i|we)(?:'d| would) (?:also |just |really )?like (?:to|a|an|my|some)\b|"
     r"\bi wanna \w+\b|"
     r"\bi also (?:wanted|needed) to\b|"  # "…move it by a day, and I also wanted to ask about"
     r"\b(?:we|i)(?:'d| would) (?:also )?need (?:a|an|one|some)\b|"  # "so we'd need one of…"
@@ -434,11 +469,17 @@ NEW_TOPIC = re.compile(
     r"\b(?:also|another thing|one more thing|(?:the|one) other thing|while (?:i|you)(?:'m| am|"
     r"'re| are| have|'ve got) (?:on|here|there|you)|while it(?:'s| is) (?:in|there|with you)|"
     r"another question|"
-    r"a second (?:thing|question)|(?:and )?(?:the )?last thing|^\W*oh,? and)\b",
+    r"a second (?:thing|question)|(?:and )?(?:the )?last thing|^\W*oh,? and|"
+    r"(?:i'd|i would) like [^.?]{0,40}\bas well)\b",  # "and I'd like some money back as well"
     re.IGNORECASE,
 )
 
 
+GIVES_ID = re.compile(
+    r"\bmy (?:\w+ )?(?:number|name|reference|postcode)(?:'s| is)\b|"
+    r"\b(?:it's|it is|booked|booking's|account's) (?:in|under) the name\b",
+    re.IGNORECASE,
+)
 ASKS_TO_DO = re.compile(
     r"^\W*(?:and |oh,? )?(?:can|could|would) you (?:please |just )?"
     r"(?!repeat|say|hold|wait|spell)\w+[^?]*\?\s*$",
@@ -489,12 +530,16 @@ SAID_DONE = re.compile(
     r"(?:that's|that is|it's|it is|all) (?:all )?done\b",
     re.IGNORECASE,
 )
-# "that's you in for Wednesday", "courtesy bike's sorted", "I've put you in for Thursday"
+# "that's you in for Wednesday", "courtesy bike's sorted", "I've put you in for Thursday",
+# "I've put those on the order", "I've popped it on the job"
 BOOKED_IN = re.compile(
     r"\b(?:that's|that is|you're|you are) (?:all )?(?:you )?(?:booked )?in for\b|"
+    r"\bthat's you (?:all )?booked in\b|"
     r"\bpencilled (?:you|him|her|them|it) in\b|"
     r"\b(?:i|we)(?:'ve| have) (?:put|got) (?:you|him|her|them|it) (?:down |in )?for\b|"
-    r"\b\w+(?:'s| is| are|'re) (?:all )?sorted\b(?! out\b)",
+    r"\b\w+(?:'s| is| are|'re) (?:all )?sorted\b(?! out\b)|"
+    r"\b(?:i|we)(?:'ve| have) (?:just )?(?:put|popped) (?:those|them|that|it|the \w+) "
+    r"(?:on|onto) (?:the|your) (?:order|job|booking)\b",
     re.IGNORECASE,
 )
 SAME_PARTICIPLE = frozenset("reset set put shut".split())  # "that's reset": read as a noun
@@ -597,7 +642,8 @@ BOOKKEEPING = re.compile(
     r"\b(?:raised|logged|noted|put (?:in )?(?:a|the) (?:note|request|ticket)|put (?:that|it) on|"
     r"marked (?:it|that|this|the \w+) (?:as )?(?:urgent|a priority)|"
     r"added (?:your|a|the) (?:comments?|notes?)|"
-    r"passed (?:it|that|this) (?:on|to)|reference (?:is|number))\b",
+    r"passed (?:it|that|this) (?:on|to)|reference (?:is|number)|"
+    r"updated (?:that|it|the number) on (?:his|her|your|the) (?:file|record|account|details))\b",
     re.IGNORECASE,
 )
 HANDED_ON = re.compile(  # said this way, a handover whatever the act head says
@@ -660,7 +706,8 @@ def resolves(ctx: AnalysisContext, index: int) -> bool:
         return False  # "let me open the bill", or the line broke mid-sentence
     if puts_off(text):
         return False  # "the refund, I'll look into it for you": nothing done yet
-    if QUESTION.search(text) or has_act(ctx, index, "ask_detail") or CONDITION.search(text):
+    asks_detail = has_act(ctx, index, "ask_detail") and not reported
+    if QUESTION.search(text) or asks_detail or CONDITION.search(text):
         return False  # "has it come through?", "claim number", "if it's approved, …"
     if any(has_act(ctx, index, a) for a in ("apology", "empathy", "thanks", "closing")):
         return reported  # "sorry again for the wait, take care, bye"
@@ -730,7 +777,7 @@ def _request_statements(
         if s.speaker != "customer" or not states_request(ctx, i):
             continue
         social = acts[i, _k("thanks")] or acts[i, _k("closing")]
-        if social and not REQUEST_CUES.search(s.text):
+        if social and not (REQUEST_CUES.search(s.text) or NEW_TOPIC.search(s.text)):
             continue  # "thanks so much": a closing, not a request
         if SATISFIED.search(s.text) or (acts[i, _k("negate")] and len(s.text.split()) <= 4):
             continue  # "no, that's it": the end of the requests
@@ -740,6 +787,8 @@ def _request_statements(
             continue  # "Do I need to print a label? I haven't got a printer.": why they ask
         if _after_anything_else(ctx, i) and NO_MORE.search(s.text) and not ASKS.search(s.text):
             continue  # "No, I'll ring the vet.": nothing more wanted
+        if GIVES_ID.search(s.text) and not (REQUEST_CUES.search(s.text) or ASKS.search(s.text)):
+            continue  # "I'm a member, my membership number's …": who is calling, not what for
         if len(s.text.split()) < 3 or (_answers_a_question(ctx, acts, i)
                                        and not _new_topic(ctx, i)):  # fmt: skip
             continue
@@ -828,7 +877,8 @@ def _request(
         failed = [j for j in failed if j < carried_out[0]
                   or not ALTERNATIVE.search(ctx.sentences[j].text)]  # fmt: skip
     if failed:
-        done = _done_after_failure(ctx, moves, first, done, failed, number, about)
+        asked = _asked_actions(" ".join(ctx.sentences[i].text for i in (first, *restated)))
+        done = _done_after_failure(ctx, moves, first, done, failed, number, about, asked)
     handed = [j for j in mine if j in moves.handed]
     reraised = _reraised(ctx, acts, moves, first, done[-1] if done else None, until)
     left_open = _unanswered_follow_up(ctx, acts, first, max([*done, *handed], default=first),
@@ -876,14 +926,16 @@ def _request(
 
 def _done_after_failure(
     ctx: AnalysisContext, moves: _AgentMoves, first: int, done: list[int], failed: list[int],
-    number: int, about: dict[int, int | None],
+    number: int, about: dict[int, int | None], asked: set[str],
 ) -> list[int]:  # fmt: skip
     """What still resolves request ``first`` (``number``) after the agent failed it (``about``:
     the request each agent sentence names most): not what is done for another request ("no
     cabins left" - "so I've moved you onto the thirteenth"); after a refusal, only an action
-    done ("the charges are valid" is not), and not a link or form sent for the customer to do
-    it themselves; after "I'll have to check that one", an action or an answer on the matter
-    ("I've heard back: yes, dogs are fine in the cabin"), not "they'll be in touch"."""
+    done ("the charges are valid" is not), not another action than the one ``asked`` for ("I'd
+    like a refund" - "they aren't refundable… I've added it to the sub-let list"), and not a
+    link or form sent for the customer to do it themselves; after "I'll have to check that
+    one", an action or an answer on the matter ("I've heard back: yes, dogs are fine in the
+    cabin"), not "they'll be in touch"."""
     text = {j: ctx.sentences[j].text for j in done}
     done = [j for j in done if j < failed[-1] or about.get(j) in (None, number)]
     refused = [j for j in failed if not puts_off(ctx.sentences[j].text)]
@@ -891,7 +943,7 @@ def _done_after_failure(
         asked_to_send = SENT.search(ctx.sentences[first].text)
         done = [j for j in done if j < refused[-1] or (
             j in moves.acted and (asked_to_send or not SENT_FOR_THEM.search(text[j]))
-            and not RECAP.search(text[j]))]  # fmt: skip
+            and not RECAP.search(text[j]) and not _another_action(ctx, asked, j))]  # fmt: skip
     put_off = [j for j in failed if j not in refused]
     if put_off:
         done = [j for j in done if j < put_off[-1] or j in moves.acted

@@ -26,6 +26,17 @@ CASES = [
     # (lines, label, polarity): the call must raise this finding
     (
         [
+            "agent: hello swiftdrop parcels how can i help",
+            "customer: i've had a card through the door saying you tried to deliver",
+            "agent: have you got the tracking number on the card",
+            "customer: yeah it's [TRACKING_NUMBER]",
+            "agent: right so it's showing an attempt yesterday to [ADDRESS]",
+        ],
+        "no_verification",  # looked up by a number asked for without a question mark
+        "negative",
+    ),
+    (
+        [
             "customer: I'd like a trial lesson for my daughter. And do your teachers do home "
             "visits, or is it all at the studio?",
             "agent: We'd love to have her. Which days suit you?",
@@ -374,6 +385,16 @@ def test_detector_finds(analyzer, lines, label, polarity):
 
 NOT_CASES = [
     # (lines, label): the call must not raise this finding
+    (
+        [
+            "agent: hi there the cutting room how can i help",
+            "customer: i'd like to book highlights with becky next week",
+            "agent: tuesday at ten with becky that's you booked in",
+            "customer: and i'd rather a card for her mum to be honest",
+            "agent: vouchers are any amount from twenty pound",
+        ],
+        "no_verification",  # a gift card is no bank card: no account was touched
+    ),
     (
         [
             "customer: I'd like a trial lesson for my daughter. And do your teachers do home "

@@ -560,6 +560,77 @@ CALLS = {
         "customer: Great, thanks, that's all.",
         "agent: You're welcome, bye now.",
     )),
+    "an alternative done after a refusal": ("unresolved", (
+        "agent: Good afternoon, Harbour berth office.",
+        "customer: I've just sold my boat, so I won't need my berth any more. I paid the annual "
+        "fee in January, and I'd like a refund for the seven months left.",
+        "agent: I'm afraid our annual licences aren't refundable once the season has started.",
+        "agent: What I can do is put the berth on our sub-let list.",
+        "customer: Fine, put it on the list, then.",
+        "agent: I've added it now.",
+        "customer: Okay. I'm still not happy about it.",
+        "agent: I'm sorry it's not the answer you wanted. Bye now.",
+    )),
+    "'and also um I wanted to buy' is another request": ("partly_resolved", (
+        "agent: hi there you're through to the cutting room how can i help",
+        "customer: hiya i'd like to book in for highlights with becky next week and also um i "
+        "wanted to buy a gift voucher for my mum can you post one out to her",
+        "agent: tuesday at ten with becky that's you booked in",
+        "agent: and for your mum's voucher i'm really sorry we can't post them out",
+        "customer: oh right okay thanks bye",
+        "agent: bye",
+    )),
+    "who is calling is no request": ("resolved", (
+        "agent: morning oakmere golf club how can i help",
+        "customer: oh morning i'm a member my membership number's [ACCOUNT]",
+        "customer: i wanted to check what i owe on the renewal",
+        "agent: your renewal's six hundred and forty pound on the first of april",
+        "customer: okay thanks that's all",
+        "agent: cheers bye",
+    )),
+    "'I'll mention it to the manager' hands nothing on": ("partly_resolved", (
+        "agent: hello little acorns nursery how can i help",
+        "customer: two things really can we add a wednesday for her from next month and also "
+        "she came home yesterday with a big bump on her head and nobody said anything",
+        "agent: done that's added from the first wednesday of next month",
+        "customer: thanks and what about the bump",
+        "agent: i'll mention it to the manager",
+        "customer: right okay",
+        "agent: okay thanks for calling bye",
+    )),
+    "a number noted after a callback promise": ("callback", (
+        "agent: hi you're through to little acorns nursery",
+        "customer: my son starts in september so i really need to swap him to wednesdays",
+        "agent: i can't move days myself she's not in today but she'll give you a ring",
+        "customer: okay my number's changed it's [PHONE] now",
+        "agent: okay i've updated that on his file that's done for you",
+        "customer: okay thanks bye",
+        "agent: bye",
+    )),
+    "an add-on, then a price never given": ("partly_resolved", (
+        "agent: morning swiftmove removals",
+        "customer: i need to move my removal to the twenty first",
+        "agent: i've moved it over for you that's done",
+        "customer: oh brilliant thank you um and the other thing is my neighbour's giving me "
+        "her piano can you take it",
+        "agent: no problem i've popped it on the job",
+        "customer: great and the price roughly",
+        "agent: i wouldn't want to give you a wrong figure it's best coming from the office",
+        "customer: okay fine bye",
+        "agent: bye",
+    )),
+    "money back as well, refused": ("partly_resolved", (
+        "agent: good morning freshpile carpet care",
+        "customer: the lounge is still soaking can you send someone back out",
+        "agent: oh no i'm really sorry she can come tomorrow between nine and eleven i've "
+        "booked that in",
+        "customer: and i'd like some money back as well for the hassle",
+        "agent: i'm not able to do a refund over the phone",
+        "customer: hmm okay",
+        "agent: i've added a note about the dog to your booking",
+        "customer: thanks bye",
+        "agent: bye",
+    )),
 }  # fmt: skip
 
 

@@ -53,6 +53,8 @@ IDENTIFIER_ASK = phrases(
     r"what('s| is) (your|the) ((phone|mobile|telephone) number|(account|order|tracking|booking|"
     r"policy|reference) number)",
     r"(the|your) sort code\b",
+    "(have you got|do you have|can you give me) (the|your) (order|account|policy|member|card|"
+    "tracking|booking|reference) number",
 )
 # The account found from the number the customer calls from: no check either.
 CALLER_ID = phrases(
@@ -70,7 +72,7 @@ ADDRESS_READ = re.compile(r"\[(ADDRESS|POSTCODE|EMAIL|CARD)\]")
 UNASKED_READ = re.compile(r"\[(EMAIL|CARD)\]")
 ACCOUNT_TALK = phrases(
     "account",
-    "card",
+    "(my|bank|debit|credit) card",  # not "I'd rather a card for her" (a gift card)
     "balance",
     "payments?",
     "bill",
