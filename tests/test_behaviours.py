@@ -387,6 +387,16 @@ NOT_CASES = [
     # (lines, label): the call must not raise this finding
     (
         [
+            "agent: crumb and co bakery orders jess speaking",
+            "customer: oh hi i wanted to order a birthday cake for collection this saturday",
+            "agent: we take a twenty pound deposit on celebration cakes what card",
+            "customer: it's [CARD]",
+            "agent: ok that's gone through",
+        ],
+        "no_verification",  # a new order paid for: no account was touched
+    ),
+    (
+        [
             "agent: hi there the cutting room how can i help",
             "customer: i'd like to book highlights with becky next week",
             "agent: tuesday at ten with becky that's you booked in",

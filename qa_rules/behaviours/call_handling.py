@@ -77,7 +77,7 @@ ACCOUNT_TALK = phrases(
     "payments?",
     "bill",
     "charged?",
-    "order",
+    "(my|the|your|our|an) order",  # not "I wanted to order a cake" (a new order)
     "password",
     "subscription",
     "statement",

@@ -3,6 +3,7 @@ unanswered, slow time-to-understanding, and stretches where the audio itself was
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter, deque
 
@@ -254,8 +255,8 @@ class Comprehension(Detector):
         visits?", "okay but what about the chicken") and whose second asking the agent's reply
         still skips."""
         findings, asked = [], {}  # asked: topic word -> the customer sentence that first asked
-        questions = {s.turn for i, s in enumerate(ctx.sentences)
-                     if s.speaker == "customer" and _asks(s.text)}  # fmt: skip
+        questions = {s.turn for s in ctx.sentences if s.speaker == "customer" and _asks(s.text)}
+        replies = _next_agent_turns(ctx)
         for i in ctx.by_speaker("customer"):
             s = ctx.sentences[i]
             topic = _topic(ctx, i)
@@ -264,7 +265,7 @@ class Comprehension(Detector):
             first = next((j for j in again if float(ctx.embeddings[i] @ ctx.embeddings[j])
                           >= self.asked_again_similarity), None)  # fmt: skip
             if first is not None and (is_question(s.text) or BACK_TO.search(s.text)):
-                reply = self._reply(ctx, i)
+                reply = replies.get(s.turn, [])
                 shared = topic & _topic(ctx, first)
                 if reply and not _answers(ctx, reply, shared):
                     why = (f"The customer asked again about {', '.join(sorted(shared))} and the "
@@ -274,12 +275,6 @@ class Comprehension(Detector):
             if s.turn in questions and len(s.text.split()) >= 4:
                 asked |= {w: i for w in topic if w not in asked}
         return findings[:2]
-
-    @staticmethod
-    def _reply(ctx: AnalysisContext, index: int) -> list[int]:
-        """The sentences of the agent's next turn after sentence ``index``."""
-        turn = next((s.turn for s in ctx.sentences[index:] if s.speaker == "agent"), None)
-        return [j for j, s in enumerate(ctx.sentences) if s.turn == turn]
 
     def _read_backs(self, ctx: AnalysisContext) -> list[Finding]:
         """A detail the agent reads back (an amount, a time, a day, a weekday, a count, a long
@@ -491,6 +486,18 @@ def _given(text: str) -> set:
         text = text[moving.start() :]
     given = APPROXIMATE.sub(" ", digits_for_words(ASKED_ABOUT.sub(" ", text)))
     return with_bare_amounts(details(given), given)
+
+
+def _next_agent_turns(ctx: AnalysisContext) -> dict[int, list[int]]:
+    """Customer turn -> the sentences of the agent's next turn after it."""
+    agent: dict[int, list[int]] = {}
+    for j, s in enumerate(ctx.sentences):
+        if s.speaker == "agent":
+            agent.setdefault(s.turn, []).append(j)
+    turns = sorted(agent)
+    customer = {s.turn for s in ctx.sentences if s.speaker == "customer"}
+    return {t: agent[turns[k]] for t in customer
+            if (k := bisect.bisect_right(turns, t)) < len(turns)}  # fmt: skip
 
 
 def _answers(ctx: AnalysisContext, reply: list[int], topic: set[str]) -> bool:
