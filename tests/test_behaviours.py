@@ -25,6 +25,29 @@ def labels_of(analyzer, *lines):
 CASES = [
     # (lines, label, polarity): the call must raise this finding
     (
+        ["customer: One of our lifts has stopped working.", "agent: Not my department."],
+        "dismissive_language",
+        "negative",
+    ),
+    (
+        ["customer: That doesn't seem very fair.", "agent: Do you want to cancel or not?"],
+        "dismissive_language",
+        "negative",
+    ),
+    (
+        [
+            "customer: one of the guests has a nut allergy so are your cakes made somewhere "
+            "nut free",
+            "agent: and the cupcakes how many",
+            "customer: twenty four please",
+            "agent: ok",
+            "customer: so um sorry about the nuts is that ok",
+            "agent: what time saturday",
+        ],
+        "question_not_addressed",  # asked again as a statement with a tag
+        "negative",
+    ),
+    (
         [
             "agent: hello swiftdrop parcels how can i help",
             "customer: i've had a card through the door saying you tried to deliver",
@@ -385,6 +408,24 @@ def test_detector_finds(analyzer, lines, label, polarity):
 
 NOT_CASES = [
     # (lines, label): the call must not raise this finding
+    (
+        [
+            "agent: Anyone trapped?",
+            "customer: No, no one's in it.",
+            "agent: Faults go to the service desk.",
+        ],
+        "distress_ignored",  # a plain answer to the agent's question, not distress
+    ),
+    (
+        [
+            "customer: You've sent two engineers and I'm losing money every sunny day. What "
+            "about the money I've lost since Tuesday?",
+            "agent: Let me look at the account.",
+            "customer: And what about the money I've lost?",
+            "agent: That's a fair ask. I'll raise a claim for lost generation.",
+        ],
+        "question_not_addressed",  # taken up, in other words
+    ),
     (
         [
             "agent: crumb and co bakery orders jess speaking",

@@ -183,7 +183,7 @@ class Comprehension(Detector):
                "low_confidence": (0.0, 1.0)}  # fmt: skip
     read_back_window = 16  # sentences before a read-back in which the customer gave the details
     repeat_similarity = 0.8  # a customer sentence this close to an earlier one repeats it
-    asked_again_similarity = 0.4  # a customer question this close to an earlier one asks again
+    asked_again_similarity = 0.35  # a customer question this close to an earlier one asks again
     low_confidence = 0.6  # ASR confidence under which a turn's words are unreliable
 
     def detect(self, ctx: AnalysisContext) -> list[Finding]:
@@ -264,7 +264,8 @@ class Comprehension(Detector):
                      and s.turn - ctx.sentences[asked[w]].turn >= 2]  # fmt: skip
             first = next((j for j in again if float(ctx.embeddings[i] @ ctx.embeddings[j])
                           >= self.asked_again_similarity), None)  # fmt: skip
-            if first is not None and (is_question(s.text) or BACK_TO.search(s.text)):
+            asks_again = any(p(s.text) for p in (is_question, BACK_TO.search, TAG_QUESTION.search))
+            if first is not None and asks_again:
                 reply = replies.get(s.turn, [])
                 shared = topic & _topic(ctx, first)
                 if reply and not _answers(ctx, reply, shared):
@@ -502,16 +503,23 @@ def _next_agent_turns(ctx: AnalysisContext) -> dict[int, list[int]]:
 
 def _answers(ctx: AnalysisContext, reply: list[int], topic: set[str]) -> bool:
     """Whether the agent's ``reply`` answers a question about ``topic``: a direct "yes", "no"
-    or "I can't" first or after an apology ("sorry, I missed that. No, …"; not the "yeah" of
-    "oh sorry about that, so yeah, you're all set"), or a word of the topic."""
+    or "I can't" first ("that's a fair question…" takes it up) or after an apology ("sorry, I
+    missed that. No, …"; not the "yeah" of "oh sorry about that, so yeah, you're all set"), or
+    a word of the topic."""
     texts = [ctx.sentences[j].text for j in reply]
     return (
-        bool(DIRECT_REPLY.search(texts[0]))
+        bool(DIRECT_REPLY.search(texts[0]) or TAKES_THE_QUESTION.match(texts[0]))
         or any(FIRM_REPLY.search(text) for text in texts[1:])
         or any(topic & _topic(ctx, j) for j in reply)
     )
 
 
+# "That's a fair question, and I'd like a team leader to look at it": the question taken up
+TAKES_THE_QUESTION = re.compile(
+    r"^\W*(?:that's|that is|it's|it is) (?:a )?(?:fair|good|great|reasonable|very fair) "
+    r"(?:question|ask|point)\b",
+    re.IGNORECASE,
+)
 FIRM_REPLY = re.compile(r"^\W*(?:yes|no|sadly|unfortunately|i'm afraid|afraid not)\b", re.I)
 
 
@@ -520,7 +528,13 @@ def _asks(text: str) -> bool:
     return is_question(text) or bool(ASKS.search(text))
 
 
-ASKS = re.compile(r"\b(?:can|could|would|will|do|does|is|are) (?:i|you|we|they|it|there)\b", re.I)
+ASKS = re.compile(
+    r"\b(?:can|could|would|will|do|does|is|are) (?:i|you|we|they|it|there|your|the)\b", re.I
+)
+# A question put as a statement with a tag ("so um sorry about the nuts, is that ok")
+TAG_QUESTION = re.compile(
+    r"\b(?:is|would) (?:that|it|this) (?:be )?(?:ok|okay|alright|all right|fine|possible)\W*$", re.I
+)
 
 
 def _topic(ctx: AnalysisContext, index: int) -> set[str]:

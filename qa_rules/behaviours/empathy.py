@@ -3,11 +3,20 @@ fast), and the negatives: dismissive or blaming language, empathy only as a clos
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from callqa.models.emotion import EMOTIONS, sentiment
 from callqa.qa_rules.behaviours.active_listening import REFLECTION
-from callqa.qa_rules.behaviours.base import Detector, matching, phrases, register, similar
+from callqa.qa_rules.behaviours.base import (
+    Detector,
+    is_question,
+    matching,
+    phrases,
+    register,
+    similar,
+)
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Finding, Polarity
 
@@ -85,6 +94,10 @@ DISMISSIVE = phrases(
     r"(it's|it is|that's|that is) only (a few|a little|a bit|a couple)[^.?!]{0,30}"
     r"\b(though|isn't it|really|surely)\b",
     "(they|these|those) all do (that|it)",
+    # brushing the customer off: "Not my department.", "Do you want to cancel or not?"
+    "(that's |it's )?not my (department|area)",
+    "do you want to \\w+( it)? or not",
+    "(they|she|he)('d| would|'ll| will) (only |just )?(say|tell you) the same",
 )
 DISTRESS_WORDS = phrases(
     r"frustrat\w*",
@@ -262,6 +275,7 @@ class Empathy(Detector):
             enough = len(text.split()) >= self.distress_min_words  # "no", "sorry" say too little
             by_head = (
                 enough
+                and not _plain_answer(ctx, i)  # "Anyone trapped?" - "No, no one's in it."
                 and scores is not None
                 and float(np.max(scores[i, columns])) >= self.distress_probability
             )
@@ -311,6 +325,20 @@ class Empathy(Detector):
             # it ignored (the guidelines judge answered_distress once per call)
             findings = [f for f in findings if f.label != "distress_ignored"]
         return findings
+
+
+YES_OR_NO = re.compile(r"^\W*(?:no|nope|yes|yeah|yep)\b", re.IGNORECASE)
+
+
+def _plain_answer(ctx: AnalysisContext, index: int) -> bool:
+    """Customer sentence ``index`` opens with a yes or no to the agent's question just before."""
+    before = ctx.sentences[index - 1] if index else None
+    return bool(
+        before is not None
+        and before.speaker == "agent"
+        and is_question(before.text)
+        and YES_OR_NO.match(ctx.sentences[index].text)
+    )
 
 
 def _seconds_between(ctx: AnalysisContext, first: int, then: int) -> float | None:
