@@ -732,11 +732,23 @@ def _dropped(ctx: AnalysisContext) -> int | None:
 
 def _answered_late(ctx: AnalysisContext, request: Request, dropped: int) -> bool:
     """Whether the agent was still working on the request when the line dropped: a hold
-    or a check in progress after the last answer."""
-    return request.evidence is not None and any(
+    or a check in progress after the last answer, or the answer itself cut short (the
+    customer's "sorry, you cut out" comes straight after it, in the next turn)."""
+    if request.evidence is None:
+        return False
+    cut_short = (ctx.sentences[request.evidence].speaker == "agent"
+                 and ctx.sentences[dropped].turn == ctx.sentences[request.evidence].turn + 1
+                 and ctx.sentences[dropped].speaker == "customer"
+                 and request.evidence == dropped - 1
+                 and CUT_OUT.search(ctx.sentences[dropped].text))  # fmt: skip
+    return bool(cut_short) or any(
         has_act(ctx, j, "hold") or _holding(ctx.sentences[j].text)
         for j in range(request.evidence, dropped)
     )
+
+
+CUT_OUT = re.compile(r"\b(?:you|it|the line)(?:'ve|'re| have| are)? (?:cut|cutting|broke|breaking) "
+                     r"(?:out|up|off)\b|\bi(?:'ve)? lost you\b", re.IGNORECASE)  # fmt: skip
 
 
 IN_PROGRESS = re.compile(r"\b(?:i'm|i am) just \w+ing\b", re.IGNORECASE)  # "just putting it"

@@ -631,6 +631,15 @@ CALLS = {
         "customer: thanks bye",
         "agent: bye",
     )),
+    "the answer cut short by the line": ("cut_off", (
+        "agent: greenway buses lost property you're through to dave",
+        "customer: i left my rucksack on the bus last night has it been handed in",
+        "agent: there's a black rucksack logged this morning off the forty three",
+        "customer: so how do i check if it's mine",
+        "agent: you'd have to come down the depot with some id and if it's yours they'll "
+        "release it but the opening",
+        "customer: hello sorry you cut out hello",
+    )),
 }  # fmt: skip
 
 
