@@ -18,7 +18,7 @@ class FlagRules(Record):
     """When a call goes to review. Set a threshold to None to turn its rule off."""
 
     min_total: float | None = Field(default=60.0, ge=0, le=100)
-    long_silence_s: float | None = Field(default=30.0, gt=0)
+    long_silence_s: float | None = Field(default=40.0, gt=0)
     comprehension_gaps: int | None = Field(default=2, ge=1)
     flag_unsure: bool = True
     flag_unresolved: bool = True

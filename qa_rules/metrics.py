@@ -34,7 +34,7 @@ class MetricThresholds(Record):
     the 150-160 words/min quoted for speech with pauses; 250 is fast by that measure.
     """
 
-    dead_air_s: float = Field(default=30.0, gt=0)  # unexplained: no hold announced or thanked
+    dead_air_s: float = Field(default=40.0, gt=0)  # unexplained: no hold announced or thanked
     interruption_overlap_s: float = Field(default=0.5, gt=0)
     interruption_min_words: int = Field(default=3, ge=1)
     agent_talk_share_max: float = Field(default=0.70, gt=0, le=1)

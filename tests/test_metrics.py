@@ -12,17 +12,24 @@ def test_talk_share_silence_and_first_response():
     tr = make_transcript(
         "[2-6] agent: thank you for calling how can I help",
         "[7-13] customer: my bill is wrong this month",
-        "[45-47] agent: sorry about that",
+        "[55-57] agent: sorry about that",
     )
     m, findings = analyse_conversation(tr)
-    assert m.duration_s == 47
+    assert m.duration_s == 57
     assert m.agent_talk_s == 6 and m.customer_talk_s == 6 and m.agent_talk_share == 0.5
-    assert m.non_talk_s == 35 and m.longest_silence_s == 32
+    assert m.non_talk_s == 45 and m.longest_silence_s == 42
     assert m.first_response_s == 2 and (m.agent_turns, m.customer_turns) == (2, 1)
     dead_air = [f for f in findings if f.label == "dead_air"]
-    assert len(dead_air) == 1 and dead_air[0].value == 32
+    assert len(dead_air) == 1 and dead_air[0].value == 42
     assert dead_air[0].evidence[0].quote == "sorry about that"
-    assert dead_air[0].evidence[0].start == 45
+    assert dead_air[0].evidence[0].start == 55
+
+
+def test_a_silence_under_forty_seconds_is_not_dead_air():
+    tr = make_transcript(
+        "[0-3] customer: can you check my order", "[3-5] agent: hold on", "[40-43] customer: hello"
+    )
+    assert "dead_air" not in labels(analyse_conversation(tr)[1])  # 35 s: the guidelines' 40
 
 
 def test_a_hold_with_a_time_thanked_for_or_the_customers_own_is_not_dead_air():
