@@ -110,7 +110,7 @@ def test_three_workers_one_killed_store_every_call_exactly_once(tmp_path, postgr
 
     monkeypatch.chdir(tmp_path)  # a server store keeps reports and Prefect's home here
     monkeypatch.setenv("CALLQA_INDEX", str(tmp_path / "cases.faiss"))
-    url, n = new_database(postgres), 60
+    url, n = new_database(postgres), 32  # eight batches of four for three workers
     folder = write_calls(tmp_path / "calls", n)
     store = Store(url)
 
