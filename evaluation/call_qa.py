@@ -67,6 +67,8 @@ GOLD_SETS = (
     ("qa-dev-21", "qa-dev-21.jsonl", "calls"),
     ("qa-dev-22", "qa-dev-22.jsonl", "calls"),
     ("qa-dev-23", "qa-dev-23.jsonl", "calls"),
+    ("qa-dev-24", "qa-dev-24.jsonl", "calls"),
+    ("qa-dev-25", "qa-dev-25.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
     ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),
@@ -79,6 +81,7 @@ GOLD_SETS = (
     ("qa-heldout-10", "qa-heldout-10.jsonl", "calls"),
     ("qa-heldout-11", "qa-heldout-11.jsonl", "calls"),
     ("qa-heldout-12", "qa-heldout-12.jsonl", "calls"),
+    ("qa-heldout-13", "qa-heldout-13.jsonl", "calls"),
 )
 # Never tuned on: only their totals are read.
 HELDOUT_SETS = tuple(name for name, _, _ in GOLD_SETS if name.startswith("qa-heldout"))

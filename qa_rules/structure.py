@@ -110,7 +110,8 @@ def build_structure(ctx: AnalysisContext) -> CallStructure:
 
 
 SEVERAL = re.compile(
-    r",?\s*\b(?:(?:and|also|plus|then)\b(?:\s+also)?|while i(?:'m| am) on)[,\s]+(?:(?:um|uh|er)"
+    r",?\s*\b(?:(?:and|also|plus|then)\b(?:[,\s]+(?:um|uh|er))?(?:\s+also)?|while i(?:'m| am) on)"
+    r"[,\s]+(?:(?:um|uh|er)"
     r"[,\s]+)?(?=(?:i|i'd|i'm|i've|there's|there is|my|can|could|the|why)\b)|"
     r",?\s*\band also[,\s]+(?:(?:um|uh|er)[,\s]+)?(?=(?:she|he|they|we|it|our|his|her)\b)",
     re.IGNORECASE,
@@ -288,9 +289,11 @@ REFUSAL = re.compile(
     r"\b(?:the )?system (?:won't|will not|doesn't|does not|can't) (?:let|allow) (?:me|us)\b|"
     r"\bnot (?:a lot|much|anything) (?:more |else )?(?:i|we) can do\b|"
     r"\b(?:don't|do not) have the (?:ability|access|authority|option)\b|"
-    r"\b(?:i|we) (?:wouldn't|would not) (?:want|like) to (?:give|say|guess|quote)\b",
+    r"\b(?:i|we) (?:wouldn't|would not) (?:want|like) to (?:give|say|guess|quote)\b|"
+    r"\b(?:i|we) (?:don't|do not) think (?:we|i)(?:'ll| will| can| could) (?:manage|fit)\b|"
+    r"^\W*not (?:this week|today|tomorrow|before then),? no\b",
     re.IGNORECASE,
-)  # "I wouldn't want to give you a wrong figure": no answer
+)  # "I wouldn't want to give you a wrong figure", "Not this week, no.": no
 
 
 def _fails(ctx: AnalysisContext, index: int) -> bool:
@@ -477,6 +480,7 @@ NEW_TOPIC = re.compile(
 
 GIVES_ID = re.compile(
     r"\bmy (?:\w+ )?(?:number|name|reference|postcode)(?:'s| is)\b|"
+    r"^\W*(?:(?:hello|hi|hiya|morning),?\s+)?it's \[PERSON\](?: (?:at|from) \[\w+\])?\W*$|"
     r"\b(?:it's|it is|booked|booking's|account's) (?:in|under) the name\b",
     re.IGNORECASE,
 )
@@ -608,6 +612,11 @@ def action_reported(ctx: AnalysisContext, index: int) -> bool:
     return False
 
 
+SENDS_ON = re.compile(
+    r"\b(?:i'll|i will|we'll|we will|i'm going to|i can|we can) (?:just )?(?:email|send|post|"
+    r"forward) (?:the|a|an|this|that|it|them)\b",
+    re.IGNORECASE,
+)
 HANDOVER = re.compile(
     r"transfer(?:ring)? you|put(?:ting)? you through|connect(?:ing)? you|pass(?:ing)? you|"
     r"hand(?:ing)? you (?:over|to)|bring (?:in )?(?:my|a|the) (?:supervisor|manager)|"
@@ -653,7 +662,8 @@ HANDED_ON = re.compile(  # said this way, a handover whatever the act head says
     r"\b(?:i|we)(?:'ll| will)? (?:just )?(?:put|pass|transfer|hand) you (?:through|over|across)\b|"
     r"\b(?:i'll|i will|let me) (?:leave|pass) you (?:with|to|over to)\b|"
     r"\bfrom (?:the|our) [\w ]{0,20}team on the line\b|"
-    r"\b(?:i've|i have) got \w+ from [\w ]{1,20} on the line\b|"
+    r"\b(?:i've|i have) got (?:\w+|\[PERSON\]) from [\w ]{1,20} on the line\b|"
+    r"\b(?:i'll|i will|let me) get (?:her|him|them|someone|\[PERSON\]) on the line\b|"
     r"\b(?:i|we) can (?:put|transfer|pass) you (?:through|over|across) to\b|"
     r"\bpass (?:her|him|them) (?:over|through|across)\b|"
     r"\b(?:i'll|i will|let me) (?:get|fetch|bring in) (?:my|a|the) (?:team leader|supervisor|"
@@ -682,6 +692,8 @@ def hands_over(ctx: AnalysisContext, index: int) -> bool:
         return False  # "they'll be in touch if they need anything else": no promise
     if ON_THE_WAY.search(text):
         return False  # "he'll call you half an hour before he arrives": part of the visit
+    if SENDS_ON.search(text) and not CALLBACK_PROMISE.search(text):
+        return False  # "I'll email the employer pack to your HR team": a thing sent, not the call
     return bool(
         HANDED_ON.search(text)
         or (has_act(ctx, index, "transfer") and HANDOVER.search(text))
@@ -804,6 +816,9 @@ def _request_statements(
         if len(s.text.split()) < 3 or (_answers_a_question(ctx, acts, i)
                                        and not _new_topic(ctx, i)):  # fmt: skip
             continue
+        if found and _sets_the_scene(ctx, found[-1], i):
+            found[-1][1].append(i)  # "we're having a kitchen fitted by you, and I wanted to…"
+            continue
         if found and not _after_anything_else(ctx, i):
             head = found[-1][0]
             close = float(ctx.embeddings[i] @ ctx.embeddings[head]) >= RESTATED
@@ -818,6 +833,19 @@ def _request_statements(
         found.append((i, []))
         answered_since = False
     return found
+
+
+def _sets_the_scene(ctx: AnalysisContext, request: tuple[int, list[int]], index: int) -> bool:
+    """Whether ``request`` is only the scene ("yeah um I'm clearing out my mum's garage") for
+    customer sentence ``index``, which asks in the same turn: it asks for nothing itself."""
+    head, restated = request
+    scene, ask = ctx.sentences[head].text, ctx.sentences[index].text
+    return (
+        not restated
+        and ctx.sentences[head].turn == ctx.sentences[index].turn
+        and not any(p.search(scene) for p in (REQUEST_CUES, ASKS, QUESTION, PROBLEM_CLAUSE))
+        and any(p.search(ask) for p in (REQUEST_CUES, ASKS, WISH))
+    )
 
 
 def _words_of(ctx: AnalysisContext, first: int, restated: list[int], until: int) -> str:
@@ -919,6 +947,10 @@ def _request(
         nearby = " ".join(ctx.sentences[k].text for k in mine if j - 15 <= k <= j or k in handed)
         kind: Outcome = "escalated" if ESCALATION.search(nearby) else "transferred"
         return Request(**fields, outcome=kind, evidence=j)
+    works = next((j for j in range(first + 1, until) if ctx.sentences[j].speaker == "customer"
+                  and WORKS_NOW.search(ctx.sentences[j].text)), None)  # fmt: skip
+    if works is not None and (not failed or works > failed[-1]):
+        return Request(**fields, outcome="resolved", evidence=works)  # "oh it's draining now"
     if done and reraised is None and (not failed or done[-1] > failed[-1]):
         return Request(**fields, outcome="resolved", evidence=done[-1])
     content = _satisfied_close(ctx, acts, first)
@@ -934,6 +966,14 @@ def _request(
     if not closed and until == len(ctx.sentences):
         return Request(**fields, outcome="cut_off", evidence=len(ctx.sentences) - 1)
     return Request(**fields, outcome="unresolved", evidence=mine[-1] if mine else first)
+
+
+# The customer says the fix worked: "oh it's going, it's actually draining", "that's let me in"
+WORKS_NOW = re.compile(
+    r"\b(?:it's|it is|that's|that has|it has|it's now|that's now) (?:actually |finally |now )?"
+    r"(?:working|worked|draining|let me in|come through)\b|\bit works now\b",
+    re.IGNORECASE,
+)
 
 
 def _done_after_failure(

@@ -410,6 +410,24 @@ NOT_CASES = [
     # (lines, label): the call must not raise this finding
     (
         [
+            "customer: Two adults for Saturday, please. And is the penguin feeding on that day?",
+            "agent: Lovely, let me book the tickets first.",
+            "customer: And the penguin feeding?",
+            "agent: That's at eleven and half two every day, Saturday included.",
+        ],
+        "question_not_addressed",  # answered with the times
+    ),
+    (
+        [
+            "customer: If you take the scaffold down the roofer can't finish. Can you leave it up?",
+            "agent: It's booked for another job on Monday.",
+            "customer: Can't you swap it for a different scaffold?",
+            "agent: We haven't got anything spare till the end of the month.",
+        ],
+        "question_not_addressed",  # a plain no
+    ),
+    (
+        [
             "agent: Anyone trapped?",
             "customer: No, no one's in it.",
             "agent: Faults go to the service desk.",

@@ -640,6 +640,55 @@ CALLS = {
         "release it but the opening",
         "customer: hello sorry you cut out hello",
     )),
+    "the scene, then the ask": ("resolved", (
+        "agent: hiya paws at home pet sitting",
+        "customer: hi it's [PERSON] you've looked after our cat before we're going away from "
+        "the ninth to the sixteenth",
+        "customer: and i wanted to book the home visits again",
+        "agent: lovely i've booked her in for two visits a day",
+        "customer: brilliant thanks bye",
+        "agent: bye",
+    )),
+    "the customer says the fix worked": ("resolved", (
+        "agent: hello brightwash appliance help",
+        "customer: my washing machine's stopped draining it's full of water",
+        "agent: pull the little hose out and open the filter",
+        "customer: oh there's a hair clip in it",
+        "agent: that'll be it put it back and run a drain",
+        "customer: oh it's going it's actually draining",
+        "agent: great one tip clean that filter every couple of months",
+        "customer: i will thank you so much",
+        "agent: you're welcome bye",
+    )),
+    "'Not this week, no.'": ("unresolved", (
+        "agent: Hello, Greenleaf Garden Care.",
+        "customer: Hello, it's [PERSON] at [ADDRESS].",
+        "customer: Could someone come out before Thursday, please?",
+        "agent: I don't think we'll manage that this week, I'm afraid.",
+        "agent: The twenty-second is the next one.",
+        "customer: Even for an hour? I'd pay extra.",
+        "agent: Not this week, no.",
+        "customer: No. I'll just have to do it myself.",
+        "agent: Bye.",
+    )),
+    "a colleague from accounts on the line": ("transferred", (
+        "agent: good morning puffin boat trips",
+        "customer: our seal trip on sunday was cancelled and we'd like a refund",
+        "agent: i can't put refunds through myself they're done by our accounts team",
+        "agent: right i'll get her on the line now bear with me",
+        "agent: thanks for holding [PERSON] i've got [PERSON] from accounts on the line",
+        "customer: brilliant thank you",
+    )),
+    "a pack sent to HR is no handover": ("unresolved", (
+        "agent: Good morning, RideWork cycle scheme.",
+        "customer: I'd like to apply for an e-bike through the scheme.",
+        "agent: I'm afraid I can't find your employer on our list, so I can't open an "
+        "application for you yet.",
+        "customer: So is there anything I can do?",
+        "agent: If you give me the email for your HR team, I can send them our employer pack.",
+        "customer: Thanks, that's really helpful. Bye.",
+        "agent: Bye now.",
+    )),
 }  # fmt: skip
 
 

@@ -155,7 +155,8 @@ NOT_TOPICS = frozenset(
 )
 DIRECT_REPLY = re.compile(
     r"^\W*(?:yes|yeah|yep|no|nope|not|sadly|unfortunately|i'm afraid|afraid not)\b|"
-    r"\b(?:i|we)(?:'m| am|'re| are)? (?:not able|unable|can't|cannot|won't)\b",
+    r"\b(?:i|we)(?:'m| am|'re| are)? (?:not able|unable|can't|cannot|won't)\b|"
+    r"\b(?:i|we) (?:haven't|have not|don't have|do not have)\b",  # "we haven't got one spare"
     re.IGNORECASE,
 )
 
@@ -268,7 +269,7 @@ class Comprehension(Detector):
             if first is not None and asks_again:
                 reply = replies.get(s.turn, [])
                 shared = topic & _topic(ctx, first)
-                if reply and not _answers(ctx, reply, shared):
+                if reply and not _answers(ctx, reply, topic):
                     why = (f"The customer asked again about {', '.join(sorted(shared))} and the "
                            "reply still does not answer it")  # fmt: skip
                     findings.append(self.finding(ctx, "question_not_addressed", "negative",
@@ -504,11 +505,13 @@ def _next_agent_turns(ctx: AnalysisContext) -> dict[int, list[int]]:
 def _answers(ctx: AnalysisContext, reply: list[int], topic: set[str]) -> bool:
     """Whether the agent's ``reply`` answers a question about ``topic``: a direct "yes", "no"
     or "I can't" first ("that's a fair question…" takes it up) or after an apology ("sorry, I
-    missed that. No, …"; not the "yeah" of "oh sorry about that, so yeah, you're all set"), or
-    a word of the topic."""
+    missed that. No, …"; not the "yeah" of "oh sorry about that, so yeah, you're all set"), a
+    time, day or amount said first ("That's at eleven and half two"), or a word of the
+    question's topic ("most partner shops will hold a price")."""
     texts = [ctx.sentences[j].text for j in reply]
     return (
         bool(DIRECT_REPLY.search(texts[0]) or TAKES_THE_QUESTION.match(texts[0]))
+        or (not is_question(texts[0]) and bool(details(texts[0])))  # "That's at eleven."
         or any(FIRM_REPLY.search(text) for text in texts[1:])
         or any(topic & _topic(ctx, j) for j in reply)
     )
