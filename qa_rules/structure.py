@@ -111,8 +111,7 @@ def build_structure(ctx: AnalysisContext) -> CallStructure:
 
 SEVERAL = re.compile(
     r",?\s*\b(?:(?:and|also|plus|then)\b(?:[,\s]+(?:um|uh|er))?(?:\s+also)?|while i(?:'m| am) on)"
-    r"[,\s]+(?:(?:um|uh|er)"
-    r"[,\s]+)?(?=(?:i|i'd|i'm|i've|there's|there is|my|can|could|the|why)\b)|"
+    r"[,\s]+(?:(?:um|uh|er)[,\s]+)?(?=(?:i|i'd|i'm|i've|there's|there is|my|can|could|the|why)\b)|"
     r",?\s*\band also[,\s]+(?:(?:um|uh|er)[,\s]+)?(?=(?:she|he|they|we|it|our|his|her)\b)",
     re.IGNORECASE,
 )  # "…from next month and also she came home with a bump": another matter
