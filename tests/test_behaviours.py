@@ -410,6 +410,16 @@ NOT_CASES = [
     # (lines, label): the call must not raise this finding
     (
         [
+            "customer: Can you leave the scaffold up? I'm really worried about the rain getting "
+            "in.",
+            "agent: It's booked for another job on Monday.",
+            "customer: Leave my house open to the rain?",
+            "agent: You could ask your roofer if he's got his own scaffold.",
+        ],
+        "question_not_addressed",  # an outburst, not a question asked again
+    ),
+    (
+        [
             "customer: Two adults for Saturday, please. And is the penguin feeding on that day?",
             "agent: Lovely, let me book the tickets first.",
             "customer: And the penguin feeding?",

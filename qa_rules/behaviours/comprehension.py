@@ -147,6 +147,8 @@ BACK_TO = re.compile(
     r"did you (?:catch|get|see|hear))\b",
     re.IGNORECASE,
 )
+# A question put to someone, not an outburst ("Leave my house open to the rain?")
+ADDRESSED = re.compile(r"\b(?:you|i|we|it|they|there|that|this|he|she)\b", re.IGNORECASE)
 # Lemmas too general to be a question's topic
 NOT_TOPICS = frozenset(
     """be do have get know want need can go make say ask thing call ring think mean look like
@@ -265,7 +267,8 @@ class Comprehension(Detector):
                      and s.turn - ctx.sentences[asked[w]].turn >= 2]  # fmt: skip
             first = next((j for j in again if float(ctx.embeddings[i] @ ctx.embeddings[j])
                           >= self.asked_again_similarity), None)  # fmt: skip
-            asks_again = any(p(s.text) for p in (is_question, BACK_TO.search, TAG_QUESTION.search))
+            asks_again = (BACK_TO.search(s.text) or TAG_QUESTION.search(s.text)
+                          or (is_question(s.text) and ADDRESSED.search(s.text)))  # fmt: skip
             if first is not None and asks_again:
                 reply = replies.get(s.turn, [])
                 shared = topic & _topic(ctx, first)
