@@ -257,7 +257,8 @@ class Comprehension(Detector):
         """A question the customer had to ask again ("sorry, did you catch the bit about home
         visits?", "okay but what about the chicken") and whose second asking the agent's reply
         still skips."""
-        findings, asked = [], {}  # asked: topic word -> the customer sentence that first asked
+        findings: list[Finding] = []
+        asked: dict[str, int] = {}  # topic word -> the customer sentence that first asked
         questions = {s.turn for s in ctx.sentences if s.speaker == "customer" and _asks(s.text)}
         replies = _next_agent_turns(ctx)
         for i in ctx.by_speaker("customer"):
