@@ -33,8 +33,11 @@ from callqa.qa_rules.scores import InteractionScore, ScoredCall
 # reports of what was done, times however said, weekdays; answers after a hold; closings;
 # 0.12: bookings said plainly ("that's you in for"), values agreed in a check, caller-id
 # lookups and card or email read out unasked, making light of a problem; redaction 6: after
-# "my phone number is", 7 to 13 digits are the number (a digit misheard or dropped).
-PIPELINE_VERSION = f"0.12.0/redaction-{REDACTION_VERSION}/labels-{counted_labels_digest()}"
+# "my phone number is", 7 to 13 digits are the number (a digit misheard or dropped); 0.13: a
+# question asked again and still skipped, an alternative after a refusal, the scene before a
+# request, a fix the customer says worked, brush-offs, dead air from 40 s, bare "bye then";
+# redaction 7: spoken emails under country domains.
+PIPELINE_VERSION = f"0.13.0/redaction-{REDACTION_VERSION}/labels-{counted_labels_digest()}"
 
 
 class CallResult(Record):

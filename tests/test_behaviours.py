@@ -25,6 +25,19 @@ def labels_of(analyzer, *lines):
 CASES = [
     # (lines, label, polarity): the call must raise this finding
     (
+        [
+            "agent: Crux Climbing, hi.",
+            "customer: I'd like to freeze my membership.",
+            "agent: We don't do freezes. You can cancel.",
+            "customer: Fine.",
+            "agent: Okay. Anything else?",
+            "customer: No.",
+            "agent: Bye then.",
+        ],
+        "no_closing",  # a bare goodbye
+        "negative",
+    ),
+    (
         ["customer: One of our lifts has stopped working.", "agent: Not my department."],
         "dismissive_language",
         "negative",
@@ -408,6 +421,16 @@ def test_detector_finds(analyzer, lines, label, polarity):
 
 NOT_CASES = [
     # (lines, label): the call must not raise this finding
+    (
+        [
+            "agent: Good afternoon, Suds Laundrette, Hannah speaking.",
+            "customer: My coat has shrunk.",
+            "agent: I'm sorry. Daniel will call you tomorrow between ten and twelve.",
+            "customer: Thanks, Hannah. Sorry for being sharp earlier.",
+            "agent: Not at all, you had every reason to be frustrated. Speak soon.",
+        ],
+        "no_closing",
+    ),
     (
         [
             "customer: Can you leave the scaffold up? I'm really worried about the rain getting "

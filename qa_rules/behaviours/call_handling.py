@@ -95,8 +95,9 @@ CLOSING = phrases(
     "i hope (it|you|things|he|she|they|the|your)",  # a good wish: "I hope it's warm soon"
     r"^\W*cheers\b",
     r"see you (then|soon|tomorrow|later|on|next|(mon|tues|wednes|thurs|fri|satur|sun)day)",
+    r"speak (to you )?soon",
 )
-BARE_BYE = re.compile(r"^\W*(?:(?:okay|ok|right|alright|yeah)\W+)?(?:good)?bye\W*$", re.I)
+BARE_BYE = re.compile(r"^\W*(?:(?:okay|ok|right|alright|yeah)\W+)?(?:good)?bye(?: then)?\W*$", re.I)
 # The line dropped, or the agent handed the customer on: the closing was not theirs to make.
 HANDED_OVER_LIVE = ("cut_off", "transferred", "escalated")
 
