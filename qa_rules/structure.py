@@ -948,7 +948,12 @@ def _request(
         return Request(**fields, outcome=kind, evidence=j)
     works = next((j for j in range(first + 1, until) if ctx.sentences[j].speaker == "customer"
                   and WORKS_NOW.search(ctx.sentences[j].text)), None)  # fmt: skip
-    if works is not None and (not failed or works > failed[-1]):
+    broke_again = works is not None and any(
+        NOT_WORKING.search(ctx.sentences[j].text)
+        for j in range(works + 1, until)
+        if ctx.sentences[j].speaker == "customer"
+    )  # "oh it's working now. oh wait, no, it's kicked me out again"
+    if works is not None and not broke_again and (not failed or works > failed[-1]):
         return Request(**fields, outcome="resolved", evidence=works)  # "oh it's draining now"
     if done and reraised is None and (not failed or done[-1] > failed[-1]):
         return Request(**fields, outcome="resolved", evidence=done[-1])
@@ -971,6 +976,13 @@ def _request(
 WORKS_NOW = re.compile(
     r"\b(?:it's|it is|that's|that has|it has|it's now|that's now) (?:actually |finally |now )?"
     r"(?:working|worked|draining|let me in|come through)\b|\bit works now\b",
+    re.IGNORECASE,
+)
+
+
+NOT_WORKING = re.compile(
+    r"\b(?:still not|not working|isn't working|stopped (?:working|again)|same error|"
+    r"(?:kicked|thrown|logged) me out|no luck|(?:off|down|broken|gone) again)\b",
     re.IGNORECASE,
 )
 

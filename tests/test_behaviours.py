@@ -423,6 +423,13 @@ NOT_CASES = [
     # (lines, label): the call must not raise this finding
     (
         [
+            "customer: I was charged twice for my order.",
+            "agent: Oh dear, that's not my department's finest hour, I'm really sorry.",
+        ],
+        "dismissive_language",
+    ),
+    (
+        [
             "agent: Good afternoon, Suds Laundrette, Hannah speaking.",
             "customer: My coat has shrunk.",
             "agent: I'm sorry. Daniel will call you tomorrow between ten and twelve.",

@@ -689,6 +689,16 @@ CALLS = {
         "customer: Thanks, that's really helpful. Bye.",
         "agent: Bye now.",
     )),
+    "it works, then it breaks again": ("unresolved", (
+        "agent: hello streamhub support",
+        "customer: the app won't let me log in it says error four oh one",
+        "agent: try clearing the cache and logging in again",
+        "customer: oh it's working now",
+        "customer: oh wait no it's kicked me out again same error",
+        "agent: okay anything else",
+        "customer: no",
+        "agent: bye",
+    )),
 }  # fmt: skip
 
 

@@ -95,7 +95,7 @@ DISMISSIVE = phrases(
     r"\b(though|isn't it|really|surely)\b",
     "(they|these|those) all do (that|it)",
     # brushing the customer off: "Not my department.", "Do you want to cancel or not?"
-    "(that's |it's )?not my (department|area)",
+    "(that's |it's )?not my (department|area)(?!')",  # not "my department's finest hour"
     "do you want to \\w+( it)? or not",
     "(they|she|he)('d| would|'ll| will) (only |just )?(say|tell you) the same",
 )
