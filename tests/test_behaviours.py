@@ -423,6 +423,16 @@ NOT_CASES = [
     # (lines, label): the call must not raise this finding
     (
         [
+            "agent: Hello, Brightwell Energy, how can I help?",
+            "customer: My router keeps dropping the connection every evening.",
+            "agent: Can I take your account number?",
+            "customer: It's 55120, and my postcode is LS6 2AB.",
+            "agent: Thanks, that's verified. I've changed your wireless channel remotely.",
+        ],
+        "no_verification",  # "that's verified" is the check
+    ),
+    (
+        [
             "customer: I was charged twice for my order.",
             "agent: Oh dear, that's not my department's finest hour, I'm really sorry.",
         ],
@@ -1086,3 +1096,17 @@ def test_a_refusal_with_its_reason_raises_no_unresolved_flag(analyzer, reason):
     found = labels_of(analyzer, *lines)
     assert found["unresolved"].details["reason_given"] == "true"
     assert "unresolved" not in {f.reason for f in flag_call(None, tuple(found.values()))}
+
+
+def test_a_bare_goodbye_is_named_as_one(analyzer):
+    found = labels_of(
+        analyzer,
+        "agent: Crux Climbing, hi.",
+        "customer: I'd like to freeze my membership.",
+        "agent: We don't do freezes. You can cancel.",
+        "customer: Fine.",
+        "agent: Okay. Anything else?",
+        "customer: No.",
+        "agent: Bye then.",
+    )
+    assert "bare goodbye" in found["no_closing"].why

@@ -31,6 +31,7 @@ VERIFICATION = phrases(
     "last (four|4) digits",
     "(first|second) line of (your|the) address",
     r"(you('re| are)|that's you) (all )?(verified|through security|through)\b(?! to)",
+    r"that's (all )?verified",
     "memorable (word|question|answer)",
     r"(?<!temporary )(?<!new )(?<!one-time )(pin|passcode|security (answer|word|number))\b",
     "(sur)?(name|postcode|zip) (and|on) (the|your) (account|order|policy|booking|reservation)",
@@ -178,6 +179,8 @@ class CallHandling(Detector):
             )
         elif len(agent) > self.opening_sentences and ctx.structure.outcome not in HANDED_OVER_LIVE:
             why = "The agent's last words have no thanks, offer of further help or goodbye"
+            if any(BARE_BYE.match(ctx.sentences[i].text) for i in ending):
+                why = "The agent ended on a bare goodbye, with no thanks or offer of further help"
             findings.append(self.finding(ctx, "no_closing", "negative", ending[-1:], why, 0.7))
         return findings
 
