@@ -22,21 +22,19 @@ def labels_of(analyzer, *lines):
     return {f.label: f for f in analysis.findings}
 
 
+BARE_GOODBYE = [
+    "agent: Crux Climbing, hi.",
+    "customer: I'd like to freeze my membership.",
+    "agent: We don't do freezes. You can cancel.",
+    "customer: Fine.",
+    "agent: Okay. Anything else?",
+    "customer: No.",
+    "agent: Bye then.",
+]
+
 CASES = [
     # (lines, label, polarity): the call must raise this finding
-    (
-        [
-            "agent: Crux Climbing, hi.",
-            "customer: I'd like to freeze my membership.",
-            "agent: We don't do freezes. You can cancel.",
-            "customer: Fine.",
-            "agent: Okay. Anything else?",
-            "customer: No.",
-            "agent: Bye then.",
-        ],
-        "no_closing",  # a bare goodbye
-        "negative",
-    ),
+    (BARE_GOODBYE, "no_closing", "negative"),
     (
         ["customer: One of our lifts has stopped working.", "agent: Not my department."],
         "dismissive_language",
@@ -1099,14 +1097,4 @@ def test_a_refusal_with_its_reason_raises_no_unresolved_flag(analyzer, reason):
 
 
 def test_a_bare_goodbye_is_named_as_one(analyzer):
-    found = labels_of(
-        analyzer,
-        "agent: Crux Climbing, hi.",
-        "customer: I'd like to freeze my membership.",
-        "agent: We don't do freezes. You can cancel.",
-        "customer: Fine.",
-        "agent: Okay. Anything else?",
-        "customer: No.",
-        "agent: Bye then.",
-    )
-    assert "bare goodbye" in found["no_closing"].why
+    assert "bare goodbye" in labels_of(analyzer, *BARE_GOODBYE)["no_closing"].why
