@@ -920,6 +920,10 @@ def _request(
         done = _done_after_failure(ctx, moves, first, done, failed, number, about, asked)
     handed = [j for j in mine if j in moves.handed]
     reraised = _reraised(ctx, acts, moves, first, done[-1] if done else None, until)
+    if reraised is None and done:  # "No, it's still not working, same error." - "Anything else?"
+        reraised = next((j for j in range(done[-1] + 1, until) if ctx.sentences[j].speaker
+                         == "customer" and NOT_WORKING.search(ctx.sentences[j].text)
+                         and not any(j < k < until for k in moves.done)), None)  # fmt: skip
     left_open = _unanswered_follow_up(ctx, acts, first, max([*done, *handed], default=first),
                                       until)  # fmt: skip
     if left_open is not None and (reraised is None or left_open > reraised):

@@ -699,6 +699,17 @@ CALLS = {
         "customer: no",
         "agent: bye",
     )),
+    "still not working after the fix": ("unresolved", (
+        "agent: Hello, Cityline Bank, Josh speaking.",
+        "customer: Hi, I can't log in to the app, it keeps saying my password is wrong.",
+        "agent: Sorry about that. I've just sent a reset link to your registered email.",
+        "customer: Got it, clicking it now.",
+        "agent: Set a new password and then try to log in again.",
+        "customer: No, it's still not working, same error.",
+        "agent: Okay. Anything else I can help with?",
+        "customer: No, I guess not.",
+        "agent: Thanks for calling, bye.",
+    )),
 }  # fmt: skip
 
 
