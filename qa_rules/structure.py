@@ -227,10 +227,10 @@ def _asked_actions(text: str) -> set[str]:
     """The actions a request asks for by name ("I'd like a refund" -> refund; "some money
     back" -> refund or credit)."""
     verbs = ((m.group(1) or m.group(2)).lower() for m in WANTS.finditer(text))
-    asked = {v if v in ACTION_LEMMAS else v.rstrip("ed").rstrip("d") for v in verbs}
+    asked = {lemma for v in verbs if (lemma := _action_lemma(v))}
     if MONEY_BACK.search(text):
         asked |= {"refund", "credit"}
-    return asked & ACTION_LEMMAS
+    return asked
 
 
 MONEY_BACK = re.compile(r"\bmoney back\b|\brefund|\bcompensat", re.IGNORECASE)
@@ -238,7 +238,7 @@ MONEY_BACK = re.compile(r"\bmoney back\b|\brefund|\bcompensat", re.IGNORECASE)
 
 def _another_action(ctx: AnalysisContext, asked: set[str], index: int) -> bool:
     """Agent sentence ``index`` reports only actions other than those ``asked`` for."""
-    span = _span(ctx, index)
+    span = sentence_span(ctx, index)
     done = {t.lemma_.lower() for t in span or () if t.pos_ == "VERB"} & ACTION_LEMMAS
     return bool(asked and done and not asked & done)
 
@@ -250,9 +250,17 @@ def _wanted(text: str) -> Literal["action", "information", "problem"]:
         verb = (match.group(1) or match.group(2)).lower()
         if verb in ASKS_TO_KNOW:
             return "information"
-        if verb in ACTION_LEMMAS or verb.rstrip("ed").rstrip("d") in ACTION_LEMMAS:
+        if _action_lemma(verb):
             return "action"
     return "problem"
+
+
+def _action_lemma(verb: str) -> str | None:
+    """The action a wanted verb names ("refunded" -> refund), if it names one."""
+    for lemma in (verb, verb.rstrip("ed").rstrip("d")):
+        if lemma in ACTION_LEMMAS:
+            return lemma
+    return None
 
 
 DEFERRAL = re.compile(  # "we'll look into it", "I'd have to check that one": no time, no route
@@ -350,7 +358,7 @@ def _acted(ctx: AnalysisContext, index: int) -> bool:
         return True
     if has_act(ctx, index, "action_done") and DOING_NOW.search(ctx.sentences[index].text):
         return True  # "I'm refunding it now": done while the customer listens
-    span = _span(ctx, index) if has_act(ctx, index, "action_done") else None
+    span = sentence_span(ctx, index) if has_act(ctx, index, "action_done") else None
     return span is not None and any(
         ((t.lemma_.lower() in ACTION_LEMMAS and t.tag_ in ("VBD", "VBN"))
          or _participle(t) is not None)
@@ -510,7 +518,7 @@ def information_given(ctx: AnalysisContext, index: int) -> bool:
         return False
     if has_act(ctx, index, "inform") and not social:
         return True
-    span = _span(ctx, index)
+    span = sentence_span(ctx, index)
     if span is None or span.text.rstrip().endswith("?"):
         return False
     valued = any(t.like_num for t in span) or any(
@@ -575,7 +583,7 @@ def action_reported(ctx: AnalysisContext, index: int) -> bool:
     a past or perfect ("I've sent", "I sent"), a passive ("a new checkbook has been sent",
     "it's paid", "your appointment is scheduled"), never a future, an offer or a question
     ("I'll send", "I can send", "shall I send?")."""
-    span = _span(ctx, index)
+    span = sentence_span(ctx, index)
     if span is None or span.text.rstrip().endswith("?"):
         return False
     if SAID_DONE.search(span.text) or BOOKED_IN.search(span.text):
@@ -726,7 +734,8 @@ def resolves(ctx: AnalysisContext, index: int) -> bool:
     return bool(said_done or reported or information_given(ctx, index))
 
 
-def _span(ctx: AnalysisContext, index: int) -> Any:
+def sentence_span(ctx: AnalysisContext, index: int) -> Any:
+    """The parsed tokens of sentence ``index`` (a span of its turn's doc), or None."""
     s = ctx.sentences[index]
     doc = ctx.docs[s.turn] if s.turn < len(ctx.docs) else None
     return None if doc is None else doc.char_span(s.char_start, s.char_end,

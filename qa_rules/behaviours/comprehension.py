@@ -19,7 +19,7 @@ from callqa.qa_rules.readback import (
     mismatches,
     with_bare_amounts,
 )
-from callqa.qa_rules.structure import CALLBACK_PROMISE, action_reported, has_act
+from callqa.qa_rules.structure import CALLBACK_PROMISE, action_reported, has_act, sentence_span
 
 CORRECTION = phrases(
     "no,? (no,? )?i said",
@@ -546,12 +546,10 @@ TAG_QUESTION = re.compile(
 
 def _topic(ctx: AnalysisContext, index: int) -> set[str]:
     """The noun and verb lemmas of sentence ``index`` that can name what it is about."""
-    s = ctx.sentences[index]
     return {
         t.lemma_.lower()
-        for t in ctx.docs[s.turn]
-        if s.char_start <= t.idx < s.char_end
-        and t.pos_ in ("NOUN", "VERB")
+        for t in sentence_span(ctx, index) or ()
+        if t.pos_ in ("NOUN", "VERB")
         and t.lemma_.isalpha()
         and len(t.lemma_) > 2
         and t.lemma_.lower() not in NOT_TOPICS
