@@ -82,6 +82,7 @@ GOLD_SETS = (
     ("qa-heldout-11", "qa-heldout-11.jsonl", "calls"),
     ("qa-heldout-12", "qa-heldout-12.jsonl", "calls"),
     ("qa-heldout-13", "qa-heldout-13.jsonl", "calls"),
+    ("qa-heldout-14", "qa-heldout-14.jsonl", "calls"),
 )
 # Never tuned on: only their totals are read.
 HELDOUT_SETS = tuple(name for name, _, _ in GOLD_SETS if name.startswith("qa-heldout"))
