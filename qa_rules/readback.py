@@ -1,8 +1,8 @@
-"""Details that a read-back can get wrong: amounts, times, days of the month, counts and long
-figures (meter readings), read from what people say ("a hundred and one dollars", "three
-thirty p m", "the fifteenth", "two bags") after spoken numbers are turned into digits
-(text2num). Personal data is redacted
-before this runs, so only details redaction keeps are compared."""
+"""Details that a read-back can get wrong: amounts, times, days of the month, counts, measures,
+sizes and long figures (meter readings), read from what people say ("a hundred and one
+dollars", "three thirty p m", "the fifteenth", "two bags", "seven kilo", "a size eight") after
+spoken numbers are turned into digits (text2num). Personal data is redacted before this runs,
+so only details redaction keeps are compared."""
 
 from __future__ import annotations
 
@@ -68,12 +68,29 @@ BARE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 COUNT = re.compile(
-    r"\b(?P<n>\d{1,3})\s(?:\d+\s(?:kilo|kg)s?\s)?(?:(?:hold|checked|extra|new|spare|paper)\s)?"
+    r"\b(?P<n>\d{1,3})\s(?:\d+\s(?:kilo|kg)s?\s)?(?:of (?:your|the|our|those|these) )?"
+    r"(?:(?:hold|checked|extra|new|spare|paper|bulk|large|small|big)\s)?"
     r"(?P<what>bags?|suitcases?|seats?|cards?|accounts?|payments?|checks?|cheques?|checkbooks?|"
     r"chequebooks?|statements?|transactions?|items?|boxes|box|packages?|parcels?|lines?|"
     r"devices?|phones?|tickets?|nights?|days?|weeks?|months?|installments?|instalments?)\b",
     re.IGNORECASE,
 )
+
+# A weight, volume, length or data size, by its unit ("a seven kilo turkey", "20 litres").
+MEASURE = re.compile(
+    r"(?<![\d.:$£€])\b(?P<n>\d{1,4}(?:\.\d+)?)\s?(?P<unit>kilos?|kg|kilograms?|grams?|"
+    r"litres?|liters?|metres?|meters?|feet|foot|inch(?:es)?|miles?|km|gigs?|gb)\b",
+    re.IGNORECASE,
+)
+# "a size eight", "the black ones in a nine, I'll reserve them" (not "in a 10 minute window")
+SIZE = re.compile(
+    r"\bsize\s(?P<n>\d{1,2}(?:\.5)?)\b|\bin an? (?P<m>\d{1,2}(?:\.5)?)"
+    r"(?=\s*(?:[,.!?;]|$|(?:i'll|i will|and|at|for|please|then|from|in)\b))",
+    re.IGNORECASE,
+)
+MEASURE_UNITS = {"kilo": "kg", "kilogram": "kg", "gram": "g", "liter": "l", "litre": "l",
+                 "meter": "m", "metre": "m", "feet": "ft", "foot": "ft", "inche": "in",
+                 "inch": "in", "mile": "mi", "gig": "gb"}  # fmt: skip
 
 
 # "quarter past ten's better": the number without its "'s", so it is read
@@ -107,8 +124,8 @@ COUNT_FOR = re.compile(
 
 
 def details(text: str) -> set[Detail]:
-    """The amounts, times, days of the month and counts said in ``text`` (not the old value
-    it replaces: "the twenty-eighth instead of the first")."""
+    """The amounts, times, days of the month, counts, measures and sizes said in ``text`` (not
+    the old value it replaces: "the twenty-eighth instead of the first")."""
     said = REPLACED.sub(" ", digits_for_words(text))
     found: set[Detail] = set()
     for m in AMOUNT.finditer(said):
@@ -129,6 +146,10 @@ def details(text: str) -> set[Detail]:
     found |= {("weekday", "", m[1].lower()) for m in WEEKDAY.finditer(said)}
     for m in COUNT.finditer(said):
         found.add(("count", m["what"].lower().rstrip("s"), str(int(m["n"]))))
+    for m in MEASURE.finditer(said):
+        unit = m["unit"].lower().rstrip("s")
+        found.add(("measure", MEASURE_UNITS.get(unit, unit), str(float(m["n"]))))
+    found |= {("size", "", m["n"] or m["m"]) for m in SIZE.finditer(said)}
     for m in COUNT_FOR.finditer(said):
         found.add(("count", m["what"].lower(), str(int(m["n"]))))
     found |= {("figure", "", m[0]) for m in FIGURE.finditer(said)}

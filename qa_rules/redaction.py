@@ -45,7 +45,7 @@ from callqa.qa_rules.spoken import (
 
 __all__ = ["find_spans", "luhn_valid", "redact_text", "redact_transcript"]
 
-REDACTION_VERSION = "7"  # bump when the rules change: cached transcripts are then redone
+REDACTION_VERSION = "8"  # bump when the rules change: cached transcripts are then redone
 
 KINDS: tuple[RedactionKind, ...] = get_args(RedactionKind)  # also the precedence of overlaps
 
@@ -82,10 +82,13 @@ CUE_WORDS = {w for cues in CUES.values() for cue in cues for w in cue.split()} |
     "email", "e-mail", "expiry", "expiration", "address", "number", "code", "zip", "dob",
 }  # fmt: skip
 
+# British street words too: "22 Larch Close", "9 Ivy Grove"
 STREETS = {"street", "st", "avenue", "ave", "road", "rd", "drive", "dr", "lane", "ln",
            "boulevard", "blvd", "court", "ct", "way", "place", "pl", "terrace", "circle", "cir",
            "parkway", "pkwy", "highway", "hwy", "trail", "square", "crescent", "plaza",
-           "alley"}  # fmt: skip
+           "alley", "close", "grove", "gardens", "mews", "row", "walk", "rise", "green", "vale",
+           "parade", "estate", "quay", "wharf", "hill", "park", "view", "gate",
+           "yard"}  # fmt: skip
 UNIT_WORDS = {"apartment", "apt", "unit", "suite", "#", "number", "floor"}
 TLDS = {"com", "net", "org", "edu", "gov", "io", "co", "uk", "us", "ca", "info", "biz", "me",
         "de", "fr", "ie", "es", "nl", "be", "ch", "se", "dk", "pl", "pt", "eu", "au", "nz",

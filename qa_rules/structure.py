@@ -92,8 +92,7 @@ def build_structure(ctx: AnalysisContext) -> CallStructure:
     )
     requests = []
     ends = [i for i, _ in statements[1:]] + [len(ctx.sentences)] * bool(statements)
-    words = [_stems(_words_of(ctx, i, again, end))
-             for (i, again), end in zip(statements, ends, strict=True)]  # fmt: skip
+    words = [_stems(_words_of(ctx, i, end)) for (i, _), end in zip(statements, ends, strict=True)]
     about = {j: _named_most(_stems(ctx.sentences[j].text), words) for j in agent}
     for k, (first, restated) in enumerate(statements):
         until = statements[k + 1][0] if k + 1 < len(statements) else n
@@ -117,6 +116,7 @@ SEVERAL = re.compile(
 )  # "…from next month and also she came home with a bump": another matter
 ALSO = re.compile(r"\W*(?:i|we)(?: also|'d also| would also)\b", re.IGNORECASE)
 COMPLAINS = re.compile(r"\b(?:want|like|wish) to (?:complain|make a complaint)\b", re.I)
+CALLING_BECAUSE = re.compile(r"\b(?:calling|ringing|phoning) because\b", re.I)
 ALSO_JOIN = re.compile(r"\balso\b", re.IGNORECASE)  # "…next week and also um I wanted to buy…"
 WISH = re.compile(r"\b(?:i|we)(?:'d| would)? (?:just )?(?:want|wanted|need|needed|like)\b", re.I)
 ANNOUNCED = re.compile(
@@ -166,9 +166,9 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
                      or (ALSO_JOIN.search(join) and WISH.search(clause)))  # fmt: skip
             if clauses and NEED_IT_DONE.search(clause):
                 continue  # "I lost my card and I need it blocked": the same request
-            if COMPLAINS.search(clause):
-                context = clause  # "I want to complain. … I'd like some of the money back."
-                continue
+            if COMPLAINS.search(clause) or CALLING_BECAUSE.search(clause):
+                context = clause  # "I want to complain. … I'd like some of the money back.",
+                continue  # "I'm ringing because… my wife passed away… I'd like my daughter to…"
             if _reason_for(clause) and clauses and not announced:
                 continue  # "I need to cancel, I've lost my job and I can't keep paying": why
             if asked and not clauses and ALSO.match(clause) and WISH.search(context):
@@ -226,21 +226,26 @@ ASKS_TO_KNOW = frozenset("know ask check find tell see understand confirm what w
 def _asked_actions(text: str) -> set[str]:
     """The actions a request asks for by name ("I'd like a refund" -> refund; "some money
     back" -> refund or credit)."""
-    verbs = ((m.group(1) or m.group(2)).lower() for m in WANTS.finditer(text))
+    verbs = [(m.group(1) or m.group(2)).lower() for m in WANTS.finditer(text)]
+    verbs += [m[1].lower() for m in WANT_IT_DONE.finditer(text)]
     asked = {lemma for v in verbs if (lemma := _action_lemma(v))}
     if MONEY_BACK.search(text):
         asked |= {"refund", "credit"}
     return asked
 
 
+# "I want that fine cancelling", "I need it stopped": the action, as a participle
+WANT_IT_DONE = re.compile(r"\b(?:want|need)s? (?:that|this|the|my|it|them)(?: \w+)? "
+                          r"(\w+(?:ing|ed))\b", re.IGNORECASE)  # fmt: skip
 MONEY_BACK = re.compile(r"\bmoney back\b|\brefund|\bcompensat", re.IGNORECASE)
 
 
 def _another_action(ctx: AnalysisContext, asked: set[str], index: int) -> bool:
-    """Agent sentence ``index`` reports only actions other than those ``asked`` for."""
+    """Agent sentence ``index`` reports no action ``asked`` for: another one, or none by name
+    ("I can't cancel penalty notices…" - "right, that's gone through, new card's on")."""
     span = sentence_span(ctx, index)
     done = {t.lemma_.lower() for t in span or () if t.pos_ == "VERB"} & ACTION_LEMMAS
-    return bool(asked and done and not asked & done)
+    return bool(asked and not asked & done)
 
 
 def _wanted(text: str) -> Literal["action", "information", "problem"]:
@@ -257,7 +262,8 @@ def _wanted(text: str) -> Literal["action", "information", "problem"]:
 
 def _action_lemma(verb: str) -> str | None:
     """The action a wanted verb names ("refunded" -> refund), if it names one."""
-    for lemma in (verb, verb.rstrip("ed").rstrip("d")):
+    stem = re.sub(r"(?:ing|ed|d)$", "", verb)
+    for lemma in (verb, stem, stem[:-1], f"{stem}e"):  # cancelled, stopping, closing
         if lemma in ACTION_LEMMAS:
             return lemma
     return None
@@ -437,7 +443,7 @@ CONDITIONAL = frozenset("once if when until unless after".split())
 
 
 NEED_IT_DONE = re.compile(r"\bi (?:just |really )?need (?:it|this|that|them) \w+(?:ed|en)\b", re.I)
-REQUEST_CUES = re.compile(
+WANT_CUES = re.compile(  # what the customer wants, in so many words
     r"\b(?:i|we)(?:'d| would) (?:also |just |really )?like (?:to|a|an|my|some)\b|"
     r"\bi wanna \w+\b|"
     r"\bi also (?:wanted|needed) to\b|"  # "…move it by a day, and I also wanted to ask about"
@@ -451,9 +457,6 @@ REQUEST_CUES = re.compile(
     r"\b(?:can|could|would) you (?:please )?(?:help|tell|check|look|find|cancel|change|send)\b|"
     r"\b(?:can|could|may) i (?:not )?(?:just )?(?:switch|change|move|add|cancel|upgrade|"
     r"downgrade|transfer|book|pay (?:it|this|that|the|by|in|annually|monthly))\b|"
-    r"\bi (?:still |just |really )?(?:lost|can't|cannot|couldn't|didn't|haven't|never|"
-    r"was charged)\b"
-    r"(?! (?:even )?(?:know|knew|realise|realize|think|expect|notice|mind)\b)|"
     r"\bhow (?:do|can|would) i\b|\bwhat(?:'s| is) (?:my|the) (?:balance|status)\b|"
     r"\bhow much (?:would|will|does|is|do) (?:it|that|this|they)\b|"
     r"\b(?:will|can|could|do) i get (?:anything|something|a|an|my|some|money)\b[^.?]{0,25}"
@@ -462,6 +465,15 @@ REQUEST_CUES = re.compile(
     r"\bdo you (?:do|offer|deliver|provide|sell|take|accept) (?:\w+ )?(?:\w+s|any|a|an)\b",
     re.IGNORECASE,
 )
+# A problem told ("I lost my card", "I can't log in"): a request when a call opens with it, or
+# when it opens another matter; otherwise context or an answer ("I didn't go to the doctor")
+PROBLEM_CUES = re.compile(
+    r"\bi (?:still |just |really )?(?:lost|can't|cannot|couldn't|didn't|haven't|never|"
+    r"was charged)\b"
+    r"(?! (?:even )?(?:know|knew|realise|realize|think|expect|notice|mind)\b)",
+    re.IGNORECASE,
+)
+REQUEST_CUES = re.compile(f"{WANT_CUES.pattern}|{PROBLEM_CUES.pattern}", re.IGNORECASE)
 
 
 def states_request(ctx: AnalysisContext, index: int) -> bool:
@@ -753,13 +765,14 @@ def _dropped(ctx: AnalysisContext) -> int | None:
 def _answered_late(ctx: AnalysisContext, request: Request, dropped: int) -> bool:
     """Whether the agent was still working on the request when the line dropped: a hold
     or a check in progress after the last answer, or the answer itself cut short (the
-    customer's "sorry, you cut out" comes straight after it, in the next turn)."""
+    customer's "sorry, you cut out" or "I can't hear you" comes straight after its turn)."""
     if request.evidence is None:
         return False
-    cut_short = (ctx.sentences[request.evidence].speaker == "agent"
-                 and ctx.sentences[dropped].turn == ctx.sentences[request.evidence].turn + 1
+    answer = ctx.sentences[request.evidence]
+    cut_short = (answer.speaker == "agent"
+                 and ctx.sentences[dropped].turn == answer.turn + 1
                  and ctx.sentences[dropped].speaker == "customer"
-                 and request.evidence == dropped - 1
+                 and ctx.sentences[dropped - 1].turn == answer.turn
                  and CUT_OUT.search(ctx.sentences[dropped].text))  # fmt: skip
     return bool(cut_short) or any(
         has_act(ctx, j, "hold") or _holding(ctx.sentences[j].text)
@@ -768,7 +781,8 @@ def _answered_late(ctx: AnalysisContext, request: Request, dropped: int) -> bool
 
 
 CUT_OUT = re.compile(r"\b(?:you|it|the line)(?:'ve|'re| have| are)? (?:cut|cutting|broke|breaking) "
-                     r"(?:out|up|off)\b|\bi(?:'ve)? lost you\b", re.IGNORECASE)  # fmt: skip
+                     r"(?:out|up|off)\b|\bi(?:'ve)? lost you\b|\bi can't hear you\b",
+                     re.IGNORECASE)  # fmt: skip
 
 
 IN_PROGRESS = re.compile(r"\b(?:i'm|i am) just \w+ing\b", re.IGNORECASE)  # "just putting it"
@@ -811,6 +825,12 @@ def _request_statements(
         social = acts[i, _k("thanks")] or acts[i, _k("closing")]
         if social and not (REQUEST_CUES.search(s.text) or NEW_TOPIC.search(s.text)):
             continue  # "thanks so much": a closing, not a request
+        if (
+            found
+            and acts[i, _k("apology")]
+            and not (WANT_CUES.search(s.text) or ASKS.search(s.text))
+        ):
+            continue  # "I'm sorry, I didn't mean to go on": an apology, not another request
         if SATISFIED.search(s.text) or (acts[i, _k("negate")] and len(s.text.split()) <= 4):
             continue  # "no, that's it": the end of the requests
         before = ctx.sentences[i - 1] if i else None
@@ -836,8 +856,9 @@ def _request_statements(
             if not announced and (close or not answered_since):
                 found[-1][1].append(i)
                 continue
-            if not (REQUEST_CUES.search(s.text) or announced or ASKS_TO_DO.search(s.text)):
-                continue  # "nobody told me that", "so when will it work?": the same matter
+            if not (WANT_CUES.search(s.text) or announced or ASKS_TO_DO.search(s.text)):
+                continue  # "nobody told me that", "so when will it work?", "I didn't go to the
+                # doctor, it was just a sprain": the same matter
         found.append((i, []))
         answered_since = False
     return found
@@ -856,12 +877,13 @@ def _sets_the_scene(ctx: AnalysisContext, request: tuple[int, list[int]], index:
     )
 
 
-def _words_of(ctx: AnalysisContext, first: int, restated: list[int], until: int) -> str:
+def _words_of(ctx: AnalysisContext, first: int, until: int) -> str:
     """What the customer said of a request: their sentences from its statement to the next
-    request's, in the turns that state or restate it."""
-    turns = {ctx.sentences[i].turn for i in (first, *restated)}
+    request's, in the statement's turn (not where it was asked again: "so I fly out on the
+    14th" said while another request is open would lend it the first one's words)."""
+    turn = ctx.sentences[first].turn
     return " ".join(s.text for s in ctx.sentences[first:until]
-                    if s.speaker == "customer" and s.turn in turns)  # fmt: skip
+                    if s.speaker == "customer" and s.turn == turn)  # fmt: skip
 
 
 def _new_topic(ctx: AnalysisContext, i: int) -> bool:

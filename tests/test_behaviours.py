@@ -47,6 +47,29 @@ CASES = [
     ),
     (
         [
+            "customer: it never asked me for a photo, this is a joke",
+            "agent: it's all on the screen most people manage to end their ride fine",
+        ],
+        "dismissive_language",
+        "negative",
+    ),
+    (
+        ["customer: I've already disputed it in the app.", "agent: Then that's the outcome."],
+        "dismissive_language",
+        "negative",
+    ),
+    (
+        [
+            "customer: It's rocking in the wind, when can someone come?",
+            "agent: I'll pass it to our estimator.",
+            "customer: When would he ring, roughly?",
+            "agent: He's out on jobs, so he'll give you a call when he's free.",
+        ],
+        "callback_without_time",  # promised by "he", not "I" or "we"
+        "negative",
+    ),
+    (
+        [
             "customer: one of the guests has a nut allergy so are your cakes made somewhere "
             "nut free",
             "agent: and the cupcakes how many",
@@ -435,6 +458,29 @@ NOT_CASES = [
             "agent: Oh dear, that's not my department's finest hour, I'm really sorry.",
         ],
         "dismissive_language",
+    ),
+    (
+        [
+            "customer: Has the alterations tailor said when my suit will be ready?",
+            "agent: He'll get back to us when he's ready.",
+        ],
+        "callback_without_time",  # the tailor reports to the shop: no promise to the customer
+    ),
+    (
+        [
+            "customer: Can you book the family ticket for Saturday?",
+            "agent: Done, and she'll email the confirmation while you're still on the phone.",
+        ],
+        "callback_without_time",  # sent during the call
+    ),
+    (
+        [
+            "customer: Is the beginners' wall hard to get started on?",
+            "agent: Not at all, most people manage it fine after one session with an instructor.",
+            "customer: So that's the outcome of the review, then?",
+            "agent: So that's the outcome of the review, yes, and I'm sorry it's not better news.",
+        ],
+        "dismissive_language",  # reassurance and a plain answer are no brush-off
     ),
     (
         [
@@ -980,6 +1026,55 @@ def test_a_value_offered_or_changed_since_is_no_read_back_mismatch(analyzer, lin
 )  # fmt: skip
 def test_old_values_records_and_other_matters_are_no_read_back_mismatch(analyzer, lines):
     assert "readback_mismatch" not in labels_of(analyzer, *lines)
+
+
+def test_a_weight_read_back_wrong_after_a_lead_in_is_a_mismatch(analyzer):
+    found = labels_of(
+        analyzer,
+        "customer: so um could i go up to a seven kilo turkey there's gonna be twelve of us now",
+        "agent: yeah no problem at all so that's the bronze going up to an eight kilo",
+        "customer: lovely and can you add some chipolatas as well",
+    )  # fmt: skip
+    assert "eight kilo" in found["readback_mismatch"].evidence[-1].quote
+
+
+@pytest.mark.parametrize(
+    ("lines", "wrong"),
+    [
+        (("customer: the black ones in a size eight please",
+          "agent: yeah they've got two pairs in so that's the black cloudrun in a nine i'll put "
+          "those on reserve for you"), "in a nine"),
+        (("customer: i'd like to order two of your bulk bags of the kiln dried ash please",
+          "agent: it's fine i'll put you on the small truck then so that's three bulk bags of "
+          "kiln dried ash"), "three bulk bags"),
+        (("agent: tuesday she's got nine o'clock or quarter to eleven",
+          "customer: tuesday i can't do nine i've got the school run so quarter to eleven please",
+          "agent: okay that's you in for tuesday eleven fifteen till quarter past one"),
+         "eleven fifteen"),  # one option turned down on the way to the other, chosen
+    ],
+)  # fmt: skip
+def test_a_size_a_count_or_a_chosen_time_read_back_wrong_is_a_mismatch(analyzer, lines, wrong):
+    found = labels_of(analyzer, *lines)
+    assert wrong in found["readback_mismatch"].evidence[-1].quote
+
+
+def test_an_offer_turned_down_and_a_deadline_are_no_read_back_mismatch(analyzer):
+    found = labels_of(
+        analyzer,
+        "customer: can you stop them from the fourteenth",
+        "agent: yeah so from the fourteenth that would skip june and start again with the one "
+        "that goes out on the twentieth of september is that okay",
+        "customer: um the twentieth is a bit late i'll have run out by then",
+        "agent: ah okay what day are you back",
+        "customer: the fifteenth of september",
+        "agent: i can send it out on the twelfth of september then",
+        "customer: oh perfect yeah",
+        "agent: right that's done the pause is on from the fourteenth of june and the next one "
+        "goes out the twelfth of september",
+        "customer: do i need to send the prescription before i go",
+        "agent: no you can do it any time really as long as it's checked before the twelfth",
+    )  # fmt: skip
+    assert "readback_mismatch" not in found
 
 
 def test_the_option_not_chosen_read_back_is_a_mismatch(analyzer):

@@ -377,6 +377,8 @@ def test_other_scripts_and_spoken_forms_are_redacted(text, placeholder, gone):
         ("its hans dot meyer at gmx dot de", "[EMAIL]", "gmx"),  # a country's domain
         ("call me on +44 7791 234567 please", "[PHONE]", "7791"),
         ("the charge on 4539 1488 0343 6467 is wrong", "[CARD]", "0343"),  # money words
+        ("it's 22 Larch Close, Bromsgrove", "[ADDRESS]", "Larch"),  # a British street word
+        ("I'll post it to 9 Ivy Grove today", "[ADDRESS]", "Ivy"),
     ],
 )  # fmt: skip
 def test_longer_spoken_forms_are_redacted(text, placeholder, gone):

@@ -710,6 +710,57 @@ CALLS = {
         "customer: No, I guess not.",
         "agent: Thanks for calling, bye.",
     )),
+    "refused, then something else done": ("unresolved", (
+        "agent: northway tolls jordan speaking",
+        "customer: i've had a penalty charge for sixty pound and i want that fine cancelling",
+        "agent: i can't cancel penalty notices from here they go to the representations team",
+        "customer: so i've got to fill a form in for something that's your fault",
+        "agent: yeah so do you want to update the card on the account now",
+        "customer: fine yeah go on",
+        "agent: right that's gone through new card's on there",
+        "customer: right",
+        "agent: anything else",
+        "customer: no i suppose not",
+        "agent: bye",
+    )),
+    "a lead-in, a sad story, one request": ("unresolved", (
+        "agent: Hello, Fernhill Road Allotment Society, how can I help you?",
+        "customer: Oh, hello. My name's [PERSON], I've got plot 14B. I'm ringing because... "
+        "well, my wife passed away in the spring, and I'm eighty-four now, and I just can't "
+        "keep on top of it any more. I'd like my daughter to take the plot over.",
+        "agent: I'm so sorry. Under the society's rules, plots can't be handed on to family.",
+        "agent: What I can do is put her on the waiting list.",
+        "customer: Right. I'm sorry, I didn't mean to go on.",
+        "agent: Not at all. I'll email her the form this afternoon.",
+        "customer: Thank you. Goodbye.",
+        "agent: Goodbye.",
+    )),
+    "a reply to a refusal is no new request": ("partly_resolved", (
+        "agent: Hello, Lotus Lane Yoga, Jess speaking.",
+        "customer: Hi. I've got a couple of things. My class pack ran out with four classes "
+        "left, because I sprained my ankle. Is there any way to extend it? And I need to "
+        "change my email address.",
+        "agent: I'm afraid I can't extend it myself, only the manager can, with a doctor's note.",
+        "customer: I didn't go to the doctor, though, it was just a sprain.",
+        "agent: You could email her anyway and explain.",
+        "customer: Okay. And the email?",
+        "agent: Yes, what's the new one?",
+        "customer: It's [EMAIL].",
+        "agent: Done, that's updated.",
+        "customer: Great, thanks. Bye.",
+        "agent: Bye.",
+    )),
+    "the answer's turn cut short": ("cut_off", (
+        "agent: hiya bubble tubs jess speaking",
+        "customer: our hot tub's stopped heating and the party's tonight",
+        "agent: i'll get a technician out to you today bear with me",
+        "customer: okay thank you",
+        "agent: right i can get him out to you between two and four",
+        "agent: so he can",
+        "customer: hello i can't hear you",
+        "agent: hello can you hear me",
+        "customer: hello hello are you still there",
+    )),
 }  # fmt: skip
 
 

@@ -52,11 +52,17 @@ CLARIFICATION = phrases(
     "you lost me",
     "not following",
 )
+# Words before the "so" of a read-back: "yeah no problem at all so that's the eight kilo"
+LEAD_IN = (r"okay|ok|right|alright|yeah|and|lovely|great|perfect|sure|of course|brilliant|"
+           r"no (?:problem|worries)(?: at all)?")  # fmt: skip
 READ_BACK = phrases(
     # "so" opening the sentence, not "…and I'll pop a note on so it's there"
-    r"^\W*((okay|ok|right|yeah|and|lovely|great|perfect),? )*so,? "
+    rf"^\W*(({LEAD_IN}),? )*so,? "
     "(that's|that is|it's|it is|you want|you'd like|we're|we are)",
     "(just )?to (confirm|check)",
+    # unpunctuated speech: "…on the small truck then so that's three bulk bags", "they've got
+    # two pairs in so that's the black cloudrun in a nine"
+    r"(then,? so,? (that's|that is))|so (that's|that is) (the|your|a|an)\b",
     "let me (read|repeat) (that|it|this) back",
     r"(is that|that's|that is) (right|correct|okay|ok|alright)\s*\??$",
     r"correct\s*\?$",
@@ -66,7 +72,7 @@ READ_BACK = phrases(
     r"[^.?!]{1,25}? down\b",
 )
 # "okay so cancelled on the fourth of march": an agent summing up what the customer said
-SUMS_UP = re.compile(r"^\W*(?:(?:okay|ok|right|alright|lovely|great|perfect),?\s+)+so\b", re.I)
+SUMS_UP = re.compile(rf"^\W*(?:(?:{LEAD_IN}),?\s+)+so\b", re.I)
 # "How about the 8th at 6 pm?": the agent proposes a value, it does not read one back
 PROPOSES = re.compile(r"\b(?:how about|what about|would you like (?:me )?to|"
                       r"(?:i|we) can (?:do|offer|have|get|book|send|arrange|put|fit)|"
@@ -94,7 +100,8 @@ SUITS = re.compile(
 )
 OFFERS = re.compile(
     r"\b(?:there(?:'s| is| are)|i(?:'ve| have) got|available|free|slots?|"
-    r"openings?|earliest|i can do|we can do|how about|what about|would|or)\b",
+    r"openings?|earliest|(?:i|we) can (?:do|offer|book|send|arrange|put|fit)|how about|"
+    r"what about|would|or)\b",
     re.I,
 )
 # "I'm putting that in now: …", "your direct debit will go out on the fifth": what was done
@@ -103,6 +110,15 @@ ACTED = re.compile(r"\b(?:i'm|i am) (?:just )?(?:putting|booking|changing|moving
                    re.I)  # fmt: skip
 DENIES = re.compile(r"^\W*(?:(?:um|uh|er|oh|sorry),?\s+)*(?:no|nope|nah|not|actually|wait)\b", re.I)
 WHEN_KINDS = ("day", "weekday", "time")
+CHOOSES = re.compile(
+    r"\bplease\b|\bi'd (?:like|prefer)\b|\b(?:can|could) (?:you|we|i)\b|"
+    r"\bmake it\b|\b(?:is|'s) (?:fine|good|perfect|great|best|better)\b",
+    re.I,
+)
+# An option named to turn it down: "the twentieth is a bit late", "Monday doesn't suit me"
+TURNS_DOWN = phrases(r"(a bit |too |rather |quite )(late|early|soon|far)",
+                     r"(doesn't|does not|won't|will not|wouldn't|would not|can't|cannot) "
+                     r"(work|suit|do)", "no good")  # fmt: skip
 # A day or time asked for or chosen ("could it come out on the fifteenth", "Friday's fine"), not
 # told ("it was delivered on Monday")
 WANTED = re.compile(
@@ -133,6 +149,8 @@ APPROXIMATE = re.compile(
     r"(?:\s?(?:pounds?|dollars?|quid|euros?|p\b))?",
     re.IGNORECASE,
 )
+DEADLINE = re.compile(r"\b(?:before|by|until|till|no later than)\s+(?:the\s+)?\w+(?:\s+of\s+\w+)?",
+                      re.IGNORECASE)  # fmt: skip
 BOUND = re.compile(r"\b(?:after|before|finish|until|till|from|by|not)\b", re.IGNORECASE)
 WINDOW = re.compile(r"\bbetween\b[^.?!]{0,40}\band\b|\b(?:till|until)\b", re.IGNORECASE)
 # A request put as a question gives its details: "can you move it to the twenty eighth".
@@ -384,7 +402,8 @@ class Comprehension(Detector):
         """The details the customer gave before ``i``, each with its sentence. Days and times
         stand only while the customer's latest turn that names one gives one that can be read:
         after "the 13th at 11 am … no, make it later today", neither the 13th nor 11 am does."""
-        said = {d: j for j in self._sources(ctx, i, chosen) for d in _given(ctx.sentences[j].text)}
+        said = {d: j for j in self._sources(ctx, i, chosen) for d in _given(ctx.sentences[j].text)
+                if j in chosen or d not in self._agent_said_before(ctx, j)}  # fmt: skip
         spoken = range(max(0, i - self.read_back_window), i)
         for kind, names in NAMES_WHEN.items():
             latest = max((j for j in spoken if ctx.sentences[j].speaker == "customer"
@@ -414,13 +433,23 @@ class Comprehension(Detector):
                 continue
             offer = details(s.text)
             naming = {
-                j: details(ctx.sentences[j].text) & offer for j in by_turn.get(s.turn + 1, [])
+                j: details(ctx.sentences[j].text) & offer
+                for j in by_turn.get(s.turn + 1, [])
+                if not _turns_down(ctx.sentences[j].text)
             }
             named = set().union(*naming.values())
             kinds = {d[0] for d in named}
             took = {d for d in offer if d[0] not in kinds or d in named}
             found.append((s.turn, took, [j for j, ds in naming.items() if ds]))
         return found
+
+    @staticmethod
+    def _agent_said_before(ctx: AnalysisContext, j: int) -> set[Detail]:
+        """The details of the agent's turn before the customer's sentence ``j``: said back
+        ("the twentieth is a bit late"), they are the agent's, not the customer's."""
+        turn = ctx.sentences[j].turn
+        return {d for k in ctx.by_speaker("agent") if ctx.sentences[k].turn == turn - 1
+                for d in details(ctx.sentences[k].text)}  # fmt: skip
 
     @staticmethod
     def _next_customer(ctx: AnalysisContext, i: int) -> int | None:
@@ -475,9 +504,17 @@ def _proposes(text: str, said: set[Detail]) -> bool:
     )
 
 
+def _turns_down(text: str) -> bool:
+    """An option named only to turn it down ("the twentieth is a bit late"), not one turned
+    down on the way to another ("I can't do nine, so quarter to eleven please")."""
+    return bool(TURNS_DOWN.search(text)) and not CHOOSES.search(text)
+
+
 def _kept(text: str) -> str:
     """``text`` without its clauses about what was cancelled ("that's booked and your
-    Thursday appointment's cancelled"): the old value, not a read-back."""
+    Thursday appointment's cancelled": the old value) and its deadlines ("as long as it's
+    checked before the twelfth"): neither is a read-back."""
+    text = DEADLINE.sub(" ", text)
     if not CANCELLED.search(text):
         return text
     return " ".join(c for c in CLAUSES.split(text) if not CANCELLED.search(c))

@@ -98,6 +98,10 @@ DISMISSIVE = phrases(
     "(that's |it's )?not my (department|area)(?!')",  # not "my department's finest hour"
     "do you want to \\w+( it)? or not",
     "(they|she|he)('d| would|'ll| will) (only |just )?(say|tell you) the same",
+    # "most people manage to end their ride fine"; "then that's the outcome."
+    r"most people (manage|cope) (to|with)[^.?!]{0,40}\b(fine|okay|ok|alright|all right)\b",
+    r"^(then|well|so),? (that's|that is) (the|our) (outcome|answer|decision)\s*[.!]?$",
+    "it is what it is",
 )
 DISTRESS_WORDS = phrases(
     r"frustrat\w*",

@@ -10,7 +10,8 @@ from callqa.qa_rules.findings import Finding, quote_turn
 from callqa.qa_rules.structure import ONLY_IF_NEEDED, has_act
 
 COMMITMENT = re.compile(
-    r"\b(?P<who>i|we|you|they|(?:someone|somebody)(?: (?:from|in|on) (?:the |our )?\w+(?: team)?)?|"
+    r"\b(?P<who>i|we|you|they|he|she|"
+    r"(?:someone|somebody)(?: (?:from|in|on) (?:the |our )?\w+(?: team)?)?|"
     r"(?:the|our|a) \w+(?: team)?|it)"
     r"(?:'ll| will| am going to| are going to| should(?! have))\s+"
     r"(?=(?P<what>(?:\w+\s?){1,8}))",  # a lookahead: "they'll look and someone will call"
@@ -69,6 +70,7 @@ DURING_THE_CALL = phrases(
     r"text (it|that|this|them) (to you|over)",
     "send (your|the) payment",
     r"(escalate|transfer|put you through|hand you)\b.*\b(hold|now)\b",
+    r"while (you're|you are) (still )?on the (phone|line)",  # "she'll email it while you're…"
 )
 SUMMARY = phrases(
     "to (recap|summari[sz]e|sum up)",
@@ -151,6 +153,8 @@ class FollowUp(Detector):
                 continue  # "you'll get a text confirming it": sent now
             clause = s.text[match.start() : end].rstrip(" .!,")
             details = {"who": "agent" if who == "i" else "company", "what": clause, "when": when}
+            if TO_US.search(clause):
+                continue  # "he'll get back to us when he's ready": no promise to the customer
             callback = bool(CONTACT.search(clause)) and who != "you"
             quote = (
                 quote_turn(
@@ -193,6 +197,7 @@ class FollowUp(Detector):
         return findings
 
 
+TO_US = re.compile(r"\b(?:to|call|ring|contact|email) us\b", re.IGNORECASE)
 ABOUT = re.compile(r"\b(?:whether|where)\b", re.IGNORECASE)  # what the promise is about
 
 
