@@ -933,8 +933,12 @@ def _request(
     first_response = responses[0] if responses else None
     seconds = _seconds(ctx, first, first_response)
     was_put_off = any(j in moves.failed and puts_off(ctx.sentences[j].text) for j in mine)
+    asked_together = (until < len(ctx.sentences)
+                      and ctx.sentences[until].turn == ctx.sentences[first].turn)  # fmt: skip
+    # done later by name: "I've heard back from the ship: yes, …"; any answer by name when the
+    # next request was asked in the same turn ("…get the footage off the app. And a quote…")
     later = [j for j in agent if j >= until and j in moves.done
-             and (j in moves.acted or was_put_off)  # "I've heard back from the ship: yes, …"
+             and (j in moves.acted or was_put_off or asked_together)
              and about[j] == number]  # fmt: skip
     done = [j for j in mine if (j in moves.done or j == answer) and j not in moves.handed]
     done += [j for j in later if j not in moves.handed]
@@ -1118,7 +1122,8 @@ OPENING = re.compile(
     r"how (?:can|may|could) i help|what can i do for you|how can we help|anything else", re.I
 )
 QUESTION = re.compile(
-    r"\?\s*$|^\W*(?:so |and |but )?(?:do|does|did|is|are|was|were|can|could|will|would|have|has|"
+    r"\?\s*$|^\W*(?:(?:so|and|but|um|uh|oh|okay|ok|right|great|lovely|yeah),?\s+)*"
+    r"(?:do|does|did|is|are|was|were|can|could|will|would|have|has|"
     r"what|when|where|which|how|why)\b",
     re.IGNORECASE,
 )
@@ -1130,11 +1135,32 @@ def _direct_answer(ctx: AnalysisContext, question: int, agent: list[int]) -> int
     if not QUESTION.search(ctx.sentences[question].text) or not agent:
         return None
     turn = ctx.sentences[agent[0]].turn
-    social = ("apology", "empathy", "backchannel", "hold", "thanks", "closing")
+    social = ("apology", "backchannel", "hold", "thanks", "closing")
     return next((j for j in agent if ctx.sentences[j].turn == turn
                  and not QUESTION.search(ctx.sentences[j].text)
-                 and not FAILURE.search(ctx.sentences[j].text)
-                 and not any(has_act(ctx, j, a) for a in social)), None)  # fmt: skip
+                 and not _cannot_say(ctx.sentences[j].text)
+                 and not any(has_act(ctx, j, a) for a in social)
+                 and not _soothes(ctx, j)), None)  # fmt: skip
+
+
+def _cannot_say(text: str) -> bool:
+    """A reply that opens by failing to answer ("I'm not sure", "I can't say exactly"), not one
+    that gives a reason with a "can't" in it ("…because they can't take wet ones")."""
+    return bool(FAILURE.search(text[:40]))
+
+
+# Words of sympathy: the act head's "empathy" on a sentence without them is an answer given
+# warmly ("leave them folded by the gate and the driver takes them away"), not sympathy
+SYMPATHY = re.compile(
+    r"\b(?:sorry|apologi[sz]e|understand|must be|frustrat\w*|appreciate|i know|imagine|"
+    r"oh no|oh dear|what a|that's (?:awful|a shame|terrible|horrible|rubbish))\b",
+    re.IGNORECASE,
+)
+
+
+def _soothes(ctx: AnalysisContext, index: int) -> bool:
+    """Agent sentence ``index`` offers sympathy (the act head and the words agree)."""
+    return has_act(ctx, index, "empathy") and bool(SYMPATHY.search(ctx.sentences[index].text))
 
 
 def _satisfied_close(ctx: AnalysisContext, acts: np.ndarray, after: int) -> int | None:
@@ -1215,10 +1241,13 @@ def _answered(ctx: AnalysisContext, question: int, until: int) -> bool:
         j for j in agent
         if ctx.sentences[j].turn == turn
         and not QUESTION.search(ctx.sentences[j].text)
-        and not FAILURE.search(ctx.sentences[j].text)
+        and not _cannot_say(ctx.sentences[j].text)
         and not _holding(ctx.sentences[j].text)
     ]  # fmt: skip
     asked = ctx.sentences[question].text
+    if replies and WHAT_ABOUT.search(asked):  # "but what about the chicken?" needs its words,
+        return any(_topic([asked], ctx.sentences[j].text) == 0 for j in replies)  # not "yeah,
+        # you're all set for the pause"
     if replies and YES_NO.search(asked):  # "so you can't just put the limit up?" needs a yes,
         return any(  # a no, or words of the question, not "most people use the branch"
             DIRECT.search(ctx.sentences[j].text) or _topic([asked], ctx.sentences[j].text) == 0
@@ -1227,6 +1256,8 @@ def _answered(ctx: AnalysisContext, question: int, until: int) -> bool:
     return bool(replies)
 
 
+WHAT_ABOUT = re.compile(r"^\W*(?:(?:okay|ok|so|and|but|um|uh|right),?\s+)*(?:what|how) about\b",
+                        re.IGNORECASE)  # fmt: skip
 YES_NO = re.compile(
     r"^\W*(?:so,? |and |but |okay,? )?(?:you |i |it |they )?(?:do|does|did|is|isn't|are|was|"
     r"can|can't|could|couldn't|will|won't|would|have|has)\b",

@@ -750,6 +750,44 @@ CALLS = {
         "customer: Great, thanks. Bye.",
         "agent: Bye.",
     )),
+    "a last question answered with a reason": ("resolved", (
+        "agent: hiya hearthside logs mark speaking",
+        "customer: i'd like to order two bulk bags of kiln dried ash for friday please",
+        "agent: no problem what's the address",
+        "customer: it's [ADDRESS]",
+        "agent: right that's gone through it'll be with you friday between eight and one",
+        "customer: great um do you take the bags back after or do i keep them",
+        "agent: yeah leave them folded by the gate and the driver takes them away next time "
+        "but they need to be dry because they can't take wet ones on the van",
+        "customer: lovely thanks bye",
+        "agent: cheers bye",
+    )),
+    "'what about the chicken?' answered with the other matter": ("partly_resolved", (
+        "agent: fresh fork how can i help",
+        "customer: i need to pause my deliveries for two weeks",
+        "agent: okay that's done they're both skipped",
+        "customer: great and the other thing last week's box the chicken thighs weren't in it "
+        "can i get a refund for that",
+        "agent: okay so your next box is the twenty eighth",
+        "customer: okay but what about the chicken",
+        "agent: oh sorry about that um yeah you're all set for the pause was there anything else",
+        "customer: no that's it then",
+        "agent: okay thanks for calling bye",
+    )),
+    "two asks in one turn, the first answered after the second": ("resolved", (
+        "agent: Good morning, Sentinel Eye Security, how can I help?",
+        "customer: The police want last night's footage, but I've no idea how to get the "
+        "footage off the app. I'd also like a quote for a camera that covers the shed.",
+        "agent: Let's get the footage saved first. Open the app and tap the camera on the back "
+        "corner, then the share arrow, and the footage saves to your phone.",
+        "customer: Oh, that's it, it's in my videos now.",
+        "agent: For the shed, a wired camera on the garage wall is two hundred and forty pounds "
+        "fitted.",
+        "customer: Can you book it in?",
+        "agent: Of course. Thursday the ninth, eight till twelve. Lovely, that's booked.",
+        "customer: Thank you, bye.",
+        "agent: Bye now.",
+    )),
     "the answer's turn cut short": ("cut_off", (
         "agent: hiya bubble tubs jess speaking",
         "customer: our hot tub's stopped heating and the party's tonight",
