@@ -16,7 +16,8 @@ SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    home = Path(config.rootpath) / ".pytest_cache" / "prefect-home"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # a home of its own for each xdist worker
+    home = Path(config.rootpath) / ".pytest_cache" / f"prefect-home-{worker or 'main'}"
     configure_prefect(home)
 
 
