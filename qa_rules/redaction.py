@@ -82,13 +82,13 @@ CUE_WORDS = {w for cues in CUES.values() for cue in cues for w in cue.split()} |
     "email", "e-mail", "expiry", "expiration", "address", "number", "code", "zip", "dob",
 }  # fmt: skip
 
-# British street words too: "22 Larch Close", "9 Ivy Grove"
+# British street words too ("22 Larch Close", "9 Ivy Grove"), not those that are mostly
+# something else ("2 bright green ones", "a 10 min walk", "a 2 hour car park")
 STREETS = {"street", "st", "avenue", "ave", "road", "rd", "drive", "dr", "lane", "ln",
            "boulevard", "blvd", "court", "ct", "way", "place", "pl", "terrace", "circle", "cir",
            "parkway", "pkwy", "highway", "hwy", "trail", "square", "crescent", "plaza",
-           "alley", "close", "grove", "gardens", "mews", "row", "walk", "rise", "green", "vale",
-           "parade", "estate", "quay", "wharf", "hill", "park", "view", "gate",
-           "yard"}  # fmt: skip
+           "alley", "close", "grove", "gardens", "mews", "vale", "parade", "estate", "quay",
+           "wharf"}  # fmt: skip
 UNIT_WORDS = {"apartment", "apt", "unit", "suite", "#", "number", "floor"}
 TLDS = {"com", "net", "org", "edu", "gov", "io", "co", "uk", "us", "ca", "info", "biz", "me",
         "de", "fr", "ie", "es", "nl", "be", "ch", "se", "dk", "pl", "pt", "eu", "au", "nz",

@@ -474,6 +474,8 @@ PROBLEM_CUES = re.compile(
     re.IGNORECASE,
 )
 REQUEST_CUES = re.compile(f"{WANT_CUES.pattern}|{PROBLEM_CUES.pattern}", re.IGNORECASE)
+# told as a second problem: "oh I can't log in to the app either", "my card got swallowed as well"
+ANOTHER_PROBLEM = re.compile(r"\b(?:either|as well|too|also)\W*$", re.IGNORECASE)
 
 
 def states_request(ctx: AnalysisContext, index: int) -> bool:
@@ -828,7 +830,9 @@ def _request_statements(
         if (
             found
             and acts[i, _k("apology")]
-            and not (WANT_CUES.search(s.text) or ASKS.search(s.text))
+            and not (
+                WANT_CUES.search(s.text) or ASKS.search(s.text) or ANOTHER_PROBLEM.search(s.text)
+            )
         ):
             continue  # "I'm sorry, I didn't mean to go on": an apology, not another request
         if SATISFIED.search(s.text) or (acts[i, _k("negate")] and len(s.text.split()) <= 4):
@@ -856,7 +860,9 @@ def _request_statements(
             if not announced and (close or not answered_since):
                 found[-1][1].append(i)
                 continue
-            if not (WANT_CUES.search(s.text) or announced or ASKS_TO_DO.search(s.text)):
+            another = ANOTHER_PROBLEM.search(s.text) and PROBLEM_CUES.search(s.text)
+            if not (WANT_CUES.search(s.text) or announced or another
+                    or ASKS_TO_DO.search(s.text)):  # fmt: skip
                 continue  # "nobody told me that", "so when will it work?", "I didn't go to the
                 # doctor, it was just a sprain": the same matter
         found.append((i, []))

@@ -46,14 +46,6 @@ CASES = [
         "negative",
     ),
     (
-        [
-            "customer: it never asked me for a photo, this is a joke",
-            "agent: it's all on the screen most people manage to end their ride fine",
-        ],
-        "dismissive_language",
-        "negative",
-    ),
-    (
         ["customer: I've already disputed it in the app.", "agent: Then that's the outcome."],
         "dismissive_language",
         "negative",
@@ -477,10 +469,11 @@ NOT_CASES = [
         [
             "customer: Is the beginners' wall hard to get started on?",
             "agent: Not at all, most people manage it fine after one session with an instructor.",
-            "customer: So that's the outcome of the review, then?",
-            "agent: So that's the outcome of the review, yes, and I'm sorry it's not better news.",
+            "customer: So have they agreed to refund me?",
+            "agent: They've agreed to refund you in full, so that's the outcome!",
+            "customer: It is what it is, I suppose.",
         ],
-        "dismissive_language",  # reassurance and a plain answer are no brush-off
+        "dismissive_language",  # reassurance, good news and the customer's shrug
     ),
     (
         [
@@ -1056,6 +1049,21 @@ def test_a_weight_read_back_wrong_after_a_lead_in_is_a_mismatch(analyzer):
 def test_a_size_a_count_or_a_chosen_time_read_back_wrong_is_a_mismatch(analyzer, lines, wrong):
     found = labels_of(analyzer, *lines)
     assert wrong in found["readback_mismatch"].evidence[-1].quote
+
+
+def test_what_the_customer_would_like_is_their_value_and_a_reason_is_no_read_back(analyzer):
+    wrong = labels_of(
+        analyzer,
+        "customer: I'd like two of the large boxes, please.",
+        "agent: Lovely, so that's three large boxes, is that right?",
+    )  # fmt: skip
+    assert "three large boxes" in wrong["readback_mismatch"].evidence[-1].quote
+    reason = labels_of(
+        analyzer,
+        "customer: The quote said sixty pounds for the service.",
+        "agent: It needed a new valve, so that's the reason it's ninety pounds.",
+    )  # fmt: skip
+    assert "readback_mismatch" not in reason
 
 
 def test_an_offer_turned_down_and_a_deadline_are_no_read_back_mismatch(analyzer):

@@ -64,6 +64,8 @@ def test_each_kind_is_replaced_by_its_placeholder(text, placeholder, gone):
         "your case number is 445821",
         "I'm calling because the main street branch was closed",
         "oh, one more thing about the bill",
+        "I've got 2 bright green ones and a 10 min walk to the 2 hour car park",
+        "it's 2 stops past the big park and row 12 at gate 4",
     ],
 )
 def test_near_misses_are_left_alone(text):

@@ -62,7 +62,8 @@ READ_BACK = phrases(
     "(just )?to (confirm|check)",
     # unpunctuated speech: "…on the small truck then so that's three bulk bags", "they've got
     # two pairs in so that's the black cloudrun in a nine"
-    r"(then,? so,? (that's|that is))|so (that's|that is) (the|your|a|an)\b",
+    r"(then,? so,? (that's|that is))|"
+    r"so (that's|that is) (the|your|a|an)\b(?! (reason|why|thing|problem|issue|way|point)\b)",
     "let me (read|repeat) (that|it|this) back",
     r"(is that|that's|that is) (right|correct|okay|ok|alright)\s*\??$",
     r"correct\s*\?$",
@@ -144,13 +145,12 @@ ASKED_ABOUT = re.compile(
     re.IGNORECASE,
 )
 APPROXIMATE = re.compile(
-    r"\b(?:about|around|roughly|nearly|almost|approximately|over|under|like)\s+"
+    r"\b(?:about|around|roughly|nearly|almost|approximately|over|under|(?<!'d )(?<!would )like)\s+"
     r"(?:(?:half|quarter)(?: past| to)? )?[$£€]?\d[\d,.]*"
     r"(?:\s?(?:pounds?|dollars?|quid|euros?|p\b))?",
     re.IGNORECASE,
 )
-DEADLINE = re.compile(r"\b(?:before|by|until|till|no later than)\s+(?:the\s+)?\w+(?:\s+of\s+\w+)?",
-                      re.IGNORECASE)  # fmt: skip
+DEADLINE = re.compile(r"\bbefore\s+(?:the\s+)?\w+(?:\s+of\s+\w+)?", re.IGNORECASE)
 BOUND = re.compile(r"\b(?:after|before|finish|until|till|from|by|not)\b", re.IGNORECASE)
 WINDOW = re.compile(r"\bbetween\b[^.?!]{0,40}\band\b|\b(?:till|until)\b", re.IGNORECASE)
 # A request put as a question gives its details: "can you move it to the twenty eighth".

@@ -98,10 +98,9 @@ DISMISSIVE = phrases(
     "(that's |it's )?not my (department|area)(?!')",  # not "my department's finest hour"
     "do you want to \\w+( it)? or not",
     "(they|she|he)('d| would|'ll| will) (only |just )?(say|tell you) the same",
-    # "most people manage to end their ride fine"; "then that's the outcome."
-    r"most people (manage|cope) (to|with)[^.?!]{0,40}\b(fine|okay|ok|alright|all right)\b",
-    r"^(then|well|so),? (that's|that is) (the|our) (outcome|answer|decision)\s*[.!]?$",
-    "it is what it is",
+    # "then that's the outcome.", "well, that's the decision, I'm afraid" (not "so that's the
+    # outcome!" after a refund agreed)
+    r"^(then|well),? (that's|that is) (the|our) (final )?(outcome|answer|decision)\b",
 )
 DISTRESS_WORDS = phrases(
     r"frustrat\w*",

@@ -153,7 +153,7 @@ class FollowUp(Detector):
                 continue  # "you'll get a text confirming it": sent now
             clause = s.text[match.start() : end].rstrip(" .!,")
             details = {"who": "agent" if who == "i" else "company", "what": clause, "when": when}
-            if TO_US.search(clause):
+            if TO_US.search(clause) and not TO_YOU.search(clause):
                 continue  # "he'll get back to us when he's ready": no promise to the customer
             callback = bool(CONTACT.search(clause)) and who != "you"
             quote = (
@@ -198,6 +198,7 @@ class FollowUp(Detector):
 
 
 TO_US = re.compile(r"\b(?:to|call|ring|contact|email) us\b", re.IGNORECASE)
+TO_YOU = re.compile(r"\byou\b", re.IGNORECASE)  # "…call us back and then let you know"
 ABOUT = re.compile(r"\b(?:whether|where)\b", re.IGNORECASE)  # what the promise is about
 
 
