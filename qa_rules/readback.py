@@ -69,7 +69,7 @@ BARE_NUMBER = re.compile(
 )
 COUNT = re.compile(
     r"\b(?P<n>\d{1,3})\s(?:\d+\s(?:kilo|kg)s?\s)?(?:of (?:your|the|our|those|these) )?"
-    r"(?:(?:hold|checked|extra|new|spare|paper|bulk|large|small|big)\s)?"
+    r"(?:(?:hold|checked|extra|new|spare|paper|bulk|large|small|big)\s){0,2}"
     r"(?P<what>bags?|suitcases?|seats?|cards?|accounts?|payments?|checks?|cheques?|checkbooks?|"
     r"chequebooks?|statements?|transactions?|items?|boxes|box|packages?|parcels?|lines?|"
     r"devices?|phones?|tickets?|nights?|days?|weeks?|months?|installments?|instalments?)\b",
@@ -78,13 +78,15 @@ COUNT = re.compile(
 
 # A weight, volume, length or data size, by its unit ("a seven kilo turkey", "20 litres").
 MEASURE = re.compile(
-    r"(?<![\d.:$£€])\b(?P<n>\d{1,4}(?:\.\d+)?)\s?(?P<unit>kilos?|kg|kilograms?|grams?|"
+    r"(?<![\d.:$£€])\b(?P<n>\d{1,4}(?:\.\d+)?)(?P<half> and a half)?\s?"
+    r"(?P<unit>kilos?|kg|kilograms?|grams?|"
     r"litres?|liters?|metres?|meters?|feet|foot|inch(?:es)?|miles?|km|gigs?|gb)\b",
     re.IGNORECASE,
 )
 # "a size eight", "the black ones in a nine, I'll reserve them" (not "in a 10 minute window")
 SIZE = re.compile(
-    r"\bsize\s(?P<n>\d{1,2}(?:\.5)?)\b|\bin an? (?P<m>\d{1,2}(?:\.5)?)"
+    r"\bsize\s(?P<n>\d{1,2}(?:\.5)?(?: and a half)?)\b|"
+    r"\bin an? (?P<m>\d{1,2}(?:\.5)?(?: and a half)?)"
     r"(?=\s*(?:[,.!?;]|$|(?:i'll|i will|and|at|for|please|then|from|in)\b))",
     re.IGNORECASE,
 )
@@ -148,8 +150,11 @@ def details(text: str) -> set[Detail]:
         found.add(("count", m["what"].lower().rstrip("s"), str(int(m["n"]))))
     for m in MEASURE.finditer(said):
         unit = m["unit"].lower().rstrip("s")
-        found.add(("measure", MEASURE_UNITS.get(unit, unit), str(float(m["n"]))))
-    found |= {("size", "", m["n"] or m["m"]) for m in SIZE.finditer(said)}
+        value = float(m["n"]) + (0.5 if m["half"] else 0)  # "seven and a half kilo"
+        found.add(("measure", MEASURE_UNITS.get(unit, unit), str(value)))
+    found |= {
+        ("size", "", (m["n"] or m["m"]).replace(" and a half", ".5")) for m in SIZE.finditer(said)
+    }
     for m in COUNT_FOR.finditer(said):
         found.add(("count", m["what"].lower(), str(int(m["n"]))))
     found |= {("figure", "", m[0]) for m in FIGURE.finditer(said)}

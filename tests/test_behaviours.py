@@ -62,6 +62,14 @@ CASES = [
     ),
     (
         [
+            "customer: The fence is rocking, can someone look at it?",
+            "agent: Our estimator's out on jobs, but he's going to give you a ring.",
+        ],
+        "callback_without_time",
+        "negative",
+    ),
+    (
+        [
             "customer: one of the guests has a nut allergy so are your cakes made somewhere "
             "nut free",
             "agent: and the cupcakes how many",
@@ -1044,6 +1052,14 @@ def test_a_weight_read_back_wrong_after_a_lead_in_is_a_mismatch(analyzer):
           "customer: tuesday i can't do nine i've got the school run so quarter to eleven please",
           "agent: okay that's you in for tuesday eleven fifteen till quarter past one"),
          "eleven fifteen"),  # one option turned down on the way to the other, chosen
+        (("customer: could you reserve the trail runners in a size eight and a half please",
+          "agent: so that's the trail runners in a size eight"), "size eight"),
+        (("customer: can i change my order to a seven and a half kilo turkey please",
+          "agent: no problem at all so that's the seven kilo"), "seven kilo"),
+        (("customer: can i get two of your extra large bags of ash for friday please",
+          "agent: so that's three extra large bags of ash"), "three extra large bags"),
+        (("customer: i'd like the navy ones in a size ten please",
+          "agent: right then so it's the size nine in navy"), "size nine"),
     ],
 )  # fmt: skip
 def test_a_size_a_count_or_a_chosen_time_read_back_wrong_is_a_mismatch(analyzer, lines, wrong):

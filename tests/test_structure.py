@@ -723,6 +723,17 @@ CALLS = {
         "customer: no i suppose not",
         "agent: bye",
     )),
+    "refused, then waived by a supervisor": ("resolved", (
+        "agent: northway tolls jordan speaking",
+        "customer: i've had a penalty charge for sixty pound and i want that fine cancelling",
+        "agent: i can't cancel penalty notices myself but let me ask my supervisor",
+        "agent: right my supervisor's agreed the charge has been waived and removed from your "
+        "account",
+        "customer: oh brilliant thanks",
+        "agent: anything else",
+        "customer: no that's it bye",
+        "agent: bye",
+    )),
     "a lead-in, a sad story, one request": ("unresolved", (
         "agent: Hello, Fernhill Road Allotment Society, how can I help you?",
         "customer: Oh, hello. My name's [PERSON], I've got plot 14B. I'm ringing because... "

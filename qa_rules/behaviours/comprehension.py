@@ -53,7 +53,7 @@ CLARIFICATION = phrases(
     "not following",
 )
 # Words before the "so" of a read-back: "yeah no problem at all so that's the eight kilo"
-LEAD_IN = (r"okay|ok|right|alright|yeah|and|lovely|great|perfect|sure|of course|brilliant|"
+LEAD_IN = (r"okay|ok|right|alright|yeah|and|then|lovely|great|perfect|sure|of course|brilliant|"
            r"no (?:problem|worries)(?: at all)?")  # fmt: skip
 READ_BACK = phrases(
     # "so" opening the sentence, not "…and I'll pop a note on so it's there"

@@ -13,7 +13,7 @@ COMMITMENT = re.compile(
     r"\b(?P<who>i|we|you|they|he|she|"
     r"(?:someone|somebody)(?: (?:from|in|on) (?:the |our )?\w+(?: team)?)?|"
     r"(?:the|our|a) \w+(?: team)?|it)"
-    r"(?:'ll| will| am going to| are going to| should(?! have))\s+"
+    r"(?:'ll| will| am going to| are going to|'s going to| is going to| should(?! have))\s+"
     r"(?=(?P<what>(?:\w+\s?){1,8}))",  # a lookahead: "they'll look and someone will call"
     re.IGNORECASE,
 )
