@@ -480,7 +480,7 @@ PROBLEM_CUES = re.compile(
 )
 REQUEST_CUES = re.compile(f"{WANT_CUES.pattern}|{PROBLEM_CUES.pattern}", re.IGNORECASE)
 # told as a second problem: "oh I can't log in to the app either", "my card got swallowed as well"
-ANOTHER_PROBLEM = re.compile(r"\b(?:either|as well|too|also)\W*$", re.IGNORECASE)
+ANOTHER_PROBLEM = re.compile(r"\balso\b|\b(?:either|as well|too)\b(?=\s*(?:[,.!?;]|$))", re.I)
 
 
 def states_request(ctx: AnalysisContext, index: int) -> bool:

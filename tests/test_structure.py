@@ -734,6 +734,18 @@ CALLS = {
         "customer: no that's it bye",
         "agent: bye",
     )),
+    "another problem told mid-call and ignored": ("partly_resolved", (
+        "agent: Hello, Vellum Mobile, how can I help?",
+        "customer: Hi, I'd like to change my phone number on the account.",
+        "agent: Of course, what's the new number?",
+        "customer: It's [PHONE].",
+        "agent: Lovely, that's updated.",
+        "customer: Great. Oh I can't log in to the app either, it keeps saying my password's "
+        "wrong.",
+        "agent: Okay. Anything else today?",
+        "customer: No.",
+        "agent: Bye.",
+    )),
     "a lead-in, a sad story, one request": ("unresolved", (
         "agent: Hello, Fernhill Road Allotment Society, how can I help you?",
         "customer: Oh, hello. My name's [PERSON], I've got plot 14B. I'm ringing because... "
