@@ -45,7 +45,7 @@ from callqa.qa_rules.spoken import (
 
 __all__ = ["find_spans", "luhn_valid", "redact_text", "redact_transcript"]
 
-REDACTION_VERSION = "8"  # bump when the rules change: cached transcripts are then redone
+REDACTION_VERSION = "9"  # bump when the rules change: cached transcripts are then redone
 
 KINDS: tuple[RedactionKind, ...] = get_args(RedactionKind)  # also the precedence of overlaps
 
@@ -89,7 +89,7 @@ STREETS = {"street", "st", "avenue", "ave", "road", "rd", "drive", "dr", "lane",
            "parkway", "pkwy", "highway", "hwy", "trail", "square", "crescent", "plaza",
            "alley", "close", "grove", "gardens", "mews", "vale", "parade", "estate", "quay",
            "wharf"}  # fmt: skip
-UNIT_WORDS = {"apartment", "apt", "unit", "suite", "#", "number", "floor"}
+UNIT_WORDS = {"apartment", "apt", "unit", "suite", "#", "number", "floor", "flat"}
 TLDS = {"com", "net", "org", "edu", "gov", "io", "co", "uk", "us", "ca", "info", "biz", "me",
         "de", "fr", "ie", "es", "nl", "be", "ch", "se", "dk", "pl", "pt", "eu", "au", "nz",
         "jp", "cn", "ru", "br", "mx", "za", "sg", "hk", "tv", "app", "dev"}  # fmt: skip
@@ -480,14 +480,21 @@ def _address_spans(tokens: Sequence[Token], runs: Sequence[NumberRun]) -> Iterab
         j = i - 1
         while j > i - 5 and j >= 0 and tokens[j].turn == tok.turn and _street_name(tokens[j]):
             j -= 1
-        if j == i - 1 or j not in run_ending or tokens[j].turn != tok.turn:
+        if _house_letter(tokens, j) and j - 1 in run_ending:
+            j -= 1  # "4a Elm Street", "4 A Ivy Grove": the letter is part of the house number
+        elif j == i - 1 or j not in run_ending or tokens[j].turn != tok.turn:
             continue
         house = run_ending[j]
         if len(house.digits) > 6:
             continue
         last = i
-        if i + 2 < len(tokens) and tokens[i + 1].low in UNIT_WORDS:
-            last = run_starting[i + 2].last if i + 2 in run_starting else i + 2
+        unit = i + 2 if i + 2 < len(tokens) and tokens[i + 1].low == "," else i + 1  # ", flat 2"
+        if (
+            unit + 1 < len(tokens)
+            and tokens[unit].low in UNIT_WORDS
+            and tokens[unit].turn == tok.turn
+        ):
+            last = run_starting[unit + 1].last if unit + 1 in run_starting else unit + 1
         for k in range(last + 1, min(last + 10, len(tokens))):
             if tokens[k].turn != tok.turn:
                 break
@@ -497,6 +504,15 @@ def _address_spans(tokens: Sequence[Token], runs: Sequence[NumberRun]) -> Iterab
             if tokens[k].is_number:
                 break
         yield from _cover(tokens, house.first, last, "ADDRESS")
+
+
+def _house_letter(tokens: Sequence[Token], j: int) -> bool:
+    """Token ``j`` is the letter of a house number right after its digits: joined to them
+    ("4a") or written as a capital ("4 A"), not an article ("2 a day")."""
+    tok, before = tokens[j], tokens[j - 1] if j >= 1 else None
+    return (before is not None and len(tok.low) == 1 and "a" <= tok.low <= "h"
+            and before.turn == tok.turn and before.is_number
+            and (tok.start == before.end or tok.text.isupper()))  # fmt: skip
 
 
 def _street_name(tok: Token) -> bool:

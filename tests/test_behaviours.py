@@ -70,6 +70,14 @@ CASES = [
     ),
     (
         [
+            "customer: The fence is rocking, can someone look at it?",
+            "agent: I'll pass it to our estimator. [PERSON] will give you a call.",
+        ],
+        "callback_without_time",  # a colleague by name
+        "negative",
+    ),
+    (
+        [
             "customer: one of the guests has a nut allergy so are your cakes made somewhere "
             "nut free",
             "agent: and the cupcakes how many",

@@ -66,6 +66,7 @@ def test_each_kind_is_replaced_by_its_placeholder(text, placeholder, gone):
         "oh, one more thing about the bill",
         "I've got 2 bright green ones and a 10 min walk to the 2 hour car park",
         "it's 2 stops past the big park and row 12 at gate 4",
+        "I've got 2 a day street food vouchers",
     ],
 )
 def test_near_misses_are_left_alone(text):
@@ -381,6 +382,9 @@ def test_other_scripts_and_spoken_forms_are_redacted(text, placeholder, gone):
         ("the charge on 4539 1488 0343 6467 is wrong", "[CARD]", "0343"),  # money words
         ("it's 22 Larch Close, Bromsgrove", "[ADDRESS]", "Larch"),  # a British street word
         ("I'll post it to 9 Ivy Grove today", "[ADDRESS]", "Ivy"),
+        ("I'm at 4a Elm Street", "[ADDRESS]", "Elm"),  # a house number with a letter
+        ("I live at 4 A Ivy Grove", "[ADDRESS]", "Ivy"),
+        ("it's 22 Larch Close, flat 2", "[ADDRESS]", "flat"),  # the flat after the street
     ],
 )  # fmt: skip
 def test_longer_spoken_forms_are_redacted(text, placeholder, gone):

@@ -10,7 +10,7 @@ from callqa.qa_rules.findings import Finding, quote_turn
 from callqa.qa_rules.structure import ONLY_IF_NEEDED, has_act
 
 COMMITMENT = re.compile(
-    r"\b(?P<who>i|we|you|they|he|she|"
+    r"(?:\b|(?=\[))(?P<who>i|we|you|they|he|she|\[PERSON\]|"  # "[PERSON] will give you a call"
     r"(?:someone|somebody)(?: (?:from|in|on) (?:the |our )?\w+(?: team)?)?|"
     r"(?:the|our|a) \w+(?: team)?|it)"
     r"(?:'ll| will| am going to| are going to|'s going to| is going to| should(?! have))\s+"
