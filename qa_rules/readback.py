@@ -91,8 +91,8 @@ SIZE = re.compile(
     re.IGNORECASE,
 )
 MEASURE_UNITS = {"kilo": "kg", "kilogram": "kg", "gram": "g", "liter": "l", "litre": "l",
-                 "meter": "m", "metre": "m", "feet": "ft", "foot": "ft", "inche": "in",
-                 "inch": "in", "mile": "mi", "gig": "gb"}  # fmt: skip
+                 "meter": "m", "metre": "m", "feet": "ft", "foot": "ft", "inch": "in",
+                 "mile": "mi", "gig": "gb"}  # fmt: skip
 
 
 # "quarter past ten's better": the number without its "'s", so it is read
@@ -149,7 +149,7 @@ def details(text: str) -> set[Detail]:
     for m in COUNT.finditer(said):
         found.add(("count", m["what"].lower().rstrip("s"), str(int(m["n"]))))
     for m in MEASURE.finditer(said):
-        unit = m["unit"].lower().rstrip("s")
+        unit = re.sub(r"(?<=ch)es$|s$", "", m["unit"].lower())  # "inches", "kilos"
         value = float(m["n"]) + (0.5 if m["half"] else 0)  # "seven and a half kilo"
         found.add(("measure", MEASURE_UNITS.get(unit, unit), str(value)))
     found |= {

@@ -480,7 +480,7 @@ def _address_spans(tokens: Sequence[Token], runs: Sequence[NumberRun]) -> Iterab
         j = i - 1
         while j > i - 5 and j >= 0 and tokens[j].turn == tok.turn and _street_name(tokens[j]):
             j -= 1
-        if _house_letter(tokens, j) and j - 1 in run_ending:
+        if tokens[j].turn == tok.turn and _house_letter(tokens, j) and j - 1 in run_ending:
             j -= 1  # "4a Elm Street", "4 A Ivy Grove": the letter is part of the house number
         elif j == i - 1 or j not in run_ending or tokens[j].turn != tok.turn:
             continue

@@ -245,12 +245,12 @@ def _another_action(ctx: AnalysisContext, asked: set[str], index: int) -> bool:
     ("I can't cancel penalty notices…" - "right, that's gone through, new card's on")."""
     span = sentence_span(ctx, index)
     done = {t.lemma_.lower() for t in span or () if t.pos_ == "VERB"} & ACTION_LEMMAS
-    same = asked | {a for group in SAME_ACTION if asked & group for a in group}
+    same = asked | CHARGE_ACTIONS if asked & CHARGE_ACTIONS else asked
     return bool(asked and not same & done)
 
 
 # Actions that come to the same for a charge: a fine "cancelled" is one "waived and removed"
-SAME_ACTION = (frozenset({"cancel", "waive", "remove", "reverse"}),)
+CHARGE_ACTIONS = frozenset({"cancel", "waive", "remove", "reverse"})
 
 
 def _wanted(text: str) -> Literal["action", "information", "problem"]:

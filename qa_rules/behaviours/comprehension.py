@@ -402,8 +402,10 @@ class Comprehension(Detector):
         """The details the customer gave before ``i``, each with its sentence. Days and times
         stand only while the customer's latest turn that names one gives one that can be read:
         after "the 13th at 11 am … no, make it later today", neither the 13th nor 11 am does."""
-        said = {d: j for j in self._sources(ctx, i, chosen) for d in _given(ctx.sentences[j].text)
-                if j in chosen or d not in self._agent_said_before(ctx, j)}  # fmt: skip
+        said: dict[Detail, int] = {}
+        for j in self._sources(ctx, i, chosen):
+            echoed = set() if j in chosen else self._agent_said_before(ctx, j)
+            said |= {d: j for d in _given(ctx.sentences[j].text) if d not in echoed}
         spoken = range(max(0, i - self.read_back_window), i)
         for kind, names in NAMES_WHEN.items():
             latest = max((j for j in spoken if ctx.sentences[j].speaker == "customer"

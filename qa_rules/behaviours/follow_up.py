@@ -152,9 +152,9 @@ class FollowUp(Detector):
             if not when and DURING_THE_CALL.search(s.text[match.start() : end]):
                 continue  # "you'll get a text confirming it": sent now
             clause = s.text[match.start() : end].rstrip(" .!,")
-            details = {"who": "agent" if who == "i" else "company", "what": clause, "when": when}
             if TO_US.search(clause) and not TO_YOU.search(clause):
                 continue  # "he'll get back to us when he's ready": no promise to the customer
+            details = {"who": "agent" if who == "i" else "company", "what": clause, "when": when}
             callback = bool(CONTACT.search(clause)) and who != "you"
             quote = (
                 quote_turn(
