@@ -118,6 +118,10 @@ ALSO = re.compile(r"\W*(?:i|we)(?: also|'d also| would also)\b", re.IGNORECASE)
 COMPLAINS = re.compile(r"\b(?:want|like|wish) to (?:complain|make a complaint)\b", re.I)
 CALLING_BECAUSE = re.compile(r"\b(?:calling|ringing|phoning) because\b", re.I)
 ALSO_JOIN = re.compile(r"\balso\b", re.IGNORECASE)  # "…next week and also um I wanted to buy…"
+# "…and I'd like the seventy pounds of court costs taken off" (not "…I'd like it refunded")
+LIKE_THE = re.compile(r"\b(?:i|we)(?:'d| would) (?:also )?like the\b", re.IGNORECASE)
+# asked as a question: "…and could you do mulled wine as well?", "so can that be done too?"
+ASKS_IN_CLAUSE = re.compile(r"\b(?:can|could) (?:you|that|this|it|they|we)\b", re.IGNORECASE)
 WISH = re.compile(r"\b(?:i|we)(?:'d| would)? (?:just )?(?:want|wanted|need|needed|like)\b", re.I)
 ANNOUNCED = re.compile(
     r"\b(?:two|three|a couple of|couple of|a few|few) (?:things|questions|bits|issues)\b", re.I
@@ -163,13 +167,15 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
             if not clause.strip():
                 continue
             asked = (REQUEST_CUES.search(clause) or PROBLEM_CLAUSE.search(clause)
-                     or (ALSO_JOIN.search(join) and WISH.search(clause)))  # fmt: skip
+                     or ASKS_IN_CLAUSE.search(clause)
+                     or (ALSO_JOIN.search(join) and WISH.search(clause))
+                     or (join and LIKE_THE.search(clause)))  # fmt: skip
             if clauses and NEED_IT_DONE.search(clause):
                 continue  # "I lost my card and I need it blocked": the same request
             if COMPLAINS.search(clause) or CALLING_BECAUSE.search(clause):
                 context = clause  # "I want to complain. … I'd like some of the money back.",
                 continue  # "I'm ringing because… my wife passed away… I'd like my daughter to…"
-            if _reason_for(clause) and clauses and not announced:
+            if _reason_for(clause) and clauses and (not announced or WISH.search(clauses[-1])):
                 continue  # "I need to cancel, I've lost my job and I can't keep paying": why
             if asked and not clauses and ALSO.match(clause) and WISH.search(context):
                 clauses.append(context)  # "I wanted to give you those, and I also need…"
@@ -181,7 +187,11 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
                 context = clause
         asks = max(asks, clauses, key=len)
     if len(asks) < 2:
-        return [request]
+        done = _done_before_refusal(ctx, moves, request)
+        if done is None:
+            return [request]
+        # "I've updated that to fifty-two." - "we can't serve alcohol": one done, one refused
+        return [request.model_copy(update={"outcome": "resolved", "evidence": done}), request]
     kinds = [_wanted(ask) for ask in asks]
     events: dict[int, tuple[Outcome, int]] = {}
     current = 0
@@ -213,6 +223,31 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
             evidence = request.evidence
         parts.append(request.model_copy(update={"outcome": outcome, "evidence": evidence}))
     return parts
+
+
+def _done_before_refusal(ctx: AnalysisContext, moves: _AgentMoves, request: Request) -> int | None:
+    """For a request left unresolved by a refusal, the agent's last report before it of an
+    action done there and then ("I've updated that to fifty-two", "that's been booked in"):
+    the customer asked for more than one thing and got one of them. Not a fact told ("so we
+    replaced the screen last month"), a note made, a recap or a regret."""
+    refusal = request.evidence
+    if request.outcome != "unresolved" or refusal not in moves.failed:
+        return None
+    if puts_off(ctx.sentences[refusal].text):
+        return None
+    return max((j for j in moves.done & moves.acted - moves.handed
+                if request.statement < j < refusal
+                and DONE_JUST_NOW.search(ctx.sentences[j].text)
+                and not any(p.search(ctx.sentences[j].text) for p in (BOOKKEEPING, RECAP, REGRET))),
+               default=None)  # fmt: skip
+
+
+# An action the agent reports done in the call: "I've applied the discount", "that's been moved"
+DONE_JUST_NOW = re.compile(
+    r"\b(?:i|we)(?:'ve| have) (?:just |now |also |already )?(?!got\b|thought\b)\w+(?:ed|en|t)\b|"
+    r"^\W*(?:\w+,? )?(?:that's|that has|it's|it has) (?:now )?(?:been |all )?\w+(?:ed|en|t)\b",
+    re.IGNORECASE,
+)
 
 
 WANTS = re.compile(

@@ -822,6 +822,41 @@ CALLS = {
         "agent: hello can you hear me",
         "customer: hello hello are you still there",
     )),
+    "one change made, an extra asked in a question refused": ("partly_resolved", (
+        "agent: Good morning, Hollybank Catering, Hannah speaking.",
+        "customer: Morning. We've got our Christmas lunch booked with you for the twelfth. "
+        "Numbers have gone up, so I need to change it from forty to fifty-two. And could you "
+        "do mulled wine on the day as well?",
+        "agent: Let me find the booking. Right, I've updated that to fifty-two.",
+        "agent: The mulled wine I'm going to have to say no to. We're not licensed to serve "
+        "alcohol, so we can't supply it.",
+        "customer: Oh well, never mind. Thanks, bye.",
+    )),
+    "a service booked, a recall asked as a question and refused": ("partly_resolved", (
+        "agent: Marsh Road Motors, service desk.",
+        "customer: Hi. I need to book my car in for its service, it's due next week. And I've "
+        "had a letter about a recall on the airbags, so can that be done at the same time?",
+        "agent: Tuesday at half eight is free. I've booked that in for you.",
+        "agent: The recall is done by the main dealer, I'm afraid, so I can't add that on here.",
+        "customer: Okay. Bye.",
+    )),
+    "a discount applied, costs asked for and refused": ("partly_resolved", (
+        "agent: Council tax, Martin speaking.",
+        "customer: My partner moved out in February, so I should be getting the single person "
+        "discount, and I'd like the seventy pounds of court costs taken off.",
+        "agent: I've applied the twenty-five percent discount from the fourteenth of February.",
+        "agent: The seventy pounds of costs I can't take off, they were added with the summons.",
+        "customer: Right. Bye.",
+    )),
+    "a fact told before the one thing asked is refused": ("unresolved", (
+        "agent: Laptop repairs, Sam speaking.",
+        "customer: You repaired my laptop last month and now the fan is grinding. I'd like it "
+        "fixed under the repair warranty.",
+        "agent: So we replaced the screen on the fourth of last month.",
+        "agent: I'm afraid the fan isn't something the warranty would cover, so we can't fix "
+        "it for free.",
+        "customer: Fine. Bye.",
+    )),
 }  # fmt: skip
 
 
