@@ -337,7 +337,7 @@ REDIRECT = re.compile(
 
 REFUSAL = re.compile(
     r"\b(?:i|we)(?:'m| am|'re| are)? (?:not able|unable|can't|cannot|can not|won't be able|"
-    r"couldn't|not allowed)\b(?! (?:see|tell you how|thank))|"
+    r"couldn't|not allowed)\b(?! (?:see(?! how\b)|tell you how|thank))|"
     r"\b(?:not|isn't|is not) something (?:i|we) can\b|"
     r"\b(?:the )?system (?:won't|will not|doesn't|does not|can't) (?:let|allow) (?:me|us)\b|"
     r"\bnot (?:a lot|much|anything) (?:more |else )?(?:i|we) can do\b|"

@@ -848,6 +848,16 @@ CALLS = {
         "agent: The seventy pounds of costs I can't take off, they were added with the summons.",
         "customer: Right. Bye.",
     )),
+    "a car changed, a renewal price the agent cannot explain": ("partly_resolved", (
+        "agent: Harbour Insurance, Gareth speaking.",
+        "customer: I need to put my new car on my policy, and my renewal came through two "
+        "hundred pounds higher and I want to know why.",
+        "agent: That's done, the policy's been updated to the Focus from today.",
+        "customer: Great. And the renewal?",
+        "agent: So the renewal's from the pricing system. I can't see how it's worked out, "
+        "I'm afraid, I can only see the final figure.",
+        "customer: Right. No, that's it, thanks.",
+    )),
     "a fact told before the one thing asked is refused": ("unresolved", (
         "agent: Laptop repairs, Sam speaking.",
         "customer: You repaired my laptop last month and now the fan is grinding. I'd like it "
