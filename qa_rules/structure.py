@@ -234,7 +234,7 @@ def _done_before_refusal(ctx: AnalysisContext, moves: _AgentMoves, request: Requ
     if request.outcome != "unresolved" or refusal not in moves.failed:
         return None
     if puts_off(ctx.sentences[refusal].text):
-        return None
+        return None  # "I've cancelled it now" - "I'll look into the refund": a side step
     return max((j for j in moves.done & moves.acted - moves.handed
                 if request.statement < j < refusal
                 and DONE_JUST_NOW.search(ctx.sentences[j].text)
@@ -315,6 +315,9 @@ DEFERRAL = re.compile(  # "we'll look into it", "I'd have to check that one": no
     r" (?:(?:need|have) to )?(?:look into (?:it|that|this)|have a look)\b|"
     r"\b(?:i|we)(?:'d|'ll| would| will) (?:have|need) to (?:check|look into|find out|ask)"
     r" (?:that|this|it|with)\b|"
+    r"\b(?:he|she|they|the \w+)(?:'ll| will) (?:go through|talk you through|explain) "
+    r"(?:all )?(?:that|this|it)(?: all)? with you\b|"  # "the engineer will go through all that
+    # with you on the day"
     r"\b(?:i|we)(?:'ll| will) (?:mention|raise) (?:it|that|this) (?:to|with)\b"
     r"(?![^.?]*\b(?:ring|call|get back|be in touch)\b)",  # "I'll mention it to the manager"
     re.IGNORECASE,
