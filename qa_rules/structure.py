@@ -124,7 +124,12 @@ LIKE_THE = re.compile(r"\b(?:i|we)(?:'d| would) (?:also )?like the\b", re.IGNORE
 ASKS_IN_CLAUSE = re.compile(r"\b(?:can|could) (?:you|that|this|it|they|we)\b", re.IGNORECASE)
 WISH = re.compile(r"\b(?:i|we)(?:'d| would)? (?:just )?(?:want|wanted|need|needed|like)\b", re.I)
 ANNOUNCED = re.compile(
-    r"\b(?:two|three|a couple of|couple of|a few|few) (?:things|questions|bits|issues)\b", re.I
+    r"\b(two|three|a couple of|couple of|a few|few) (?:things|questions|bits|issues)\b", re.I
+)
+ANNOUNCED_COUNT = {"two": 2, "three": 3, "a couple of": 2, "couple of": 2, "a few": 3, "few": 3}
+# Where announced asks part in run-on speech: also at a bare "and", and where a problem starts
+SEVERAL_ANNOUNCED = re.compile(
+    rf"{SEVERAL.pattern}|,?\s+\band\s+|\s+(?=i (?:never|didn't|haven't|also)\b)", re.IGNORECASE
 )
 # What the customer cannot do or did not do ("I can't keep paying", "I didn't touch it"):
 # after a request, the reason for it or a detail of it.
@@ -159,32 +164,12 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
     texts = [opening] + [ctx.sentences[i].text for i in request.restated]
     turn_text = ctx.transcript.turns[turn].text
     for text in texts:
-        clauses: list[str] = []
-        context = ""
-        announced = bool(ANNOUNCED.search(text) or ANNOUNCED.search(turn_text))  # "two things"
-        joins = ["", *(m.group(0) for m in SEVERAL.finditer(text))]  # what comes before each
-        for clause, join in zip(SEVERAL.split(text), joins, strict=True):
-            if not clause.strip():
-                continue
-            asked = (REQUEST_CUES.search(clause) or PROBLEM_CLAUSE.search(clause)
-                     or ASKS_IN_CLAUSE.search(clause)
-                     or (ALSO_JOIN.search(join) and WISH.search(clause))
-                     or (join and LIKE_THE.search(clause)))  # fmt: skip
-            if clauses and NEED_IT_DONE.search(clause):
-                continue  # "I lost my card and I need it blocked": the same request
-            if COMPLAINS.search(clause) or CALLING_BECAUSE.search(clause):
-                context = clause  # "I want to complain. … I'd like some of the money back.",
-                continue  # "I'm ringing because… my wife passed away… I'd like my daughter to…"
-            if _reason_for(clause) and clauses and (not announced or WISH.search(clauses[-1])):
-                continue  # "I need to cancel, I've lost my job and I can't keep paying": why
-            if asked and not clauses and ALSO.match(clause) and WISH.search(context):
-                clauses.append(context)  # "I wanted to give you those, and I also need…"
-                context = ""
-            if asked or (announced and len(clause.split()) >= 4):
-                clauses.append(f"{context} {clause}".strip())  # "my renewal went up… I want
-                context = ""  # to know why": one request, with the words it is about
-            else:
-                context = clause
+        announced = ANNOUNCED.search(text) or ANNOUNCED.search(turn_text)  # "two things"
+        clauses = _asks_in(text, bool(announced), SEVERAL)
+        count = ANNOUNCED_COUNT[announced.group(1).lower()] if announced else 0
+        if len(clauses) < count:  # run-on speech: "three things really we want to book…
+            looser = _asks_in(text, True, SEVERAL_ANNOUNCED)  # i never got the invoice…"
+            clauses = looser if len(clauses) < len(looser) <= count else clauses
         asks = max(asks, clauses, key=len)
     if len(asks) < 2:
         done = _done_before_refusal(ctx, moves, request)
@@ -223,6 +208,37 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
             evidence = request.evidence
         parts.append(request.model_copy(update={"outcome": outcome, "evidence": evidence}))
     return parts
+
+
+def _asks_in(text: str, announced: bool, splitter: re.Pattern[str]) -> list[str]:
+    """The asks in a customer's opening ``text``, cut at ``splitter``: clauses that ask or
+    tell a problem, each with the scene before it; reasons and scene alone are no ask."""
+    clauses: list[str] = []
+    context = ""
+    joins = ["", *(m.group(0) for m in splitter.finditer(text))]  # what comes before each
+    for clause, join in zip(splitter.split(text), joins, strict=True):
+        if not clause.strip():
+            continue
+        asked = (REQUEST_CUES.search(clause) or PROBLEM_CLAUSE.search(clause)
+                 or ASKS_IN_CLAUSE.search(clause)
+                 or (ALSO_JOIN.search(join) and WISH.search(clause))
+                 or (join and LIKE_THE.search(clause)))  # fmt: skip
+        if clauses and NEED_IT_DONE.search(clause):
+            continue  # "I lost my card and I need it blocked": the same request
+        if COMPLAINS.search(clause) or CALLING_BECAUSE.search(clause):
+            context = clause  # "I want to complain. … I'd like some of the money back.",
+            continue  # "I'm ringing because… my wife passed away… I'd like my daughter to…"
+        if _reason_for(clause) and clauses and (not announced or WISH.search(clauses[-1])):
+            continue  # "I need to cancel, I've lost my job and I can't keep paying": why
+        if asked and not clauses and ALSO.match(clause) and WISH.search(context):
+            clauses.append(context)  # "I wanted to give you those, and I also need…"
+            context = ""
+        if asked or (announced and len(clause.split()) >= 4):
+            clauses.append(f"{context} {clause}".strip())  # "my renewal went up… I want
+            context = ""  # to know why": one request, with the words it is about
+        else:
+            context = clause
+    return clauses
 
 
 def _done_before_refusal(ctx: AnalysisContext, moves: _AgentMoves, request: Request) -> int | None:
@@ -499,7 +515,8 @@ WANT_CUES = re.compile(  # what the customer wants, in so many words
     r"\bi(?:'m| am| was) (?:just )?(?:looking to|wondering if|hoping (?:you|to))\b|"
     r"\b(?:can|could|would) you (?:please )?(?:help|tell|check|look|find|cancel|change|send)\b|"
     r"\b(?:can|could|may) i (?:not )?(?:just )?(?:switch|change|move|add|cancel|upgrade|"
-    r"downgrade|transfer|book|pay (?:it|this|that|the|by|in|annually|monthly))\b|"
+    r"downgrade|transfer|book|freeze|pause|renew|extend|swap|return|reschedule|"
+    r"pay (?:it|this|that|the|by|in|annually|monthly))\b|"
     r"\bhow (?:do|can|would) i\b|\bwhat(?:'s| is) (?:my|the) (?:balance|status)\b|"
     r"\bhow much (?:would|will|does|is|do) (?:it|that|this|they)\b|"
     r"\b(?:will|can|could|do) i get (?:anything|something|a|an|my|some|money)\b[^.?]{0,25}"
@@ -544,10 +561,12 @@ NEW_TOPIC = re.compile(
 
 GIVES_ID = re.compile(
     r"\bmy (?:\w+ )?(?:number|name|reference|postcode)(?:'s| is)\b|"
-    r"^\W*(?:(?:hello|hi|hiya|morning),?\s+)?it's \[PERSON\](?: (?:at|from) \[\w+\])?\W*$|"
+    r"^\W*(?:(?:hello|hi|hiya|morning),?\s+)?(?:\w+,?\s+)?it's \[(?:PERSON|ORGANISATION)\]"
+    r"(?: (?:at|from) \[\w+\])?\W*$|"
     r"\b(?:it's|it is|booked|booking's|account's) (?:in|under) the name\b",
     re.IGNORECASE,
 )
+ONLY_ANNOUNCES = re.compile(rf"^\W*(?:\w+,?\s+)?{ANNOUNCED.pattern}(?:,?\s+\w+)?\W*$", re.I)
 ASKS_TO_DO = re.compile(
     r"^\W*(?:and |oh,? )?(?:can|could|would) you (?:please |just )?"
     r"(?!repeat|say|hold|wait|spell)\w+[^?]*\?\s*$",
@@ -886,8 +905,11 @@ def _request_statements(
             continue  # "Do I need to print a label? I haven't got a printer.": why they ask
         if _after_anything_else(ctx, i) and NO_MORE.search(s.text) and not ASKS.search(s.text):
             continue  # "No, I'll ring the vet.": nothing more wanted
-        if GIVES_ID.search(s.text) and not (REQUEST_CUES.search(s.text) or ASKS.search(s.text)):
-            continue  # "I'm a member, my membership number's …": who is calling, not what for
+        if (GIVES_ID.search(s.text) or ONLY_ANNOUNCES.search(s.text)) and not (
+            REQUEST_CUES.search(s.text) or ASKS.search(s.text)
+        ):
+            continue  # "I'm a member, my membership number's …": who is calling, not what
+            # for; "Two things, please.": how many, not what
         if len(s.text.split()) < 3 or (_answers_a_question(ctx, acts, i)
                                        and not _new_topic(ctx, i)):  # fmt: skip
             continue

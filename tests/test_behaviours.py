@@ -52,6 +52,23 @@ CASES = [
     ),
     (
         [
+            "customer: Our domain's expired and the shop is down.",
+            "agent: We did send three reminders, so you really should have kept the card up to "
+            "date.",
+        ],
+        "dismissive_language",
+        "negative",
+    ),
+    (
+        [
+            "customer: Does the cover run for the whole hire?",
+            "agent: It's all on the website if you'd looked.",
+        ],
+        "dismissive_language",
+        "negative",
+    ),
+    (
+        [
             "customer: It's rocking in the wind, when can someone come?",
             "agent: I'll pass it to our estimator.",
             "customer: When would he ring, roughly?",
@@ -490,6 +507,14 @@ NOT_CASES = [
             "customer: It is what it is, I suppose.",
         ],
         "dismissive_language",  # reassurance, good news and the customer's shrug
+    ),
+    (
+        [
+            "customer: Has my refund gone through?",
+            "agent: Yes, you really should have had the email by now, and if you'd like to look "
+            "it's in your account too.",
+        ],
+        "dismissive_language",  # what the customer should have received, and an offer
     ),
     (
         [

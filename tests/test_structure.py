@@ -858,6 +858,28 @@ CALLS = {
         "I'm afraid, I can only see the final figure.",
         "customer: Right. No, that's it, thanks.",
     )),
+    "three things announced in run-on speech": ("partly_resolved", (
+        "agent: soundforge studios jay",
+        "customer: oh hi jay we recorded with you in march um three things really we want to "
+        "book the live room again for the seventeenth i never got the invoice for the march "
+        "sessions and dan said we'd get ten percent off if we booked three more days",
+        "agent: okay live room for the seventeenth i've put you in",
+        "customer: great and the invoice",
+        "agent: right i've sent the march invoice to your email again just now",
+        "customer: brilliant and what about the ten percent",
+        "agent: i don't really know anything about that dan does the deals i'll mention it to him",
+        "customer: right okay bye",
+    )),
+    "a freeze asked with 'can I', refused, and a cancellation offered": ("unresolved", (
+        "agent: Good morning, Crux Climbing, Hannah speaking.",
+        "customer: Hi. I've broken my wrist, so I won't be climbing for eight weeks. Can I "
+        "freeze my membership while it heals?",
+        "agent: I'm sorry to hear that. Freezes are only available on the annual membership, so "
+        "I can't freeze the monthly plan.",
+        "customer: Oh, okay. So what can I do, then?",
+        "agent: What I can do is cancel the monthly plan today with no notice fee.",
+        "customer: I'd rather not cancel today. Thanks, bye.",
+    )),
     "a fact told before the one thing asked is refused": ("unresolved", (
         "agent: Laptop repairs, Sam speaking.",
         "customer: You repaired my laptop last month and now the fan is grinding. I'd like it "
@@ -868,6 +890,23 @@ CALLS = {
         "customer: Fine. Bye.",
     )),
 }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def analyzer_contexts():
+    from callqa.qa_rules.analysis import load_analyzer
+    from callqa.qa_rules.context import build_contexts
+
+    analyzer = load_analyzer()
+
+    def contexts(*calls):
+        transcripts = [
+            make_transcript(*lines, call_id=f"call-{n}") for n, lines in enumerate(calls)
+        ]
+        return build_contexts(transcripts, analyzer.encoder, analyzer.nlp, analyzer.heads,
+                              analyzer.prototypes)  # fmt: skip
+
+    return contexts
 
 
 @pytest.fixture(scope="module")
@@ -900,6 +939,20 @@ def test_a_matter_announced_as_another_is_its_own_request_before_the_first_is_an
 ):
     requests = structures["another matter announced"].structure.requests
     assert [r.statement for r in requests] == [1, 5]
+
+
+@pytest.mark.slow
+def test_a_request_is_quoted_from_what_it_asks_not_from_who_calls_or_how_many(analyzer_contexts):
+    announced, named = analyzer_contexts(
+        ("agent: Lingua Bridge, Marco speaking.",
+         "customer: Hi, Marco. Two things, please. I'd like to move to the Saturday class. And "
+         "I need a letter for my employer."),
+        ("agent: morning swiftspoke couriers dev speaking",
+         "customer: hi dev it's [ORGANISATION]. i need a pickup today from our office"),
+    )  # fmt: skip
+    for ctx, words in ((announced, "Saturday class"), (named, "pickup today")):
+        first = ctx.structure.requests[0].statement
+        assert words in ctx.sentences[first].text
 
 
 @pytest.mark.slow

@@ -68,7 +68,7 @@ DISMISSIVE = phrases(
     "calm down",
     "(that's|that is|it's|it is) not my (problem|fault|job)",
     # "you should have checked", not "you should have had a call"
-    "you should(n't| not)?( have|'ve) (read|checked|called|rung|done|known|paid|listened|asked|"
+    "you (really |just |probably )?should(n't| not)?( have|'ve) (read|checked|called|rung|done|known|paid|listened|asked|"
     "looked|noticed|kept|sent|cancelled|contacted|waited|thought|picked|chosen|booked|bought)",
     "as i (already )?(said|told you|explained)",
     "like i (said|told you)",
@@ -87,6 +87,7 @@ DISMISSIVE = phrases(
     "(it's|it is) up to you to (read|check|know|look)",
     "most people (don't|do not|just|never) (read|bother|check|look|confirm|realise|realize|press)",
     "if (people|you) (actually|just|only) (read|looked|have a (proper )?look|checked|bothered)",
+    "if you('d| had) (actually |just |only )?(read|looked|checked|bothered)",  # "…if you'd looked"
     "(they|people) just (haven't|didn't|don't) (looked|look|read|checked|check|bother)",
     "(it's|it is) not (that |very |exactly )?complicated",
     "people get told all sorts",
