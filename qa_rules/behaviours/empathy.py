@@ -68,8 +68,8 @@ DISMISSIVE = phrases(
     "calm down",
     "(that's|that is|it's|it is) not my (problem|fault|job)",
     # "you should have checked", not "you should have had a call"
-    "you (really |just |probably )?should(n't| not)?( have|'ve) (read|checked|called|rung|done|known|paid|listened|asked|"
-    "looked|noticed|kept|sent|cancelled|contacted|waited|thought|picked|chosen|booked|bought)",
+    "you (really |just |probably )?should(n't| not)?( have|'ve) (read|checked|called|rung|done|"
+    "known|paid|listened|asked|looked|noticed|kept|sent|cancelled|contacted|waited|thought|picked|chosen|booked|bought)",
     "as i (already )?(said|told you|explained)",
     "like i (said|told you)",
     "i already told you",
