@@ -401,7 +401,11 @@ UNAVAILABLE = re.compile(
     r"\bno (?:more )?(?:availability|space|spaces|rooms?|slots?|appointments?|cabins?|seats?|"
     r"tables?)(?: left| available)?\b|\b(?:isn't|aren't|not) available\b|\bunavailable\b|"
     r"\b(?:isn't|aren't|is not|are not|not) (?:refundable|transferable|covered)\b|"
-    r"\bisn't something (?:it|we|they|the \w+) (?:would |will |can )?(?:cover|do|offer)\b",
+    r"\bisn't something (?:it|we|they|the \w+) (?:would |will |can )?(?:cover|do|offer)\b|"
+    r"(?<!you )(?<!you're )(?<!you are )\b(?:are|is|'re|'s) (?:all )?already (?:booked|taken)\b"
+    r"(?! in\b)|"
+    r"\b(?:don't|doesn't|do not|does not|won't|will not) (?:open|start|reopen|go live)\b"
+    r"[^.?]{0,25}\buntil\b",  # "renewals don't open until the fifth of January, I'm afraid"
     re.IGNORECASE,
 )  # with regret: "I'm afraid our licences aren't refundable once the season has started"
 DONE_INSTEAD = re.compile(r"\b(?:but|so|instead)\b[^.?]{0,20}\b(?:i|we)(?:'ve| have)\b", re.I)

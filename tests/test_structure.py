@@ -880,6 +880,30 @@ CALLS = {
         "agent: What I can do is cancel the monthly plan today with no notice fee.",
         "customer: I'd rather not cancel today. Thanks, bye.",
     )),
+    "a venue changed, the sax players already booked": ("partly_resolved", (
+        "agent: Spinline DJ Agency, Jo speaking.",
+        "customer: We've had to change venue for the wedding on the ninth, so I need the "
+        "booking updated. And while I'm on, could we add a sax player for the evening too?",
+        "agent: Great, I've updated the booking with the new venue.",
+        "customer: And the sax player?",
+        "agent: I'm really sorry, both of our sax players are already booked on the ninth.",
+        "agent: Our sister agency's number is on the website.",
+        "customer: Okay. Thanks, bye.",
+    )),
+    "a bin reported, a renewal that does not open yet": ("partly_resolved", (
+        "agent: Hartwell Council, Amy speaking.",
+        "customer: My recycling wasn't collected on Tuesday.",
+        "agent: I'm sorry. I've logged it as a missed collection and they'll come back by Friday.",
+        "customer: Good. The other thing is the garden waste. I want to renew it now.",
+        "agent: Renewals for next year don't open until the fifth of January, I'm afraid.",
+        "customer: Oh. No, that's all.",
+    )),
+    "already booked in, good news": ("resolved", (
+        "agent: Kingsway Motors, Dave speaking.",
+        "customer: Can you check my MOT is booked for Friday?",
+        "agent: Sorry for the wait. Yes, you're already booked in for Friday at nine.",
+        "customer: Great, thanks, bye.",
+    )),
     "a fact told before the one thing asked is refused": ("unresolved", (
         "agent: Laptop repairs, Sam speaking.",
         "customer: You repaired my laptop last month and now the fan is grinding. I'd like it "
