@@ -553,6 +553,17 @@ def states_request(ctx: AnalysisContext, index: int) -> bool:
     )
 
 
+I_WANT = re.compile(
+    r"\bi(?:'m| am| was)? (?:also |just |really )?(?:want|need|wanna|hoping|"
+    r"looking to)\b|\bi(?:'d| would) (?:also |just |really )?like\b",
+    re.I,
+)
+ASKS_ANYONE = re.compile(r"\b(?:can|could) (?:you|i|we|someone|somebody|anyone)\b", re.I)
+MORE = re.compile(
+    r"^\W*(?:(?:oh|um|uh|right|okay|ok|yeah|great|lovely|brilliant|thanks|"
+    r"perfect),?\s+)*(?:and|also|plus)\b|\b(?:also|as well|another|too)\b",
+    re.I,
+)
 NEW_TOPIC = re.compile(
     r"\b(?:also|another thing|one more thing|(?:the|one) other thing|while (?:i|you)(?:'m| am|"
     r"'re| are| have|'ve got) (?:on|here|there|you)|while it(?:'s| is) (?:in|there|with you)|"
@@ -930,8 +941,10 @@ def _request_statements(
                 found[-1][1].append(i)
                 continue
             another = ANOTHER_PROBLEM.search(s.text) and PROBLEM_CUES.search(s.text)
-            if not (WANT_CUES.search(s.text) or announced or another
-                    or ASKS_TO_DO.search(s.text)):  # fmt: skip
+            wants_more = WANT_CUES.search(s.text) and (
+                MORE.search(s.text) or not I_WANT.search(s.text) or ASKS_ANYONE.search(s.text)
+            )  # "could I switch to annual?", "I'd also like…", not "I want my money back today"
+            if not (wants_more or announced or another or ASKS_TO_DO.search(s.text)):
                 continue  # "nobody told me that", "so when will it work?", "I didn't go to the
                 # doctor, it was just a sprain": the same matter
         found.append((i, []))

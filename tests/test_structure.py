@@ -980,6 +980,23 @@ def test_a_request_is_quoted_from_what_it_asks_not_from_who_calls_or_how_many(an
 
 
 @pytest.mark.slow
+def test_a_want_said_again_mid_call_is_the_same_request_unless_it_adds_one(analyzer_contexts):
+    opening = (
+        "agent: Oakhaus Furniture, Jade speaking.",
+        "customer: Two of the dining chairs that came on Tuesday are split. Can you replace them?",
+        "agent: I'm sorry. I've ordered two replacements, they'll come on the twelfth.",
+    )
+    pushed, added = analyzer_contexts(
+        (*opening, "customer: so i was hoping to have them all out by the tenth for a party",
+         "agent: The twelfth is the earliest, I'm afraid.", "customer: Okay. Bye."),
+        (*opening, "customer: Great. And I'd also like to order a matching table.",
+         "agent: Of course, I've added the table to the order.", "customer: Thanks. Bye."),
+    )  # fmt: skip
+    assert len(pushed.structure.requests) == 1
+    assert len(added.structure.requests) == 2
+
+
+@pytest.mark.slow
 def test_each_request_is_found_with_its_first_response(structures):
     requests = structures["two requests"].structure.requests
     assert [r.statement for r in requests] == [1, 5]  # sentence indexes ("Thanks." is 4)
