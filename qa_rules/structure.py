@@ -120,8 +120,10 @@ CALLING_BECAUSE = re.compile(r"\b(?:calling|ringing|phoning) because\b", re.I)
 ALSO_JOIN = re.compile(r"\balso\b", re.IGNORECASE)  # "…next week and also um I wanted to buy…"
 # "…and I'd like the seventy pounds of court costs taken off" (not "…I'd like it refunded")
 LIKE_THE = re.compile(r"\b(?:i|we)(?:'d| would) (?:also )?like the\b", re.IGNORECASE)
-# asked as a question: "…and could you do mulled wine as well?", "so can that be done too?"
-ASKS_IN_CLAUSE = re.compile(r"\b(?:can|could) (?:you|that|this|it|they|we)\b", re.IGNORECASE)
+# asked as a question: "…and could you resend the invoice?", "…so can that be done at the same
+# time?", not "…the app won't let me. Can you put the limit up?" (how to do the first)
+ASKS_IN_CLAUSE = re.compile(r"\W*(?:so,? )?\b(?:can|could) (?:you|that|this|it|they|we)\b", re.I)
+ASKS_TOO = re.compile(r"\b(?:also|as well|too|at the same time|while)\b", re.IGNORECASE)
 WISH = re.compile(r"\b(?:i|we)(?:'d| would)? (?:just )?(?:want|wanted|need|needed|like)\b", re.I)
 ANNOUNCED = re.compile(
     r"\b(two|three|a couple of|couple of|a few|few) (?:things|questions|bits|issues)\b", re.I
@@ -220,7 +222,8 @@ def _asks_in(text: str, announced: bool, splitter: re.Pattern[str]) -> list[str]
         if not clause.strip():
             continue
         asked = (REQUEST_CUES.search(clause) or PROBLEM_CLAUSE.search(clause)
-                 or ASKS_IN_CLAUSE.search(clause)
+                 or ASKS_IN_CLAUSE.match(clause)
+                 or (ASKS_IN_CLAUSE.search(clause) and ASKS_TOO.search(clause))
                  or (ALSO_JOIN.search(join) and WISH.search(clause))
                  or (join and LIKE_THE.search(clause)))  # fmt: skip
         if clauses and NEED_IT_DONE.search(clause):
@@ -505,7 +508,9 @@ WISHES = frozenset("want need like try hope wish plan".split())
 CONDITIONAL = frozenset("once if when until unless after".split())
 
 
-NEED_IT_DONE = re.compile(r"\bi (?:just |really )?need (?:it|this|that|them) \w+(?:ed|en)\b", re.I)
+NEED_IT_DONE = re.compile(r"\bi (?:just |really )?need (?:it|this|that|them) \w+(?:ed|en)\b|"
+                          r"\bi (?:just |really )?need (?:a new one|a replacement|another one)\b",
+                          re.IGNORECASE)  # fmt: skip
 WANT_CUES = re.compile(  # what the customer wants, in so many words
     r"\b(?:i|we)(?:'d| would) (?:also |just |really )?like (?:to|a|an|my|some)\b|"
     r"\bi wanna \w+\b|"

@@ -997,6 +997,25 @@ def test_a_want_said_again_mid_call_is_the_same_request_unless_it_adds_one(analy
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("opening", "count"),
+    [
+        ("Hi, I lost my credit card yesterday and I need a new one sent out.", 1),
+        ("I need to pay my builder today, it's twelve thousand pounds, and the app won't let "
+         "me. It says I've gone over my daily limit. Can you put the limit up for me?", 1),
+        ("I need a reprint of our loyalty cards, the same as last time, and could you resend "
+         "me the invoice from the last order?", 2),
+    ],
+)  # fmt: skip
+def test_one_turn_holds_as_many_requests_as_it_asks(analyzer_contexts, opening, count):
+    (ctx,) = analyzer_contexts(
+        ("agent: Good morning, how can I help?", f"customer: {opening}",
+         "agent: I can help with that.", "customer: Thanks, bye.")
+    )  # fmt: skip
+    assert len(ctx.structure.requests) == count
+
+
+@pytest.mark.slow
 def test_each_request_is_found_with_its_first_response(structures):
     requests = structures["two requests"].structure.requests
     assert [r.statement for r in requests] == [1, 5]  # sentence indexes ("Thanks." is 4)
