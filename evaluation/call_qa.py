@@ -72,6 +72,7 @@ GOLD_SETS = (
     ("qa-dev-26", "qa-dev-26.jsonl", "calls"),
     ("qa-dev-27", "qa-dev-27.jsonl", "calls"),
     ("qa-dev-28", "qa-dev-28.jsonl", "calls"),
+    ("qa-dev-29", "qa-dev-29.jsonl", "calls"),
     ("qa-dev-30", "qa-dev-30.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
