@@ -111,12 +111,15 @@ def build_structure(ctx: AnalysisContext) -> CallStructure:
 SEVERAL = re.compile(
     r",?\s*\b(?:(?:and|also|plus|then)\b(?:[,\s]+(?:um|uh|er))?(?:\s+also)?|while i(?:'m| am) on)"
     r"[,\s]+(?:(?:um|uh|er)[,\s]+)?(?=(?:i|i'd|i'm|i've|there's|there is|my|can|could|the|why)\b)|"
-    r",?\s*\band also[,\s]+(?:(?:um|uh|er)[,\s]+)?(?=(?:she|he|they|we|it|our|his|her)\b)",
+    r",?\s*\band(?:[,\s]+(?:um|uh|er))?[,\s]+also[,\s]+(?:(?:um|uh|er)[,\s]+)?"
+    r"(?=(?:she|he|they|we|it|our|his|her|how|what|when|where|do|does|is|are|will)\b)",
     re.IGNORECASE,
 )  # "…from next month and also she came home with a bump": another matter
 ALSO = re.compile(r"\W*(?:i|we)(?: also|'d also| would also)\b", re.IGNORECASE)
 COMPLAINS = re.compile(r"\b(?:want|like|wish) to (?:complain|make a complaint)\b", re.I)
 CALLING_BECAUSE = re.compile(r"\b(?:calling|ringing|phoning) because\b", re.I)
+HELP_PLEA = re.compile(r"\b(?:hoping|hope|wondering if) you (?:can|could|might) help\b", re.I)
+WH_ASK = re.compile(r"\W*(?:how|what|when|where|why|do|does|is|are|can|could|will|would)\b", re.I)
 ALSO_JOIN = re.compile(r"\balso\b", re.IGNORECASE)  # "…next week and also um I wanted to buy…"
 # "…and I'd like the seventy pounds of court costs taken off" (not "…I'd like it refunded")
 LIKE_THE = re.compile(r"\b(?:i|we)(?:'d| would) (?:also )?like the\b", re.IGNORECASE)
@@ -224,11 +227,11 @@ def _asks_in(text: str, announced: bool, splitter: re.Pattern[str]) -> list[str]
         asked = (REQUEST_CUES.search(clause) or PROBLEM_CLAUSE.search(clause)
                  or ASKS_IN_CLAUSE.match(clause)
                  or (ASKS_IN_CLAUSE.search(clause) and ASKS_TOO.search(clause))
-                 or (ALSO_JOIN.search(join) and WISH.search(clause))
+                 or (ALSO_JOIN.search(join) and (WISH.search(clause) or WH_ASK.match(clause)))
                  or (join and LIKE_THE.search(clause)))  # fmt: skip
         if clauses and NEED_IT_DONE.search(clause):
             continue  # "I lost my card and I need it blocked": the same request
-        if COMPLAINS.search(clause) or CALLING_BECAUSE.search(clause):
+        if COMPLAINS.search(clause) or CALLING_BECAUSE.search(clause) or HELP_PLEA.search(clause):
             context = clause  # "I want to complain. … I'd like some of the money back.",
             continue  # "I'm ringing because… my wife passed away… I'd like my daughter to…"
         if _reason_for(clause) and clauses and (not announced or WISH.search(clauses[-1])):
@@ -401,17 +404,21 @@ NO_COST = re.compile(
 # "I'm afraid the pet friendly cabins on the thirteenth are all booked up"
 UNAVAILABLE = re.compile(
     r"(?<!n't )(?<!not )\b(?:(?:all |fully )?booked up|fully booked|sold out|none left)\b|"
+    r"\b(?:we've|we have|we) got none\b|"  # "I'm really sorry, we've got none in nine to ten"
     r"\bno (?:more )?(?:availability|space|spaces|rooms?|slots?|appointments?|cabins?|seats?|"
     r"tables?)(?: left| available)?\b|\b(?:isn't|aren't|not) available\b|\bunavailable\b|"
     r"\b(?:isn't|aren't|is not|are not|not) (?:refundable|transferable|covered)\b|"
     r"\bisn't something (?:it|we|they|the \w+) (?:would |will |can )?(?:cover|do|offer)\b|"
-    r"(?<!you )(?<!you're )(?<!you are )\b(?:are|is|'re|'s) (?:all )?already (?:booked|taken)\b"
+    r"(?<!you )(?<!you're )(?<!you are )\b(?:are|is|'re|'s) (?:all (?:already )?|already )"
+    r"(?:booked|taken)\b"
     r"(?! in\b)|"
     r"\b(?:don't|doesn't|do not|does not|won't|will not) (?:open|start|reopen|go live)\b"
     r"[^.?]{0,25}\buntil\b",  # "renewals don't open until the fifth of January, I'm afraid"
     re.IGNORECASE,
 )  # with regret: "I'm afraid our licences aren't refundable once the season has started"
-DONE_INSTEAD = re.compile(r"\b(?:but|so|instead)\b[^.?]{0,20}\b(?:i|we)(?:'ve| have)\b", re.I)
+DONE_INSTEAD = re.compile(
+    r"\b(?:but|so|instead)\b[^.?]{0,20}\b(?:i|we)(?:'ve| have)\b(?! got\b)", re.I
+)
 REGRET = re.compile(r"\b(?:afraid|sorry|unfortunately)\b", re.IGNORECASE)
 
 
@@ -555,6 +562,7 @@ def states_request(ctx: AnalysisContext, index: int) -> bool:
         has_act(ctx, index, "request")
         or REQUEST_CUES.search(text)
         or (NEW_TOPIC.search(text) and ASKS.search(text))  # "while I've got you, can you…"
+        or (NEW_TOPIC.search(text) and (PROBLEM_CLAUSE.search(text) or WISH.search(text)))
     )
 
 
@@ -646,7 +654,9 @@ BOOKED_IN = re.compile(
     r"\b(?:i|we)(?:'ve| have) (?:put|got) (?:you|him|her|them|it) (?:down |in )?for\b|"
     r"\b\w+(?:'s| is| are|'re) (?:all )?sorted\b(?! out\b)|"
     r"\b(?:i|we)(?:'ve| have) (?:just )?(?:put|popped) (?:those|them|that|it|the \w+) "
-    r"(?:on|onto) (?:the|your) (?:order|job|booking)\b",
+    r"(?:on|onto) (?:the|your) (?:order|job|booking)\b|"
+    r"\bthat's (?:now )?on (?:the|your) (?:order|job|booking)\b|"  # "right that's on the order"
+    r"\b(?:i|we)(?:'ve| have) (?:just )?put (?:the|your|that|it|this) (?:\w+ )?through\b",
     re.IGNORECASE,
 )
 SAME_PARTICIPLE = frozenset("reset set put shut".split())  # "that's reset": read as a noun
@@ -682,8 +692,10 @@ def action_reported(ctx: AnalysisContext, index: int) -> bool:
     span = sentence_span(ctx, index)
     if span is None or span.text.rstrip().endswith("?"):
         return False
-    if SAID_DONE.search(span.text) or BOOKED_IN.search(span.text):
-        return True  # "that's done for you", "all done", "that's you in for Friday"
+    if BOOKED_IN.search(span.text):
+        return True  # "that's you in for Friday"
+    if SAID_DONE.search(span.text):  # "that's done for you", "all done", not "…I've logged it
+        return not _after_bookkeeping(ctx, index)  # with the warehouse. That's all done now."
     for token in span:
         if any(c.lower_ in CONDITIONAL for c in token.children if c.dep_ in ("mark", "advmod")):
             continue  # "once it's arranged, someone meets him": not done yet
@@ -713,6 +725,17 @@ def action_reported(ctx: AnalysisContext, index: int) -> bool:
         if token.tag_ == "VBD" or perfect:
             return True
     return False
+
+
+def _after_bookkeeping(ctx: AnalysisContext, index: int) -> bool:
+    """Agent sentence ``index`` follows a note made in its turn ("I've logged it as a missing
+    item"): its "that's all done" speaks of the note."""
+    before = ctx.sentences[index - 1] if index else None
+    return bool(
+        before is not None
+        and before.turn == ctx.sentences[index].turn
+        and BOOKKEEPING.search(before.text)
+    )
 
 
 SENDS_ON = re.compile(
@@ -751,7 +774,7 @@ SENT = re.compile(r"\b(?:sent|send|sending|texted|emailed|posted)\b", re.IGNOREC
 # A link or form sent for the customer to do it themselves (not "…and emailed the confirmation")
 SENT_FOR_THEM = re.compile(rf"{SENT.pattern}(?![^.?!]*\bconfirmation)", re.IGNORECASE)
 BOOKKEEPING = re.compile(
-    r"\b(?:raised|logged|noted|put (?:in )?(?:a|the) (?:note|request|ticket)|put (?:that|it) on|"
+    r"\b(?:raised|logged|log (?:it|that|this) as|noted|put (?:in )?(?:a|the) (?:note|request|ticket)|put (?:that|it) on|"
     r"marked (?:it|that|this|the \w+) (?:as )?(?:urgent|a priority)|"
     r"added (?:your|a|the) (?:comments?|notes?)|"
     r"passed (?:it|that|this) (?:on|to)|reference (?:is|number)|"

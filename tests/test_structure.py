@@ -904,6 +904,32 @@ CALLS = {
         "agent: Sorry for the wait. Yes, you're already booked in for Friday at nine.",
         "customer: Great, thanks, bye.",
     )),
+    "none in stock, a plea for help, and a sale suggested": ("unresolved", (
+        "agent: hello uniform express this is jo how can i help",
+        "customer: oh hi um i'm hoping you can help my son's starting school on monday and i "
+        "need to get him a blazer age nine to ten can i order one to collect this week",
+        "agent: okay bear with me while i check the shop and the warehouse",
+        "agent: thanks for waiting so i'm really sorry we've got none in nine to ten at all",
+        "customer: oh no is there anything else i can do though",
+        "agent: the pta run a second hand uniform sale at the school on friday mornings",
+        "customer: okay i'll try that thanks bye",
+    )),
+    "an a-board on the order, a proof refused": ("partly_resolved", (
+        "agent: signcraft good morning kev speaking",
+        "customer: hi kev i need another a board same as the last one ours got nicked",
+        "agent: no problem right that's on the order then",
+        "customer: great and the other thing is can you send me the proof for the fascia today",
+        "agent: i'm afraid i can't send it today dean's off",
+        "customer: okay bye",
+    )),
+    "an order put through in so many words": ("resolved", (
+        "agent: Good afternoon, Stitchline Embroidery.",
+        "customer: I'd like to order some more training tops, the same as last season.",
+        "agent: Of course. Twenty-two in medium and eight in large, navy.",
+        "customer: That's right.",
+        "agent: Great. I've put the order through.",
+        "customer: Perfect, thanks, bye.",
+    )),
     "a fact told before the one thing asked is refused": ("unresolved", (
         "agent: Laptop repairs, Sam speaking.",
         "customer: You repaired my laptop last month and now the fan is grinding. I'd like it "
