@@ -774,7 +774,8 @@ SENT = re.compile(r"\b(?:sent|send|sending|texted|emailed|posted)\b", re.IGNOREC
 # A link or form sent for the customer to do it themselves (not "…and emailed the confirmation")
 SENT_FOR_THEM = re.compile(rf"{SENT.pattern}(?![^.?!]*\bconfirmation)", re.IGNORECASE)
 BOOKKEEPING = re.compile(
-    r"\b(?:raised|logged|log (?:it|that|this) as|noted|put (?:in )?(?:a|the) (?:note|request|ticket)|put (?:that|it) on|"
+    r"\b(?:raised|logged|log (?:it|that|this) as|noted|"
+    r"put (?:in )?(?:a|the) (?:note|request|ticket)|put (?:that|it) on|"
     r"marked (?:it|that|this|the \w+) (?:as )?(?:urgent|a priority)|"
     r"added (?:your|a|the) (?:comments?|notes?)|"
     r"passed (?:it|that|this) (?:on|to)|reference (?:is|number)|"
