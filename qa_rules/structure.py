@@ -96,7 +96,8 @@ def build_structure(ctx: AnalysisContext) -> CallStructure:
     about = {j: _named_most(_stems(ctx.sentences[j].text), words) for j in agent}
     for k, (first, restated) in enumerate(statements):
         until = statements[k + 1][0] if k + 1 < len(statements) else n
-        request = _request(ctx, acts, moves, first, restated, until, closed, k, about)
+        together = k > 0 and ctx.sentences[statements[k - 1][0]].turn == ctx.sentences[first].turn
+        request = _request(ctx, acts, moves, first, restated, until, closed, k, about, together)
         requests += _split(ctx, moves, request, until)
     if dropped is not None and requests:
         last = requests[-1]
@@ -200,6 +201,10 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
             failed_before = current in events and events[current][0] == "unresolved"
             if (kinds[current] == "action" or failed_before) and j not in moves.acted:
                 continue  # "your limit is two thousand pounds" does not raise it
+            if YES_NO_ASKED.search(asks[current]) and not (
+                j in moves.acted or _says_yes_or_no(ctx, j)
+            ):
+                continue  # "do your teachers do home visits?" - "most families come to us"
             events[current] = ("resolved", j)
     parts = []
     for number in range(len(asks)):
@@ -1038,6 +1043,7 @@ def _answers_a_question(ctx: AnalysisContext, acts: np.ndarray, i: int) -> bool:
 def _request(
     ctx: AnalysisContext, acts: np.ndarray, moves: _AgentMoves, first: int,
     restated: list[int], until: int, closed: bool, number: int, about: dict[int, int | None],
+    together: bool = False,
 ) -> Request:  # fmt: skip
     """Request ``number`` of the call, from its statement ``first`` to the next one's
     (``until``), with what is done for it later by name ("…booked up." - "Can you just move
@@ -1057,9 +1063,13 @@ def _request(
     later = [j for j in agent if j >= until and j in moves.done
              and (j in moves.acted or was_put_off or asked_together)
              and about[j] == number]  # fmt: skip
-    done = [j for j in mine if (j in moves.done or j == answer) and j not in moves.handed]
+    done = [j for j in mine if (j in moves.done or j == answer) and j not in moves.handed
+            and not (together and _turn_names(ctx, about, j) == number - 1)]  # fmt: skip
     done += [j for j in later if j not in moves.handed]
     wanted = _wanted(" ".join(ctx.sentences[i].text for i in (first, *restated)))
+    if wanted != "action" and YES_NO_ASKED.search(ctx.sentences[first].text):
+        done = [j for j in done if j in moves.acted or _says_yes_or_no(ctx, j)]  # "do I get
+        # some of that back?" - "the final bill will show everything": no answer
     if wanted == "action":
         done = [j for j in done if j in moves.acted]
     failed = [j for j in mine if j in moves.failed]
@@ -1141,6 +1151,16 @@ NOT_WORKING = re.compile(
     r"(?:kicked|thrown|logged) me out|no luck|(?:off|down|broken|gone) again)\b",
     re.IGNORECASE,
 )
+
+
+def _turn_names(ctx: AnalysisContext, about: dict[int, int | None], index: int) -> int | None:
+    """The request agent sentence ``index`` names, or else the one its turn names ("Right,
+    that's done. The account's closed from the thirtieth.")."""
+    if about.get(index) is not None:
+        return about[index]
+    turn = ctx.sentences[index].turn
+    return next((n for j, n in about.items() if n is not None and ctx.sentences[j].turn == turn),
+                None)  # fmt: skip
 
 
 def _done_after_failure(
@@ -1371,6 +1391,30 @@ def _answered(ctx: AnalysisContext, question: int, until: int) -> bool:
             for j in replies
         )
     return bool(replies)
+
+
+# A yes/no question in a request: "…so do I get some of that back?", "like do I get it back"
+YES_NO_ASKED = re.compile(
+    r"(?:^|[,.?]\s*|\b(?:like|so|and|but)\s+)(?:(?:do|does|did|is|isn't|are|will|would|have|has)"
+    r"\s+(?:i|it|they|you|we|she|he|that|this|there|your|the)|(?:can|could) (?:i|it|they|we))\b",
+    re.IGNORECASE,
+)
+# An answer that says yes or no: "yes, …", "no, sadly", "we do", "it isn't", "it'll be fine"
+SAYS_YES_OR_NO = re.compile(
+    r"(?:^\W*|[:;]\s*)(?:(?:um|uh|so|well|oh|right|okay|ok|ah|honestly),?\s+)*(?:yes|yeah|yep|no|"
+    r"nope|not|"
+    r"sadly|unfortunately|i'm afraid|afraid|of course|sure|absolutely|definitely|certainly|"
+    r"correct|(?:we|they|it|you|she|he|that|there)(?: do| don't| does| doesn't| is| isn't|'s not|"
+    r" are| aren't| will| won't| can| can't| would| wouldn't| should| shouldn't|'ll|'d))\b",
+    re.IGNORECASE,
+)
+
+
+def _says_yes_or_no(ctx: AnalysisContext, index: int) -> bool:
+    """Whether the agent's turn holding sentence ``index`` answers yes or no."""
+    turn = ctx.sentences[index].turn
+    return any(s.turn == turn and s.speaker == "agent" and SAYS_YES_OR_NO.search(s.text)
+               for s in ctx.sentences)  # fmt: skip
 
 
 WHAT_ABOUT = re.compile(r"^\W*(?:(?:okay|ok|so|and|but|um|uh|right),?\s+)*(?:what|how) about\b",

@@ -930,6 +930,17 @@ CALLS = {
         "agent: Great. I've put the order through.",
         "customer: Perfect, thanks, bye.",
     )),
+    "an account closed, a yes-or-no question about money back left without a yes or no": (
+        "partly_resolved", (
+        "agent: Westbrook Council, council tax, Leon speaking.",
+        "customer: I'm moving out at the end of the month and I need to close my council tax "
+        "account. And I also wanted to ask, I've paid the whole year up front, so do I get some "
+        "of that back?",
+        "agent: Right, that's done. The account's closed from the thirtieth.",
+        "customer: Okay. And the money back, is that automatic?",
+        "agent: The final bill will show everything that's been charged up to the thirtieth.",
+        "customer: Um, no, I don't think so. Bye.",
+    )),
     "a fact told before the one thing asked is refused": ("unresolved", (
         "agent: Laptop repairs, Sam speaking.",
         "customer: You repaired my laptop last month and now the fan is grinding. I'd like it "
