@@ -178,11 +178,13 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
             clauses = looser if len(clauses) < len(looser) <= count else clauses
         asks = max(asks, clauses, key=len)
     if len(asks) < 2:
-        done = _done_before_refusal(ctx, moves, request)
-        if done is None:
+        split = _done_before_refusal(ctx, moves, request)
+        if split is None:
             return [request]
         # "I've updated that to fifty-two." - "we can't serve alcohol": one done, one refused
-        return [request.model_copy(update={"outcome": "resolved", "evidence": done}), request]
+        done, asking = split
+        return [request.model_copy(update={"outcome": "resolved", "evidence": done}),
+                request.model_copy(update={"statement": asking})]  # fmt: skip
     kinds = [_wanted(ask) for ask in asks]
     events: dict[int, tuple[Outcome, int]] = {}
     current = 0
@@ -252,23 +254,40 @@ def _asks_in(text: str, announced: bool, splitter: re.Pattern[str]) -> list[str]
     return clauses
 
 
-def _done_before_refusal(ctx: AnalysisContext, moves: _AgentMoves, request: Request) -> int | None:
+def _done_before_refusal(
+    ctx: AnalysisContext, moves: _AgentMoves, request: Request
+) -> tuple[int, int] | None:
     """For a request left unresolved by a refusal, the agent's last report before it of an
-    action done there and then ("I've updated that to fifty-two", "that's been booked in"):
-    the customer asked for more than one thing and got one of them. Not a fact told ("so we
-    replaced the screen last month"), a note made, a recap or a regret."""
+    action done there and then ("I've updated that to fifty-two", "that's been booked in"),
+    and the customer's sentence that asked for what was refused: the customer asked for more
+    than one thing and got one of them. Not a fact told ("so we replaced the screen last
+    month"), a note made, a hand-over, a recap or a regret, and not a side step beside the one
+    action asked for ("I've updated your email address" - "we can't refund this ticket")."""
     refusal = request.evidence
     if request.outcome != "unresolved" or refusal not in moves.failed:
         return None
     if puts_off(ctx.sentences[refusal].text):
         return None  # "I've cancelled it now" - "I'll look into the refund": a side step
-    return max((j for j in moves.done & moves.acted - moves.handed
+    asked = _asked_actions(
+        " ".join(ctx.sentences[i].text for i in (request.statement, *request.restated))
+    )
+    refused_asked = not _another_action(ctx, asked, refusal)
+    done = max((j for j in moves.done & moves.acted - moves.handed
                 if request.statement < j < refusal
                 and DONE_JUST_NOW.search(ctx.sentences[j].text)
-                and not any(p.search(ctx.sentences[j].text) for p in (BOOKKEEPING, RECAP, REGRET))),
+                and not (refused_asked and _another_action(ctx, asked, j))
+                and not any(p.search(ctx.sentences[j].text)
+                            for p in (BOOKKEEPING, RECAP, REGRET, HANDED_TO))),
                default=None)  # fmt: skip
+    if done is None:
+        return None
+    asking = max((i for i in (request.statement, *request.restated) if done < i < refusal),
+                 default=request.statement)  # fmt: skip
+    return done, asking
 
 
+# Passed to a team to decide: "I've put your request through to the returns team"
+HANDED_TO = re.compile(r"\bthrough to (?:the|our) \w+(?: \w+)? (?:team|department)\b", re.I)
 # An action the agent reports done in the call: "I've applied the discount", "that's been moved"
 DONE_JUST_NOW = re.compile(
     r"\b(?:i|we)(?:'ve| have) (?:just |now |also |already )?(?!got\b|thought\b)\w+(?:ed|en|t)\b|"
@@ -342,19 +361,28 @@ DEFERRAL = re.compile(  # "we'll look into it", "I'd have to check that one": no
     r" (?:(?:need|have) to )?(?:look into (?:it|that|this)|have a look)\b|"
     r"\b(?:i|we)(?:'d|'ll| would| will) (?:have|need) to (?:check|look into|find out|ask)"
     r" (?:that|this|it|with)\b|"
-    r"\b(?:he|she|they|the \w+)(?:'ll| will) (?:go through|talk you through|explain) "
-    r"(?:all )?(?:that|this|it)(?: all)? with you\b|"  # "the engineer will go through all that
-    # with you on the day"
     r"\b(?:i|we)(?:'ll| will) (?:mention|raise) (?:it|that|this) (?:to|with)\b"
     r"(?![^.?]*\b(?:ring|call|get back|be in touch)\b)",  # "I'll mention it to the manager"
     re.IGNORECASE,
 )
 
 
+# Left to the visit: "the engineer will go through all that with you on the day" (not "yes, he'll
+# go through all that with you")
+LEFT_TO_THE_VISIT = re.compile(
+    r"^(?!\W*(?:yes|yeah|yep|of course|sure)\b).*\b(?:he|she|they|the \w+)(?:'ll| will) "
+    r"(?:go through|talk you through|explain) (?:all )?(?:that|this|it)(?: all)? with you\b",
+    re.IGNORECASE,
+)
+
+
 def puts_off(text: str) -> bool:
     """The agent puts the request off with no time: "we'll look into it", "I'd have to check
-    that one" (not "we'll look into it by Friday")."""
-    return bool(DEFERRAL.search(text)) and not WHEN_SAID.search(text)
+    that one", "the engineer will go through all that with you" (not "we'll look into it by
+    Friday")."""
+    return bool(DEFERRAL.search(text) or LEFT_TO_THE_VISIT.search(text)) and not (
+        WHEN_SAID.search(text)
+    )
 
 
 REDIRECT = re.compile(
@@ -367,16 +395,18 @@ REDIRECT = re.compile(
 
 REFUSAL = re.compile(
     r"\b(?:i|we)(?:'m| am|'re| are)? (?:not able|unable|can't|cannot|can not|won't be able|"
-    r"couldn't|not allowed)\b(?! (?:see(?! how\b)|tell you how|thank))|"
+    r"couldn't|not allowed)\b"
+    r"(?! (?:see(?! how (?:it's|it is|it was|that's|they)\b)|tell you how|thank))|"
     r"\b(?:not|isn't|is not) something (?:i|we) can\b|"
     r"\b(?:the )?system (?:won't|will not|doesn't|does not|can't) (?:let|allow) (?:me|us)\b|"
     r"\bnot (?:a lot|much|anything) (?:more |else )?(?:i|we) can do\b|"
     r"\b(?:don't|do not) have the (?:ability|access|authority|option)\b|"
     r"\b(?:i|we) (?:wouldn't|would not) (?:want|like) to (?:give|say|guess|quote)\b|"
     r"\b(?:i|we) (?:don't|do not) think (?:we|i)(?:'ll| will| can| could) (?:manage|fit)\b|"
-    r"^\W*not (?:this week|today|tomorrow|before then),? no\b",
+    r"^\W*not (?:this week|today|tomorrow|before then),? no\b|"
+    r"^\W*(?:no|sorry),? (?:i'm )?afraid not\b",
     re.IGNORECASE,
-)  # "I wouldn't want to give you a wrong figure", "Not this week, no.": no
+)  # "I wouldn't want to give you a wrong figure", "Not this week, no.", "No, I'm afraid not."
 
 
 def _fails(ctx: AnalysisContext, index: int) -> bool:
@@ -409,7 +439,7 @@ NO_COST = re.compile(
 # "I'm afraid the pet friendly cabins on the thirteenth are all booked up"
 UNAVAILABLE = re.compile(
     r"(?<!n't )(?<!not )\b(?:(?:all |fully )?booked up|fully booked|sold out|none left)\b|"
-    r"\b(?:we've|we have|we) got none\b|"  # "I'm really sorry, we've got none in nine to ten"
+    r"\b(?:we've|we have|we) got none (?:in|left)\b|"  # "sorry, we've got none in nine to ten"
     r"\bno (?:more )?(?:availability|space|spaces|rooms?|slots?|appointments?|cabins?|seats?|"
     r"tables?)(?: left| available)?\b|\b(?:isn't|aren't|not) available\b|\bunavailable\b|"
     r"\b(?:isn't|aren't|is not|are not|not) (?:refundable|transferable|covered)\b|"
@@ -699,8 +729,9 @@ def action_reported(ctx: AnalysisContext, index: int) -> bool:
         return False
     if BOOKED_IN.search(span.text):
         return True  # "that's you in for Friday"
-    if SAID_DONE.search(span.text):  # "that's done for you", "all done", not "…I've logged it
-        return not _after_bookkeeping(ctx, index)  # with the warehouse. That's all done now."
+    if SAID_DONE.search(span.text) and not _after_bookkeeping(ctx, index):
+        return True  # "that's done for you", "all done", not "…I've logged it with the
+        # warehouse. That's all done now." (unless it goes on: "…, the order's cancelled")
     for token in span:
         if any(c.lower_ in CONDITIONAL for c in token.children if c.dep_ in ("mark", "advmod")):
             continue  # "once it's arranged, someone meets him": not done yet
@@ -978,6 +1009,9 @@ def _request_statements(
             wants_more = WANT_CUES.search(s.text) and (
                 MORE.search(s.text) or not I_WANT.search(s.text) or ASKS_ANYONE.search(s.text)
             )  # "could I switch to annual?", "I'd also like…", not "I want my money back today"
+            if WANT_CUES.search(s.text) and not wants_more:
+                found[-1][1].append(i)  # "I need a VAT invoice for the last job": said of
+                continue  # the open matter, or asked again; its words stay with the request
             if not (wants_more or announced or another or ASKS_TO_DO.search(s.text)):
                 continue  # "nobody told me that", "so when will it work?", "I didn't go to the
                 # doctor, it was just a sprain": the same matter

@@ -69,6 +69,20 @@ CASES = [
     ),
     (
         [
+            "customer: I didn't know it had to be renewed.",
+            "agent: You ought to have read the terms. You were supposed to check that before "
+            "you signed. That's on you.",
+        ],
+        "dismissive_language",
+        "negative",
+    ),
+    (
+        ["customer: the card expired", "agent: you should of kept the card up to date really"],
+        "dismissive_language",
+        "negative",
+    ),
+    (
+        [
             "customer: It's rocking in the wind, when can someone come?",
             "agent: I'll pass it to our estimator.",
             "customer: When would he ring, roughly?",
@@ -515,6 +529,15 @@ NOT_CASES = [
             "it's in your account too.",
         ],
         "dismissive_language",  # what the customer should have received, and an offer
+    ),
+    (
+        [
+            "customer: My parcel says delivered but it isn't here.",
+            "agent: Can I ask if you'd looked at the delivery photo on the tracking page yet?",
+            "customer: I was charged the admin fee twice.",
+            "agent: You really shouldn't have paid that, it was our mistake, I'll refund it.",
+        ],
+        "dismissive_language",  # a question, and sympathy
     ),
     (
         [

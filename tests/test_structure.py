@@ -941,6 +941,73 @@ CALLS = {
         "agent: The final bill will show everything that's been charged up to the thirtieth.",
         "customer: Um, no, I don't think so. Bye.",
     )),
+    "a side step done, then the one thing asked refused": ("unresolved", (
+        "agent: Thanks for calling Northway Rail, this is Priya. How can I help?",
+        "customer: Hi, I'd like a refund on my ticket to Leeds, the train was cancelled and I "
+        "drove instead.",
+        "agent: I'm sorry about that. Let me pull up the booking. Can I have the booking "
+        "reference?",
+        "customer: It's KT4491.",
+        "agent: Thanks. I've updated your email address on the booking since the old one was "
+        "bouncing. I'm afraid we can't refund this ticket, it was an advance fare and you "
+        "didn't claim within the twenty-eight days.",
+        "customer: Oh. That's annoying.",
+        "agent: I understand. Is there anything else I can help with today?",
+        "customer: No, that's it.",
+        "agent: Thanks for calling Northway Rail. Goodbye.",
+    )),
+    "good news: no charges on the account": ("resolved", (
+        "agent: hi you're through to aqua water it's beth how can i help",
+        "customer: hi um i'm moving out on friday are there any outstanding charges on my account",
+        "agent: let me have a look um no so we've got none on the account at all you're "
+        "completely clear",
+        "customer: oh great thanks",
+        "agent: anything else",
+        "customer: no that's it",
+        "agent: bye",
+    )),
+    "a refund passed to the returns team to decide": ("unresolved", (
+        "agent: Good afternoon, Stylehouse, Rachel speaking.",
+        "customer: Hi, I'd like a refund for a coat that came with a broken zip.",
+        "agent: I'm sorry about that. I've put your request through to the returns team and "
+        "they'll decide whether it qualifies.",
+        "customer: Okay, and how long does that take?",
+        "agent: I couldn't say, it depends how busy they are.",
+        "customer: Right. Okay.",
+        "agent: Anything else?",
+        "customer: No.",
+        "agent: Bye.",
+    )),
+    "'I can't see how you'd be charged twice' is reassurance": ("resolved", (
+        "agent: Thanks for calling Apex Bank, this is Mia.",
+        "customer: Hi, there's a payment to Netflix twice this month, have I been charged twice?",
+        "agent: Let me check. No, I can't see how you'd be charged twice, the second one's just"
+        " a pending authorisation and it'll drop off by tomorrow.",
+        "customer: Oh okay, that's a relief.",
+        "agent: Anything else?",
+        "customer: No, thanks.",
+        "agent: Bye.",
+    )),
+    "a note logged, then the order cancelled in the same breath": ("resolved", (
+        "agent: Thanks for calling Cedar Furniture, this is Hannah.",
+        "customer: Hi, I'd like to cancel my order for the oak table please.",
+        "agent: Of course. I've logged the cancellation reason on your account. That's all done"
+        " now, the order's cancelled and you'll get the refund in three days.",
+        "customer: Great, thanks.",
+        "agent: Anything else?",
+        "customer: No.",
+        "agent: Bye.",
+    )),
+    "'No, I'm afraid not.' refuses": ("unresolved", (
+        "agent: Thanks for calling Skyway Airlines, this is Greg.",
+        "customer: Hi, I was charged for my bag at the airport but I thought it was included.",
+        "agent: You probably should have read the fare rules, it says cabin bag only. It was "
+        "all there if you'd looked.",
+        "customer: Right. Can I get the charge back?",
+        "agent: No, I'm afraid not.",
+        "customer: Okay.",
+        "agent: Bye.",
+    )),
     "a fact told before the one thing asked is refused": ("unresolved", (
         "agent: Laptop repairs, Sam speaking.",
         "customer: You repaired my laptop last month and now the fan is grinding. I'd like it "
@@ -1050,6 +1117,21 @@ def test_one_turn_holds_as_many_requests_as_it_asks(analyzer_contexts, opening, 
          "agent: I can help with that.", "customer: Thanks, bye.")
     )  # fmt: skip
     assert len(ctx.structure.requests) == count
+
+
+@pytest.mark.parametrize(
+    ("text", "put_off"),
+    [
+        ("the engineer will go through all that with you on the day", True),
+        ("Yes, he'll go through all that with you on the day, and he'll leave the manual.", False),
+        ("We'll look into it.", True),
+        ("We'll look into it and ring you by Friday.", False),
+    ],
+)
+def test_a_put_off_names_no_time_and_is_no_yes(text, put_off):
+    from callqa.qa_rules.structure import puts_off
+
+    assert puts_off(text) is put_off
 
 
 @pytest.mark.slow

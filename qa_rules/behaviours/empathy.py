@@ -68,8 +68,11 @@ DISMISSIVE = phrases(
     "calm down",
     "(that's|that is|it's|it is) not my (problem|fault|job)",
     # "you should have checked", not "you should have had a call"
-    "you (really |just |probably )?should(n't| not)?( have|'ve) (read|checked|called|rung|done|"
-    "known|paid|listened|asked|looked|noticed|kept|sent|cancelled|contacted|waited|thought|picked|chosen|booked|bought)",
+    # (not "you really shouldn't have paid that, it was our mistake")
+    "you (really |just |probably |definitely )?(should|ought to)( have|'ve| of) (just )?"
+    "(read|checked|called|rung|done|renewed|updated|"
+    "known|paid|listened|asked|looked|noticed|kept|sent|cancelled|contacted|waited|thought|"
+    "picked|chosen|booked|bought)",
     "as i (already )?(said|told you|explained)",
     "like i (said|told you)",
     "i already told you",
@@ -87,7 +90,11 @@ DISMISSIVE = phrases(
     "(it's|it is) up to you to (read|check|know|look)",
     "most people (don't|do not|just|never) (read|bother|check|look|confirm|realise|realize|press)",
     "if (people|you) (actually|just|only) (read|looked|have a (proper )?look|checked|bothered)",
-    "if you('d| had) (actually |just |only )?(read|looked|checked|bothered)",  # "…if you'd looked"
+    # "…if you'd looked", not "can I ask if you'd looked at the photo?"
+    "(?<!ask )(?<!wondering )(?<!wonder )(?<!know )if you('d| had) (actually |just |only |simply )?"
+    "(read|looked|checked|bothered)",
+    "you were supposed to (read|check|know|look)",
+    r"that's on you(?=\s*(?:[.,!?;]|$))",
     "(they|people) just (haven't|didn't|don't) (looked|look|read|checked|check|bother)",
     "(it's|it is) not (that |very |exactly )?complicated",
     "people get told all sorts",

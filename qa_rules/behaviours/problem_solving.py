@@ -8,7 +8,7 @@ import re
 from callqa.qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Finding, Polarity
-from callqa.qa_rules.structure import DEFERRAL, OUTCOMES, Request
+from callqa.qa_rules.structure import OUTCOMES, Request, puts_off
 
 PROBLEM_CUES = phrases(
     "problem",
@@ -280,5 +280,5 @@ def _put_off(ctx: AnalysisContext, request: Request) -> bool:
     return (
         request.outcome == "unresolved"
         and evidence is not None
-        and bool(DEFERRAL.search(ctx.sentences[evidence].text))
+        and puts_off(ctx.sentences[evidence].text)
     )
