@@ -598,7 +598,28 @@ def states_request(ctx: AnalysisContext, index: int) -> bool:
         or REQUEST_CUES.search(text)
         or (NEW_TOPIC.search(text) and ASKS.search(text))  # "while I've got you, can you…"
         or (NEW_TOPIC.search(text) and (PROBLEM_CLAUSE.search(text) or WISH.search(text)))
+        or (  # "oh and while I've got you my son's gone off to uni … is that covered?"
+            NEW_TOPIC.search(text)
+            and len(NEW_TOPIC.sub(" ", text).split()) >= 3  # not "oh and while I've got you"
+            and _asks_later_in_turn(ctx, index)
+        )
     )
+
+
+def _asks_later_in_turn(ctx: AnalysisContext, index: int) -> bool:
+    """A later sentence of customer sentence ``index``'s turn asks something."""
+    turn = ctx.sentences[index].turn
+    return any(
+        ASKS_ANYWHERE.search(s.text)
+        for s in ctx.sentences[index + 1 :]
+        if s.turn == turn and s.speaker == "customer"
+    )
+
+
+ASKS_ANYWHERE = re.compile(
+    r"\?\s*$|\b(?:is|are|does|do|can|could|will|would) (?:that|it|this|he|she|they|i|we|you)\b",
+    re.IGNORECASE,
+)
 
 
 I_WANT = re.compile(
@@ -655,6 +676,8 @@ def information_given(ctx: AnalysisContext, index: int) -> bool:
                  ) or len(ctx.sentences[index].text.split()) < 3  # fmt: skip
     if _repeats_the_customer(ctx, index):
         return False
+    if READY.search(ctx.sentences[index].text):
+        return True  # "They're ready.": short, and the answer
     if has_act(ctx, index, "inform") and not social:
         return True
     span = sentence_span(ctx, index)
@@ -675,6 +698,8 @@ def information_given(ctx: AnalysisContext, index: int) -> bool:
     )
 
 
+READY = re.compile(r"^\W*(?:yes,? |yeah,? )?(?:they're|they are|it's|it is|she's|he's) (?:all )?"
+                   r"(?:ready|here|in|back)(?: now)?\W*$", re.IGNORECASE)  # fmt: skip
 SAID_DONE = re.compile(
     r"^\W*(?:\w+,?\s+)?(?:thanks? (?:you )?for (?:waiting|holding),?\s+)?"
     r"(?:that's|that is|it's|it is|all) (?:all )?done\b",

@@ -1008,6 +1008,24 @@ CALLS = {
         "customer: Okay.",
         "agent: Bye.",
     )),
+    "boots ready, a re-sole left to a look": ("partly_resolved", (
+        "agent: Heel Bar, Sam speaking.",
+        "customer: I've got a ticket for a pair of boots, and I'd like to check they're ready.",
+        "agent: Boots, new heels. They're ready.",
+        "customer: Great. And the other thing, you re-soled my shoes last month and the sole's "
+        "already coming away. Can you redo them for free?",
+        "agent: Without the ticket I can't look it up. Bring them in and we'll have a look.",
+        "customer: Okay. Bye.",
+    )),
+    "a bike added, then another matter opened and its question put off": ("partly_resolved", (
+        "agent: harbourline insurance priya speaking",
+        "customer: i want to add my new electric bike to my home insurance",
+        "agent: that's been added now and you'll get the updated schedule by email",
+        "customer: great oh and while i've got you my son's just gone off to uni. he's taken "
+        "his laptop with him is that covered on ours",
+        "agent: ooh good question it depends on the policy type i'll have to check that one",
+        "customer: okay no that's it thanks bye",
+    )),
     "a fact told before the one thing asked is refused": ("unresolved", (
         "agent: Laptop repairs, Sam speaking.",
         "customer: You repaired my laptop last month and now the fan is grinding. I'd like it "
