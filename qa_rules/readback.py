@@ -37,7 +37,9 @@ CLOCK = re.compile(
     r"(?!\s?(?:[ap]\.?\s?m\b|" + CURRENCY + r"|pence|p\b))|"
     # "saturday at ten", "tomorrow at two": an hour on the clock after a day
     r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tomorrow) at (?P<h5>1[0-2]|[1-9])\b"
-    r"(?![.:]\d|\s?(?:\d|[ap]\.?\s?m\b|o'clock|" + CURRENCY + r"|pence|p\b|percent|%)))"
+    r"(?![.:]\d|\s?(?:\d|[ap]\.?\s?m\b|o'clock|" + CURRENCY + r"|pence|p\b|percent|%))|"
+    # "no, ten in the morning": an hour with the part of the day straight after it
+    r"(?<![\d.:$£€])\b(?P<h6>1[0-2]|[1-9])(?= in the (?:morning|afternoon|evening)\b))"
     r"(?:(?: [a-z]+){0,2} (?P<part>in the (?:morning|afternoon|evening)|at night|tonight))?",
     re.IGNORECASE,
 )
@@ -76,6 +78,12 @@ COUNT = re.compile(
     re.IGNORECASE,
 )
 
+# A count in a garment size: "twenty-two in medium", "twenty mediums" (not "two large bags")
+SIZE_COUNT = re.compile(
+    r"\b(?P<n>\d{1,3})\s(?:in\s(?:an?\s)?(?P<w1>(?:extra\s)?(?:small|medium|large))\b|"
+    r"(?P<w2>small|medium|large)s\b)",
+    re.IGNORECASE,
+)
 # A weight, volume, length or data size, by its unit ("a seven kilo turkey", "20 litres").
 MEASURE = re.compile(
     r"(?<![\d.:$£€])\b(?P<n>\d{1,4}(?:\.\d+)?)(?P<half> and a half)?\s?"
@@ -148,6 +156,8 @@ def details(text: str) -> set[Detail]:
     found |= {("weekday", "", m[1].lower()) for m in WEEKDAY.finditer(said)}
     for m in COUNT.finditer(said):
         found.add(("count", m["what"].lower().rstrip("s"), str(int(m["n"]))))
+    for m in SIZE_COUNT.finditer(said):
+        found.add(("count", (m["w1"] or m["w2"]).lower(), str(int(m["n"]))))
     for m in MEASURE.finditer(said):
         unit = re.sub(r"(?<=ch)es$|s$", "", m["unit"].lower())  # "inches", "kilos"
         value = float(m["n"]) + (0.5 if m["half"] else 0)  # "seven and a half kilo"
@@ -170,8 +180,8 @@ def _clock(m: re.Match[str]) -> str:
         if said == "quarter to":
             return f"{(int(m['h1']) - 1) % 12}:45{half}"
         return f"{int(m['h1']) % 12}:{'15' if said == 'quarter past' else '30'}{half}"
-    if m["h5"]:
-        return f"{int(m['h5']) % 12}:00{half}"
+    if m["h5"] or m["h6"]:
+        return f"{int(m['h5'] or m['h6']) % 12}:00{half}"
     hour, minute = next((m[f"h{k}"], m[f"m{k}"]) for k in (2, 3, 4) if m[f"h{k}"])
     return f"{int(hour) % 12}:{minute}{half}"
 

@@ -435,6 +435,15 @@ CASES = [
     ),
     (
         [
+            "customer: Yes, exactly the same. We need twenty-two in medium and eight in large.",
+            "agent: Perfect. So that's twenty mediums and eight larges, navy, badge on the left.",
+            "customer: That's right.",
+        ],
+        "readback_mismatch",  # a count in a garment size
+        "negative",
+    ),
+    (
+        [
             "agent: Hi, Regal, how can I help?",
             "customer: I need to change my tickets.",
             "agent: Sure, can I take the reference?",
@@ -658,6 +667,15 @@ NOT_CASES = [
             "on your account so it's there.",
         ],
         "readback_mismatch",  # "so it's there" reads nothing back
+    ),
+    (
+        [
+            "customer: ten of the black ones to pick up saturday at ten in the morning",
+            "agent: so that's ten in black for saturday at two",
+            "customer: no ten in the morning the party's at one",
+            "agent: oh sorry ten am saturday got it",
+        ],
+        "readback_mismatch",  # corrected: "ten in the morning" is a time
     ),
     (
         ["customer: Nobody has rung me.", "agent: You should have had a call by now, I'm sorry."],
