@@ -38,8 +38,10 @@ CLOCK = re.compile(
     # "saturday at ten", "tomorrow at two": an hour on the clock after a day
     r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tomorrow) at (?P<h5>1[0-2]|[1-9])\b"
     r"(?![.:]\d|\s?(?:\d|[ap]\.?\s?m\b|o'clock|" + CURRENCY + r"|pence|p\b|percent|%))|"
-    # "no, ten in the morning": an hour with the part of the day straight after it
-    r"(?<![\d.:$£€])\b(?P<h6>1[0-2]|[1-9])(?= in the (?:morning|afternoon|evening)\b))"
+    # "no, ten in the morning": an hour that opens the sentence, the part of the day after it
+    # (not "I'll send two in the morning and two in the afternoon")
+    r"^\W*(?:(?:no|yes|yeah|oh|sorry|so|okay|ok|actually|it's|it was),?\s+)*"
+    r"(?P<h6>1[0-2]|[1-9])(?= in the (?:morning|afternoon|evening)\b))"
     r"(?:(?: [a-z]+){0,2} (?P<part>in the (?:morning|afternoon|evening)|at night|tonight))?",
     re.IGNORECASE,
 )
@@ -78,10 +80,12 @@ COUNT = re.compile(
     re.IGNORECASE,
 )
 
-# A count in a garment size: "twenty-two in medium", "twenty mediums" (not "two large bags")
+# A count in a garment size: "twenty-two in medium", "twenty mediums", "twenty medium in the
+# red" (not "two large bags")
 SIZE_COUNT = re.compile(
-    r"\b(?P<n>\d{1,3})\s(?:in\s(?:an?\s)?(?P<w1>(?:extra\s)?(?:small|medium|large))\b|"
-    r"(?P<w2>small|medium|large)s\b)",
+    r"\b(?P<n>\d{1,3})\s(?:in\s(?:an?\s|the\s)?(?P<w1>(?:extra\s)?(?:small|medium|large))\b|"
+    r"(?P<w2>(?:extra\s)?(?:small|medium|large))"
+    r"(?:s\b|(?=\s*(?:[,.!?;]|$|\b(?:in|and|please|then|is|for)\b))))",
     re.IGNORECASE,
 )
 # A weight, volume, length or data size, by its unit ("a seven kilo turkey", "20 litres").

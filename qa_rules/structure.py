@@ -607,15 +607,20 @@ def states_request(ctx: AnalysisContext, index: int) -> bool:
 
 
 def _asks_later_in_turn(ctx: AnalysisContext, index: int) -> bool:
-    """A later sentence of customer sentence ``index``'s turn asks something."""
+    """A later sentence of customer sentence ``index``'s turn asks something, not only for
+    the talk's sake ("can you believe it? anyway, that's all")."""
     turn = ctx.sentences[index].turn
-    return any(
-        ASKS_ANYWHERE.search(s.text)
-        for s in ctx.sentences[index + 1 :]
-        if s.turn == turn and s.speaker == "customer"
-    )
+    later = [
+        s.text for s in ctx.sentences[index + 1 :] if s.turn == turn and s.speaker == "customer"
+    ]
+    if any(SMALL_TALK.search(text) for text in later):
+        return False
+    return any(ASKS_ANYWHERE.search(text) for text in later)
 
 
+SMALL_TALK = re.compile(
+    r"\b(?:can|could|would) you believe\b|\bis it ever\b|^\W*anyway\b|\bthat's all\b", re.I
+)
 ASKS_ANYWHERE = re.compile(
     r"\?\s*$|\b(?:is|are|does|do|can|could|will|would) (?:that|it|this|he|she|they|i|we|you)\b",
     re.IGNORECASE,

@@ -444,6 +444,15 @@ CASES = [
     ),
     (
         [
+            "customer: twelve in extra large please",
+            "agent: so that's ten extra larges in the grey is that right",
+            "customer: yes lovely",
+        ],
+        "readback_mismatch",  # "extra large", and no plural
+        "negative",
+    ),
+    (
+        [
             "agent: Hi, Regal, how can I help?",
             "customer: I need to change my tickets.",
             "agent: Sure, can I take the reference?",
@@ -676,6 +685,15 @@ NOT_CASES = [
             "agent: oh sorry ten am saturday got it",
         ],
         "readback_mismatch",  # corrected: "ten in the morning" is a time
+    ),
+    (
+        [
+            "customer: Four birthday cakes delivered on Saturday at nine a m please.",
+            "agent: Just to confirm, I'll send two in the morning at nine and two in the "
+            "afternoon, is that okay?",
+            "customer: Perfect.",
+        ],
+        "readback_mismatch",  # "two in the morning" counts cakes
     ),
     (
         ["customer: Nobody has rung me.", "agent: You should have had a call by now, I'm sorry."],
