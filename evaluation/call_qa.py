@@ -89,6 +89,7 @@ GOLD_SETS = (
     ("qa-heldout-13", "qa-heldout-13.jsonl", "calls"),
     ("qa-heldout-14", "qa-heldout-14.jsonl", "calls"),
     ("qa-heldout-15", "qa-heldout-15.jsonl", "calls"),
+    ("qa-heldout-16", "qa-heldout-16.jsonl", "calls"),
 )
 # Never tuned on: only their totals are read.
 HELDOUT_SETS = tuple(name for name, _, _ in GOLD_SETS if name.startswith("qa-heldout"))
