@@ -596,13 +596,21 @@ def states_request(ctx: AnalysisContext, index: int) -> bool:
     return bool(
         has_act(ctx, index, "request")
         or REQUEST_CUES.search(text)
-        or (NEW_TOPIC.search(text) and ASKS.search(text))  # "while I've got you, can you…"
-        or (NEW_TOPIC.search(text) and (PROBLEM_CLAUSE.search(text) or WISH.search(text)))
-        or (  # "oh and while I've got you my son's gone off to uni … is that covered?"
-            NEW_TOPIC.search(text)
-            and len(NEW_TOPIC.sub(" ", text).split()) >= 3  # not "oh and while I've got you"
-            and _asks_later_in_turn(ctx, index)
-        )
+        or (NEW_TOPIC.search(text) and _opens_a_matter(ctx, index))
+    )
+
+
+def _opens_a_matter(ctx: AnalysisContext, index: int) -> bool:
+    """Customer sentence ``index``, which says it is another matter, asks: "while I've got you,
+    can you…", "also there's a rattle", or a matter told whose turn goes on to ask ("oh and
+    while I've got you my son's gone off to uni … is that covered?"; not the bare "oh and while
+    I've got you")."""
+    text = ctx.sentences[index].text
+    return bool(
+        ASKS.search(text)
+        or PROBLEM_CLAUSE.search(text)
+        or WISH.search(text)
+        or (len(NEW_TOPIC.sub(" ", text).split()) >= 3 and _asks_later_in_turn(ctx, index))
     )
 
 
@@ -1036,13 +1044,13 @@ def _request_statements(
                 found[-1][1].append(i)
                 continue
             another = ANOTHER_PROBLEM.search(s.text) and PROBLEM_CUES.search(s.text)
-            wants_more = WANT_CUES.search(s.text) and (
+            wants = bool(WANT_CUES.search(s.text))
+            if wants and not (  # "could I switch to annual?", "I'd also like…" ask for more;
                 MORE.search(s.text) or not I_WANT.search(s.text) or ASKS_ANYONE.search(s.text)
-            )  # "could I switch to annual?", "I'd also like…", not "I want my money back today"
-            if WANT_CUES.search(s.text) and not wants_more:
-                found[-1][1].append(i)  # "I need a VAT invoice for the last job": said of
-                continue  # the open matter, or asked again; its words stay with the request
-            if not (wants_more or announced or another or ASKS_TO_DO.search(s.text)):
+            ):  # "I need a VAT invoice for the last job", "I want my money back today" are said
+                found[-1][1].append(i)  # of the open matter, or ask it again: its words stay
+                continue  # with the request
+            if not (wants or announced or another or ASKS_TO_DO.search(s.text)):
                 continue  # "nobody told me that", "so when will it work?", "I didn't go to the
                 # doctor, it was just a sprain": the same matter
         found.append((i, []))
@@ -1107,12 +1115,13 @@ def _answers_a_question(ctx: AnalysisContext, acts: np.ndarray, i: int) -> bool:
 def _request(
     ctx: AnalysisContext, acts: np.ndarray, moves: _AgentMoves, first: int,
     restated: list[int], until: int, closed: bool, number: int, about: dict[int, int | None],
-    together: bool = False,
+    together: bool,
 ) -> Request:  # fmt: skip
     """Request ``number`` of the call, from its statement ``first`` to the next one's
     (``until``), with what is done for it later by name ("…booked up." - "Can you just move
     the sailing?" - "I've moved you onto the thirteenth"); ``about``: the request each agent
-    sentence names most, if one."""
+    sentence names most, if one; ``together``: asked in the same turn as the request before it,
+    whose answers it does not take."""
     agent = [j for j in range(first + 1, len(ctx.sentences)) if ctx.sentences[j].speaker == "agent"]
     mine = [j for j in agent if j < until]
     answer = _direct_answer(ctx, first, mine)
