@@ -74,6 +74,7 @@ GOLD_SETS = (
     ("qa-dev-28", "qa-dev-28.jsonl", "calls"),
     ("qa-dev-29", "qa-dev-29.jsonl", "calls"),
     ("qa-dev-30", "qa-dev-30.jsonl", "calls"),
+    ("qa-dev-31", "qa-dev-31.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
     ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),
@@ -90,6 +91,7 @@ GOLD_SETS = (
     ("qa-heldout-14", "qa-heldout-14.jsonl", "calls"),
     ("qa-heldout-15", "qa-heldout-15.jsonl", "calls"),
     ("qa-heldout-16", "qa-heldout-16.jsonl", "calls"),
+    ("qa-heldout-17", "qa-heldout-17.jsonl", "calls"),
 )
 # Never tuned on: only their totals are read.
 HELDOUT_SETS = tuple(name for name, _, _ in GOLD_SETS if name.startswith("qa-heldout"))

@@ -45,6 +45,14 @@ CLOCK = re.compile(
     r"(?:(?: [a-z]+){0,2} (?P<part>in the (?:morning|afternoon|evening)|at night|tonight))?",
     re.IGNORECASE,
 )
+# Opening hours or a slot: "from two until four", "ten till twelve" (not "three to five days")
+HOURS = re.compile(
+    r"(?<![\d.:$£€])\b(?P<a>1[0-2]|[1-9])(?::(?P<am>[0-5]\d))?(?: ?(?:[ap]\.?m\b\.?|o'clock))? "
+    r"(?:until|till|til) (?P<b>1[0-2]|[1-9])(?::(?P<bm>[0-5]\d))?\b"
+    r"(?!\s?(?:[a-z]+ )?(?:minutes?|mins?|hours?|days?|weeks?|years?|people|guests|children|"
+    r"kids)\b)",
+    re.IGNORECASE,
+)
 DAY = re.compile(  # not "a second driver", "my third card", "the first time", "[ADDRESS]-eighth",
     # nor "the weekend of the ninth" (a stay around it, not a day of it)
     r"(?<!\ba )(?<!\ban )(?<!\bmy )(?<!\byour )(?<!\bour )(?<!\btheir )(?<![-\]])"
@@ -138,8 +146,9 @@ COUNT_FOR = re.compile(
 
 
 def details(text: str) -> set[Detail]:
-    """The amounts, times, days of the month, counts, measures and sizes said in ``text`` (not
-    the old value it replaces: "the twenty-eighth instead of the first")."""
+    """The amounts, times, hours ("two till four"), days of the month, counts, measures and
+    sizes said in ``text`` (not the old value it replaces: "the twenty-eighth instead of the
+    first")."""
     said = REPLACED.sub(" ", digits_for_words(text))
     found: set[Detail] = set()
     for m in AMOUNT.finditer(said):
@@ -154,6 +163,9 @@ def details(text: str) -> set[Detail]:
         found.add(("time", "", f"{int(m['h']) % 12}:{m['m']}p"))
     for m in CLOCK.finditer(said):
         found.add(("time", "", _clock(m)))
+    for m in HOURS.finditer(said):
+        start, end = (f"{int(m[h]) % 12}:{m[h + 'm'] or '00'}" for h in ("a", "b"))
+        found.add(("hours", "", f"{start}-{end}"))
     for m in DAY.finditer(said):
         if int(m["d"]) > 3 or AS_DATE.search(said[: m.start()]) or OF_MONTH.match(said, m.end()):
             found.add(("day", "", str(int(m["d"]))))  # not "let's get your numbers in first"

@@ -111,7 +111,8 @@ def build_structure(ctx: AnalysisContext) -> CallStructure:
 
 SEVERAL = re.compile(
     r",?\s*\b(?:(?:and|also|plus|then)\b(?:[,\s]+(?:um|uh|er))?(?:\s+also)?|while i(?:'m| am) on)"
-    r"[,\s]+(?:(?:um|uh|er)[,\s]+)?(?=(?:i|i'd|i'm|i've|there's|there is|my|can|could|the|why)\b)|"
+    r"[,\s]+(?:(?:um|uh|er)[,\s]+)?"
+    r"(?=(?:i|i'd|i'm|i've|we've|we'd|there's|there is|my|can|could|the|why)\b)|"
     r",?\s*\band(?:[,\s]+(?:um|uh|er))?[,\s]+also[,\s]+(?:(?:um|uh|er)[,\s]+)?"
     r"(?=(?:she|he|they|we|it|our|his|her|how|what|when|where|do|does|is|are|will)\b)",
     re.IGNORECASE,
@@ -171,10 +172,10 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
     turn_text = ctx.transcript.turns[turn].text
     for text in texts:
         announced = ANNOUNCED.search(text) or ANNOUNCED.search(turn_text)  # "two things"
-        clauses = _asks_in(text, bool(announced), SEVERAL)
         count = ANNOUNCED_COUNT[announced.group(1).lower()] if announced else 0
+        clauses = _asks_in(text, count, SEVERAL)
         if len(clauses) < count:  # run-on speech: "three things really we want to book…
-            looser = _asks_in(text, True, SEVERAL_ANNOUNCED)  # i never got the invoice…"
+            looser = _asks_in(text, count, SEVERAL_ANNOUNCED)  # i never got the invoice…"
             clauses = looser if len(clauses) < len(looser) <= count else clauses
         asks = max(asks, clauses, key=len)
     if len(asks) < 2:
@@ -187,6 +188,7 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
                 request.model_copy(update={"statement": asking})]  # fmt: skip
     kinds = [_wanted(ask) for ask in asks]
     events: dict[int, tuple[Outcome, int]] = {}
+    last_said: dict[int, int] = {}  # the last agent sentence on each request
     current = 0
     for j in range(request.statement + 1, until):
         text = ctx.sentences[j].text
@@ -194,7 +196,13 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
         if pointed is not None:
             current = pointed  # "and the statement?": the customer moves on to that request
         if ctx.sentences[j].speaker != "agent":
+            if ASKS_TO_DO.search(text) and _wanted(text) == "action" and kinds[current] != "action":
+                kinds[current] = "action"  # "the points never went on" … "can you add them on
+                if current in events and events[current][1] not in moves.acted:  # for me?":
+                    del events[current]  # what was told of them does not add them
             continue
+        if pointed is not None:
+            last_said[pointed] = j
         if pointed is None and current in events:  # said of no request by name: the next open one
             current = next((k for k in range(len(asks)) if k not in events), current)
         if j in moves.failed:
@@ -217,15 +225,19 @@ def _split(ctx: AnalysisContext, moves: _AgentMoves, request: Request, until: in
             outcome, evidence = request.outcome, request.evidence
         else:
             outcome = "cut_off" if request.outcome == "cut_off" else "unresolved"
-            evidence = request.evidence
+            evidence = last_said.get(number, request.evidence)
         parts.append(request.model_copy(update={"outcome": outcome, "evidence": evidence}))
     return parts
 
 
-def _asks_in(text: str, announced: bool, splitter: re.Pattern[str]) -> list[str]:
+def _asks_in(text: str, announced: int, splitter: re.Pattern[str]) -> list[str]:
     """The asks in a customer's opening ``text``, cut at ``splitter``: clauses that ask or
-    tell a problem, each with the scene before it; reasons and scene alone are no ask."""
+    tell a problem, each with the scene before it; reasons and scene alone are no ask. Where
+    the customer ``announced`` how many ("two things"), any clause of four words or more is
+    one, but past that number a clause with no cue is the scene of the next ("a table for
+    Saturday, and I stayed in August and the points never went on")."""
     clauses: list[str] = []
+    cued: list[bool] = []
     context = ""
     joins = ["", *(m.group(0) for m in splitter.finditer(text))]  # what comes before each
     for clause, join in zip(splitter.split(text), joins, strict=True):
@@ -243,14 +255,27 @@ def _asks_in(text: str, announced: bool, splitter: re.Pattern[str]) -> list[str]
             continue  # "I'm ringing because… my wife passed away… I'd like my daughter to…"
         if _reason_for(clause) and clauses and (not announced or WISH.search(clauses[-1])):
             continue  # "I need to cancel, I've lost my job and I can't keep paying": why
-        if asked and not clauses and ALSO.match(clause) and WISH.search(context):
-            clauses.append(context)  # "I wanted to give you those, and I also need…"
+        if (
+            asked
+            and not clauses
+            and (ALSO.match(clause) or ALSO_JOIN.search(join))
+            and WISH.search(context)
+        ):  # "I wanted to give you those, and I also need…",
+            clauses.append(context)  # "i wanted to book a consultation and um also how does…"
+            cued.append(True)
             context = ""
         if asked or (announced and len(clause.split()) >= 4):
             clauses.append(f"{context} {clause}".strip())  # "my renewal went up… I want
-            context = ""  # to know why": one request, with the words it is about
+            cued.append(bool(asked))  # to know why": one request, with the words it is about
+            context = ""
         else:
             context = clause
+    while announced and len(clauses) > announced:
+        scene = next((k for k in range(len(clauses) - 1) if not cued[k]), None)
+        if scene is None:
+            break
+        clauses[scene : scene + 2] = [f"{clauses[scene]} {clauses[scene + 1]}"]
+        cued[scene : scene + 2] = [cued[scene + 1]]
     return clauses
 
 
@@ -355,12 +380,15 @@ def _action_lemma(verb: str) -> str | None:
     return None
 
 
-DEFERRAL = re.compile(  # "we'll look into it", "I'd have to check that one": no time, no route
+DEFERRAL = re.compile(  # "we'll look into it", "I'll chase them up": no time, no route
     r"\b(?:i(?:'ll| will)|we(?:'ll| will)|someone(?:'ll| will)|somebody(?:'ll| will)|"
     r"they(?:'ll| will))"
-    r" (?:(?:need|have) to )?(?:look into (?:it|that|this)|have a look)\b|"
+    r" (?:(?:need|have) to )?(?:look into (?:it|that|this)|have a look|"
+    r"chase (?:it|them|that|this|those) up)\b|"
     r"\b(?:i|we)(?:'d|'ll| would| will) (?:have|need) to (?:check|look into|find out|ask)"
     r" (?:that|this|it|with)\b|"
+    r"\b(?:it|that|this)(?:'ll| will) (?:get|be) (?:picked up|looked (?:at|into)|dealt with|"
+    r"sorted(?: out)?|reviewed)\b|"  # "it'll be picked up once the warehouse has had a look"
     r"\b(?:i|we)(?:'ll| will) (?:mention|raise) (?:it|that|this) (?:to|with)\b"
     r"(?![^.?]*\b(?:ring|call|get back|be in touch)\b)",  # "I'll mention it to the manager"
     re.IGNORECASE,
@@ -404,9 +432,12 @@ REFUSAL = re.compile(
     r"\b(?:i|we) (?:wouldn't|would not) (?:want|like) to (?:give|say|guess|quote)\b|"
     r"\b(?:i|we) (?:don't|do not) think (?:we|i)(?:'ll| will| can| could) (?:manage|fit)\b|"
     r"^\W*not (?:this week|today|tomorrow|before then),? no\b|"
-    r"^\W*(?:no|sorry),? (?:i'm )?afraid not\b",
+    r"^\W*(?:no|sorry),? (?:i'm )?afraid not\b|"
+    r"\b(?:we|i) (?:don't|do not) (?:do|give|offer) (?:refunds?|exchanges?|returns?|credits?)\b|"
+    r"^\W*(?:no|nah|nope)\b[^.?]*\b(?:you|we) (?:can't|cannot)\b",
     re.IGNORECASE,
-)  # "I wouldn't want to give you a wrong figure", "Not this week, no.", "No, I'm afraid not."
+)  # "I wouldn't want to give you a wrong figure", "Not this week, no.", "No, I'm afraid not.",
+# "we don't do refunds on deposits", "nah they're allocated you can't reorder foils"
 
 
 def _fails(ctx: AnalysisContext, index: int) -> bool:
@@ -663,7 +694,9 @@ GIVES_ID = re.compile(
     r"\b(?:it's|it is|booked|booking's|account's) (?:in|under) the name\b",
     re.IGNORECASE,
 )
-ONLY_ANNOUNCES = re.compile(rf"^\W*(?:\w+,?\s+)?{ANNOUNCED.pattern}(?:,?\s+\w+)?\W*$", re.I)
+ONLY_ANNOUNCES = re.compile(  # "Two things, please.", "I've got two things, really."
+    rf"^\W*(?:[\w']+,?\s+){{0,3}}{ANNOUNCED.pattern}(?:,?\s+[\w']+){{0,2}}\W*$", re.I
+)
 ASKS_TO_DO = re.compile(
     r"^\W*(?:and |oh,? )?(?:can|could|would) you (?:please |just )?"
     r"(?!repeat|say|hold|wait|spell)\w+[^?]*\?\s*$",
@@ -1146,6 +1179,8 @@ def _request(
     if wanted == "action":
         done = [j for j in done if j in moves.acted]
     failed = [j for j in mine if j in moves.failed]
+    if asked_together:  # "book a table… And can you tell me…?" - "the tables are all booked"
+        failed += [j for j in agent if j >= until and j in moves.failed and about[j] == number]
     carried_out = [j for j in done if j in moves.acted and wanted != "information"]
     if carried_out:  # "that's cancelled" - "I can't speed up the post, but you can…": a follow-up
         failed = [j for j in failed if j < carried_out[0]
@@ -1424,7 +1459,9 @@ def _unanswered_follow_up(
 ) -> int | None:
     """The customer's last question on the request after the agent's last answer or handover
     ("so when is that going to be?") when the agent's next turn holds no answer ("yeah" is
-    one), only "I can't say", a hold or a question back, or nothing at all."""
+    one), only "I can't say", a hold or a question back, or nothing at all; or an earlier
+    yes/no question in the request's words left so ("so is that a no on home visits?" - "most
+    of our families come to the studio")."""
     last = None
     for j in range(max(first, after) + 1, until):
         s = ctx.sentences[j]
@@ -1433,6 +1470,17 @@ def _unanswered_follow_up(
                 last = j  # not "can I ask something else while I've got you?"
     if last is None:
         return None
+    ask = ctx.sentences[first].text
+    for j in range(max(first, after) + 1, last):  # an earlier yes/no question on the request
+        s = ctx.sentences[j]
+        if (
+            s.speaker == "customer"
+            and YES_NO.search(s.text)
+            and len(s.text.split()) >= 3
+            and _topic([ask, ""], s.text) == 0
+            and not _answered(ctx, j, until)
+        ):
+            return j  # "so is that a no on home visits, then?" - "most families come to us"
     return None if _answered(ctx, last, until) else last
 
 

@@ -1035,6 +1035,55 @@ CALLS = {
         "it for free.",
         "customer: Fine. Bye.",
     )),
+    "a table booked out, asked in one turn with a question answered": ("partly_resolved", (
+        "agent: Cue Club, Ryan speaking.",
+        "customer: Hi. I'd like to book a snooker table for Friday at seven. And while I've got "
+        "you, can you tell me when my membership runs out?",
+        "agent: Let me look at Friday. I'm afraid the tables are all booked from seven on Friday.",
+        "customer: Oh no. And the membership?",
+        "agent: Okay, your membership runs out on the thirtieth of this month, and it's set to "
+        "renew on your card.",
+        "customer: Okay, thanks. Bye.",
+    )),
+    "a yes/no question asked again and answered beside the point": ("partly_resolved", (
+        "agent: Keynote Music, Harriet speaking.",
+        "customer: Hi. I wanted to book a trial piano lesson for my son. And also, do your "
+        "teachers do home visits?",
+        "agent: Of course. I've got Thursday at five, I'll pop him in for that.",
+        "customer: Perfect. So is that a no on home visits, then?",
+        "agent: Most of our families come to the studio and it works really well.",
+        "agent: Right, he's all booked in for Thursday.",
+        "customer: Lovely. And how much are the lessons after that?",
+        "agent: Sixteen pounds for half an hour.",
+        "customer: No, that's everything. Bye.",
+    )),
+    "a deposit refund refused as a rule": ("unresolved", (
+        "agent: comic corner",
+        "customer: hi i reserved the variant cover with a deposit and it wasn't in my box",
+        "agent: nah they're allocated you can't reorder them",
+        "customer: well can i have my deposit back then",
+        "agent: we don't do refunds on deposits",
+        "customer: can i at least speak to the owner",
+        "agent: he's not in till thursday",
+        "customer: right bye",
+    )),
+    "a course booked, a credit against it refused": ("partly_resolved", (
+        "agent: clay and canvas jo speaking",
+        "customer: hi i'd like to book my daughter onto the saturday clay course and um we've "
+        "also got a credit from april so can we put that towards it",
+        "agent: right that's gone through she's booked in from the fourth",
+        "agent: i can't put credits against courses on the phone",
+        "customer: okay bye",
+    )),
+    "a consultation booked, the deposit question dodged": ("partly_resolved", (
+        "agent: blue ink studio",
+        "customer: hi i wanted to book a consultation with sam and um also how does the deposit "
+        "work like do i get it back if i have to cancel",
+        "agent: that's you booked in with sam on saturday at two",
+        "customer: great and the deposit",
+        "agent: honestly hardly anyone cancels once they've met her",
+        "customer: okay bye",
+    )),
 }  # fmt: skip
 
 
@@ -1089,14 +1138,18 @@ def test_a_matter_announced_as_another_is_its_own_request_before_the_first_is_an
 
 @pytest.mark.slow
 def test_a_request_is_quoted_from_what_it_asks_not_from_who_calls_or_how_many(analyzer_contexts):
-    announced, named = analyzer_contexts(
+    announced, named, really = analyzer_contexts(
         ("agent: Lingua Bridge, Marco speaking.",
          "customer: Hi, Marco. Two things, please. I'd like to move to the Saturday class. And "
          "I need a letter for my employer."),
         ("agent: morning swiftspoke couriers dev speaking",
          "customer: hi dev it's [ORGANISATION]. i need a pickup today from our office"),
+        ("agent: Meridian Hotel, Priya speaking.",
+         "customer: Hi, Priya. I've got two things, really. I'd like to book a table for "
+         "Saturday. And the points from my stay in August never went on my card."),
     )  # fmt: skip
-    for ctx, words in ((announced, "Saturday class"), (named, "pickup today")):
+    for ctx, words in ((announced, "Saturday class"), (named, "pickup today"),
+                       (really, "book a table")):  # fmt: skip
         first = ctx.structure.requests[0].statement
         assert words in ctx.sentences[first].text
 
@@ -1127,6 +1180,12 @@ def test_a_want_said_again_mid_call_is_the_same_request_unless_it_adds_one(analy
          "me. It says I've gone over my daily limit. Can you put the limit up for me?", 1),
         ("I need a reprint of our loyalty cards, the same as last time, and could you resend "
          "me the invoice from the last order?", 2),
+        ("I've got two things, really. I'd like to book a table for Saturday, and I stayed "
+         "with you in August and the points from that stay never went on my card.", 2),
+        ("i wanted to book a consultation with sam and um also how does the deposit work like "
+         "do i get it back if i cancel", 2),
+        ("i'd like to book my daughter onto the clay course and um we've also got a credit "
+         "from april so can we put that towards it", 2),
     ],
 )  # fmt: skip
 def test_one_turn_holds_as_many_requests_as_it_asks(analyzer_contexts, opening, count):
@@ -1144,6 +1203,9 @@ def test_one_turn_holds_as_many_requests_as_it_asks(analyzer_contexts, opening, 
         ("Yes, he'll go through all that with you on the day, and he'll leave the manual.", False),
         ("We'll look into it.", True),
         ("We'll look into it and ring you by Friday.", False),
+        ("It'll be picked up once the warehouse has had a look.", True),
+        ("It'll be picked up by the courier tomorrow.", False),
+        ("They come from the lab, so I'll chase them up and get them sent over.", True),
     ],
 )
 def test_a_put_off_names_no_time_and_is_no_yes(text, put_off):
@@ -1171,6 +1233,9 @@ def test_each_request_is_found_with_its_first_response(structures):
          [("amount", "", "100.0")]),
         ("it was $45.50", "forty five dollars fifty", []),
         ("three thirty", "three thirty pm", []),
+        ("It's on Sunday, from two until four.", "So that's Sunday, three till five.",
+         [("hours", "", "3:00-5:00")]),
+        ("ten till twelve, please", "so that's ten till twelve", []),
         ("it needs to be six hundred and ninety-five", "so six hundred and ninety pounds",
          [("amount", "", "690.0")]),  # the customer named no currency
         ("on the twentieth", "and the first line of the address", []),  # not a day

@@ -110,7 +110,7 @@ ACTED = re.compile(r"\b(?:i'm|i am) (?:just )?(?:putting|booking|changing|moving
                    r"setting|adding|entering)\b|\bwill (?:now )?(?:go out|come out|be taken)\b",
                    re.I)  # fmt: skip
 DENIES = re.compile(r"^\W*(?:(?:um|uh|er|oh|sorry),?\s+)*(?:no|nope|nah|not|actually|wait)\b", re.I)
-WHEN_KINDS = ("day", "weekday", "time")
+WHEN_KINDS = ("day", "weekday", "time", "hours")
 CHOOSES = re.compile(
     r"\bplease\b|\bi'd (?:like|prefer)\b|\b(?:can|could) (?:you|we|i)\b|"
     r"\bmake it\b|\b(?:is|'s) (?:fine|good|perfect|great|best|better)\b",
