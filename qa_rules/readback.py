@@ -136,6 +136,12 @@ REPLACED = re.compile(
 
 # A number said for something with no unit: "ninety-four for the evening", "I'll put ninety
 # down for the evening", "seventy for the day" (not a time: "at nine for the appointment").
+# "sixty of the nine-piece selection boxes": a count of a thing named by its first two words
+COUNT_OF_THE = re.compile(
+    r"(?<![\d.:$£€])\b(?P<n>\d{1,3}) of (?:the|your|our|those|these) "
+    r"(?P<what>[a-z\d][a-z\d-]*(?: [a-z][a-z-]*)?)\b",
+    re.IGNORECASE,
+)
 COUNT_FOR = re.compile(
     r"(?<!\bat )(?<!\bby )(?<!\bfrom )(?<!\btill )(?<!\buntil )(?<!\bbefore )(?<!\bafter )"
     r"(?<!\bhalf )(?<!\bpast )(?<!\bto )(?<![\d.:$£€])\b(?P<n>\d{1,4})\b(?: (?:down|in|on))?"
@@ -181,6 +187,8 @@ def details(text: str) -> set[Detail]:
     found |= {
         ("size", "", (m["n"] or m["m"]).replace(" and a half", ".5")) for m in SIZE.finditer(said)
     }
+    for m in COUNT_OF_THE.finditer(said):
+        found.add(("count", m["what"].lower(), str(int(m["n"]))))
     for m in COUNT_FOR.finditer(said):
         found.add(("count", m["what"].lower(), str(int(m["n"]))))
     found |= {("figure", "", m[0]) for m in FIGURE.finditer(said)}

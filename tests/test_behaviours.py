@@ -444,6 +444,15 @@ CASES = [
     ),
     (
         [
+            "customer: Sixty of the nine-piece selection boxes, delivered on Friday please.",
+            "agent: So that's sixteen of the nine-piece selection, delivered Friday.",
+            "customer: Lovely.",
+        ],
+        "readback_mismatch",  # "sixty of the …" read back as "sixteen of the …"
+        "negative",
+    ),
+    (
+        [
             "customer: twelve in extra large please",
             "agent: so that's ten extra larges in the grey is that right",
             "customer: yes lovely",
@@ -694,6 +703,18 @@ NOT_CASES = [
             "customer: Perfect.",
         ],
         "readback_mismatch",  # "two in the morning" counts cakes
+    ),
+    (
+        [
+            "customer: It's a made-to-measure hat for the wedding, it's on Saturday the "
+            "nineteenth.",
+            "agent: A bespoke hat takes six weeks, I'm afraid, but we've got ready-to-wear ones.",
+            "customer: I'll have to think about it.",
+            "agent: Of course. I'm in the studio every day this week from ten till five. I'd come "
+            "by Wednesday, so there's plenty of time to re-trim before the wedding. And bring "
+            "the dress with you if you can.",
+        ],
+        "readback_mismatch",  # "I'd come by Wednesday" advises, it reads nothing back
     ),
     (
         ["customer: Nobody has rung me.", "agent: You should have had a call by now, I'm sorry."],

@@ -77,6 +77,7 @@ SUMS_UP = re.compile(rf"^\W*(?:(?:{LEAD_IN}),?\s+)+so\b", re.I)
 # "How about the 8th at 6 pm?": the agent proposes a value, it does not read one back
 PROPOSES = re.compile(r"\b(?:how about|what about|would you like (?:me )?to|"
                       r"(?:i|we) can (?:do|offer|have|get|book|send|arrange|put|fit)|"
+                      r"i(?:'d| would) (?:suggest|recommend|come|go|aim|pop|try)|if i were you|"
                       r"there(?:'s| is) (?:a|an)\b[^.?!]{0,60}\b(?:available|free|slot|opening))",
                       re.I)  # fmt: skip
 MOVING = re.compile(
