@@ -1084,19 +1084,6 @@ CALLS = {
         "agent: honestly hardly anyone cancels once they've met her",
         "customer: okay bye",
     )),
-    "a yes/no question asked again after 'right but' and answered beside the point": (
-        "partly_resolved", (
-        "agent: limelight drama school becca speaking",
-        "customer: hi i'd like to sign my son up for the saturday youth theatre and i also "
-        "wanted to ask do you do any bursaries",
-        "agent: lovely that's him booked in for the saturday group from the tenth of january",
-        "customer: great and um what about the bursaries",
-        "agent: so the term's two hundred and forty pound and you can pay in three instalments",
-        "customer: right but is there any kind of bursary though",
-        "agent: honestly most families manage fine with the instalments",
-        "customer: okay no that's it thanks",
-        "agent: bye",
-    )),
     "put straight through to the events coordinator": ("transferred", (
         "agent: Copper Kettle Tea Room, Hannah speaking.",
         "customer: Hi, I'd like to book afternoon tea for a hen party of fourteen on Saturday.",
@@ -1106,22 +1093,6 @@ CALLS = {
         "agent: Thanks for holding. I've got Sophie on the line now.",
         "customer: Hello, Sophie.",
         "agent: Sophie will take it from here. Enjoy the hen do, bye for now.",
-    )),
-    "a callback with 'will that be today' left to 'it depends'": ("callback", (
-        "agent: riverside ice rink",
-        "customer: hi my daughter left her skates at your rink on sunday can someone look for them",
-        "agent: okay i'll ask the manager to give you a call back about them",
-        "customer: right but will that be today",
-        "agent: it depends when the manager's free really they're quite busy tonight",
-        "customer: okay bye",
-    )),
-    "'shouldn't do, no' answers a yes/no question": ("resolved", (
-        "agent: streamly support",
-        "customer: hi i've been charged twice for my subscription this month",
-        "agent: sorry about that i've refunded the second payment it'll be back in three days",
-        "customer: okay and um will it happen again next month",
-        "agent: shouldn't do no",
-        "customer: great thanks bye",
     )),
 }  # fmt: skip
 

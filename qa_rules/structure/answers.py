@@ -226,14 +226,13 @@ def says_yes_or_no(ctx: AnalysisContext, index: int) -> bool:
 WHAT_ABOUT = re.compile(r"^\W*(?:(?:okay|ok|so|and|but|um|uh|right),?\s+)*(?:what|how) about\b",
                         re.IGNORECASE)  # fmt: skip
 YES_NO = re.compile(
-    r"^\W*(?:(?:so|and|but|okay|ok|right|well|um|uh|oh|yeah),?\s+)*(?:you |i |it |they )?"
-    r"(?:do|does|did|is|isn't|are|was|"
+    r"^\W*(?:so,? |and |but |okay,? )?(?:you |i |it |they )?(?:do|does|did|is|isn't|are|was|"
     r"can|can't|could|couldn't|will|won't|would|have|has)\b",
     re.IGNORECASE,
 )
 DIRECT = re.compile(
     r"^\W*(?:yes|yeah|yep|no|nope|not|sadly|unfortunately|i'm afraid|afraid|of course|sure|"
-    r"absolutely|definitely|correct|right|shouldn't|should not|won't|will not|doesn't|isn't|"
+    r"absolutely|definitely|correct|right|"
     r"(?:it|that|this|they|you|i|we|he|she)(?:'s|'re|'ll|'d| is| isn't| are| will| won't| "
     r"should| would| does| doesn't| do| don't| can| can't| cannot| could| couldn't| did))\b",
     re.IGNORECASE,

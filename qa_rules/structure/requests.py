@@ -191,12 +191,7 @@ def _another_action(ctx: AnalysisContext, asked: set[str], index: int) -> bool:
 # Actions that come to the same for a charge: a fine "cancelled" is one "waived and removed"
 CHARGE_ACTIONS = frozenset({"cancel", "waive", "remove", "reverse"})
 # "When will they call?": a callback without a time is still a callback (flagged as such).
-ASKS_WHEN = re.compile(  # "when will they ring?", "right but will that be today"
-    r"\bwhen (?:will|would|do|are|is|can)\b|\bhow long\b|"
-    r"\bwill (?:that|it|he|she|they|someone) (?:be|come|call|ring)\b[^.?]*"
-    r"\b(?:today|tomorrow|tonight)\b",
-    re.IGNORECASE,
-)
+ASKS_WHEN = re.compile(r"\bwhen (?:will|would|do|are|is|can)\b|\bhow long\b", re.IGNORECASE)
 
 
 def build_request(
