@@ -144,6 +144,17 @@ CASES = [
     ),
     (
         [
+            "customer: i'll have one of each and um i also wanted to ask about your pink glitter "
+            "is it actually edible or is it just non toxic it's going on a christening cake",
+            "agent: oh the pink one's lovely it's one of our best sellers",
+            "customer: right but is it edible",
+            "agent: loads of people use it on christening cakes we've never had any complaints",
+        ],
+        "question_not_addressed",  # asked again with no question mark, on an adjective
+        "negative",
+    ),
+    (
+        [
             "customer: What happens now?",
             "agent: I'll raise it and someone from there will give you a call back about it.",
         ],
@@ -594,6 +605,15 @@ NOT_CASES = [
             "agent: That's at eleven and half two every day, Saturday included.",
         ],
         "question_not_addressed",  # answered with the times
+    ),
+    (
+        [
+            "customer: Do I pay now?",
+            "agent: Just a ten-pound deposit now, and the rest when you collect.",
+            "customer: Fine. So can I pay the deposit by card now?",
+            "agent: Of course, go ahead.",
+        ],
+        "question_not_addressed",  # "of course" answers it
     ),
     (
         [

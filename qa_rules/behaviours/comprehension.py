@@ -166,6 +166,12 @@ BACK_TO = re.compile(
     r"did you (?:catch|get|see|hear))\b",
     re.IGNORECASE,
 )
+# Asked again in speech with no question mark: "right but is there any kind of bursary though"
+ASKS_AGAIN = re.compile(
+    r"^\W*(?:(?:right|okay|ok|so|but|and|well|um|uh|sorry),?\s+)+(?:is|are|do|does|can|could|"
+    r"will|would) (?:there|it|they|you|i|we|that)\b",
+    re.IGNORECASE,
+)
 # A question put to someone, not an outburst ("Leave my house open to the rain?")
 ADDRESSED = re.compile(r"\b(?:you|i|we|it|they|there|that|this|he|she)\b", re.IGNORECASE)
 # Lemmas too general to be a question's topic
@@ -175,7 +181,8 @@ NOT_TOPICS = frozenset(
     put take sort check other would could will""".split()
 )
 DIRECT_REPLY = re.compile(
-    r"^\W*(?:yes|yeah|yep|no|nope|not|sadly|unfortunately|i'm afraid|afraid not)\b|"
+    r"^\W*(?:yes|yeah|yep|no|nope|not|sadly|unfortunately|i'm afraid|afraid not|of course|"
+    r"sure|certainly|absolutely|(?:i|we) (?:can|do|will)(?: yeah)?\W*$)\b|"
     r"\b(?:i|we)(?:'m| am|'re| are)? (?:not able|unable|can't|cannot|won't)\b|"
     r"\b(?:i|we) (?:haven't|have not|don't have|do not have)\b",  # "we haven't got one spare"
     re.IGNORECASE,
@@ -288,7 +295,8 @@ class Comprehension(Detector):
             first = next((j for j in again if float(ctx.embeddings[i] @ ctx.embeddings[j])
                           >= self.asked_again_similarity), None)  # fmt: skip
             asks_again = (BACK_TO.search(s.text) or TAG_QUESTION.search(s.text)
-                          or (is_question(s.text) and ADDRESSED.search(s.text)))  # fmt: skip
+                          or ((is_question(s.text) or ASKS_AGAIN.match(s.text))
+                              and ADDRESSED.search(s.text)))  # fmt: skip
             if first is not None and asks_again:
                 reply = replies.get(s.turn, [])
                 shared = topic & _topic(ctx, first)
@@ -585,11 +593,12 @@ TAG_QUESTION = re.compile(
 
 
 def _topic(ctx: AnalysisContext, index: int) -> set[str]:
-    """The noun and verb lemmas of sentence ``index`` that can name what it is about."""
+    """The noun, verb and adjective lemmas of sentence ``index`` that can name what it is
+    about ("is it edible")."""
     return {
         t.lemma_.lower()
         for t in sentence_span(ctx, index) or ()
-        if t.pos_ in ("NOUN", "VERB")
+        if t.pos_ in ("NOUN", "VERB", "ADJ")
         and t.lemma_.isalpha()
         and len(t.lemma_) > 2
         and t.lemma_.lower() not in NOT_TOPICS
