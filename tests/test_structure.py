@@ -1094,6 +1094,15 @@ CALLS = {
         "customer: Hello, Sophie.",
         "agent: Sophie will take it from here. Enjoy the hen do, bye for now.",
     )),
+    "a question that opens the next request is not left open on the first": ("resolved", (
+        "agent: Helen Marsh Voice Studio, Helen speaking.",
+        "customer: Hi, Helen. Could I move next week's lesson to Thursday instead?",
+        "agent: Of course. So that's Thursday the ninth at seven. Done, I've moved you.",
+        "customer: Thank you. And, um, I've been thinking about doing my Grade Five singing "
+        "exam. Is that silly at my age? Would you help me prepare for it?",
+        "agent: Not silly at all! Yes, I'd love to help you prepare, we'll start next week.",
+        "customer: Lovely. Bye, Helen.",
+    )),
 }  # fmt: skip
 
 

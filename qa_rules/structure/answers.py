@@ -135,17 +135,24 @@ def raised_again(
     return None
 
 
+# Said of what went before: "So what are you going to do about it?"
+FOLLOWS_ON = re.compile(r"\W*(?:so|but|then)\b", re.IGNORECASE)
+
+
 def unanswered_follow_up(
     ctx: AnalysisContext, acts: np.ndarray, first: int, after: int, until: int
 ) -> int | None:
     """The customer's last question on the request after the agent's last answer or handover
-    ("so when is that going to be?") when the agent's next turn holds no answer ("yeah" is
-    one), only "I can't say", a hold or a question back, or nothing at all; or an earlier
-    yes/no question in the request's words left so ("so is that a no on home visits?" - "most
-    of our families come to the studio")."""
+    ("so when is that going to be?"), not one that opens the next request's turn, when the
+    agent's next turn holds no answer ("yeah" is one), only "I can't say", a hold or a
+    question back, or nothing at all; or an earlier yes/no question in the request's words
+    left so ("so is that a no on home visits?" - "most of our families come to the studio")."""
     last = None
     for j in range(max(first, after) + 1, until):
         s = ctx.sentences[j]
+        if (until < len(ctx.sentences) and s.turn == ctx.sentences[until].turn
+                and not FOLLOWS_ON.match(s.text)):  # fmt: skip
+            break  # "Is that silly at my age? Would you help me prepare?": the next request's
         if s.speaker == "customer" and QUESTION.search(s.text) and len(s.text.split()) >= 3:
             if not (
                 acts[j, act_index("thanks")]
