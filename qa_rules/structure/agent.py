@@ -362,7 +362,6 @@ HANDED_ON = re.compile(  # said this way, a handover whatever the act head says
     r"\b(?:i|we) can (?:put|transfer|pass) you (?:straight |right |just )?(?:through|over|across)"
     r"(?: to\b| now\b)|"  # "I can put you straight through to her now"
     r"\b(?:i've|i have) got (?:\w+|\[PERSON\]) on the line\b|"
-    r"\b(?:will|'ll) take (?:it|this|you) from here\b|"  # "Sophie will take it from here"
     r"\bpass (?:her|him|them) (?:over|through|across)\b|"
     r"\b(?:i'll|i will|let me) (?:get|fetch|bring in) (?:my|a|the) (?:team leader|supervisor|"
     r"manager)\b|\bthis is \S+,? (?:the|a|one of the) (?:team leader|supervisor|manager)\b|"
