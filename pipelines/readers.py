@@ -7,6 +7,7 @@ format, or that is broken, raises :class:`ReadError` with the reason.
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import re
@@ -38,18 +39,21 @@ class ReadError(ValueError):
 
 
 def decode_text(raw: bytes) -> str:
-    """UTF-8 text of a file, or a ReadError for empty, binary or non-UTF-8 content."""
-    if not raw.strip():
-        raise ReadError("empty file")
-    if b"\x00" in raw[:4096]:
+    """The text of a file: UTF-8, or UTF-16 with its byte-order mark (as Windows tools save
+    it); a ReadError for empty, binary or other content."""
+    utf16 = raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    if not utf16 and b"\x00" in raw[:4096]:
         raise ReadError("binary content (NUL bytes), not a transcript")
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-16" if utf16 else "utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ReadError(
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-            "re-save the file as UTF-8"
+            f"not {'UTF-16' if utf16 else 'UTF-8'} text (byte 0x{raw[exc.start]:02x} at offset "
+            f"{exc.start}); re-save the file as UTF-8"
         ) from None
+    if not text.strip():
+        raise ReadError("empty file")
+    return text
 
 
 def read_transcript(path: Path, raw: bytes, call_id: str) -> tuple[Transcript, dict[str, Any]]:

@@ -15,7 +15,9 @@ Detail = tuple[str, str, str]  # (kind, what it counts or "", normalised value)
 
 CURRENCY = r"(?:dollars?|bucks|pounds?|quid|euros?|cents?|pence)"
 AMOUNT = re.compile(
-    rf"(?:[$£€]\s?(?P<a1>\d[\d,]*(?:\.\d\d)?)|(?P<a2>\d[\d,]*(?:\.\d\d)?)(?:\s(?P<a3>\d\d))?"
+    # the figure from its first digit only: a run like "1,1,1,…" is tried once, not per digit
+    rf"(?:[$£€]\s?(?P<a1>\d[\d,]*(?:\.\d\d)?)|(?<![\d,])(?P<a2>\d[\d,]*(?:\.\d\d)?)"
+    rf"(?:\s(?P<a3>\d\d))?"
     rf"\s?{CURRENCY})(?:\s(?:and\s)?(?P<cents>\d\d)\b(?:\s?(?:cents?|pence|p)\b)?)?",
     re.IGNORECASE,
 )

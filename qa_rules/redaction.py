@@ -45,7 +45,7 @@ from callqa.qa_rules.spoken import (
 
 __all__ = ["find_spans", "luhn_valid", "redact_text", "redact_transcript"]
 
-REDACTION_VERSION = "9"  # bump when the rules change: cached transcripts are then redone
+REDACTION_VERSION = "10"  # bump when the rules change: cached transcripts are then redone
 
 KINDS: tuple[RedactionKind, ...] = get_args(RedactionKind)  # also the precedence of overlaps
 
@@ -103,7 +103,8 @@ how when where why not no yes just so very really calling trying looking having 
 happy sure afraid going wondering still also now then again please thanks thank okay ok well
 good great fine calling speaking from with about new hold wait hang give let sec second moment
 minute us him her his our their out off back home away got i've i'll do done mr mrs ms miss mister
-dr dot underscore it's that's here's there's""".split()
+dr dot underscore it's that's here's there's
+nah nope yep yeah aye alright righto cheers ta blimey gosh wow ooh oh hiya hi hello bye""".split()
     )
     | FILLERS
     | NUMBER_WORDS

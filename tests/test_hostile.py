@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
+from callqa.models.nlp import BLANK, load_nlp, parse
 from callqa.pipelines import process as process_module
 from callqa.pipelines.cli import app
 from callqa.pipelines.erasure import forget_calls
@@ -199,6 +200,14 @@ def test_a_turn_too_long_to_be_speech_is_quarantined_and_the_batch_goes_on(tmp_p
     assert isinstance(results["ok"], CallResult)
     assert results["monologue"].reason == "turn 0 too long: 49999 characters (limit 30000)"
     assert results["monologue"].kind == "input"
+
+
+def test_a_long_run_of_symbols_is_parsed_as_a_few_tokens_with_offsets_kept():
+    # spaCy's tokenizer takes minutes over 28,000 "?" in one run; cut, it takes milliseconds
+    text = "is that right " + "?" * 20_000 + " John"
+    (doc,) = parse(load_nlp(BLANK), [text])
+    assert len(doc) < 50
+    assert doc[-1].text == "John" and doc[-1].idx == text.index("John")
 
 
 def test_an_oversized_transcript_is_refused_before_it_is_read(tmp_path, monkeypatch):

@@ -109,6 +109,23 @@ def _item(content, start, end, label=None, kind="pronunciation"):
     return item
 
 
+WINDOWS_TEXT = "Agent: Gr\u00fc\u00dfe, how can I help?\nCustomer: my card\n"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        WINDOWS_TEXT.encode("utf-16"),  # little-endian, with its byte-order mark
+        ("\ufeff" + WINDOWS_TEXT).encode("utf-16-be"),
+        WINDOWS_TEXT.encode("utf-8-sig"),
+    ],
+    ids=["utf-16-le", "utf-16-be", "utf-8-bom"],
+)
+def test_text_saved_as_utf16_or_with_a_byte_order_mark_is_read(raw):
+    tr = read("windows.txt", raw)
+    assert [t.text for t in tr.turns] == ["Gr\u00fc\u00dfe, how can I help?", "my card"]
+
+
 def test_amazon_transcribe_speaker_labels_use_role_heuristic():
     items = [
         _item("hello", 0.0, 0.3, "spk_1"),
@@ -199,6 +216,8 @@ BAD = [
     ("blank.json", b"  \n ", "empty file"),
     ("junk.json", bytes(range(256)) * 4, "binary content"),
     ("latin1.txt", "Agent: Gr\u00fc\u00dfe".encode("latin-1"), "not UTF-8"),
+    ("torn16.txt", "Agent: hi".encode("utf-16")[:-1], "not UTF-16"),
+    ("blank16.txt", " \n".encode("utf-16"), "empty file"),
     ("bad.json", b'{"turns": [', "invalid JSON"),
     ("other.json", b'{"hello": 1}', "unrecognised JSON"),
     ("nolabel.txt", b"hello there\nhow are you", "missing speaker label"),

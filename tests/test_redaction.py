@@ -352,6 +352,8 @@ def test_company_and_town_names_fillers_and_non_answers_stay(lines):
         ),
         ("A: the meter still isn't talking to us",),
         ("A: Good morning, Northway Opticians, how can I help?",),
+        ("A: Nah, you can't book that online I'm afraid.",),  # spaCy tags "Nah" a person
+        ("C: Blimey, that's a lot.",),
     ],
 )
 def test_common_words_are_not_taken_for_names(lines):

@@ -1225,12 +1225,34 @@ def test_one_turn_holds_as_many_requests_as_it_asks(analyzer_contexts, opening, 
         ("It'll be picked up once the warehouse has had a look.", True),
         ("It'll be picked up by the courier tomorrow.", False),
         ("They come from the lab, so I'll chase them up and get them sent over.", True),
+        ("It'll be picked up on the ninth of May between eight and one.", False),
+        ("We'll look into it first thing tomorrow.", False),
     ],
 )
 def test_a_put_off_names_no_time_and_is_no_yes(text, put_off):
     from callqa.qa_rules.structure import puts_off
 
     assert puts_off(text) is put_off
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Nah, you can't book that online, I'm afraid.", "refusal"),
+        ("No, you can't miss it, it's right by the door.", None),
+        ("I'll transfer you over to the billing team.", "handover"),
+        ("I'll transfer you over to the Saver plan, it's cheaper.", None),
+        ("I've got Sophie Turner on the line for you.", "handover"),
+        ("I'll chase them up today and get back to you by Friday.", "handover"),
+    ],
+)
+def test_what_the_words_alone_make_a_refusal_or_a_handover(text, said):
+    from callqa.qa_rules.structure import agent
+
+    unmoved = agent.MOVED_TO_PRODUCT.sub(" ", text)
+    handover = agent.HANDED_ON.search(unmoved) or agent.CALLBACK_PROMISE.search(unmoved)
+    found = "refusal" if agent.REFUSAL.search(text) else "handover" if handover else None
+    assert found == said
 
 
 @pytest.mark.slow

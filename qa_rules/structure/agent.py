@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from callqa.qa_rules.metrics import HOLD_ANNOUNCED, HOLD_THANKED
 from callqa.qa_rules.readback import digits_for_words
+from callqa.qa_rules.spoken import ORDINALS
 from callqa.qa_rules.structure.words import (
     ACTION_LEMMAS,
     FAILURE,
@@ -76,10 +77,11 @@ REFUSAL = re.compile(
     r"^\W*not (?:this week|today|tomorrow|before then),? no\b|"
     r"^\W*(?:no|sorry),? (?:i'm )?afraid not\b|"
     r"\b(?:we|i) (?:don't|do not) (?:do|give|offer) (?:refunds?|exchanges?|returns?|credits?)\b|"
-    r"^\W*(?:no|nah|nope)\b[^.?]*\b(?:you|we) (?:can't|cannot)\b",
+    r"^\W*(?:no|nah|nope)\b[^.?]*\b(?:you|we) (?:can't|cannot)\b(?! (?:miss|go wrong|beat)\b)",
     re.IGNORECASE,
 )  # "I wouldn't want to give you a wrong figure", "Not this week, no.", "No, I'm afraid not.",
-# "we don't do refunds on deposits", "nah they're allocated you can't reorder foils"
+# "we don't do refunds on deposits", "nah they're allocated you can't reorder foils" (not "no,
+# you can't miss it")
 
 
 def fails(ctx: AnalysisContext, index: int) -> bool:
@@ -130,9 +132,13 @@ DONE_INSTEAD = re.compile(
 REGRET = re.compile(r"\b(?:afraid|sorry|unfortunately)\b", re.IGNORECASE)
 
 
+DAY_OF_MONTH = "|".join(sorted(ORDINALS - {"st", "nd", "rd", "th"}))
 WHEN_SAID = re.compile(
     r"\b(?:today|tomorrow|tonight|by|within|on (?:monday|tuesday|wednesday|thursday|friday|"
-    r"saturday|sunday)|in (?:the next |a |\d+ |one |two |three )\w*\s*(?:hours?|days?|minutes?))\b",
+    r"saturday|sunday)|in (?:the next |a |\d+ |one |two |three )\w*\s*(?:hours?|days?|minutes?)|"
+    r"this (?:morning|afternoon|evening)|first thing|"
+    rf"on the (?:(?:twenty|thirty)[- ])?(?:\d{{1,2}}(?:st|nd|rd|th)|{DAY_OF_MONTH})|"
+    r"between (?:\d{1,2}|\w+) (?:and|till|until) (?:\d{1,2}|\w+))\b",  # "on the ninth between…"
     re.IGNORECASE,
 )
 
@@ -323,7 +329,7 @@ CALLBACK_PROMISE = re.compile(
     r"\b(?:will|'ll|going to)\b[^.?]{0,30}\b(?:call|ring|phone|contact) you\b|"
     r"\b(?:will|'ll)\b[^.?]{0,30}\bgive you a (?:call|ring|bell)\b|"
     r"\b(?:they|someone|somebody|the team)(?:'ll| will) be in touch\b|"
-    r"\b(?:will|'ll)\b[^.?]{0,20}\bget back to you\b",
+    r"\b(?:will|'ll)\b[^.?]{0,30}\bget back to you\b",  # "I'll chase them up today and get…"
     re.IGNORECASE,
 )
 ONLY_IF_NEEDED = re.compile(  # "if it needs pads they'll ring you before doing anything"
@@ -361,12 +367,19 @@ HANDED_ON = re.compile(  # said this way, a handover whatever the act head says
     r"\b(?:i'll|i will|let me) get (?:her|him|them|someone|\[PERSON\]) on the line\b|"
     r"\b(?:i|we) can (?:put|transfer|pass) you (?:straight |right |just )?(?:through|over|across)"
     r"(?: to\b| now\b)|"  # "I can put you straight through to her now"
-    r"\b(?:i've|i have) got (?:\w+|\[PERSON\]) on the line\b|"
+    r"\b(?:i've|i have) got (?:\w+|\[PERSON\])(?: \w+)? on the line\b|"
     r"\bpass (?:her|him|them) (?:over|through|across)\b|"
     r"\b(?:i'll|i will|let me) (?:get|fetch|bring in) (?:my|a|the) (?:team leader|supervisor|"
     r"manager)\b|\bthis is \S+,? (?:the|a|one of the) (?:team leader|supervisor|manager)\b|"
     r"\bgot \S+,? (?:my|our|the) (?:team leader|supervisor|manager),? on the line\b|"
     r"\b(?:going to|will|'ll) take (?:it|this) over\b",  # "she's going to take it over from here"
+    re.IGNORECASE,
+)
+# The customer moved to another product, not the call to other people
+MOVED_TO_PRODUCT = re.compile(
+    r"\b(?:transfer|switch|move|put|swap)(?:ring|ing)? you (?:over |across )?(?:on)?to "
+    r"(?:the|a|our|your|that|this) [\w ]{0,20}?\b(?:plan|tariff|package|deal|contract|rate|"
+    r"bundle|scheme|subscription|membership|account)\b(?! (?:team|department|desk|people)\b)",
     re.IGNORECASE,
 )
 CALLBACK = re.compile(
@@ -391,9 +404,10 @@ def hands_over(ctx: AnalysisContext, index: int) -> bool:
         return False  # "he'll call you half an hour before he arrives": part of the visit
     if SENDS_ON.search(text) and not CALLBACK_PROMISE.search(text):
         return False  # "I'll email the employer pack to your HR team": a thing sent, not the call
+    said = MOVED_TO_PRODUCT.sub(" ", text)  # "I'll transfer you over to the Saver plan"
     return bool(
-        HANDED_ON.search(text)
-        or (has_act(ctx, index, "transfer") and HANDOVER.search(text))
+        HANDED_ON.search(said)
+        or (has_act(ctx, index, "transfer") and HANDOVER.search(said))
         or CALLBACK_PROMISE.search(text)
         or (has_act(ctx, index, "callback") and CALLBACK.search(text))
     )

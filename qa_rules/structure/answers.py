@@ -12,7 +12,7 @@ import numpy as np
 from callqa.qa_rules.structure.agent import holding
 from callqa.qa_rules.structure.customer import ANYTHING_ELSE, NEW_TOPIC, SATISFIED
 from callqa.qa_rules.structure.model import AgentMoves, Request
-from callqa.qa_rules.structure.words import FAILURE, QUESTION, act_index, closest_ask, has_act
+from callqa.qa_rules.structure.words import FAILURE, QUESTION, act_index, has_act, shares_words
 
 if TYPE_CHECKING:
     from callqa.qa_rules.context import AnalysisContext
@@ -169,7 +169,7 @@ def unanswered_follow_up(
             s.speaker == "customer"
             and YES_NO.search(s.text)
             and len(s.text.split()) >= 3
-            and closest_ask([ask, ""], s.text) == 0
+            and shares_words(ask, s.text)
             and not _answered(ctx, j, until)
         ):
             return j  # "so is that a no on home visits, then?" - "most families come to us"
@@ -196,11 +196,11 @@ def _answered(ctx: AnalysisContext, question: int, until: int) -> bool:
     ]  # fmt: skip
     asked = ctx.sentences[question].text
     if replies and WHAT_ABOUT.search(asked):  # "but what about the chicken?" needs its words,
-        return any(closest_ask([asked], ctx.sentences[j].text) == 0 for j in replies)  # not "yeah,
+        return any(shares_words(asked, ctx.sentences[j].text) for j in replies)  # not "yeah,
         # you're all set for the pause"
     if replies and YES_NO.search(asked):  # "so you can't just put the limit up?" needs a yes,
         return any(  # a no, or words of the question, not "most people use the branch"
-            DIRECT.search(ctx.sentences[j].text) or closest_ask([asked], ctx.sentences[j].text) == 0
+            DIRECT.search(ctx.sentences[j].text) or shares_words(asked, ctx.sentences[j].text)
             for j in replies
         )
     return bool(replies)

@@ -37,7 +37,8 @@ ALSO_JOIN = re.compile(r"\balso\b", re.IGNORECASE)  # "…next week and also um 
 LIKE_THE = re.compile(r"\b(?:i|we)(?:'d| would) (?:also )?like the\b", re.IGNORECASE)
 # asked as a question: "…and could you resend the invoice?", "…so can that be done at the same
 # time?", not "…the app won't let me. Can you put the limit up?" (how to do the first)
-ASKS_IN_CLAUSE = re.compile(r"\W*(?:so,? )?\b(?:can|could) (?:you|that|this|it|they|we)\b", re.I)
+CAN_YOU = re.compile(r"\b(?:can|could) (?:you|that|this|it|they|we)\b", re.IGNORECASE)
+ASKS_IN_CLAUSE = re.compile(rf"\W*(?:so,? )?{CAN_YOU.pattern}", re.IGNORECASE)
 ASKS_TOO = re.compile(r"\b(?:also|as well|too|at the same time|while)\b", re.IGNORECASE)
 WISH = re.compile(r"\b(?:i|we)(?:'d| would)? (?:just )?(?:want|wanted|need|needed|like)\b", re.I)
 ANNOUNCED = re.compile(
@@ -83,7 +84,7 @@ def asks_in(text: str, announced: int, splitter: re.Pattern[str]) -> list[str]:
             continue
         asked = (REQUEST_CUES.search(clause) or PROBLEM_CLAUSE.search(clause)
                  or ASKS_IN_CLAUSE.match(clause)
-                 or (ASKS_IN_CLAUSE.search(clause) and ASKS_TOO.search(clause))
+                 or (CAN_YOU.search(clause) and ASKS_TOO.search(clause))
                  or (ALSO_JOIN.search(join) and (WISH.search(clause) or WH_ASK.match(clause)))
                  or (join and LIKE_THE.search(clause)))  # fmt: skip
         if clauses and NEED_IT_DONE.search(clause):

@@ -36,6 +36,11 @@ def closest_ask(asks: list[str], text: str) -> int | None:
     return named_most(content_stems(text), [content_stems(ask) for ask in asks])
 
 
+def shares_words(text: str, other: str) -> bool:
+    """Whether ``text`` and ``other`` share a content word."""
+    return bool(content_stems(text) & content_stems(other))
+
+
 def named_most(words: set[str], asks: list[set[str]]) -> int | None:
     """The index of the one set among ``asks`` that shares the most of ``words``, or None."""
     shared = [len(words & ask) for ask in asks]
