@@ -818,6 +818,16 @@ NOT_CASES = [
     ),
     (
         [
+            "agent: The reading shows a small leak on the cold feed.",
+            "customer: Oh, is that something to worry about?",
+            "agent: Not at all, the plumber will swap the washer on Tuesday.",
+            "customer: My sister's hosting, and she's already stressing about it, so thanks.",
+            "agent: Done.",
+        ],
+        "distress_ignored",  # a question about a risk, and someone else's worry
+    ),
+    (
+        [
             "agent: Hello, Hollis and Pine, this is Marcus. How can I help?",
             "customer: I'd like to swap my coat for a bigger size.",
             "agent: That's set up, the returns code is in your email.",
@@ -1156,6 +1166,13 @@ def test_a_value_offered_or_changed_since_is_no_read_back_mismatch(analyzer, lin
          "customer: yep lovely oh and are my glasses in yet",
          "agent: right so one pair's come in but the second pair is still at the lab they're "
          "due friday"),  # checked right already: a later "right so … friday" is of another thing
+        ("customer: my son's in the saturday nine o'clock class and with football he can't do "
+         "saturdays any more",
+         "agent: So that's him moved to Wednesdays at half four from the fourteenth."),
+        ("customer: i ordered a photo book and it still hasn't come and her party's on saturday",
+         "agent: so that's the a4 photo book, it went out tuesday with royal mail"),  # the record
+        ("customer: can you come on Friday? I'm out from two till four.",
+         "agent: Right, so that's Friday, the engineer will be there ten till twelve."),
     ],
 )  # fmt: skip
 def test_old_values_records_and_other_matters_are_no_read_back_mismatch(analyzer, lines):

@@ -82,17 +82,29 @@ PROPOSES = re.compile(r"\b(?:how about|what about|would you like (?:me )?to|"
                       re.I)  # fmt: skip
 MOVING = re.compile(
     r"\b(?:need|want|have|like|wanted|needed) to (?:move|change|cancel|rebook|reschedule|swap)\b|"
-    r"\bcan't make (?:it|that)\b",
+    r"\bcan't make (?:it|that)\b|\bcan't do (?:\w+ ){0,3}?any ?more\b",
     re.I,
 )
 CLAUSES = re.compile(r"[,.;!?]|\b(?:and|but)\b", re.I)
 CANCELLED = re.compile(  # not "so cancelled on the fourth of March": when, not what
     r"\b(?:cancell?ed|cancelling|removed|taken off|deleted)\b(?! (?:on|from|at|as of)\b)", re.I
 )
-BOOKED = re.compile(r"\b(?:booked|booking|appointment|reservation)\b", re.I)
+BOOKED = re.compile(r"\b(?:booked|booking|appointment|reservation|class|lesson)\b", re.I)
+# When the customer cannot do or is out, not what they want: "he can't do Saturdays any more",
+# "I'm out from two till four"
+NOT_FOR_THEM = re.compile(
+    r"\bcan't (?:do|make) (?:\w+ ){0,3}?any ?more\b|"
+    r"\b(?:i'm|i am|we're|we are|he's|she's) (?:out|away|busy|at work|working) "
+    r"(?:from|between|until|till|on|at|all)\b(?:(?! (?:so|but|could|can|would)\b)[^,.;]){0,30}",
+    re.I,
+)
 ON_RECORD = re.compile(
     r"\b(?:booking(?:'s| is) (?:in the name of|for)|i can see|at the moment (?:i've got|you've got|"
-    r"you have|it's|it is)|(?:is|are|it's) currently)\b",
+    r"you have|it's|it is)|(?:is|are|it's) currently|"
+    # what the system shows happened: "it's showing as dispatched on the third", "it went out
+    # tuesday with royal mail"
+    r"(?:showing|shows|showed) as|(?:it|they) went out|"
+    r"(?:was|were) (?:dispatched|posted|sent out|delivered))\b",
     re.I,
 )
 SUITS = re.compile(
@@ -533,11 +545,13 @@ def _kept(text: str) -> str:
 
 def _given(text: str) -> set:
     """The details a customer's sentence gives: those in a question they ask, rough figures
-    ("about eight pounds higher") and what is to be moved ("I've got one booked for Thursday
-    at ten and I need to move it") are left out."""
+    ("about eight pounds higher"), what is to be moved ("I've got one booked for Thursday
+    at ten and I need to move it") and when they cannot ("I'm out from two till four") are
+    left out."""
     moving = MOVING.search(text)
     if moving and BOOKED.search(text[: moving.start()]):
         text = text[moving.start() :]
+    text = NOT_FOR_THEM.sub(" ", text)
     given = APPROXIMATE.sub(" ", digits_for_words(ASKED_ABOUT.sub(" ", text)))
     return with_bare_amounts(details(given), given)
 

@@ -146,7 +146,14 @@ DISTRESS_WORDS = phrases(
 )
 CONCERN = phrases(
     r"\b(that's|that is|this is|which is) (exactly |just )?what i was (worried|concerned) "
-    "about"
+    "about",
+    # asking whether there is a risk: "is that something to worry about?"
+    r"(that|it|this) (something|anything) to (worry|be worried) about",
+    r"should i be (worried|concerned)",
+    r"do i need to (worry|be worried)",
+    # someone else's feelings, told as a reason: "she's already stressing about it"
+    r"\b(she|he|they)('s|'re| is| are) (already |getting |a bit |so |really )?(stressing|"
+    "stressed|worried|panicking|anxious)",
 )
 # "Brilliant. I was worried I'd have to rush back.": a worry over, said with relief
 PAST_WORRY = phrases(r"i was (so |really |a bit |quite )?(worried|nervous|scared|panicking)")
@@ -291,7 +298,8 @@ class Empathy(Detector):
                 and float(np.max(scores[i, columns])) >= self.distress_probability
             )
             if CONCERN.search(text):
-                continue  # "that's what I was worried about": the risk named, not distress
+                continue  # "that's what I was worried about": the risk named, not distress, nor
+                # a question about a risk, nor someone else's worry
             if PAST_WORRY.search(text) and RELIEF.search(
                 ctx.transcript.turns[ctx.sentences[i].turn].text
             ):
