@@ -89,7 +89,9 @@ def build_transcript(call_id: str, turns: list[Turn | None], source: str, **kw: 
     """A validated Transcript, turning validation problems into ReadErrors."""
     spoken = tuple(t for t in turns if t is not None)  # turns of non-speech markers dropped
     if not spoken:
-        raise ReadError("no speaker turns found" if not turns else "no speech, only markers")
+        raise ReadError(
+            "no speaker turns found" if not turns else "no speech, only blank turns or markers"
+        )
     try:
         return Transcript(call_id=call_id, turns=spoken, source=source, **kw)
     except ValidationError as exc:
@@ -112,12 +114,12 @@ def speech_only(text: str) -> str:
 
 
 def make_turn(number: int, **fields: Any) -> Turn | None:
-    """A Turn without non-speech markers; None for a turn made only of them (never quoted,
-    scored or counted as talk); a ReadError naming the turn (1-based) and the problem."""
-    raw = str(fields.get("text", ""))
-    if not raw.strip():
-        raise ReadError(f"turn {number}: empty text")
-    text = speech_only(raw)
+    """A Turn without non-speech markers; None for a blank turn or one made only of markers
+    (never quoted, scored or counted as talk); a ReadError naming the turn (1-based) and the
+    problem."""
+    if fields.get("text") is None:
+        raise ReadError(f"turn {number}: missing 'text'")
+    text = speech_only(str(fields["text"]))
     if not text:
         return None
     fields["text"] = text
@@ -209,9 +211,7 @@ _TAGS = re.compile(r"<[^>]+>")
 
 def _cue_turn(number: int, voice: str | None, text: str, start: float, end: float) -> Turn | None:
     """A turn from one subtitle cue, its speaker from a voice tag or a ``Name:`` prefix; None
-    for a cue of non-speech markers only (``<v Customer><unk>``)."""
-    if not text.strip():
-        raise ReadError(f"cue {number}: empty text")
+    for a blank cue or one of non-speech markers only (``<v Customer><unk>``)."""
     text = speech_only(_TAGS.sub(lambda t: t[0] if NON_SPEECH.fullmatch(t[0]) else "", text))
     if voice is None:
         m = _PREFIX.match(text + " ")

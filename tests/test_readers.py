@@ -229,7 +229,12 @@ BAD = [
         "zero-length",
     ),
     ("nospeaker.json", b'{"turns": [{"text": "hi"}]}', "missing 'speaker'"),
-    ("emptyturn.json", b'{"turns": [{"speaker": "agent", "text": "  "}]}', "empty text"),
+    (
+        "blankturns.json",
+        b'{"turns": [{"speaker": "agent", "text": "  "}]}',
+        "no speech, only blank",
+    ),
+    ("notext.json", b'{"turns": [{"speaker": "agent"}]}', "turn 1: missing 'text'"),
     ("noturns.json", b'{"turns": []}', "no speaker turns"),
     ("extra.json", b'{"turns": [], "colour": 1}', "unknown top-level field"),
     ("novoice.vtt", b"WEBVTT\n\n00:01.000 --> 00:02.000\nhello\n", "missing speaker"),
@@ -265,9 +270,12 @@ def test_bad_input_names_the_reason(name, raw, reason):
                  "2\n00:00:02,000 --> 00:00:03,000\nCustomer: [cough]\n\n"
                  "3\n00:00:03,000 --> 00:00:04,000\n[Customer] Hi <unk>\n",
          ["Hello", "Hi"]),
+        (".json", '{"turns": [{"speaker": "agent", "text": "Hello"}, {"speaker": "customer", '
+                  '"text": " "}, {"speaker": "customer", "text": "Hi"}]}',
+         ["Hello", "Hi"]),  # a blank turn, as exports of silence have
     ],
 )  # fmt: skip
-def test_non_speech_markers_are_dropped_and_never_quarantine_the_call(
+def test_blank_turns_and_non_speech_markers_are_dropped_and_never_quarantine_the_call(
     tmp_path, suffix, content, texts
 ):
     path = tmp_path / f"call{suffix}"
@@ -279,5 +287,5 @@ def test_non_speech_markers_are_dropped_and_never_quarantine_the_call(
 def test_a_call_of_markers_only_is_refused_with_the_reason(tmp_path):
     path = tmp_path / "call.txt"
     path.write_text("Agent: [noise]\nCustomer: <unk>\n")
-    with pytest.raises(ReadError, match="no speech, only markers"):
+    with pytest.raises(ReadError, match="no speech, only blank turns or markers"):
         read_transcript(path, path.read_bytes(), "call")
