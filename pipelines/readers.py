@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import regex
 import srt
 import webvtt
 from pydantic import ValidationError
@@ -34,6 +35,13 @@ SECONDS_PER_WORD = 0.6
 END_GRACE_S = 2.0
 
 
+# Characters no one reads and that can hide words from redaction ("Jo\u200bhn", "j\x01o@x.com"):
+# controls (tab and line ends aside) and format characters (zero-width, bidi overrides).
+INVISIBLE = regex.compile(r"[^\P{Cc}\t\n\r]|\p{Cf}")
+JSON_TYPES = {type(None): "null", bool: "true/false", int: "a number", float: "a number",
+              list: "a list", dict: "an object"}  # fmt: skip
+
+
 class ReadError(ValueError):
     """A transcript file that cannot be read; the message says why."""
 
@@ -41,16 +49,20 @@ class ReadError(ValueError):
 def decode_text(raw: bytes) -> str:
     """The text of a file: UTF-8, or UTF-16 with its byte-order mark (as Windows tools save
     it); a ReadError for empty, binary or other content."""
+    if raw[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):
+        raise ReadError("UTF-32 text; re-save the file as UTF-8")
     utf16 = raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-    if not utf16 and b"\x00" in raw[:4096]:
+    if not utf16 and b"\x00" in raw:
         raise ReadError("binary content (NUL bytes), not a transcript")
     try:
-        text = raw.decode("utf-16" if utf16 else "utf-8-sig")
+        text = raw.decode("utf-16" if utf16 else "utf-8-sig").lstrip("\ufeff")
     except UnicodeDecodeError as exc:
         raise ReadError(
             f"not {'UTF-16' if utf16 else 'UTF-8'} text (byte 0x{raw[exc.start]:02x} at offset "
             f"{exc.start}); re-save the file as UTF-8"
         ) from None
+    if "\x00" in text:
+        raise ReadError("binary content (NUL characters), not a transcript")
     if not text.strip():
         raise ReadError("empty file")
     return text
@@ -92,6 +104,8 @@ def build_transcript(call_id: str, turns: list[Turn | None], source: str, **kw: 
         raise ReadError(
             "no speaker turns found" if not turns else "no speech, only blank turns or markers"
         )
+    if all(t.speaker == "agent" for t in spoken):  # a silent line: nothing to judge the agent by
+        raise ReadError("no customer speech, only the agent's turns")
     try:
         return Transcript(call_id=call_id, turns=spoken, source=source, **kw)
     except ValidationError as exc:
@@ -114,12 +128,15 @@ def speech_only(text: str) -> str:
 
 
 def make_turn(number: int, **fields: Any) -> Turn | None:
-    """A Turn without non-speech markers; None for a blank turn or one made only of markers
-    (never quoted, scored or counted as talk); a ReadError naming the turn (1-based) and the
-    problem."""
-    if fields.get("text") is None:
+    """A Turn without non-speech markers or invisible characters; None for a blank turn or one
+    made only of markers (never quoted, scored or counted as talk); a ReadError naming the turn
+    (1-based) and the problem."""
+    if "text" not in fields:
         raise ReadError(f"turn {number}: missing 'text'")
-    text = speech_only(str(fields["text"]))
+    if not isinstance(fields["text"], str):
+        kind = JSON_TYPES.get(type(fields["text"]), type(fields["text"]).__name__)
+        raise ReadError(f"turn {number}: 'text' must be a string, not {kind}")
+    text = speech_only(INVISIBLE.sub("", fields["text"]))
     if not text:
         return None
     fields["text"] = text

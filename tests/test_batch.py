@@ -90,7 +90,7 @@ def test_metadata_in_file_is_overridden_by_manifest(tmp_path):
     doc = {
         "call_id": "j1",
         "metadata": {"agent_id": "from-file", "team": "t1", "x": "1"},
-        "turns": [{"speaker": "agent", "text": "hi"}],
+        "turns": [{"speaker": "agent", "text": "hi"}, {"speaker": "customer", "text": "hello"}],
     }
     write(tmp_path, "j.json", json.dumps(doc))
     write(tmp_path, "manifest.csv", "file,agent_id\nj.json,from-manifest\n")
@@ -126,12 +126,12 @@ def test_duplicate_call_id_with_other_content_is_quarantined(tmp_path, store):
     write(
         tmp_path,
         "x.json",
-        json.dumps({"call_id": "same", "turns": [{"speaker": "agent", "text": "hello"}]}),
+        json.dumps({"call_id": "same", "turns": [{"speaker": "customer", "text": "hello"}]}),
     )
     write(
         tmp_path,
         "y.json",
-        json.dumps({"call_id": "same", "turns": [{"speaker": "agent", "text": "different"}]}),
+        json.dumps({"call_id": "same", "turns": [{"speaker": "customer", "text": "different"}]}),
     )
     _, outcomes = run_once(store, tmp_path, "r1")
     kinds = sorted(type(o).__name__ for o in outcomes)
@@ -141,7 +141,9 @@ def test_duplicate_call_id_with_other_content_is_quarantined(tmp_path, store):
     write(
         tmp_path,
         "z.json",
-        json.dumps({"call_id": "same", "turns": [{"speaker": "agent", "text": "third version"}]}),
+        json.dumps(
+            {"call_id": "same", "turns": [{"speaker": "customer", "text": "third version"}]}
+        ),
     )
     _, outcomes = run_once(store, tmp_path, "r2")
     assert [o.reason for o in outcomes if "already stored" in getattr(o, "reason", "")]
@@ -168,7 +170,10 @@ def test_a_failing_detector_quarantines_only_its_call(tmp_path, monkeypatch):
         return []
 
     monkeypatch.setattr(FollowUp, "detect", broken)
-    for name, text in (("ok.txt", "Agent: Hello.\nCustomer: Hi.\n"), ("bad.txt", "Agent: boom\n")):
+    for name, text in (
+        ("ok.txt", "Agent: Hello.\nCustomer: Hi.\n"),
+        ("bad.txt", "Agent: boom\nCustomer: Hi.\n"),
+    ):
         (tmp_path / name).write_text(text)
     sources, _, _ = discover_calls(tmp_path, None, None)
     results = {r.call_id: r for r in process_batch(sources)}

@@ -28,7 +28,10 @@ def test_plain_text_timestamps_start_only_and_ranges():
     tr = read("c.txt", "[00:01] Agent: Hello there how are you\n[00:04.5] Customer: hi hi hi")
     assert (tr.turns[0].start, tr.turns[0].end) == (1.0, 4.5)  # ends where the next begins
     assert tr.turns[1].end == pytest.approx(4.5 + 3 * 0.6 + 2)
-    held = read("c.txt", "[00:20] Agent: great\n[01:08] Agent: okay so you've got eleven gig")
+    held = read(
+        "c.txt",
+        "[00:20] Agent: great\n[01:08] Agent: okay so you've got eleven gig\n[01:12] Customer: yes",
+    )
     assert held.turns[0].end == pytest.approx(20 + 0.6 + 2)  # then 45 s of silence
     ranged = read("c.txt", "[0:01-0:03] Agent: Hello\n[0:02-0:05] Customer: hi")
     assert (ranged.turns[1].start, ranged.turns[1].end) == (2.0, 5.0)
@@ -124,6 +127,18 @@ WINDOWS_TEXT = "Agent: Gr\u00fc\u00dfe, how can I help?\nCustomer: my card\n"
 def test_text_saved_as_utf16_or_with_a_byte_order_mark_is_read(raw):
     tr = read("windows.txt", raw)
     assert [t.text for t in tr.turns] == ["Gr\u00fc\u00dfe, how can I help?", "my card"]
+
+
+def test_a_doubled_byte_order_mark_is_dropped():
+    tr = read("twice.txt", ("\ufeff" + WINDOWS_TEXT).encode("utf-8-sig"))
+    assert tr.turns[0].speaker == "agent"
+
+
+def test_invisible_characters_are_dropped_so_nothing_hides_behind_them():
+    doc = {"turns": [{"speaker": "customer",
+                      "text": "it's Jo\u200bhn Sm\u00adith, j\x01o@x.com \u202eevil"}]}  # fmt: skip
+    tr = read("hidden.json", json.dumps(doc).encode())
+    assert tr.turns[0].text == "it's John Smith, jo@x.com evil"
 
 
 def test_amazon_transcribe_speaker_labels_use_role_heuristic():
@@ -234,7 +249,30 @@ BAD = [
         b'{"turns": [{"speaker": "agent", "text": "  "}]}',
         "no speech, only blank",
     ),
+    (
+        "agentonly.txt",
+        b"Agent: hello?\nCustomer: [noise]\nAgent: I can't hear you, goodbye",
+        "no customer speech",
+    ),
     ("notext.json", b'{"turns": [{"speaker": "agent"}]}', "turn 1: missing 'text'"),
+    (
+        "nulltext.json",
+        b'{"turns": [{"speaker": "agent", "text": null}]}',
+        "turn 1: 'text' must be a string, not null",
+    ),
+    (
+        "listtext.json",
+        b'{"turns": [{"speaker": "agent", "text": []}]}',
+        "turn 1: 'text' must be a string, not a list",
+    ),
+    (
+        "numtext.json",
+        b'{"turns": [{"speaker": "agent", "text": 0}]}',
+        "turn 1: 'text' must be a string, not a number",
+    ),
+    ("utf32.txt", "Agent: hi".encode("utf-32"), "UTF-32 text"),
+    ("nul16.txt", "Agent: hi\x00".encode("utf-16"), "binary content"),
+    ("latenul.txt", b"Agent: hi\n" * 1000 + b"Customer: \x00", "binary content"),
     ("noturns.json", b'{"turns": []}', "no speaker turns"),
     ("extra.json", b'{"turns": [], "colour": 1}', "unknown top-level field"),
     ("novoice.vtt", b"WEBVTT\n\n00:01.000 --> 00:02.000\nhello\n", "missing speaker"),
