@@ -76,6 +76,7 @@ GOLD_SETS = (
     ("qa-dev-30", "qa-dev-30.jsonl", "calls"),
     ("qa-dev-31", "qa-dev-31.jsonl", "calls"),
     ("qa-dev-32", "qa-dev-32.jsonl", "calls"),
+    ("qa-dev-33", "qa-dev-33.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
     ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),

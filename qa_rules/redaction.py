@@ -45,7 +45,7 @@ from callqa.qa_rules.spoken import (
 
 __all__ = ["find_spans", "luhn_valid", "redact_text", "redact_transcript"]
 
-REDACTION_VERSION = "10"  # bump when the rules change: cached transcripts are then redone
+REDACTION_VERSION = "11"  # bump when the rules change: cached transcripts are then redone
 
 KINDS: tuple[RedactionKind, ...] = get_args(RedactionKind)  # also the precedence of overlaps
 
@@ -103,12 +103,16 @@ how when where why not no yes just so very really calling trying looking having 
 happy sure afraid going wondering still also now then again please thanks thank okay ok well
 good great fine calling speaking from with about new hold wait hang give let sec second moment
 minute us him her his our their out off back home away got i've i'll do done mr mrs ms miss mister
-dr dot underscore it's that's here's there's
-nah nope yep yeah aye alright righto cheers ta blimey gosh wow ooh oh hiya hi hello bye""".split()
+dr dot underscore it's that's here's there's""".split()
     )
     | FILLERS
     | NUMBER_WORDS
 )
+# Interjections, no names in passing ("Nah, Blimey"), yet names after a title or "my name is"
+# when capitalised ("Mrs Aye Aye Myint", "Mr Oh", "last name is Bye").
+INTERJECTIONS = {"nah", "nope", "yep", "yeah", "aye", "alright", "righto", "cheers", "ta",
+                 "blimey", "gosh", "wow", "ooh", "oh", "hiya", "hi", "hello", "bye"}  # fmt: skip
+NOT_NAMES |= INTERJECTIONS
 # Verbs that end a name after a cue; as its first word they may be the name ("Mr Will Hay").
 MODALS = {"will", "would", "can", "could", "should", "shall", "may", "might", "must"}
 CONNECTIVES = {"at", "from", "in", "on", "of", "and", "the", "a", "to", "with", "for", "is"}
@@ -122,6 +126,7 @@ NAME_HERE = regex.compile(rf"\b(?:hi|hello|hey),?\s+({LETTERS}(?:\s+{LETTERS})?)
 ASKS_NAME = re.compile(r"\b(?:your name|name please|who am i speaking|name on the)", re.I)
 ANSWER_OPENING = re.compile(r"^\W*(?:(?:yes|yeah|sure|okay|ok|uh|um|it's|its|it is)\W+)*", re.I)
 WEAK_NAME_CUES = ("this is", "i'm", "i am")  # need a capital letter or "from"/"with" after
+TO_SOMEONE = ("speaking with", "talking to")
 ORG_WORDS = {"bank", "energy", "mobile", "telecom", "wireless", "broadband", "insurance",
              "financial", "finance", "credit", "union", "utilities", "utility", "water", "gas",
              "electric", "power", "airlines", "airways", "services", "solutions", "group",
@@ -598,11 +603,17 @@ def _name_after(turn: int, text: str, cue: re.Match, strong: bool = False) -> li
     words = list(NAME_WORD.finditer(text[cue.end() :]))[:4]
     taken: list[regex.Match[str]] = []
     most = 3 if strong else 2  # "Siobhán Ó Ceallaigh" answering "your name?"
+    titled = strong or cue.group().strip(" .").lower() not in WEAK_NAME_CUES + TO_SOMEONE
     for k, w in enumerate(words):
         low = w.group().lower()
         if low in FILLERS and not taken:
             continue
-        if low in NOT_NAMES or len(taken) == most or (taken and _modal_verb(w, words[k + 1 :])):
+        capital = w.group()[0].isupper()
+        named = titled and low in INTERJECTIONS and capital
+        full = len(taken) == most and not (  # "Mrs Aye Aye Myint": three capitalised words
+            titled and len(taken) == 2 and capital and all(t.group()[0].isupper() for t in taken)
+        )
+        if (low in NOT_NAMES and not named) or full or (taken and _modal_verb(w, words[k + 1 :])):
             break  # "Mr Adeyemi will ring you": the name ends at "will"
         if not taken and low in MODALS and words[k + 1 :] and words[k + 1].group() in NOT_NAMES:
             break  # "okay, will do": no name

@@ -39,6 +39,7 @@ OTHER_QUESTION = re.compile(
     r"\?\s*$|^\W*(?:and )?(?:what|which|when|how|where|why|would|do|did|is|are|can|could)\b",
     re.IGNORECASE,
 )
+WH_WORD = re.compile(r"\b(?:what|which|when|how|where|why)\b", re.IGNORECASE)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 REQUEST_OPENING = re.compile(
     r"^\W*(?:(?:okay|ok|right|great|lovely|thanks|thank you|and|so|now|first|then)\W+)*"
@@ -134,6 +135,13 @@ def answer_turns(
                 break
             if OTHER_QUESTION.search(turn.text) and not _has_digits(turn.text):
                 break  # "what day would you like?": the agent asks about something else
+            if (
+                answered
+                and WH_WORD.search(turn.text)
+                and not _has_digits(turn.text)
+                and not (ASKS_FOR_MORE.search(turn.text))
+            ):
+                break  # "thanks that's you what time were you after": answered, moved on
         else:  # "I've got two with you" gives no data; "four five three nine" does
             chunk = [run for run in runs_in.get(j, ()) if len(run.digits) >= 2]
             if chunk:  # a chunk given, each read back and confirmed: the window goes on

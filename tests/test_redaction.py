@@ -340,6 +340,19 @@ def test_company_and_town_names_fillers_and_non_answers_stay(lines):
     assert _dialogue(*lines) == [line.split(": ", 1)[1] for line in lines]
 
 
+def test_once_answered_an_agent_question_about_something_else_ends_the_answer():
+    after = (
+        "A: thanks that's you what time were you after",
+        "C: anything between eight and nine but not before nine one of the lads is driving",
+        "A: i've got nine ten or nine fifty",
+        "C: nine fifty please it's still three of us though",
+    )
+    redacted = _dialogue("A: can i take your date of birth", "C: twelfth of march eighty two",
+                         *after)  # fmt: skip
+    assert redacted[1] == "[DOB]"
+    assert redacted[2:] == [line.split(": ", 1)[1] for line in after]
+
+
 @pytest.mark.parametrize(
     "lines",
     [
@@ -467,3 +480,18 @@ def test_a_title_is_not_a_name_said_again():
     greeted, answer = _dialogue("A: Thanks for waiting, Mrs Okafor.",
                                 "C: It's Ms, actually, not Mrs.", nlp=NLP)  # fmt: skip
     assert "Okafor" not in greeted and answer == "It's Ms, actually, not Mrs."
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("C: It's Mrs Aye Aye Myint calling.", ("Aye", "Myint")),
+        ("A: Thanks Mr Ta, bye.", ("Ta,",)),
+        ("C: My name is Hi Nguyen.", ("Hi ", "Nguyen")),
+        ("C: Last name is Bye.", ("Bye",)),
+        ("A: Yes Mr Oh, that's right.", ("Oh",)),
+    ],
+)
+def test_a_name_that_is_also_an_interjection_is_redacted_after_a_title_or_my_name_is(line, names):
+    (said,) = _dialogue(line, nlp=NLP)
+    assert not [n for n in names if n in said], said

@@ -137,7 +137,7 @@ TURNS_DOWN = phrases(r"(a bit |too |rather |quite )(late|early|soon|far)",
 # told ("it was delivered on Monday")
 WANTED = re.compile(
     r"\b(?:can|could|would|will) (?:you|it|we|i|they)\b|\bi'd (?:like|prefer)|"
-    r"\bi (?:want|need)\b|\bplease\b|\bmake it\b|\bprefer\b|\bsuits?\b|"
+    r"\b(?:i|we)(?:'d| would)? (?:want|need)\b|\bplease\b|\bmake it\b|\bprefer\b|\bsuits?\b|"
     r"\b(?:is|'s) (?:fine|good|perfect|great|best|better)\b|\bthen\b",
     re.I,
 )
@@ -421,8 +421,9 @@ class Comprehension(Detector):
 
     def _said_before(self, ctx: AnalysisContext, i: int, chosen: set[int]) -> dict[Detail, int]:
         """The details the customer gave before ``i``, each with its sentence. Days and times
-        stand only while the customer's latest turn that names one gives one that can be read:
-        after "the 13th at 11 am … no, make it later today", neither the 13th nor 11 am does."""
+        stand only as the customer's latest turn that names one gives them: after "the ticket
+        says ready Friday … I'd need it Thursday" only Thursday does, and after "the 13th at 11
+        am … no, make it later today" neither the 13th nor 11 am does."""
         said: dict[Detail, int] = {}
         for j in self._sources(ctx, i, chosen):
             echoed = set() if j in chosen else self._agent_said_before(ctx, j)
@@ -435,9 +436,8 @@ class Comprehension(Detector):
                          default=None)  # fmt: skip
             if latest is None:
                 continue
-            turn = ctx.sentences[latest].turn
-            if not any(d[0] == kind and ctx.sentences[j].turn == turn for d, j in said.items()):
-                said = {d: j for d, j in said.items() if d[0] != kind}
+            turn = ctx.sentences[latest].turn  # what it gives replaces what came before
+            said = {d: j for d, j in said.items() if d[0] != kind or ctx.sentences[j].turn == turn}
         return said
 
     @staticmethod

@@ -77,11 +77,12 @@ REFUSAL = re.compile(
     r"^\W*not (?:this week|today|tomorrow|before then),? no\b|"
     r"^\W*(?:no|sorry),? (?:i'm )?afraid not\b|"
     r"\b(?:we|i) (?:don't|do not) (?:do|give|offer) (?:refunds?|exchanges?|returns?|credits?)\b|"
-    r"^\W*(?:no|nah|nope)\b[^.?]*\b(?:you|we) (?:can't|cannot)\b(?! (?:miss|go wrong|beat)\b)",
+    r"^\W*(?:no|nah|nope)\b[^.?]*\b(?:you|we) (?:can't|cannot)\b(?! (?:miss|go wrong|beat)\b)|"
+    r"\bthe (?:charge|fee|fine|bill|price|cost|penalty) (?:still )?stands\b",
     re.IGNORECASE,
 )  # "I wouldn't want to give you a wrong figure", "Not this week, no.", "No, I'm afraid not.",
 # "we don't do refunds on deposits", "nah they're allocated you can't reorder foils" (not "no,
-# you can't miss it")
+# you can't miss it"), "the charge stands"
 
 
 def fails(ctx: AnalysisContext, index: int) -> bool:
