@@ -822,9 +822,21 @@ NOT_CASES = [
             "customer: Oh, is that something to worry about?",
             "agent: Not at all, the plumber will swap the washer on Tuesday.",
             "customer: My sister's hosting, and she's already stressing about it, so thanks.",
+            "agent: Is the ground floor okay for her?",
+            "customer: Yes. My mum's in a wheelchair, she gets anxious about grass and slopes.",
             "agent: Done.",
         ],
         "distress_ignored",  # a question about a risk, and someone else's worry
+    ),
+    (
+        [
+            "agent: any particular stains you're worried about",
+            "customer: honestly i'm terrified of what you'll find up there ha no just paw marks",
+            "agent: so for three bedrooms it's one hundred and forty pounds",
+            "customer: okay",
+            "agent: what day suits",
+        ],
+        "distress_ignored",  # said laughing: no distress
     ),
     (
         [

@@ -598,6 +598,18 @@ CALLS = {
         "customer: right okay",
         "agent: okay thanks for calling bye",
     )),
+    "a stopgap done after a callback promise": ("callback", (
+        "agent: Oakline Kitchens, how can I help?",
+        "customer: The fitter left on Friday because the worktops haven't come, I need the "
+        "kitchen finished.",
+        "agent: I can't book the fitter myself, but the scheduler will ring you tomorrow "
+        "between two and four with a date.",
+        "customer: Okay. We're living on takeaways.",
+        "agent: If it helps, we can lend you a camping hob until the fit's done.",
+        "customer: Oh yes please.",
+        "agent: Done, I've booked the drop-off for tomorrow before twelve.",
+        "customer: Thanks, bye.",
+    )),
     "a number noted after a callback promise": ("callback", (
         "agent: hi you're through to little acorns nursery",
         "customer: my son starts in september so i really need to swap him to wednesdays",

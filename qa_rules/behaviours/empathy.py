@@ -152,9 +152,12 @@ CONCERN = phrases(
     r"should i be (worried|concerned)",
     r"do i need to (worry|be worried)",
     # someone else's feelings, told as a reason: "she's already stressing about it"
-    r"\b(she|he|they)('s|'re| is| are) (already |getting |a bit |so |really )?(stressing|"
-    "stressed|worried|panicking|anxious)",
+    r"\b(she|he|they)('s|'re| is| are| gets?| feels?) (already |getting |a bit |so |really |"
+    "very )?(stressing|stressed|worried|panicking|anxious|nervous|scared|upset)",
 )
+# Said laughing, in the same turn: "i'm terrified of what you'll find up there ha no it's just
+# paw marks"
+JEST = phrases(r"ha(ha)*", "hehe", "lol", "only joking", "just kidding")
 # "Brilliant. I was worried I'd have to rush back.": a worry over, said with relief
 PAST_WORRY = phrases(r"i was (so |really |a bit |quite )?(worried|nervous|scared|panicking)")
 RELIEF = phrases("brilliant", "great", "perfect", "lovely", "thank you", "thanks", "phew",
@@ -297,12 +300,11 @@ class Empathy(Detector):
                 and scores is not None
                 and float(np.max(scores[i, columns])) >= self.distress_probability
             )
-            if CONCERN.search(text):
+            said = ctx.transcript.turns[ctx.sentences[i].turn].text
+            if CONCERN.search(text) or JEST.search(said):
                 continue  # "that's what I was worried about": the risk named, not distress, nor
-                # a question about a risk, nor someone else's worry
-            if PAST_WORRY.search(text) and RELIEF.search(
-                ctx.transcript.turns[ctx.sentences[i].turn].text
-            ):
+                # a question about a risk, nor someone else's worry, nor a joke
+            if PAST_WORRY.search(text) and RELIEF.search(said):
                 continue  # relief at a worry over, not distress
             if by_head or DISTRESS_WORDS.search(text):
                 found.append(i)

@@ -259,7 +259,8 @@ def build_request(
     ):
         handed = []  # "they'll be in touch" - "I was told that last week": not a handover
     acted_after = [j for j in done if handed and j > handed[-1] and j in moves.acted
-                   and not BOOKKEEPING.search(ctx.sentences[j].text)]  # fmt: skip
+                   and not BOOKKEEPING.search(ctx.sentences[j].text)
+                   and not _stopgap(ctx, handed[-1], j)]  # fmt: skip
     if handed and not acted_after:  # facts told after a handover do not undo it
         j = handed[-1]
         transferred = any(HANDED_ON.search(ctx.sentences[k].text) for k in handed)
@@ -293,6 +294,26 @@ def build_request(
     if not closed and until == len(ctx.sentences):
         return Request(**fields, outcome="cut_off", evidence=len(ctx.sentences) - 1)
     return Request(**fields, outcome="unresolved", evidence=mine[-1] if mine else first)
+
+
+# What tides the customer over until the request is dealt with: "if it helps, we can lend you a
+# camping hob until the fit's done", "in the meantime I've sent you a voucher"
+STOPGAP = re.compile(
+    r"\bif it helps\b|\bin the meantime\b|\bmeanwhile\b|\bwhile you wait\b|"
+    r"\buntil (?:the|it|then|that|your|you|we|they)\b",
+    re.IGNORECASE,
+)
+
+
+def _stopgap(ctx: AnalysisContext, handed: int, done: int) -> bool:
+    """Whether the action ``done`` after the hand-over at ``handed`` carries out a stopgap the
+    agent offered in its turn or the agent's turn before (or says it is one): it does not undo
+    the hand-over."""
+    turn = ctx.sentences[done].turn
+    before = max((s.turn for s in ctx.sentences[handed:done] if s.speaker == "agent"
+                  and s.turn < turn), default=turn)  # fmt: skip
+    return any(ctx.sentences[k].turn in (before, turn) and STOPGAP.search(ctx.sentences[k].text)
+               for k in range(handed + 1, done + 1))  # fmt: skip
 
 
 # The customer says the fix worked: "oh it's going, it's actually draining", "that's let me in"
