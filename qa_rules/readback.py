@@ -22,7 +22,7 @@ AMOUNT = re.compile(
     re.IGNORECASE,
 )
 TIME = re.compile(
-    r"\b(?P<h>\d{1,2})(?:[:\s](?P<m>\d{2}))?\s?(?P<ap>a\.?\s?m\b\.?|p\.?\s?m\b\.?|o'clock)",
+    r"(?<![:.])\b(?P<h>\d{1,2})(?:[:.\s](?P<m>\d{2}))?\s?(?P<ap>a\.?\s?m\b\.?|p\.?\s?m\b\.?|o'clock)",
     re.IGNORECASE,
 )
 # A 24-hour time after noon ("the seventeen forty two from Leeds", "17:42").

@@ -30,7 +30,7 @@ ASKED_FOR: tuple[tuple[RedactionKind, str], ...] = (
               r"number (?:to|we can|i can) (?:reach|call)|reach you|call you back"),
     ("EMAIL", r"e-?mail"),
     ("ADDRESS", r"(?<!email )(?<!e-mail )address|\bzip\b|post ?code|postal code|house number|"
-                r"street|where do you live|\bcity\b"),
+                r"street|where do you live"),
     ("PERSON", r"\b(?:your|the) (?:full |first |last |middle |sur)?name\b|\bsurname\b|"
                r"\bspell\b|who am i speaking|name on the (?:card|account)"),
 )  # fmt: skip
@@ -47,6 +47,11 @@ REQUEST_OPENING = re.compile(
     r"i need|i just need|i'll just need|let me (?:take|get|have)|please|your|the)\b",
     re.IGNORECASE,
 )
+PLEASE = re.compile(r"\bplease\b", re.IGNORECASE)
+# A verb that makes a sentence opening "the"/"your" a statement: "the shop is on Elm Street"
+STATES = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|opens?|closes?|shuts?|"
+                    r"stays?|runs?|takes?|goes|went|comes?|came|gets?|got)\b|\w's\b",
+                    re.IGNORECASE)  # fmt: skip
 PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_]*\]")  # personal data already redacted
 # Data given in a form a number run does not show: redacted before ("[POSTCODE]"), or a code
 # of letters and digits ("SW1A 1AA").
@@ -98,12 +103,24 @@ def asked(turns: Sequence[Turn]) -> list[Asked]:
         asking = [
             s
             for s in SENTENCE_END.split(text)
-            if not punctuated or s.rstrip().endswith("?") or REQUEST_OPENING.match(s)
+            if not punctuated or s.rstrip().endswith("?") or _request(s)
         ]
         kinds = tuple(kind for kind, pattern in ASKS if any(pattern.search(s) for s in asking))
         if kinds:
             found.append(Asked(i, kinds))
     return found
+
+
+def _request(sentence: str) -> bool:
+    """A sentence that asks for something without a question mark ("Can I take the postcode.",
+    "The card number, please."), not a statement that opens the same way ("The barber shop is
+    located at 1532 20th Street.")."""
+    opening = REQUEST_OPENING.match(sentence)
+    if opening is None:
+        return False
+    if opening.group().split()[-1].lower() not in ("the", "your"):
+        return True
+    return bool(PLEASE.search(sentence)) or not STATES.search(sentence)
 
 
 def answer_turns(

@@ -495,3 +495,22 @@ def test_a_title_is_not_a_name_said_again():
 def test_a_name_that_is_also_an_interjection_is_redacted_after_a_title_or_my_name_is(line, names):
     (said,) = _dialogue(line, nlp=NLP)
     assert not [n for n in names if n in said], said
+
+
+def test_a_statement_naming_a_street_asks_for_no_address():
+    told, times, again = _dialogue(
+        "A: The barber shop is unisex, and is located at 1532 20th Street.",
+        "C: Great, book me in this Sunday at quarter past 5 in the evening.",
+        "C: Actually, no, make it 10:30 am.",
+    )
+    assert "1532" not in told
+    assert times.endswith("quarter past 5 in the evening.") and again.endswith("10:30 am."), times
+
+
+def test_a_city_asked_for_is_no_address_so_the_numbers_after_it_stay():
+    lines = (
+        "A: Which city should I search in?",
+        "C: IT two in Milpitas, please.",
+        "A: Three tickets for IT Chapter Two at 10:45 pm on March 8th, in Milpitas.",
+    )
+    assert _dialogue(*lines) == [line.split(": ", 1)[1] for line in lines]

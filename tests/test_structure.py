@@ -1313,6 +1313,8 @@ def test_each_request_is_found_with_its_first_response(structures):
         ("the twelfth", "let's get your numbers in first, then the tasting", []),  # no day
         ("quarter past ten's better", "right, so that's quarter past eleven",
          [("time", "", "11:15")]),  # "ten's": the number is read
+        ("at 10.30 am", "so that's half past ten", []),  # a British written time
+        ("at 10.30 am", "so that's 11:30 am", [("time", "", "11:30a")]),
     ],
 )  # fmt: skip
 def test_read_back_details_are_compared_in_spoken_and_written_forms(customer, agent, expected):
@@ -1325,3 +1327,4 @@ def test_values_a_customer_asks_about_are_not_details_they_gave():
 
     assert _given("sorry is it twenty three kilos or twenty i'm a bit nervous") == set()
     assert _given("I paid forty five pounds, is that right") == {("amount", "", "45.0")}
+    assert _given("afternoon, around 3:45 pm is good") == set()  # not ":45 pm", 9 pm

@@ -159,7 +159,7 @@ ASKED_ABOUT = re.compile(
 )
 APPROXIMATE = re.compile(
     r"\b(?:about|around|roughly|nearly|almost|approximately|over|under|(?<!'d )(?<!would )like)\s+"
-    r"(?:(?:half|quarter)(?: past| to)? )?[$£€]?\d[\d,.]*"
+    r"(?:(?:half|quarter)(?: past| to)? )?[$£€]?\d[\d,.:]*"
     r"(?:\s?(?:pounds?|dollars?|quid|euros?|p\b))?",
     re.IGNORECASE,
 )
