@@ -118,7 +118,7 @@ def speaker_error(hypothesis: Transcript, spoken: Spoken) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="the harper_valley folder")
     parser.add_argument("--calls", type=int, default=4)
     parser.add_argument("--max-turns", type=int, default=16, help="turns spoken per call")

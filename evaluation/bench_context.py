@@ -85,7 +85,7 @@ class TimedEncoder:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--batch", type=int, default=50, help="calls per context batch")
     parser.add_argument("--nlp", default=DEFAULT_PIPELINE)

@@ -111,7 +111,7 @@ def load_models() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=40, help="text calls")
     parser.add_argument("--minutes", type=float, default=None, help="per call (default 5-8)")
     parser.add_argument("--audio", type=int, default=0, help="audio calls (needs --data)")

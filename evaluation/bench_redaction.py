@@ -70,7 +70,7 @@ def _overlaps(span: Span, example: Example) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--per-kind", type=int, default=200, help="values per type")
     parser.add_argument("--nlp", default=DEFAULT_PIPELINE, help="spaCy pipeline, or 'none'")
     parser.add_argument("--seed", type=int, default=0)

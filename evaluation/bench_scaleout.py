@@ -33,7 +33,7 @@ def make_calls(folder: Path, copies: int) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--copies", type=int, default=12, help="copies of each sample call")
     parser.add_argument("--batch-size", type=int, default=16)
     args = parser.parse_args()

@@ -91,7 +91,7 @@ def whole_processes(audios: list[Path], out: Path) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="the harper_valley folder")
     parser.add_argument("--calls", type=int, default=3)
     parser.add_argument("--max-turns", type=int, default=24, help="turns spoken per call")

@@ -73,7 +73,7 @@ def finetune(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="the goemotions folder")
     parser.add_argument("--train", type=int, default=8000, help="training examples for both arms")
     parser.add_argument("--epochs", type=int, default=2)

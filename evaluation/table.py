@@ -37,7 +37,7 @@ def markdown(results: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", type=Path, required=True, help="folder of the data sets")
     parser.add_argument("tasks", nargs="*", default=list(TASKS), help="tasks (default: all)")
     args = parser.parse_args()

@@ -52,6 +52,8 @@ def test_cli_run_show_calls_quarantine(tmp_path, samples, prefect_server):
     result = runner.invoke(app, ["run", str(samples), "--db", db])
     assert result.exit_code == 0, result.output
     assert "processed    20" in result.output and "uploaded-call-0413.json" in result.output
+    flagged = json.loads(runner.invoke(app, ["queue", "--db", db, "--json"]).output)["flagged"]
+    assert f"Review queue: {len(flagged)} of 20 stored calls flagged" in result.output
     again = runner.invoke(app, ["run", str(samples), "--db", db])
     assert again.exit_code == 0 and again.output.startswith("Nothing to do")
 

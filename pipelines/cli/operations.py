@@ -38,6 +38,7 @@ from callqa.pipelines.paths import shown
 from callqa.pipelines.process import ProcessSettings, audio_seconds, transcribe_files
 from callqa.pipelines.publish import refresh_reports
 from callqa.pipelines.records import RunSummary
+from callqa.pipelines.review import review_queue, within_budget
 from callqa.pipelines.runs import plan_run, record_idle_run
 from callqa.pipelines.runtime import (
     configure_prefect,
@@ -165,6 +166,10 @@ def run(
             else console.run_summary(summary, db)
         )
         if not as_json and summary.processed:
+            rows = open_store(db).scored_calls(None)
+            flagged, _ = within_budget(review_queue(rows, team.flags), len(rows), team.flags.budget)
+            typer.echo(f"Review queue: {len(flagged)} of {len(rows)} stored calls flagged "
+                       "(`callqa queue` lists them by priority, with the reasons)")  # fmt: skip
             typer.echo(f"Reports: {reports_of(db) / 'index.html'}")
 
 
