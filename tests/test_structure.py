@@ -598,6 +598,23 @@ CALLS = {
         "customer: right okay",
         "agent: okay thanks for calling bye",
     )),
+    "one item of an order sold out": ("partly_resolved", (
+        "agent: Hartley's Butchers, how can I help?",
+        "customer: I'd like to put my Christmas order in, please. A turkey, about six kilos, and "
+        "a goose as well if you've still got any.",
+        "agent: A six-kilo turkey, that I can do. The geese, I'm afraid, are all spoken for.",
+        "customer: Oh, that's a shame. I'll try the farm then.",
+        "agent: Now, for the turkey, can I take a name and number?",
+        "customer: It's [PERSON], [PHONE].",
+        "agent: Thanks. So that's one turkey for the twenty-third.",
+        "customer: Lovely. Do I pay now?",
+        "agent: Just a ten-pound deposit now, and the rest when you collect.",
+        "customer: Fine. Can I pay the deposit by card now?",
+        "agent: Of course, go ahead.",
+        "customer: It's [CARD].",
+        "agent: That's gone through. Anything else?",
+        "customer: No, thanks, bye.",
+    )),
     "a stopgap done after a callback promise": ("callback", (
         "agent: Oakline Kitchens, how can I help?",
         "customer: The fitter left on Friday because the worktops haven't come, I need the "

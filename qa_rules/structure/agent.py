@@ -78,11 +78,13 @@ REFUSAL = re.compile(
     r"^\W*(?:no|sorry),? (?:i'm )?afraid not\b|"
     r"\b(?:we|i) (?:don't|do not) (?:do|give|offer) (?:refunds?|exchanges?|returns?|credits?)\b|"
     r"^\W*(?:no|nah|nope)\b[^.?]*\b(?:you|we) (?:can't|cannot)\b(?! (?:miss|go wrong|beat)\b)|"
-    r"\bthe (?:charge|fee|fine|bill|price|cost|penalty) (?:still )?stands\b",
+    r"\bthe (?:charge|fee|fine|bill|price|cost|penalty) (?:still )?stands\b|"
+    r"\b(?:are|is|they're|it's|we're)(?:,? i'm afraid,?)? (?:all |completely )?(?:spoken for|sold "
+    r"out|out of stock)\b(?![^.?!]*\b(?:but|instead)\b)",
     re.IGNORECASE,
 )  # "I wouldn't want to give you a wrong figure", "Not this week, no.", "No, I'm afraid not.",
 # "we don't do refunds on deposits", "nah they're allocated you can't reorder foils" (not "no,
-# you can't miss it"), "the charge stands"
+# you can't miss it"), "the charge stands", "the geese, I'm afraid, are all spoken for"
 
 
 def fails(ctx: AnalysisContext, index: int) -> bool:
