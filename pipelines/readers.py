@@ -28,7 +28,9 @@ TRANSCRIPT_SUFFIXES = (".json", ".txt", ".vtt", ".srt")
 ROLE_ALIASES: dict[str, Speaker] = {
     **dict.fromkeys(("agent", "a", "rep", "representative", "advisor", "operator"), "agent"),
     **dict.fromkeys(("customer", "c", "caller", "client"), "customer"),
+    "unknown": "unknown",  # as `callqa transcribe` writes speech it cannot attribute
 }
+SERVICE_DESK = re.compile(r"customer (?:services?|care|support|team|advis[eo]r|agent)\b")
 # Where a turn with only a start time ends: at the next turn's start, or sooner when its words
 # take less time to say, even slowly; the rest of the gap is silence (a hold, dead air).
 SECONDS_PER_WORD = 0.6
@@ -36,8 +38,11 @@ END_GRACE_S = 2.0
 
 
 # Characters no one reads and that can hide words from redaction ("Jo\u200bhn", "j\x01o@x.com"):
-# controls (tab and line ends aside) and format characters (zero-width, bidi overrides).
-INVISIBLE = regex.compile(r"[^\P{Cc}\t\n\r]|\p{Cf}")
+# controls (tab and line ends aside), format characters (zero-width, bidi overrides), variation
+# selectors, the combining grapheme joiner and the blank Hangul fillers.
+INVISIBLE = regex.compile(
+    r"[^\P{Cc}\t\n\r]|\p{Cf}|[\u034f\ufe00-\ufe0f\U000e0100-\U000e01ef\u115f\u1160\u3164\uffa0]"
+)
 JSON_TYPES = {type(None): "null", bool: "true/false", int: "a number", float: "a number",
               list: "a list", dict: "an object"}  # fmt: skip
 
@@ -63,6 +68,7 @@ def decode_text(raw: bytes) -> str:
         ) from None
     if "\x00" in text:
         raise ReadError("binary content (NUL characters), not a transcript")
+    text = INVISIBLE.sub("", text)  # also out of speaker labels: "\u200bCustomer:"
     if not text.strip():
         raise ReadError("empty file")
     return text
@@ -90,6 +96,8 @@ def role_of(name: str) -> Speaker:
     if key in ROLE_ALIASES:
         return ROLE_ALIASES[key]
     first = key.split()[0] if key.split() else key
+    if SERVICE_DESK.match(key):  # "Customer Service", "Customer Care": the agent's side
+        return "agent"
     if first in ROLE_ALIASES and first not in ("a", "c"):
         return ROLE_ALIASES[first]
     known = ", ".join(sorted({k.title() for k in ROLE_ALIASES if len(k) > 1}))

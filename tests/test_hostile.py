@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -209,6 +210,23 @@ def test_a_long_run_of_symbols_or_one_huge_word_is_parsed_as_a_few_tokens_with_o
     (doc,) = parse(load_nlp(BLANK), [text])
     assert len(doc) < 100
     assert doc[-1].text == "John" and doc[-1].idx == text.index("John")
+
+
+@pytest.mark.slow
+def test_a_turn_of_repeated_symbols_is_analysed_without_a_hang(tmp_path):
+    # "?_-.@/" over and over stalled a detector's e-mail search for hours; now a few seconds
+    call = {"call_id": "symbols", "turns": [
+        {"speaker": "agent", "text": "Can I take your e-mail address?"},
+        {"speaker": "customer", "text": "sure " + "?_-.@/" * 4990}]}  # fmt: skip
+    (tmp_path / "symbols.json").write_text(json.dumps(call))
+    done: list = []
+    worker = threading.Thread(
+        target=lambda: done.extend(process_batch(discover_calls(tmp_path).sources)), daemon=True
+    )
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive(), "analysis of the symbol run did not finish"
+    assert isinstance(done[0], CallResult)
 
 
 def test_an_oversized_transcript_is_refused_before_it_is_read(tmp_path, monkeypatch):

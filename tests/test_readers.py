@@ -139,6 +139,14 @@ def test_invisible_characters_are_dropped_so_nothing_hides_behind_them():
                       "text": "it's Jo\u200bhn Sm\u00adith, j\x01o@x.com \u202eevil"}]}  # fmt: skip
     tr = read("hidden.json", json.dumps(doc).encode())
     assert tr.turns[0].text == "it's John Smith, jo@x.com evil"
+    doc["turns"][0]["text"] = "my social is 123\u034f-45-67\ufe0f89 \u3164"
+    assert read("joiner.json", json.dumps(doc).encode()).turns[0].text == "my social is 123-45-6789"
+
+
+def test_invisible_characters_in_a_speaker_label_do_not_hide_the_speaker():
+    text = "Agent: How can I help?\n\u200bCust\u00adomer: my bill is wrong\n"
+    tr = read("label.txt", text.encode())
+    assert [t.speaker for t in tr.turns] == ["agent", "customer"]
 
 
 def test_amazon_transcribe_speaker_labels_use_role_heuristic():
@@ -327,3 +335,15 @@ def test_a_call_of_markers_only_is_refused_with_the_reason(tmp_path):
     path.write_text("Agent: [noise]\nCustomer: <unk>\n")
     with pytest.raises(ReadError, match="no speech, only blank turns or markers"):
         read_transcript(path, path.read_bytes(), "call")
+
+
+def test_the_unknown_speaker_that_transcribe_writes_is_read_back():
+    doc = {"turns": [{"speaker": "agent", "text": "hello"},
+                     {"speaker": "unknown", "text": "hi there"}]}  # fmt: skip
+    assert [t.speaker for t in read("u.json", json.dumps(doc).encode()).turns] == [
+        "agent", "unknown"]  # fmt: skip
+
+
+def test_customer_service_is_the_agent_side():
+    tr = read("desk.txt", b"Customer Service: How can I help?\nCaller: my bill is wrong\n")
+    assert [t.speaker for t in tr.turns] == ["agent", "customer"]
