@@ -33,7 +33,7 @@ from callqa.models.transcript import Transcript
 from callqa.pipelines.process import ProcessSettings, analyse_measured, measured_transcript
 from callqa.pipelines.readers import read_transcript
 from callqa.pipelines.records import CallResult
-from callqa.pipelines.review import review_queue, within_budget
+from callqa.pipelines.review import budgeted_queue
 from callqa.qa_rules.findings import Finding
 from callqa.qa_rules.flags import FlagRules, flag_call
 from callqa.qa_rules.redaction import redact_transcript
@@ -226,7 +226,7 @@ def flagged(results: list[CallResult]) -> list[tuple[CallResult, list[str]]]:
     """Each call with its flag reasons, the budget applied over these calls as one night's."""
     rules = FlagRules()
     rows = [r.scored() for r in results]
-    kept, _ = within_budget(review_queue(rows, rules), len(rows), rules.budget)
+    kept, _ = budgeted_queue(rows, rules)
     reasons = {q["call_id"]: [f["reason"] for f in q["flags"]] for q in kept}
     return [(r, reasons.get(r.call_id, [])) for r in results]
 

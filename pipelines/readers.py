@@ -60,7 +60,7 @@ def decode_text(raw: bytes) -> str:
     if not utf16 and b"\x00" in raw:
         raise ReadError("binary content (NUL bytes), not a transcript")
     try:
-        text = raw.decode("utf-16" if utf16 else "utf-8-sig").lstrip("\ufeff")
+        text = raw.decode("utf-16" if utf16 else "utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ReadError(
             f"not {'UTF-16' if utf16 else 'UTF-8'} text (byte 0x{raw[exc.start]:02x} at offset "
@@ -68,7 +68,7 @@ def decode_text(raw: bytes) -> str:
         ) from None
     if "\x00" in text:
         raise ReadError("binary content (NUL characters), not a transcript")
-    text = INVISIBLE.sub("", text)  # also out of speaker labels: "\u200bCustomer:"
+    text = INVISIBLE.sub("", text)  # out of speaker labels too ("\u200bCustomer:"), BOMs as well
     if not text.strip():
         raise ReadError("empty file")
     return text

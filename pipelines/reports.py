@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from callqa.pipelines.console import clock
 from callqa.pipelines.paths import file_in
 from callqa.pipelines.records import Review, RunSummary, StoredCall, StoredCase
-from callqa.pipelines.review import review_queue, within_budget
+from callqa.pipelines.review import budgeted_queue
 from callqa.pipelines.similar import SimilarCase, SimilarCases
 from callqa.qa_rules.analysis import EmotionPoint
 from callqa.qa_rules.coaching import CoachingPlan, coaching_plan
@@ -276,7 +276,7 @@ def _overview(calls: Sequence[ScoredCall], rules: FlagRules | None) -> dict[str,
     """The review queue within its budget over ``calls``, the score histogram, teams and the
     call rows (most recent first, as the store lists them)."""
     rules = rules or FlagRules()
-    queued, held = within_budget(review_queue(calls, rules), len(calls), rules.budget)
+    queued, held = budgeted_queue(calls, rules)
     flags = {q["call_id"]: [f["reason"] for f in q["flags"]] for q in queued}
     reasons = Counter(reason for fs in flags.values() for reason in set(fs))
     totals = [c.score.total for c in calls if c.score and c.score.total is not None]

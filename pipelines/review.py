@@ -44,7 +44,7 @@ def review_day(
     """What reviewers get from ``rows`` (as ``Store.scored_calls`` returns them): the flagged
     calls within the budget (at most ``limit``), those the budget held back, and the random
     sample with its unbiased mean score, overall, per team and per agent."""
-    flagged, held = within_budget(review_queue(rows, rules), len(rows), rules.budget)
+    flagged, held = budgeted_queue(rows, rules)
     sample = random_sample(rows, sample_rate)
     totals = [r.score.total for r in sample if r.score and r.score.total is not None]
     return {
@@ -58,6 +58,13 @@ def review_day(
         "sample_by_team": sample_estimates(sample, "team"),
         "sample_by_agent": sample_estimates(sample, "agent_id"),
     }  # fmt: skip
+
+
+def budgeted_queue(
+    rows: Sequence[ScoredCall], rules: FlagRules
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The review queue over ``rows`` within ``rules``' budget, and what the budget held back."""
+    return within_budget(review_queue(rows, rules), len(rows), rules.budget)
 
 
 def within_budget(

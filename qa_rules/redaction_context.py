@@ -156,7 +156,7 @@ def answer_turns(
                 answered
                 and WH_WORD.search(turn.text)
                 and not _has_digits(turn.text)
-                and not (ASKS_FOR_MORE.search(turn.text))
+                and not ASKS_FOR_MORE.search(turn.text)
             ):
                 break  # "thanks that's you what time were you after": answered, moved on
         else:  # "I've got two with you" gives no data; "four five three nine" does

@@ -38,7 +38,7 @@ from callqa.pipelines.paths import shown
 from callqa.pipelines.process import ProcessSettings, audio_seconds, transcribe_files
 from callqa.pipelines.publish import refresh_reports
 from callqa.pipelines.records import RunSummary
-from callqa.pipelines.review import review_queue, within_budget
+from callqa.pipelines.review import budgeted_queue
 from callqa.pipelines.runs import plan_run, record_idle_run
 from callqa.pipelines.runtime import (
     configure_prefect,
@@ -167,7 +167,7 @@ def run(
         )
         if not as_json and summary.processed:
             rows = open_store(db).scored_calls(None)
-            flagged, _ = within_budget(review_queue(rows, team.flags), len(rows), team.flags.budget)
+            flagged, _ = budgeted_queue(rows, team.flags)
             typer.echo(f"Review queue: {len(flagged)} of {len(rows)} stored calls flagged "
                        "(`callqa queue` lists them by priority, with the reasons)")  # fmt: skip
             typer.echo(f"Reports: {reports_of(db) / 'index.html'}")
