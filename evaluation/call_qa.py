@@ -77,6 +77,7 @@ GOLD_SETS = (
     ("qa-dev-31", "qa-dev-31.jsonl", "calls"),
     ("qa-dev-32", "qa-dev-32.jsonl", "calls"),
     ("qa-dev-33", "qa-dev-33.jsonl", "calls"),
+    ("qa-dev-34", "qa-dev-34.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
     ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),

@@ -37,7 +37,7 @@ from callqa.qa_rules.scores import InteractionScore, ScoredCall
 # question asked again and still skipped, an alternative after a refusal, the scene before a
 # request, a fix the customer says worked, brush-offs, dead air from 40 s, bare "bye then";
 # redaction 7: spoken emails under country domains.
-PIPELINE_VERSION = f"0.16.2/redaction-{REDACTION_VERSION}/labels-{counted_labels_digest()}"
+PIPELINE_VERSION = f"0.16.3/redaction-{REDACTION_VERSION}/labels-{counted_labels_digest()}"
 
 
 class CallResult(Record):

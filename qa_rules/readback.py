@@ -59,7 +59,7 @@ DAY = re.compile(  # not "a second driver", "my third card", "the first time", "
     # nor "the weekend of the ninth" (a stay around it, not a day of it)
     r"(?<!\ba )(?<!\ban )(?<!\bmy )(?<!\byour )(?<!\bour )(?<!\btheir )(?<![-\]])"
     r"(?<!\bweek of the )(?<!\bweekend of the )(?<!\bweek commencing )(?<!\bweek commencing the )"
-    r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?! (?:one|1|time|payment|thing|line|floor|class|step|"
+    r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?! (?:one|1(?! \d)|time|payment|thing|line|floor|class|step|"
     r"driver|person|card|account|bag|item|call|attempt|year|month|week|day|claim|complaint|"
     r"letter|bill|order|visit|engineer|reminder|notice|warning|charge|refund|form|ticket|"
     r"booking|try|go|round|pair)s?\b)",
@@ -241,21 +241,19 @@ def mismatches(
     read_back: set[Detail], said: set[Detail], around: set[Detail] | None = None
 ) -> list[tuple[Detail, set[Detail]]]:
     """Details of the read-back whose kind (and counted thing) the customer gave, but with
-    another value: each with the customer's values of that kind. A read-back that also has
-    the customer's value ("still on the first, then it moves to the twenty-eighth"), in its
-    sentence or the rest of its turn (``around``), gives the other value as context, not as a
-    mistake."""
+    another value: each with the customer's values of that kind not said back. A read-back
+    that also has each of the customer's values ("still on the first, then it moves to the
+    twenty-eighth"), in its sentence or the rest of its turn (``around``), gives the other
+    value as context, not as a mistake; one that has one of two ("no papers from the twelfth,
+    starting again on the twenty-eighth" after "the twelfth … the twenty-first") misread the
+    other."""
     out = []
+    heard = read_back | (around or set())
     for kind, what, value in sorted(read_back):
         same = {d for d in said if d[0] == kind and d[1] == what}
-        echoed = any(d in read_back or d in (around or set()) for d in same)
-        if (
-            same
-            and not echoed
-            and all(d[2] != value for d in same)
-            and not _same_time(kind, value, same)
-        ):
-            out.append(((kind, what, value), same))
+        missing = same - heard
+        if missing and all(d[2] != value for d in same) and not _same_time(kind, value, same):
+            out.append(((kind, what, value), missing))
     return out
 
 

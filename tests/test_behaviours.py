@@ -505,6 +505,33 @@ CASES = [
         "readback_mismatch",  # "3rd June": a date with the month after it
         "negative",
     ),
+    (
+        [
+            "customer: so no papers from the twelfth and we're back the sunday night so start "
+            "them again the monday the twenty first",
+            "agent: okay so no papers from saturday the twelfth",
+            "agent: and they'll start again on monday the twenty eighth",
+        ],
+        "readback_mismatch",  # one of two dates said back, the other misread, in the next
+        "negative",  # sentence of the summing-up
+    ),
+    (
+        [
+            "customer: The ceremony's moved to quarter past one.",
+            "agent: Right, I've got the ceremony at St Anne's, so I'll change that to quarter "
+            "past two now.",
+        ],
+        "readback_mismatch",  # the change about to be made, to a moved time
+        "negative",
+    ),
+    (
+        [
+            "customer: um the flight's at nine so pick up at quarter to six is that enough time",
+            "agent: so quarter past six saturday from [ADDRESS] which terminal",
+        ],
+        "readback_mismatch",  # the customer's own time, put as a question, summed up wrong
+        "negative",
+    ),
 ]
 
 
@@ -735,6 +762,31 @@ NOT_CASES = [
             "the dress with you if you can.",
         ],
         "readback_mismatch",  # "I'd come by Wednesday" advises, it reads nothing back
+    ),
+    (
+        [
+            "customer: no the twelfth it's saturday the twelfth",
+            "agent: so just to recap the kits are going out today and should be with you "
+            "thursday in plenty of time for the twelfth",
+        ],
+        "readback_mismatch",  # when it should arrive is the agent's estimate
+    ),
+    (
+        [
+            "customer: I've got a new puppy, he's twelve weeks, and I'd like the Wednesday course.",
+            "agent: So that's the Wednesday puppy course, starting the sixth, for six weeks. Is "
+            "that right?",
+        ],
+        "readback_mismatch",  # "he's twelve weeks" is the puppy's age
+    ),
+    (
+        [
+            "customer: we're away on the twelfth back on the twenty sixth so skip the boxes on "
+            "the fourteenth and the twenty first",
+            "agent: okay so that's skipping the fourteenth and the twenty first and the next one "
+            "you'd get is thursday the twenty eighth is that right",
+        ],
+        "readback_mismatch",  # the next delivery, worked out, is not a date given
     ),
     (
         ["customer: Nobody has rung me.", "agent: You should have had a call by now, I'm sorry."],

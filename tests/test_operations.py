@@ -296,3 +296,19 @@ def test_runs_starting_together_create_prefect_database_once(tmp_path):
     assert [p.returncode for p in started] == [0] * 4, errors
     with sqlite3.connect(home / "prefect.db") as db:
         assert db.execute("select count(*) from block_type").fetchone()[0] > 0
+
+
+@pytest.mark.slow
+def test_a_run_where_every_new_call_is_quarantined_exits_1_and_says_so(tmp_path):
+    """A nightly job whose every call fails (a wrong export format, a broken source) must not
+    look like a quiet success to the scheduler; the next run has nothing new and exits 0."""
+    folder, db = tmp_path / "calls", str(tmp_path / "s.db")
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not a transcript at all\n", encoding="utf-8")
+    (folder / "broken.json").write_text("{", encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(folder), "--db", db])
+    assert result.exit_code == 1
+    assert "every new call (2) was quarantined" in result.output
+    assert "callqa quarantine" in result.output
+    again = CliRunner().invoke(app, ["run", str(folder), "--db", db])
+    assert again.exit_code == 0 and "2 already quarantined" in again.output

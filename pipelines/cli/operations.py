@@ -171,6 +171,10 @@ def run(
             typer.echo(f"Review queue: {len(flagged)} of {len(rows)} stored calls flagged "
                        "(`callqa queue` lists them by priority, with the reasons)")  # fmt: skip
             typer.echo(f"Reports: {reports_of(db) / 'index.html'}")
+        if summary.quarantined and not summary.processed:  # a wrong format or a broken source
+            typer.echo(f"error: every new call ({len(summary.quarantined)}) was quarantined; "
+                       "`callqa quarantine` lists why", err=True)  # fmt: skip
+            raise typer.Exit(1)
 
 
 def _idle_run(

@@ -72,8 +72,15 @@ READ_BACK = phrases(
     r"i('ll| will|'ve| have) (just )?put (?!(a|an|the|that|it|you|him|her|them|this|some|your) )"
     r"[^.?!]{1,25}? down\b",
 )
-# "okay so cancelled on the fourth of march": an agent summing up what the customer said
-SUMS_UP = re.compile(rf"^\W*(?:(?:{LEAD_IN}),?\s+)+so\b", re.I)
+# "okay so cancelled on the fourth of march", "so quarter past six saturday", "right, the
+# sixteenth then": an agent summing up what the customer said
+SUMS_UP = re.compile(
+    rf"^\W*(?:(?:{LEAD_IN}),?\s+)+so\b|"
+    r"^\W*so,?\s+(?!(?:what|how|why|where|when|who|which|is|are|was|were|do|does|did|can|could|"
+    r"would|will|should|if|i|we|you|he|she|they|it|there|this|basically|yeah|um|uh)\b)|"
+    r"^\W*(?:right|okay|ok|lovely|great|perfect),?\s+(?:the\s+)?[\w' -]{1,30}?\bthen\b",
+    re.I,
+)
 # "How about the 8th at 6 pm?": the agent proposes a value, it does not read one back
 PROPOSES = re.compile(r"\b(?:how about|what about|would you like (?:me )?to|"
                       r"(?:i|we) can (?:do|offer|have|get|book|send|arrange|put|fit)|"
@@ -118,9 +125,13 @@ OFFERS = re.compile(
     r"what about|would|or)\b",
     re.I,
 )
+GOES_ON = re.compile(r"^\W*(?:and|plus|then)\b", re.I)  # a sentence that carries on the last
 # "I'm putting that in now: …", "your direct debit will go out on the fifth": what was done
+# "I'll change that to quarter past two now": the change about to be made
 ACTED = re.compile(r"\b(?:i'm|i am) (?:just )?(?:putting|booking|changing|moving|logging|"
-                   r"setting|adding|entering)\b|\bwill (?:now )?(?:go out|come out|be taken)\b",
+                   r"setting|adding|entering)\b|\bwill (?:now )?(?:go out|come out|be taken)\b|"
+                   r"\bi(?:'ll| will) (?:just |now )?(?:change|move|switch|set|update|amend) "
+                   r"(?:that|it|this|them|the \w+|your \w+)(?: over)? to\b",
                    re.I)  # fmt: skip
 DENIES = re.compile(r"^\W*(?:(?:um|uh|er|oh|sorry),?\s+)*(?:no|nope|nah|not|actually|wait)\b", re.I)
 WHEN_KINDS = ("day", "weekday", "time", "hours")
@@ -138,7 +149,8 @@ TURNS_DOWN = phrases(r"(a bit |too |rather |quite )(late|early|soon|far)",
 WANTED = re.compile(
     r"\b(?:can|could|would|will) (?:you|it|we|i|they)\b|\bi'd (?:like|prefer)|"
     r"\b(?:i|we)(?:'d| would)? (?:want|need)\b|\bplease\b|\bmake it\b|\bprefer\b|\bsuits?\b|"
-    r"\b(?:is|'s) (?:fine|good|perfect|great|best|better)\b|\bthen\b",
+    r"\b(?:is|'s) (?:fine|good|perfect|great|best|better)\b|\bthen\b|"
+    r"\b(?:moved|changed|switched|brought forward|put back) to\b",  # "the ceremony's moved to one"
     re.I,
 )
 # Words that name a day or a time, so a later mention replaces an earlier value
@@ -150,6 +162,12 @@ NAMES_WHEN = {
     "time": re.compile(r"\b(?:morning|afternoon|evening|tonight|noon|midday|lunchtime|o'clock|"
                        r"half|quarter|\d{1,2}:\d\d|[ap]\.?m\b)", re.I),
 }  # fmt: skip
+# An age, not a count asked for: "he's twelve weeks", "she's nine months old"
+AGE = re.compile(
+    r"\b(?:(?:he|she|it|they)(?:'s| is|'re| are)|aged) (?:only |just |nearly |about )?"
+    r"[\w-]+ (?:weeks?|months?|years?)(?: old)?\b|\b[\w-]+ (?:weeks?|months?|years?) old\b",
+    re.I,
+)
 SLOW_TURNS, SLOW_SECONDS = 3, 90.0
 
 # "… is it twenty three kilos or twenty …": a value asked about, not given
@@ -164,12 +182,23 @@ APPROXIMATE = re.compile(
     re.IGNORECASE,
 )
 DEADLINE = re.compile(r"\bbefore\s+(?:the\s+)?\w+(?:\s+of\s+\w+)?", re.IGNORECASE)
+# When something should arrive or comes next: the agent's estimate ("they'll be with you by
+# Wednesday", "in plenty of time for the twelfth"), not a detail the customer gave
+ARRIVAL = re.compile(
+    r"\b(?:should|will|'ll|would)\s+(?:be with you|arrive|reach you|get to you|turn up)"
+    r"(?:\s+(?:on|by|for|before|in))?(?:\s+the)?\s+\w+(?:\s+the\s+\w+)?|"
+    r"\bin (?:plenty of |good )?time for (?:the\s+)?\w+(?:\s+of\s+\w+)?|"
+    # "the next one you'd get is Thursday the twenty-eighth": worked out, not given
+    r"\bnext (?:one|1|delivery|box|order|payment|collection)\b[^,.;?]{0,30}?"
+    r"\b(?:is|will be|'ll be|would be)\s+(?:on\s+)?(?:the\s+)?\w+(?:\s+the\s+\w+)?",
+    re.IGNORECASE,
+)
 BOUND = re.compile(r"\b(?:after|before|finish|until|till|from|by|not)\b", re.IGNORECASE)
 WINDOW = re.compile(r"\bbetween\b[^.?!]{0,40}\band\b|\b(?:till|until)\b", re.IGNORECASE)
 # A request put as a question gives its details: "can you move it to the twenty eighth".
 ASKS_FOR = re.compile(
     r"\b(?:can|could|would) (?:you|we|i|it|the \w+)\b|\bany chance\b|\bis it possible\b|"
-    r"\bplease\b",
+    r"\bplease\b|\bis that (?:enough|ok|okay|alright|all right|fine|too \w+)\b",
     re.IGNORECASE,
 )
 # Coming back to an earlier question without asking it in full ("and the tracking?")
@@ -332,13 +361,17 @@ class Comprehension(Detector):
         chosen = {j for _, _, named in offers for j in named}  # the options customers named
         taken: set[Detail] = set()  # what the agent offered in the turns gone by
         settled: set[Detail] = set()  # what the agent read back right in a check
+        summing: int | None = None  # the turn of the last sentence that summed up
         for i in ctx.by_speaker("agent"):
             text = ctx.sentences[i].text
             checked = [j for j in (i, i + 1) if j < len(ctx.sentences)
                        and ctx.sentences[j].turn == ctx.sentences[i].turn]  # fmt: skip
             marked = any(READ_BACK.search(ctx.sentences[j].text) for j in checked)
             checks = marked or any(has_act(ctx, j, "confirm_details") for j in checked)
-            sums_up = bool(SUMS_UP.search(text))
+            sums_up = bool(SUMS_UP.search(text)) or (  # "…from the twelfth | and they'll
+                summing == ctx.sentences[i].turn and bool(GOES_ON.search(text))  # start on…"
+            )
+            summing = ctx.sentences[i].turn if sums_up else None
             reports = (  # not a promise: "I'll call you by five on Friday"
                 not checks
                 and not sums_up
@@ -536,8 +569,8 @@ def _turns_down(text: str) -> bool:
 def _kept(text: str) -> str:
     """``text`` without its clauses about what was cancelled ("that's booked and your
     Thursday appointment's cancelled": the old value) and its deadlines ("as long as it's
-    checked before the twelfth"): neither is a read-back."""
-    text = DEADLINE.sub(" ", text)
+    checked before the twelfth") and when things should arrive: none is a read-back."""
+    text = ARRIVAL.sub(" ", DEADLINE.sub(" ", digits_for_words(text)))  # "the 21st", whole
     if not CANCELLED.search(text):
         return text
     return " ".join(c for c in CLAUSES.split(text) if not CANCELLED.search(c))
@@ -547,11 +580,11 @@ def _given(text: str) -> set:
     """The details a customer's sentence gives: those in a question they ask, rough figures
     ("about eight pounds higher"), what is to be moved ("I've got one booked for Thursday
     at ten and I need to move it") and when they cannot ("I'm out from two till four") are
-    left out."""
+    left out, and so are ages ("he's twelve weeks")."""
     moving = MOVING.search(text)
     if moving and BOOKED.search(text[: moving.start()]):
         text = text[moving.start() :]
-    text = NOT_FOR_THEM.sub(" ", text)
+    text = AGE.sub(" ", NOT_FOR_THEM.sub(" ", text))
     given = APPROXIMATE.sub(" ", digits_for_words(ASKED_ABOUT.sub(" ", text)))
     return with_bare_amounts(details(given), given)
 
