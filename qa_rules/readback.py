@@ -59,8 +59,8 @@ DAY = re.compile(  # not "a second driver", "my third card", "the first time", "
     # nor "the weekend of the ninth" (a stay around it, not a day of it)
     r"(?<!\ba )(?<!\ban )(?<!\bmy )(?<!\byour )(?<!\bour )(?<!\btheir )(?<![-\]])"
     r"(?<!\bweek of the )(?<!\bweekend of the )(?<!\bweek commencing )(?<!\bweek commencing the )"
-    r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?! (?:one|1(?! \d)|time|payment|thing|line|floor|class|step|"
-    r"driver|person|card|account|bag|item|call|attempt|year|month|week|day|claim|complaint|"
+    r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?! (?:one|1(?! \d)|time|payment|thing|line|floor|class|"
+    r"step|driver|person|card|account|bag|item|call|attempt|year|month|week|day|claim|complaint|"
     r"letter|bill|order|visit|engineer|reminder|notice|warning|charge|refund|form|ticket|"
     r"booking|try|go|round|pair)s?\b)",
     re.I,

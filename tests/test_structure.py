@@ -18,6 +18,18 @@ CALLS = {
         "customer: No, that's it, thank you.",
         "agent: Thanks for calling, have a great day.",
     )),
+    "read back, then done": ("resolved", (
+        "agent: hello village hall bookings it's sue",
+        "customer: hi i'm hoping to book the hall for my boy's party saturday the nineteenth "
+        "from two till six",
+        "agent: let me look at the diary yes the main hall's free all afternoon",
+        "customer: okay that's fine how do i pay",
+        "agent: i'll email you an invoice this afternoon",
+        "customer: okay my email's [EMAIL]",
+        "agent: so that's [EMAIL] lovely and that's booked in for you saturday the nineteenth "
+        "two till six in the main hall",
+        "customer: great thanks so much bye",
+    )),
     "passive action": ("resolved", (
         "agent: Hello, Harbor Bank, how can I help?",
         "customer: I need a new checkbook please.",

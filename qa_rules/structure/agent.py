@@ -416,6 +416,14 @@ def hands_over(ctx: AnalysisContext, index: int) -> bool:
     )
 
 
+# A read-back that goes on to say it is done: "so that's [EMAIL], and that's booked in for you"
+AND_DONE = re.compile(
+    r"\b(?:and|then) (?:that's|that is|it's|it is|you're|you are|i've|i have) (?:\w+ ){0,2}?"
+    r"(?:booked|done|sorted|cancelled|moved|changed|sent|added|set up|arranged|confirmed)\b",
+    re.IGNORECASE,
+)
+
+
 def resolves(ctx: AnalysisContext, index: int) -> bool:
     """An agent sentence that answers or carries out a request (not a hold, "it'll be two
     minutes"; not a failure, "it's failed again"; not a suggestion, "you could try the app")."""
@@ -426,7 +434,8 @@ def resolves(ctx: AnalysisContext, index: int) -> bool:
     if has_act(ctx, index, "confirm_details") and not reported:
         return False  # reading the customer's words back ("so that's two chequebooks?")
     refused = FAILURE.search(text) and (REFUSAL.search(text) or not reported)
-    if refused or SUGGESTION.search(text) or READ_BACK.search(text):
+    read_back = READ_BACK.search(text) and not AND_DONE.search(text)
+    if refused or SUGGESTION.search(text) or read_back:
         return False  # not "that's blocked now, so the stolen phone won't connect"
     if INTENTION.search(text) or HEDGE.search(text) or text.rstrip().endswith(("—", "-", "–")):
         return False  # "let me open the bill", or the line broke mid-sentence
