@@ -30,6 +30,16 @@ CALLS = {
         "two till six in the main hall",
         "customer: great thanks so much bye",
     )),
+    "booked, with the driver's call ahead": ("resolved", (
+        "agent: Morning, Hadley Building Supplies, it's Gaz.",
+        "customer: I need some sand delivered for a patio job, ideally Thursday or Friday.",
+        "agent: I've got Thursday between seven and twelve, or Friday afternoon.",
+        "customer: Thursday morning's good.",
+        "agent: So that's booked for Thursday the third, seven till twelve, on account.",
+        "customer: Great. The driver rings ahead, does he?",
+        "agent: Yeah, he'll ring you about half an hour before he gets to you.",
+        "customer: Sound. That's it then, bye.",
+    )),
     "passive action": ("resolved", (
         "agent: Hello, Harbor Bank, how can I help?",
         "customer: I need a new checkbook please.",

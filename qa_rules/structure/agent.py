@@ -340,7 +340,7 @@ ONLY_IF_NEEDED = re.compile(  # "if it needs pads they'll ring you before doing 
 )
 ON_THE_WAY = re.compile(
     r"\b(?:call|ring|text) you\b[^.?]{0,40}\b(?:before|when) (?:he|she|they|the \w+) "
-    r"(?:arrives?|gets? there|comes?|turns? up|(?:is|are|'s|'re) on)\b|"
+    r"(?:arrives?|gets? (?:there|to you)|comes?|turns? up|(?:is|are|'s|'re) on)\b|"
     r"\b(?:call|ring|text you|be in touch)\b[^.?]{0,20}\bto confirm the (?:time|slot|date)\b",
     re.IGNORECASE,
 )
@@ -416,10 +416,14 @@ def hands_over(ctx: AnalysisContext, index: int) -> bool:
     )
 
 
-# A read-back that goes on to say it is done: "so that's [EMAIL], and that's booked in for you"
+# A read-back that says it is done: "so that's [EMAIL], and that's booked in for you"
 AND_DONE = re.compile(
     r"\b(?:and|then) (?:that's|that is|it's|it is|you're|you are|i've|i have) (?:\w+ ){0,2}?"
-    r"(?:booked|done|sorted|cancelled|moved|changed|sent|added|set up|arranged|confirmed)\b",
+    r"(?:booked|done|sorted|cancelled|moved|changed|sent|added|set up|arranged|confirmed)\b|"
+    # "so that's booked for Thursday the third": done, with what was done (not "so that's all
+    # done", which may close any of the requests)
+    r"\bso (?:that's|that is|it's|it is|you're|you are) (?:now )?(?:booked|cancelled|moved|"
+    r"changed|arranged|confirmed|rebooked)\b",
     re.IGNORECASE,
 )
 
