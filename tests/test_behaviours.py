@@ -532,6 +532,17 @@ CASES = [
         "readback_mismatch",  # the customer's own time, put as a question, summed up wrong
         "negative",
     ),
+    (
+        [
+            "customer: right so when am i going to get it because the fitters are booked for the "
+            "twentieth",
+            "agent: yeah i'll get him to send it over",
+            "customer: yeah but when roughly is it today tomorrow",
+            "agent: as soon as he can really he's been off a few days",
+        ],
+        "question_not_addressed",  # asked when twice, no time either time
+        "negative",
+    ),
 ]
 
 
@@ -787,6 +798,15 @@ NOT_CASES = [
             "you'd get is thursday the twenty eighth is that right",
         ],
         "readback_mismatch",  # the next delivery, worked out, is not a date given
+    ),
+    (
+        [
+            "customer: so when will the engineer come out",
+            "agent: let me have a look at the diary for you",
+            "customer: roughly though is it this week",
+            "agent: yes, Thursday between eight and twelve",
+        ],
+        "question_not_addressed",  # the second reply gives a time
     ),
     (
         ["customer: Nobody has rung me.", "agent: You should have had a call by now, I'm sorry."],

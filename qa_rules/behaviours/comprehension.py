@@ -9,6 +9,7 @@ from collections import Counter, deque
 
 from callqa.models.transcript import Speaker
 from callqa.qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
+from callqa.qa_rules.behaviours.follow_up import WHEN
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Finding, Polarity
 from callqa.qa_rules.readback import (
@@ -201,6 +202,14 @@ ASKS_FOR = re.compile(
     r"\bplease\b|\bis that (?:enough|ok|okay|alright|all right|fine|too \w+)\b",
     re.IGNORECASE,
 )
+# Asking when something will happen, and asking again for a rough time
+ASKS_WHEN = re.compile(
+    r"\bwhen (?:will|would|do|does|am|are|is|can|should|might)\b|\bhow (?:long|soon)\b|"
+    r"\bwhat time (?:will|would|do|does|is|are|can)\b|\broughly when\b|\bwhen roughly\b",
+    re.IGNORECASE,
+)
+ROUGHLY = re.compile(r"\b(?:roughly|ballpark|rough idea|any idea|today or tomorrow|"
+                     r"is it (?:today|tomorrow|this week))\b", re.IGNORECASE)  # fmt: skip
 # Coming back to an earlier question without asking it in full ("and the tracking?")
 BACK_TO = re.compile(
     r"^\W*(?:(?:and|but|okay|ok|so|sorry),? )*(?:what about|how about|and the|is that a no|"
@@ -348,7 +357,30 @@ class Comprehension(Detector):
                                                  [i, reply[0], first], why, 0.8))  # fmt: skip
             if s.turn in questions and len(s.text.split()) >= 4:
                 asked |= {w: i for w in topic if w not in asked}
-        return findings[:2]
+        return (findings + self._when_unanswered(ctx, replies))[:2]
+
+    def _when_unanswered(
+        self, ctx: AnalysisContext, replies: dict[int, list[int]]
+    ) -> list[Finding]:
+        """A customer who asks when ("so when am I going to get it?") and, given no time,
+        asks again in their next turn ("yeah but when roughly, is it today, tomorrow?"), and
+        whose second reply still gives none ("as soon as he can really")."""
+        unanswered: int | None = None  # the customer's "when" the agent's reply gave no time
+        for i in ctx.by_speaker("customer"):
+            s = ctx.sentences[i]
+            reply = replies.get(s.turn, [])
+            asks = ASKS_WHEN.search(s.text) or (unanswered is not None and ROUGHLY.search(s.text))
+            if not asks or not reply:
+                continue
+            if any(WHEN.search(ctx.sentences[j].text) for j in reply):
+                unanswered = None
+            elif unanswered is not None and s.turn - ctx.sentences[unanswered].turn == 2:
+                why = "The customer asked when twice and neither reply gave a time"
+                return [self.finding(ctx, "question_not_addressed", "negative",
+                                     [i, reply[0], unanswered], why, 0.8)]  # fmt: skip
+            else:
+                unanswered = i
+        return []
 
     def _read_backs(self, ctx: AnalysisContext) -> list[Finding]:
         """A detail the agent reads back (an amount, a time, a day, a weekday, a count, a long
