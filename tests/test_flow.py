@@ -56,6 +56,7 @@ def test_cli_run_show_calls_quarantine(tmp_path, samples, prefect_server):
     assert f"Review queue: {len(flagged)} of 20 stored calls flagged" in result.output
     again = runner.invoke(app, ["run", str(samples), "--db", db])
     assert again.exit_code == 0 and again.output.startswith("Nothing to do")
+    assert f"Review queue: {len(flagged)} of 20 stored calls flagged" in again.output
 
     listing = runner.invoke(app, ["calls", "--db", db, "--team", "east"])
     assert listing.exit_code == 0

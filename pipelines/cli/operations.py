@@ -55,6 +55,7 @@ from callqa.pipelines.similar import (
 from callqa.pipelines.sources import audio_calls, audio_files, discover_calls
 from callqa.pipelines.store import Store, db_url, without_password
 from callqa.pipelines.workspace import prefect_home_of, reports_of
+from callqa.qa_rules.flags import FlagRules
 from callqa.qa_rules.scorecard import load_scorecard
 
 
@@ -128,6 +129,8 @@ def run(
                 if as_json
                 else console.run_summary(summary, db)
             )
+            if not as_json:
+                _say_queue(db, team.flags)
             return
         configure_prefect(prefect_home_of(db), verbose=verbose)
         # Prefect is imported after configure_prefect.
@@ -166,15 +169,21 @@ def run(
             else console.run_summary(summary, db)
         )
         if not as_json and summary.processed:
-            rows = open_store(db).scored_calls(None)
-            flagged, _ = budgeted_queue(rows, team.flags)
-            typer.echo(f"Review queue: {len(flagged)} of {len(rows)} stored calls flagged "
-                       "(`callqa queue` lists them by priority, with the reasons)")  # fmt: skip
+            _say_queue(db, team.flags)
             typer.echo(f"Reports: {reports_of(db) / 'index.html'}")
         if summary.quarantined and not summary.processed:  # a wrong format or a broken source
             typer.echo(f"error: every new call ({len(summary.quarantined)}) was quarantined; "
                        "`callqa quarantine` lists why", err=True)  # fmt: skip
             raise typer.Exit(1)
+
+
+def _say_queue(db: str, rules: FlagRules) -> None:
+    """The review queue's size over the stored calls, within the flag budget."""
+    rows = open_store(db).scored_calls(None)
+    if rows:
+        flagged, _ = budgeted_queue(rows, rules)
+        typer.echo(f"Review queue: {len(flagged)} of {len(rows)} stored calls flagged "
+                   "(`callqa queue` lists them by priority, with the reasons)")  # fmt: skip
 
 
 def _idle_run(
