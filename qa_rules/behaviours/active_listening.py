@@ -105,9 +105,10 @@ class ActiveListening(Detector):
             ("understanding_check", UNDERSTANDING_CHECK, "Checked their understanding"),
             ("reflects_feeling", REFLECTION, "Reflected the customer's feelings"),
         ):
-            findings += self.recurring(
-                ctx, label, "positive", matching(ctx, pattern, "agent"), what
-            )
+            found = matching(ctx, pattern, "agent")
+            if label == "acknowledgement":  # "okay thank you for calling": a goodbye
+                found = [i for i in found if not has_act(ctx, i, "closing")]
+            findings += self.recurring(ctx, label, "positive", found, what)
         findings += self._restatement(ctx)
         findings += self._reused_details(ctx)
         findings += self._reasked(ctx)

@@ -11,6 +11,7 @@ from callqa.qa_rules.behaviours.base import Detector, matching, phrases, registe
 from callqa.qa_rules.context import AnalysisContext
 from callqa.qa_rules.findings import Finding
 from callqa.qa_rules.readback import details
+from callqa.qa_rules.structure.customer import ANYTHING_ELSE
 
 GREETING = phrases(
     "thank(s| you) for (calling|contacting|choosing|holding)",
@@ -178,9 +179,11 @@ class CallHandling(Detector):
                 self.finding(ctx, "closing", "positive", closed[-1:], "Closed the call properly")
             )
         elif len(agent) > self.opening_sentences and ctx.structure.outcome not in HANDED_OVER_LIVE:
-            why = "The agent's last words have no thanks, offer of further help or goodbye"
-            if any(BARE_BYE.match(ctx.sentences[i].text) for i in ending):
-                why = "The agent ended on a bare goodbye, with no thanks or offer of further help"
+            why = "The agent's last words have no thanks or goodbye"
+            if any(ANYTHING_ELSE.search(ctx.sentences[i].text) for i in ending[-1:]):
+                why = "The call ends on the agent's 'anything else?', with no thanks or goodbye"
+            elif any(BARE_BYE.match(ctx.sentences[i].text) for i in ending):
+                why = "The agent ended on a bare goodbye, with no thanks"
             findings.append(self.finding(ctx, "no_closing", "negative", ending[-1:], why, 0.7))
         return findings
 
