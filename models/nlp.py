@@ -41,7 +41,11 @@ _DAYS = [
 _CURRENCY = ["dollars", "dollar", "bucks", "pounds", "euros", "cents"]
 ENTITY_PATTERNS: list[dict[str, Any]] = [
     {"label": "MONEY", "pattern": [{"ORTH": {"IN": ["$", "£", "€"]}}, {"LIKE_NUM": True}]},
-    {"label": "MONEY", "pattern": [{"LIKE_NUM": True, "OP": "+"}, {"LOWER": {"IN": _CURRENCY}}]},
+    # at most eight number words before the currency: "+" is quadratic on a long run of numbers
+    {
+        "label": "MONEY",
+        "pattern": [{"LIKE_NUM": True, "OP": "{1,8}"}, {"LOWER": {"IN": _CURRENCY}}],
+    },
     {"label": "DATE", "pattern": [{"LOWER": {"IN": _DAYS}}]},
     {
         "label": "ORDER_ID",

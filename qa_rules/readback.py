@@ -58,11 +58,12 @@ HOURS = re.compile(
 DAY = re.compile(  # not "a second driver", "my third card", "the first time", "[ADDRESS]-eighth",
     # nor "the weekend of the ninth" (a stay around it, not a day of it)
     r"(?<!\ba )(?<!\ban )(?<!\bmy )(?<!\byour )(?<!\bour )(?<!\btheir )(?<![-\]])"
+    r"(?<!\bher )(?<!\bhis )(?<!'s )"  # "my sister's thirtieth": a birthday
     r"(?<!\bweek of the )(?<!\bweekend of the )(?<!\bweek commencing )(?<!\bweek commencing the )"
     r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?! (?:one|1(?! \d)|time|payment|thing|line|floor|class|"
     r"step|driver|person|card|account|bag|item|call|attempt|year|month|week|day|claim|complaint|"
     r"letter|bill|order|visit|engineer|reminder|notice|warning|charge|refund|form|ticket|"
-    r"booking|try|go|round|pair)s?\b)",
+    r"booking|try|go|round|pair|birthday|anniversary)s?\b)",
     re.I,
 )
 # "first", "second" and "third" are days only as dates: "the first", "Monday 2nd", "3rd of May"
@@ -175,7 +176,10 @@ def details(text: str) -> set[Detail]:
         start, end = (f"{int(m[h]) % 12}:{m[h + 'm'] or '00'}" for h in ("a", "b"))
         found.add(("hours", "", f"{start}-{end}"))
     for m in DAY.finditer(said):
-        if int(m["d"]) > 3 or AS_DATE.search(said[: m.start()]) or OF_MONTH.match(said, m.end()):
+        if int(m["d"]) > 31:
+            continue  # "my wife's fortieth": a birthday, not a day of the month
+        before = said[max(0, m.start() - 12) : m.start()]  # "the", a weekday or a month
+        if int(m["d"]) > 3 or AS_DATE.search(before) or OF_MONTH.match(said, m.end()):
             found.add(("day", "", str(int(m["d"]))))  # not "let's get your numbers in first"
     found |= {("weekday", "", m[1].lower()) for m in WEEKDAY.finditer(said)}
     for m in COUNT.finditer(said):

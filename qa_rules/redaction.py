@@ -45,7 +45,7 @@ from callqa.qa_rules.spoken import (
 
 __all__ = ["find_spans", "luhn_valid", "redact_text", "redact_transcript"]
 
-REDACTION_VERSION = "11"  # bump when the rules change: cached transcripts are then redone
+REDACTION_VERSION = "12"  # bump when the rules change: cached transcripts are then redone
 
 KINDS: tuple[RedactionKind, ...] = get_args(RedactionKind)  # also the precedence of overlaps
 

@@ -65,8 +65,11 @@ CONFIRMED = re.compile(
     re.IGNORECASE,
 )
 WHOLE_ANSWERS = {"ADDRESS", "DOB", "PERSON", "EMAIL"}
-ASKS_FOR_MORE = re.compile(
-    r"\b(?:next|rest|remaining|go on|carry on|keep going|take your time)\b", re.IGNORECASE
+ASKS_FOR_MORE = re.compile(  # not "in the next ten minutes", "on your next bill"
+    r"\b(?:next(?! (?:\w+ )?(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|time|bill|"
+    r"statement|payment|week|day)\b)|rest|remaining|go on|carry on|keep going|"
+    r"take your time)\b",
+    re.IGNORECASE,
 )
 ANSWER_WORDS = {"yes", "yeah", "yep", "sure", "ok", "okay", "so", "it's", "its", "it", "is",
                 "that's", "thats", "my", "the", "and", "then", "um", "uh", "oh", "right",
@@ -271,6 +274,9 @@ def _chunk_groups(
         named = _named_just_before(turns[turn].text, tokens, run)
         if group and named and named_at_start[speaker] not in (None, named):
             group = None  # "and the address is forty two…" - "oh and my mobile, it's oh seven…"
+        if group and turn == max(group[-1].turns) and run.first - group[-1].last > 3:
+            group = None  # "eleven fifty in total, two eight seven fifty paid today and eight
+            # six two fifty by May": amounts in one sentence, not one number in chunks
         if group:
             gap = range(max(group[-1].turns) + 1, turn)
             short = all(turns[t].speaker != speaker and len(turns[t].text.split()) <= LONG_TURN

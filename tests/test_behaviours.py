@@ -801,6 +801,28 @@ NOT_CASES = [
     ),
     (
         [
+            "customer: I want to book a session for my sister's thirtieth, a week Saturday.",
+            "agent: A week Saturday, so that's the eighteenth.",
+        ],
+        "readback_mismatch",  # "my sister's thirtieth" is a birthday
+    ),
+    (
+        [
+            "customer: it's my wife's fortieth present and I need to move the trek",
+            "agent: so that's the trek on saturday the eleventh at two o'clock",
+        ],
+        "readback_mismatch",  # no month has a fortieth
+    ),
+    (
+        [
+            "customer: i've just looked at the email and it says the twentieth and it should be "
+            "the week of the twenty seventh",
+            "agent: so you want it moved to the twenty seventh is that right",
+        ],
+        "readback_mismatch",  # what the email says is what is wrong, not what is wanted
+    ),
+    (
+        [
             "customer: so when will the engineer come out",
             "agent: let me have a look at the diary for you",
             "customer: roughly though is it this week",

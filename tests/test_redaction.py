@@ -334,6 +334,20 @@ def test_what_the_agent_asked_for_decides_what_the_answer_holds(lines, expected)
             "A: right",
             "C: and my balance is four hundred",
         ),
+        (  # "the next ten minutes" asks for no more digits
+            "A: and the card number please",
+            "C: [CARD_NUMBER]",
+            "A: thank you that's paid and you're booked on the ten thirty on sunday the twenty "
+            "first the tickets will come by email in the next ten minutes",
+        ),
+        (  # three amounts in one recap are not a card read in chunks
+            "A: would you like to pay that now by card",
+            "C: yeah go on two eight seven fifty it's [CARD_NUMBER]",
+            "A: thank you that's gone through",
+            "C: okay",
+            "A: so just to recap eleven fifty in total two eight seven fifty paid today and "
+            "eight six two fifty by the eighth of may",
+        ),
     ],
 )
 def test_company_and_town_names_fillers_and_non_answers_stay(lines):

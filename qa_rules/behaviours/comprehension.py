@@ -169,6 +169,15 @@ AGE = re.compile(
     r"[\w-]+ (?:weeks?|months?|years?)(?: old)?\b|\b[\w-]+ (?:weeks?|months?|years?) old\b",
     re.I,
 )
+# What a record says, where the customer says it is wrong: "the email says the twentieth and it
+# should be the twenty-seventh"
+DISPUTED = re.compile(r"\b(?:should(?: have)? be(?:en)?|meant to be|supposed to be|wrong|"
+                      r"instead|not right|mistake)\b", re.IGNORECASE)  # fmt: skip
+RECORDED = re.compile(
+    r"\b(?:it|that|this|the \w+)(?: still)? (?:says|said|shows|showed|is showing|was showing)\b"
+    r"[^,.;?]*?(?=\s+(?:and|but|so|when|which)\b|[,.;?]|$)",
+    re.IGNORECASE,
+)
 SLOW_TURNS, SLOW_SECONDS = 3, 90.0
 
 # "… is it twenty three kilos or twenty …": a value asked about, not given
@@ -492,7 +501,9 @@ class Comprehension(Detector):
         said: dict[Detail, int] = {}
         for j in self._sources(ctx, i, chosen):
             echoed = set() if j in chosen else self._agent_said_before(ctx, j)
-            said |= {d: j for d in _given(ctx.sentences[j].text) if d not in echoed}
+            turn = ctx.transcript.turns[ctx.sentences[j].turn].text
+            given = _given(ctx.sentences[j].text, disputed=bool(DISPUTED.search(turn)))
+            said |= {d: j for d in given if d not in echoed}
         spoken = range(max(0, i - self.read_back_window), i)
         for kind, names in NAMES_WHEN.items():
             latest = max((j for j in spoken if ctx.sentences[j].speaker == "customer"
@@ -608,15 +619,18 @@ def _kept(text: str) -> str:
     return " ".join(c for c in CLAUSES.split(text) if not CANCELLED.search(c))
 
 
-def _given(text: str) -> set:
+def _given(text: str, disputed: bool = False) -> set:
     """The details a customer's sentence gives: those in a question they ask, rough figures
     ("about eight pounds higher"), what is to be moved ("I've got one booked for Thursday
     at ten and I need to move it") and when they cannot ("I'm out from two till four") are
-    left out, and so are ages ("he's twelve weeks")."""
+    left out, and so are ages ("he's twelve weeks") and what a record says where the
+    customer's turn disputes it (``disputed``: "it says the twentieth and it should be…")."""
     moving = MOVING.search(text)
     if moving and BOOKED.search(text[: moving.start()]):
         text = text[moving.start() :]
     text = AGE.sub(" ", NOT_FOR_THEM.sub(" ", text))
+    if disputed:  # not "the meter says oh four eight two one": a reading
+        text = RECORDED.sub(" ", text)
     given = APPROXIMATE.sub(" ", digits_for_words(ASKED_ABOUT.sub(" ", text)))
     return with_bare_amounts(details(given), given)
 
