@@ -110,11 +110,12 @@ def run_summary(s: RunSummary, db: str) -> str:
         lines += [f"  {q.call_id}  {printable(q.path)}\n    {printable(q.reason)}"
                   for q in s.quarantined]  # fmt: skip
     lines += ["", _skipped(s).strip("\n")] if s.skipped else []
-    lines += [
-        "",
-        f"Results are in {without_password(db)[0]}: `callqa calls` lists them, "
-        "`callqa show CALL_ID` shows one.",
-    ]
+    if s.processed or s.unchanged or s.by_other_workers:
+        lines += [
+            "",
+            f"Results are in {without_password(db)[0]}: `callqa calls` lists them, "
+            "`callqa show CALL_ID` shows one.",
+        ]
     return "\n".join(lines)
 
 

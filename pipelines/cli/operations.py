@@ -168,8 +168,9 @@ def run(
             if as_json
             else console.run_summary(summary, db)
         )
-        if not as_json and summary.processed:
+        if not as_json:
             _say_queue(db, team.flags)
+        if not as_json and summary.processed:
             typer.echo(f"Reports: {reports_of(db) / 'index.html'}")
         if summary.quarantined and not summary.processed:  # a wrong format or a broken source
             typer.echo(f"error: every new call ({len(summary.quarantined)}) was quarantined; "
