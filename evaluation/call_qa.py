@@ -98,6 +98,8 @@ GOLD_SETS = (
     ("qa-heldout-17", "qa-heldout-17.jsonl", "calls"),
     ("qa-heldout-18", "qa-heldout-18.jsonl", "calls"),
     ("qa-heldout-19", "qa-heldout-19.jsonl", "calls"),
+    ("qa-heldout-20", "qa-heldout-20.jsonl", "calls"),
+    ("qa-heldout-21", "qa-heldout-21.jsonl", "calls"),
 )
 # Never tuned on: only their totals are read.
 HELDOUT_SETS = tuple(name for name, _, _ in GOLD_SETS if name.startswith("qa-heldout"))
