@@ -21,6 +21,7 @@ from callqa.qa_rules.readback import (
     with_bare_amounts,
 )
 from callqa.qa_rules.structure import CALLBACK_PROMISE, action_reported, has_act, sentence_span
+from callqa.qa_rules.structure.words import ASKS_WHEN
 
 CORRECTION = phrases(
     "no,? (no,? )?i said",
@@ -211,12 +212,7 @@ ASKS_FOR = re.compile(
     r"\bplease\b|\bis that (?:enough|ok|okay|alright|all right|fine|too \w+)\b",
     re.IGNORECASE,
 )
-# Asking when something will happen, and asking again for a rough time
-ASKS_WHEN = re.compile(
-    r"\bwhen (?:will|would|do|does|am|are|is|can|should|might)\b|\bhow (?:long|soon)\b|"
-    r"\bwhat time (?:will|would|do|does|is|are|can)\b|\broughly when\b|\bwhen roughly\b",
-    re.IGNORECASE,
-)
+# Asking again for a rough time
 ROUGHLY = re.compile(r"\b(?:roughly|ballpark|rough idea|any idea|today or tomorrow|"
                      r"is it (?:today|tomorrow|this week))\b", re.IGNORECASE)  # fmt: skip
 # Coming back to an earlier question without asking it in full ("and the tracking?")

@@ -41,6 +41,7 @@ from callqa.qa_rules.structure.customer import (
 from callqa.qa_rules.structure.model import AgentMoves, Outcome, Request
 from callqa.qa_rules.structure.words import (
     ACTION_LEMMAS,
+    ASKS_WHEN,
     FAILURE,
     QUESTION,
     act_index,
@@ -191,7 +192,6 @@ def _another_action(ctx: AnalysisContext, asked: set[str], index: int) -> bool:
 # Actions that come to the same for a charge: a fine "cancelled" is one "waived and removed"
 CHARGE_ACTIONS = frozenset({"cancel", "waive", "remove", "reverse"})
 # "When will they call?": a callback without a time is still a callback (flagged as such).
-ASKS_WHEN = re.compile(r"\bwhen (?:will|would|do|are|is|can)\b|\bhow long\b", re.IGNORECASE)
 
 
 def build_request(

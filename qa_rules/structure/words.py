@@ -96,6 +96,12 @@ FAILURE = re.compile(
     r"not (?:a lot|much|anything) (?:more |else )?(?:i|we) can do)\b",
     re.IGNORECASE,
 )
+# Asking when something will happen: "when will it come?", "how long", "what time do you…"
+ASKS_WHEN = re.compile(
+    r"\bwhen (?:will|would|do|does|am|are|is|can|should|might)\b|\bhow (?:long|soon)\b|"
+    r"\bwhat time (?:will|would|do|does|is|are|can)\b|\broughly when\b|\bwhen roughly\b",
+    re.IGNORECASE,
+)
 QUESTION = re.compile(
     r"\?\s*$|^\W*(?:(?:so|and|but|um|uh|oh|okay|ok|right|great|lovely|yeah),?\s+)*"
     r"(?:do|does|did|is|are|was|were|can|could|will|would|have|has|"
