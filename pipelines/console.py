@@ -203,8 +203,10 @@ def _scorecard(score: InteractionScore) -> list[str]:
         + (f"  scorecard flags: {', '.join(score.flags)}" if score.flags else "")
     ]
     for answer in score.criteria:
-        points = "" if answer.score is None else f"{answer.score:.1f}/{answer.potential:.1f}"
         mark = marks.get(str(answer.answer), str(answer.answer))
+        points = "" if answer.score is None else f"{answer.score:.1f}/{answer.potential:.1f}"
+        if answer.score is not None and not answer.potential:  # a bonus: never a failure
+            points, mark = f"+{answer.score:.1f} bonus", mark.lower()
         lines.append(f"  {mark:<4} {answer.criterion_id:<20} {points:>9}  {answer.reason}")
         for ev in answer.evidence[:1]:
             lines.append(

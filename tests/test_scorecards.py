@@ -279,6 +279,9 @@ def answers_on(findings):
 
 
 def test_default_card_criteria_apply_only_where_the_call_called_for_them():
+    from callqa.pipelines.console import _scorecard
+    from callqa.qa_rules.scoring import score_call
+
     routine = answers_on([finding("greeting"), finding("resolved"), finding("problem_identified")])
     assert routine["showed_empathy"].answer == "na"  # a balance check needs no empathy
     assert routine["restated"].answer == "na"  # nor a restatement: nothing to get right
@@ -286,6 +289,10 @@ def test_default_card_criteria_apply_only_where_the_call_called_for_them():
     assert routine["confirmed_resolution"].answer == "no"  # resolved, never checked
     assert "none of" in routine["confirmed_resolution"].reason  # says it was not found
     assert routine["probed"].potential == 0 and routine["proactive"].potential == 0  # bonuses
+    shown = "\n".join(_scorecard(score_call(load_scorecard("voice-support"), "c", (
+        finding("greeting"), finding("resolved"), finding("problem_identified")))))  # fmt: skip
+    probed = next(line for line in shown.splitlines() if " probed " in line)
+    assert probed.split()[:3] == ["no", "probed", "+0.0"] and "bonus" in probed  # not "NO 0/0"
     handed_on = answers_on([finding("transferred", "neutral")])
     assert handed_on["confirmed_resolution"].answer == "na"  # nothing was resolved here
     repeated = answers_on([finding("customer_repeats", "negative")])
