@@ -543,6 +543,16 @@ CASES = [
         "question_not_addressed",  # asked when twice, no time either time
         "negative",
     ),
+    (
+        [
+            "customer: he's diabetic he has insulin twice a day and i'm honestly a bit worried "
+            "about leaving him anywhere",
+            "agent: oh bless him no that's a really common worry and you've done the right "
+            "thing ringing first",
+        ],
+        "distress_acknowledged",  # the worry named as a common one
+        "positive",
+    ),
 ]
 
 
@@ -820,6 +830,17 @@ NOT_CASES = [
             "agent: so you want it moved to the twenty seventh is that right",
         ],
         "readback_mismatch",  # what the email says is what is wrong, not what is wanted
+    ),
+    (
+        [
+            "agent: so our plant guarantee is twelve months but it does need the receipt do you "
+            "still have the receipt",
+            "customer: i don't think i do no i paid cash",
+            "agent: ah okay without a receipt i can't put a refund through from here",
+            "customer: oh okay",
+            "agent: but the manager can look it up on the till records",
+        ],
+        "distress_ignored",  # a plain answer to a question at the end of an unpunctuated turn
     ),
     (
         [

@@ -497,8 +497,8 @@ class Comprehension(Detector):
         said: dict[Detail, int] = {}
         for j in self._sources(ctx, i, chosen):
             echoed = set() if j in chosen else self._agent_said_before(ctx, j)
-            turn = ctx.transcript.turns[ctx.sentences[j].turn].text
-            given = _given(ctx.sentences[j].text, disputed=bool(DISPUTED.search(turn)))
+            said_in_turn = ctx.transcript.turns[ctx.sentences[j].turn].text
+            given = _given(ctx.sentences[j].text, disputed=bool(DISPUTED.search(said_in_turn)))
             said |= {d: j for d in given if d not in echoed}
         spoken = range(max(0, i - self.read_back_window), i)
         for kind, names in NAMES_WHEN.items():

@@ -43,7 +43,8 @@ ANSWERS_DISTRESS = phrases(
     r"\bi know,? (that's|that is|it's|it is|this is)\b",
     "i hear you",
     "(that's|it's|that is|it is|must be|sounds) "
-    "(a |such a |really |so |very |completely |totally )*"
+    "(a |such a |really |so |very |completely |totally |common |natural |normal |understandable "
+    "|big |real )*"
     "(worry|worrying|frustrating|pain|shock|miserable|upsetting|stressful|annoying|fair)\\b",
     "(not|isn't) what you (want|need|wanted)",
     "are you (okay|ok|alright|all right)",
@@ -348,7 +349,18 @@ class Empathy(Detector):
         return findings
 
 
-YES_OR_NO = re.compile(r"^\W*(?:no|nope|yes|yeah|yep)\b", re.IGNORECASE)
+# A yes or no, or a plain "I don't think I do" / "not really", to the agent's question
+YES_OR_NO = re.compile(
+    r"^\W*(?:no|nope|yes|yeah|yep|not really|i don't think (?:i|we|so)|i do|we do|i don't|"
+    r"we don't)\b",
+    re.IGNORECASE,
+)
+
+
+# A question that ends an unpunctuated turn: "…it does need the receipt do you still have it"
+ASKS_AT_THE_END = re.compile(
+    r"\b(?:do|did|does|have|has|are|is|can|could|would|will) you\b[^.?!]{0,40}\W*$", re.I
+)
 
 
 def _plain_answer(ctx: AnalysisContext, index: int) -> bool:
@@ -357,7 +369,7 @@ def _plain_answer(ctx: AnalysisContext, index: int) -> bool:
     return bool(
         before is not None
         and before.speaker == "agent"
-        and is_question(before.text)
+        and (is_question(before.text) or ASKS_AT_THE_END.search(before.text))
         and YES_OR_NO.match(ctx.sentences[index].text)
     )
 
