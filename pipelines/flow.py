@@ -30,7 +30,7 @@ from callqa.pipelines.runs import (
     store_outcome,
     summarise,
 )
-from callqa.pipelines.runtime import report_progress
+from callqa.pipelines.runtime import report_progress, take_over_sigterm
 from callqa.pipelines.shared_work import BATCH_SIZE, LEASE_S, Heartbeat, claimed_batches, pause
 from callqa.pipelines.similar import (
     index_path,
@@ -152,6 +152,7 @@ def nightly(
     stored (retention, index, reports) marks the run failed; the next run brings the index and
     the pages in step. ``requested_at``: when the command asked for the run, so the summary
     says how long Prefect took to start."""
+    take_over_sigterm()
     settings = settings or ProcessSettings(label_thresholds=load_calibration(db))
     startup_s = (datetime.now(UTC) - requested_at).total_seconds() if requested_at else 0.0
     with run_lock(db, shared=True):

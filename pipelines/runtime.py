@@ -11,7 +11,9 @@ import fcntl
 import os
 import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ProgressCallback = Callable[[int, int], None]
@@ -83,6 +85,39 @@ def tie_temporary_server_to_this_process() -> None:
     shim = types.SimpleNamespace(**{**vars(subprocess), "Popen": popen})
     server.subprocess = shim  # type: ignore[assignment]  # only that module's name for it
     server._callqa_tied = True  # type: ignore[attr-defined]
+
+
+_leaving_on_sigterm = False  # within the CLI's leaving_on_sigterm(): the flow takes SIGTERM over
+
+
+@contextmanager
+def leaving_on_sigterm() -> Iterator[None]:
+    """While it lasts, SIGTERM ends the process at once (status 143), in the flow too
+    (:func:`take_over_sigterm`). Calls already stored are kept and the next run does the rest,
+    as after a kill -9; a scheduler's stop no longer waits for the batch in hand and a minute of
+    retries against the Prefect server the same signal stopped."""
+    global _leaving_on_sigterm
+    previous = signal.signal(signal.SIGTERM, _stop)
+    _leaving_on_sigterm = True
+    try:
+        yield
+    finally:
+        _leaving_on_sigterm = False
+        signal.signal(signal.SIGTERM, previous)
+
+
+def take_over_sigterm() -> None:
+    """In a flow run by ``callqa run`` (not a deployment, whose runner cancels a flow run with
+    SIGTERM and must get Prefect's handling), put back the handler Prefect swapped out."""
+    if _leaving_on_sigterm and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)
+
+
+def _stop(signum: int, frame: object) -> None:
+    sys.stderr.write("error: stopped by SIGTERM; the calls stored so far are kept and the next "
+                     "run does the rest\n")  # fmt: skip
+    sys.stderr.flush()
+    os._exit(128 + signum)
 
 
 def _die_with_parent() -> None:

@@ -78,6 +78,27 @@ def test_a_run_killed_mid_batch_is_finished_by_the_next_with_exact_counts(tmp_pa
     assert per_call == 0  # one score per call, however many runs
 
 
+@pytest.mark.slow
+def test_a_run_stopped_with_sigterm_leaves_promptly_and_the_next_finishes(tmp_path):
+    """A scheduler's stop (SIGTERM to the process group, as systemd and timeout send it) ends
+    the run without a minute of retries against the server the same signal stopped."""
+    folder, db = write_calls(tmp_path / "calls", CALLS), tmp_path / "term.db"
+    command = [sys.executable, "-m", "callqa.pipelines.cli", "run", str(folder), "--db", str(db)]
+    run = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline = time.monotonic() + 600
+    while not stored(db) and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.1)
+    os.killpg(run.pid, signal.SIGTERM)
+    stopped = time.monotonic()
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 143 and "stopped by SIGTERM" in err
+    assert time.monotonic() - stopped < 20  # not the batch in hand and retries (80 s before)
+    rerun = CliRunner().invoke(app, ["run", str(folder), "--db", str(db), "--json"])
+    assert rerun.exit_code == 0, rerun.output
+    assert sorted(set(stored(db))) == sorted(stored(db)) and len(stored(db)) == CALLS
+
+
 def test_retention_purges_old_words_and_keeps_scores(tmp_path):
     folder = write_calls(tmp_path / "calls", 2)
     today = datetime.now(UTC).date()

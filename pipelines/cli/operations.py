@@ -43,6 +43,7 @@ from callqa.pipelines.runs import plan_run, record_idle_run
 from callqa.pipelines.runtime import (
     configure_prefect,
     create_temporary_server_database,
+    leaving_on_sigterm,
     on_progress,
     tie_temporary_server_to_this_process,
 )
@@ -138,7 +139,7 @@ def run(
 
         tie_temporary_server_to_this_process()
         create_temporary_server_database()
-        with console.progress_bar("Processing calls") as advance:
+        with leaving_on_sigterm(), console.progress_bar("Processing calls") as advance:
             on_progress(advance)
             try:
                 summary = (with_dask(dask) if dask else nightly)(
