@@ -171,8 +171,8 @@ def run(
         )
         if not as_json:
             _say_queue(db, team.flags)
-        if not as_json and summary.processed:
-            typer.echo(f"Reports: {reports_of(db) / 'index.html'}")
+            if summary.processed:
+                typer.echo(f"Reports: {reports_of(db) / 'index.html'}")
         if summary.quarantined and not summary.processed:  # a wrong format or a broken source
             typer.echo(f"error: every new call ({len(summary.quarantined)}) was quarantined; "
                        "`callqa quarantine` lists why", err=True)  # fmt: skip

@@ -191,7 +191,6 @@ def _another_action(ctx: AnalysisContext, asked: set[str], index: int) -> bool:
 
 # Actions that come to the same for a charge: a fine "cancelled" is one "waived and removed"
 CHARGE_ACTIONS = frozenset({"cancel", "waive", "remove", "reverse"})
-# "When will they call?": a callback without a time is still a callback (flagged as such).
 
 
 def build_request(
@@ -255,6 +254,7 @@ def build_request(
         reraised is not None
         and handed
         and reraised > handed[-1]
+        # "when will they call?": a callback without a time is still a callback (flagged so)
         and not (reraised == left_open and ASKS_WHEN.search(ctx.sentences[reraised].text))
     ):
         handed = []  # "they'll be in touch" - "I was told that last week": not a handover
