@@ -7,19 +7,27 @@ from collections.abc import Sequence
 from statistics import mean
 from typing import Any
 
+from callqa.pipelines.review import budgeted_queue
+from callqa.qa_rules.flags import FlagRules
 from callqa.qa_rules.scorecard import Scorecard
 from callqa.qa_rules.scores import ScoredCall
 from callqa.qa_rules.scoring import score_call
 
 
 def backtest(
-    card: Scorecard, rows: Sequence[ScoredCall], fitted: dict[str, float] | None = None
+    card: Scorecard,
+    rows: Sequence[ScoredCall],
+    rules: FlagRules,
+    fitted: dict[str, float] | None = None,
 ) -> dict[str, Any]:
-    """Per-call old and new totals, flag counts, and per-agent means and ranks, old and new
-    (scored with the store's ``fitted`` label thresholds, as runs are)."""
+    """Per-call old and new totals, flag counts, the review queue's size within ``rules``'
+    budget, and per-agent means and ranks, old and new (scored with the store's ``fitted``
+    label thresholds, as runs are)."""
     calls = []
+    rescored = []
     for row in rows:
         new = score_call(card, row.call_id, row.findings, row.metrics, fitted)
+        rescored.append(row.model_copy(update={"score": new}))
         old = row.score
         calls.append({
             "call_id": row.call_id,
@@ -35,6 +43,11 @@ def backtest(
         "flagged": {
             "old": sum(bool(c["old_flags"]) for c in calls),
             "new": sum(bool(c["new_flags"]) for c in calls),
+        },
+        "queued": {
+            "old": len(budgeted_queue(rows, rules)[0]),
+            "new": len(budgeted_queue(rescored, rules)[0]),
+            "budget": rules.budget,
         },
         "agents": _agents(calls),
     }

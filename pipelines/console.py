@@ -296,10 +296,13 @@ def backtest_report(result: dict[str, Any]) -> str:
          str(a.get("old_rank", "-")), str(a.get("new_rank", "-"))]
         for a in result["agents"]
     ]  # fmt: skip
-    flagged = result["flagged"]
+    flagged, queued = result["flagged"], result["queued"]
+    budget = "no budget" if queued["budget"] is None else f"budget {queued['budget']:.0%} of calls"
     return "\n".join([
         f"Backtest of {result['scorecard']} on {len(calls)} stored call(s)",
         f"  calls with flags: {flagged['old']} now, {flagged['new']} with this scorecard",
+        f"  in the review queue ({budget}): {queued['old']} now, {queued['new']} with this"
+        " scorecard",
         "",
         table(calls, ["CALL", "AGENT", "NOW", "NEW", "CHANGE", "FLAGS"]),
         "",

@@ -140,6 +140,12 @@ def test_cli_run_show_calls_quarantine(tmp_path, samples, prefect_server):
     calls = {c["call_id"]: c for c in json.loads(tried.output)["calls"]}
     assert calls["fl-20261120-0002"]["old_total"] == 0 < calls["fl-20261120-0002"]["new_total"]
     assert calls["nw-20261120-0001"]["old_total"] == calls["nw-20261120-0001"]["new_total"]
+    # ... and says how many calls the review queue would hold within its budget, as it is now
+    queued = json.loads(tried.output)["queued"]
+    now = json.loads(runner.invoke(app, ["queue", "--db", db, "--json"]).output)
+    assert queued["old"] == len(now["flagged"]) and queued["budget"] == now["budget"]
+    text = runner.invoke(app, ["scorecard", "backtest", str(trial), "--db", db]).output
+    assert f"in the review queue (budget 20% of calls): {queued['old']} now" in text
 
     # similar past resolutions: in the call's report, from the CLI, and gone once erased
     page = (tmp_path / "callqa-reports" / "calls" / "hvb-0bbbedb4.html").read_text()

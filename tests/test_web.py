@@ -358,6 +358,7 @@ def test_a_new_scorecard_version_is_backtested_before_it_is_used(store):
     proposed = bundled.replace("version:", 'version: "9" #', 1)
     done = ria.post("/scorecards/backtest", data={"csrf": csrf_of(page), "definition": proposed})
     assert done.status_code == 200 and 'id="agents"' in done.text and "a-bob" in done.text
+    assert "In the review queue (no budget)" in done.text
     broken = ria.post("/scorecards/backtest",
                       data={"csrf": csrf_of(page), "definition": "id: [unclosed"})  # fmt: skip
     assert 'id="problem"' in broken.text and "/tmp" not in broken.text

@@ -11,10 +11,12 @@ from callqa.pipelines import console
 from callqa.pipelines.backtest import backtest
 from callqa.pipelines.cli.app import app
 from callqa.pipelines.cli.common import (
+    ConfigOption,
     DbOption,
     JsonOption,
     SinceOption,
     load_card,
+    load_flag_rules,
     open_store,
     parse_since,
     to_json,
@@ -51,12 +53,14 @@ def scorecard_backtest(
     db: DbOption = "callqa.db",
     since: SinceOption = None,
     as_json: JsonOption = False,
+    config: ConfigOption = None,
 ) -> None:
-    """Re-score stored calls with another scorecard and show what would change."""
+    """Re-score stored calls with another scorecard and show what would change, including the
+    review queue within the configured budget."""
     card = load_card(str(path))
     rows = open_store(db).scored_calls(parse_since(since))
     if not rows:
         typer.echo(f"error: no stored calls in {db}", err=True)
         raise typer.Exit(1)
-    result = backtest(card, rows, load_calibration(db))
+    result = backtest(card, rows, load_flag_rules(None, config), load_calibration(db))
     typer.echo(to_json(result) if as_json else console.backtest_report(result))

@@ -250,7 +250,7 @@ def add_team_routes(app: FastAPI, ws: Workspace) -> None:
                 problem = str(exc).replace(str(path), "the proposed scorecard")
             else:
                 fitted = load_calibration(store.url)
-                result = backtest(proposed, store.scored_calls(), fitted)
+                result = backtest(proposed, store.scored_calls(), rules, fitted)
         return page("app_scorecards.html.j2", user=user, csrf=session.csrf, card=card,
                     versions=store.list_scorecards(), result=result, problem=problem,
                     definition=definition)  # fmt: skip
