@@ -1,7 +1,8 @@
 """Benchmark the read-back check: false alarms on Schema-Guided Dialogue, where the virtual
 assistant's confirmations repeat what the user chose (offers taken, changes of mind and several
 bookings in one dialogue included), so every mismatch it reports there is a false one; and
-recall and precision on the read-backs annotated in the gold calls, tuning and held-out apart.
+recall and precision on the read-backs annotated in the gold calls and on the read-back probes
+(evaluation/readback-probes), tuning and held-out apart.
 
     python -m callqa.evaluation.bench_readback [--sgd ../shared/datasets/sgd] [--dialogues 600]
 """
@@ -18,9 +19,12 @@ from pathlib import Path
 from callqa.evaluation import call_qa
 from callqa.evaluation.call_qa import GoldCall
 from callqa.models.transcript import Speaker, Transcript, Turn
+from callqa.pipelines.readers import read_transcript
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "evaluation" / "gold"
+PROBES = ROOT / "evaluation" / "readback-probes"
+PROBES_TUNED_ON = 40  # rb-001 to rb-040; the rest are held out
 WORDS_PER_SECOND = 2.5
 
 
@@ -33,6 +37,8 @@ def sgd_calls(path: Path, dialogues: int, seed: int) -> list[GoldCall]:
     for row in random.Random(seed).sample(rows, min(dialogues, len(rows))):
         clock, turns = 0.0, []
         for turn in row["turns"]:
+            if not turn["utterance"].strip():  # a few test turns are empty: no words, no turn
+                continue
             length = len(turn["utterance"].split()) / WORDS_PER_SECOND
             speaker: Speaker = "agent" if turn["speaker"] == "SYSTEM" else "customer"
             turns.append(Turn(speaker=speaker, text=turn["utterance"], start=clock,
@@ -67,6 +73,34 @@ def wrong_read_backs(gold_dir: Path) -> dict[str, bool]:
     return out
 
 
+def probe_figures(folder: Path = PROBES) -> None:
+    """Print the read-back check's figures on the probe calls, development and held-out
+    halves apart."""
+    labels = [json.loads(line) for line in (folder / "labels.jsonl").read_text().splitlines()]
+    calls = []
+    for label in labels:
+        path = folder / "calls" / f"{label['call_id']}.txt"
+        transcript, _ = read_transcript(path, path.read_bytes(), label["call_id"])
+        calls.append(GoldCall(transcript, "probes", "", {}, False))
+    tally: dict[str, Counter[str]] = {"development": Counter(), "held out": Counter()}
+    for label, result in zip(labels, call_qa.analysed(calls), strict=True):
+        part = "development" if int(label["call_id"][3:]) <= PROBES_TUNED_ON else "held out"
+        raised = {f.label for f in result.findings}
+        t = tally[part]
+        t[label["kind"]] += 1
+        t[f"{label['kind']} flagged"] += "readback_mismatch" in raised
+        t[f"{label['kind']} corrected"] += "readback_corrected" in raised
+    kinds = ("right", "wrong_uncorrected", "wrong_corrected")
+    for part, t in tally.items():
+        flagged = sum(t[f"{kind} flagged"] for kind in kinds)
+        print(
+            f"probes, {part} ({sum(t[k] for k in kinds)}): wrong read-backs left uncorrected "
+            f"found {t['wrong_uncorrected flagged']}/{t['wrong_uncorrected']}; calls flagged "
+            f"for one that have one {t['wrong_uncorrected flagged']}/{flagged}; corrected ones "
+            f"seen as corrected {t['wrong_corrected corrected']}/{t['wrong_corrected']}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sgd", type=Path, default=ROOT.parent / "shared" / "datasets" / "sgd")
@@ -93,6 +127,7 @@ def main() -> None:
         print(f"gold calls, {part} ({sum(t.values())}): calls with a wrong read-back left "
               f"uncorrected found {t[(True, True)]}/{missed}; calls flagged for one that have "
               f"one {t[(True, True)]}/{flagged}")  # fmt: skip
+    probe_figures()
 
 
 if __name__ == "__main__":

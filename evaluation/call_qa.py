@@ -79,6 +79,7 @@ GOLD_SETS = (
     ("qa-dev-33", "qa-dev-33.jsonl", "calls"),
     ("qa-dev-34", "qa-dev-34.jsonl", "calls"),
     ("qa-dev-35", "qa-dev-35.jsonl", "calls"),
+    ("qa-dev-36", "qa-dev-36.jsonl", "calls"),
     ("qa-heldout", "qa-heldout.jsonl", "calls"),
     ("qa-heldout-2", "qa-heldout-2.jsonl", "calls"),
     ("qa-heldout-3", "qa-heldout-3.jsonl", "calls"),

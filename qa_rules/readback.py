@@ -55,7 +55,7 @@ HOURS = re.compile(
     r"kids)\b)",
     re.IGNORECASE,
 )
-DAY = re.compile(  # not "a second driver", "my third card", "the first time", "[ADDRESS]-eighth",
+DAY = re.compile(  # not "a second driver", "the first dance", "the first time", "[ADDRESS]-eighth",
     # nor "the weekend of the ninth" (a stay around it, not a day of it)
     r"(?<!\ba )(?<!\ban )(?<!\bmy )(?<!\byour )(?<!\bour )(?<!\btheir )(?<![-\]])"
     r"(?<!\bher )(?<!\bhis )(?<!'s )"  # "my sister's thirtieth": a birthday
@@ -63,7 +63,8 @@ DAY = re.compile(  # not "a second driver", "my third card", "the first time", "
     r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?! (?:one|1(?! \d)|time|payment|thing|line|floor|class|"
     r"step|driver|person|card|account|bag|item|call|attempt|year|month|week|day|claim|complaint|"
     r"letter|bill|order|visit|engineer|reminder|notice|warning|charge|refund|form|ticket|"
-    r"booking|try|go|round|pair|birthday|anniversary)s?\b)",
+    r"booking|try|go|round|pair|birthday|anniversary|dance|course|instalment|installment|half|"
+    r"stage|part|choice|option|place|edition|dose|hole)s?\b)",
     re.I,
 )
 # "first", "second" and "third" are days only as dates: "the first", "Monday 2nd", "3rd of May"
@@ -137,6 +138,18 @@ REPLACED = re.compile(
 )
 
 
+# How many are coming: "six of us", "five players", "a table for two", "a party of eight"
+PARTY = re.compile(
+    r"\b(?:(?P<n>\d{1,3}) (?:of us|people|persons|guests|adults|players|diners|passengers)|"
+    r"(?:table|party|group) (?:for|of) (?P<m>\d{1,3}))\b(?![:.]\d|\s?(?:[ap]\.?m|o'clock)\b)",
+    re.IGNORECASE,
+)
+
+
+# A reference said digit by digit: "four five two seven one"
+SPELLED_FIGURE = re.compile(r"(?<![\d.,:$£€] )(?<![\d.,:$£€])\b\d(?: \d){3,}\b(?! \d)")
+
+
 # A number said for something with no unit: "ninety-four for the evening", "I'll put ninety
 # down for the evening", "seventy for the day" (not a time: "at nine for the appointment").
 # "sixty of the nine-piece selection boxes": a count of a thing named by its first two words
@@ -193,11 +206,14 @@ def details(text: str) -> set[Detail]:
     found |= {
         ("size", "", (m["n"] or m["m"]).replace(" and a half", ".5")) for m in SIZE.finditer(said)
     }
+    for m in PARTY.finditer(said):
+        found.add(("count", "people", str(int(m["n"] or m["m"]))))
     for m in COUNT_OF_THE.finditer(said):
         found.add(("count", m["what"].lower(), str(int(m["n"]))))
     for m in COUNT_FOR.finditer(said):
         found.add(("count", m["what"].lower(), str(int(m["n"]))))
     found |= {("figure", "", m[0]) for m in FIGURE.finditer(said)}
+    found |= {("figure", "", m[0].replace(" ", "")) for m in SPELLED_FIGURE.finditer(said)}
     return found
 
 
@@ -259,6 +275,27 @@ def mismatches(
         if missing and all(d[2] != value for d in same) and not _same_time(kind, value, same):
             out.append(((kind, what, value), missing))
     return out
+
+
+def misheard(read_back: Detail, said: Detail) -> bool:
+    """Whether a value said back differs from the customer's the way misheard numbers do:
+    the same digits in another order (1,500 and 1,050), a digit dropped or added (15 and 5,
+    250 and 25), a "-teen" for a "-ty" (14 and 40), or for a size, one off (a nine and an
+    eight). Such a value in a report or a summing-up is a misreading, not the agent's own
+    figure (a price, a total)."""
+    if read_back[:2] != said[:2] or read_back[2] == said[2]:
+        return False
+    a, b = (re.sub(r"\.0$", "", v[2]) for v in (read_back, said))
+    if not (a.replace(".", "").isdigit() and b.replace(".", "").isdigit()):
+        return False
+    if read_back[0] == "size":
+        return abs(float(a) - float(b)) == 1
+    short, long_ = sorted((a, b), key=len)
+    dropped = len(long_) == len(short) + 1 and any(
+        long_[:k] + long_[k + 1 :] == short for k in range(len(long_))
+    )
+    teens = {f"1{d}": f"{d}0" for d in "3456789"}
+    return sorted(a) == sorted(b) or dropped or teens.get(a) == b or teens.get(b) == a
 
 
 def _same_time(kind: str, value: str, said: set[Detail]) -> bool:

@@ -39,6 +39,12 @@ OTHER_QUESTION = re.compile(
     r"\?\s*$|^\W*(?:and )?(?:what|which|when|how|where|why|would|do|did|is|are|can|could)\b",
     re.IGNORECASE,
 )
+# Asking for a detail that is not personal data: "and the reading", "what's the amount"
+ASKS_OTHER = re.compile(
+    r"\b(?:and|what's|what is|(?:can|could|may) i (?:take|have|get)) (?:the|your) (?:meter )?"
+    r"(?:readings?|date(?! of birth)|time|amount|size|quantity|colou?r|model|day)\b",
+    re.IGNORECASE,
+)
 WH_WORD = re.compile(r"\b(?:what|which|when|how|where|why)\b", re.IGNORECASE)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 REQUEST_OPENING = re.compile(
@@ -153,8 +159,10 @@ def answer_turns(
             moved_on = not _echoes(own, given) and not ASKS_FOR_MORE.search(turn.text)
             if len(words) > LONG_TURN and answered and moved_on:
                 break
-            if OTHER_QUESTION.search(turn.text) and not _has_digits(turn.text):
-                break  # "what day would you like?": the agent asks about something else
+            if (
+                OTHER_QUESTION.search(turn.text) or (answered and ASKS_OTHER.search(turn.text))
+            ) and not _has_digits(turn.text):
+                break  # "what day would you like?", "thanks, and the reading": something else
             if (
                 answered
                 and WH_WORD.search(turn.text)

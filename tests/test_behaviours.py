@@ -553,6 +553,39 @@ CASES = [
         "distress_acknowledged",  # the worry named as a common one
         "positive",
     ),
+    (
+        [
+            "customer: It's an engagement ring, and it was valued at £1,500.",
+            "agent: So I'm adding an engagement ring as a specified item valued at £1,050.",
+        ],
+        "readback_mismatch",  # an amount misheard in a report: the same digits moved
+        "negative",
+    ),
+    (
+        [
+            "customer: hi we'd like to book a tee time saturday morning there'll be six of us",
+            "agent: lovely so that's five players at nine on saturday",
+        ],
+        "readback_mismatch",  # how many are coming
+        "negative",
+    ),
+    (
+        [
+            "customer: um it's four five two seven one",
+            "agent: so that's four five seven two one",
+        ],
+        "readback_mismatch",  # a reading said digit by digit
+        "negative",
+    ),
+    (
+        [
+            "customer: I'd like to top up my phone please, thirty pounds.",
+            "agent: So a top-up of thirteen pounds?",
+            "customer: No, [PHONE].",
+        ],
+        "readback_corrected",  # a "no" and the right value, redacted as a number
+        "neutral",
+    ),
 ]
 
 
@@ -1015,6 +1048,40 @@ NOT_CASES = [
         ],
         "readback_mismatch",  # "I'll put a note down" reads nothing back
     ),
+    (
+        [
+            "customer: a double room for two nights arriving on the seventeenth um no wait "
+            "sorry the eighteenth",
+            "agent: so arriving thursday the eighteenth for two nights checking out saturday "
+            "the twentieth",
+        ],
+        "readback_mismatch",  # the seventeenth was put right at once
+    ),
+    (
+        [
+            "customer: I get the coffee every two weeks. I'd like to change it to once a month.",
+            "agent: No problem, so two bags every four weeks from now on.",
+        ],
+        "readback_mismatch",  # "every two weeks" is what it was
+    ),
+    (
+        [
+            "customer: we're getting married on the thirtieth of may",
+            "agent: so full day coverage from bridal prep to the first dance",
+        ],
+        "readback_mismatch",  # "the first dance" is no date
+    ),
+    (
+        [
+            "customer: A table for four of us on Saturday. Actually, make it five.",
+            "agent: So that's a table for five, this Saturday at seven thirty.",
+        ],
+        "readback_mismatch",  # the count changed, said as a bare number
+    ),
+    (
+        ["customer: Book me a table for 1:30 pm.", "agent: So that's a table at 1:30 pm."],
+        "readback_mismatch",  # "a table for 1:30" is a time, not one person
+    ),
 ]
 
 
@@ -1175,6 +1242,15 @@ CALL_HANDLING = [
 @pytest.mark.parametrize("lines, label", CALL_HANDLING, ids=[c[1] for c in CALL_HANDLING])
 def test_call_handling(analyzer, lines, label):
     assert label in labels_of(analyzer, *lines)
+
+
+def test_a_check_the_customer_does_not_answer_is_no_verification(analyzer):
+    asked = ["agent: Hello, my name is Sam.", "customer: I lost my credit card, can you send "
+             "me a new one?", "agent: Yes, could I get your home address too?"]  # fmt: skip
+    assert "verification" in labels_of(analyzer, *asked, "customer: It's [ADDRESS].")
+    assert "verification" not in labels_of(
+        analyzer, *asked, "customer: um", "customer: uh no sorry"
+    )
 
 
 def test_name_and_number_cover_a_reset_link_not_reading_out_the_account(analyzer):

@@ -179,3 +179,21 @@ def test_annotator_agreement_counts_alike_answers_and_kappa():
     assert found["outcome"][0] == 0.5 and found["deserves_review"] == (1.0, 1.0)
     assert found["greeted"] == (1.0, 1.0) and found["closed"][0] == 0.5
     assert found["all criteria"][0] == 0.75
+
+
+def test_read_back_probe_labels_quote_their_calls():
+    from pathlib import Path
+
+    from callqa.evaluation.bench_readback import PROBES
+    from callqa.pipelines.readers import read_transcript
+
+    labels = [json.loads(line) for line in (PROBES / "labels.jsonl").read_text().splitlines()]
+    assert len(labels) == 80
+    for label in labels:
+        path = Path(PROBES / "calls" / f"{label['call_id']}.txt")
+        turns = read_transcript(path, path.read_bytes(), label["call_id"])[0].turns
+        assert (label["kind"] == "right") == (not label["mismatches"])
+        for wrong in label["mismatches"]:
+            assert wrong["said"] in turns[wrong["customer_turn"]].text
+            assert wrong["read_back"] in turns[wrong["agent_turn"]].text
+            assert (wrong["corrected_turn"] is None) == (label["kind"] == "wrong_uncorrected")

@@ -139,7 +139,7 @@ class CallHandling(Detector):
         by_caller = [] if asked_number else matching(ctx, CALLER_ID, "agent")
         looked_up = asked_number or by_caller
         named = [i for i in ctx.by_speaker("customer") if NAME_GIVEN.search(ctx.sentences[i].text)]
-        verified = matching(ctx, VERIFICATION, "agent") or [
+        verified = [i for i in matching(ctx, VERIFICATION, "agent") if not _refused(ctx, i)] or [
             i for i in ctx.by_speaker("customer") if SECURITY_DETAILS.search(ctx.sentences[i].text)
         ]
         if looked_up:  # read out after the number was asked for, or with the caller's number
@@ -186,6 +186,27 @@ class CallHandling(Detector):
                 why = "The agent ended on a bare goodbye, with no thanks"
             findings.append(self.finding(ctx, "no_closing", "negative", ending[-1:], why, 0.7))
         return findings
+
+
+# The customer does not give what was asked: "could I get your home address?" - "um", "uh, no,
+# sorry", "I don't have it"
+REFUSAL = re.compile(
+    r"^\W*(?:(?:um|uh|er|erm|oh|sorry|no|nope)\b\W*)*$"
+    r"|^\W*(?:(?:um|uh|er|erm|oh|sorry|no)\b\W*)*i (?:don't|can't|haven't)\b",
+    re.IGNORECASE,
+)
+
+
+def _refused(ctx: AnalysisContext, ask: int) -> bool:
+    """Whether the customer answered the agent's check in sentence ``ask`` with a refusal
+    ("no, sorry", "I don't have it") or a filler alone."""
+    reply = []
+    for sentence in ctx.sentences[ask + 1 :]:
+        if sentence.speaker == "agent" and reply:
+            break
+        if sentence.speaker == "customer":
+            reply.append(sentence.text)
+    return bool(reply) and all(REFUSAL.search(text) for text in reply)
 
 
 def _account_data_read_out(

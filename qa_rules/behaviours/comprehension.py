@@ -17,6 +17,7 @@ from callqa.qa_rules.readback import (
     bare_times,
     details,
     digits_for_words,
+    misheard,
     mismatches,
     with_bare_amounts,
 )
@@ -94,6 +95,8 @@ MOVING = re.compile(
     r"\bcan't make (?:it|that)\b|\bcan't do (?:\w+ ){0,3}?any ?more\b",
     re.I,
 )
+CHANGED_TO = re.compile(r"\s+(?:(?:it|that|this|them|(?:my|the|our) \w+)\s+)?(?:over\s+)?to\b",
+                        re.I)  # fmt: skip
 CLAUSES = re.compile(r"[,.;!?]|\b(?:and|but)\b", re.I)
 CANCELLED = re.compile(  # not "so cancelled on the fourth of March": when, not what
     r"\b(?:cancell?ed|cancelling|removed|taken off|deleted)\b(?! (?:on|from|at|as of)\b)", re.I
@@ -136,7 +139,12 @@ ACTED = re.compile(r"\b(?:i'm|i am) (?:just )?(?:putting|booking|changing|moving
                    r"(?:that|it|this|them|the \w+|your \w+)(?: over)? to\b",
                    re.I)  # fmt: skip
 DENIES = re.compile(r"^\W*(?:(?:um|uh|er|oh|sorry),?\s+)*(?:no|nope|nah|not|actually|wait)\b", re.I)
+NO_THEN_VALUE = re.compile(
+    r"^\W*(?:no|nope),?\s+(?:\[[A-Z_]+\]|\d|the \d|it's\b|it was\b|make it\b)", re.I
+)
 WHEN_KINDS = ("day", "weekday", "time", "hours")
+COUNTED_KINDS = ("amount", "count", "size", "measure")
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
 CHOOSES = re.compile(
     r"\bplease\b|\bi'd (?:like|prefer)\b|\b(?:can|could) (?:you|we|i)\b|"
     r"\bmake it\b|\b(?:is|'s) (?:fine|good|perfect|great|best|better)\b",
@@ -428,12 +436,16 @@ class Comprehension(Detector):
             read -= taken
             if WINDOW.search(text):  # "Saturday between 8 am and 1 pm": the slot, not a time
                 read = {d for d in read if d[0] != "time"}
-            if not checks:  # "I've rebooked that for Tuesday": when, and long figures only
-                read = {d for d in read if d[0] in WHEN_KINDS or d[0] == "figure"}
             said = self._said_before(ctx, i, chosen)
+            counted = {d for d in read if d[0] in COUNTED_KINDS}
+            heard_wrong = {d for d in said if any(misheard(r, d) for r in counted)}
+            if not checks:  # "I've rebooked that for Tuesday": when, and long figures only, and
+                # what sounds like the customer's misheard ("valued at £1,050" after "£1,500")
+                near = {r for r in counted if any(misheard(r, d) for d in heard_wrong)}
+                read = {d for d in read if d[0] in WHEN_KINDS or d[0] == "figure"} | near
             if reports:  # what was done is set against what the customer asked for or chose
-                said = {d: j for d, j in said.items()
-                        if d[0] == "figure" or WANTED.search(ctx.sentences[j].text)}  # fmt: skip
+                said = {d: j for d, j in said.items() if d[0] == "figure" or d in heard_wrong
+                        or WANTED.search(ctx.sentences[j].text)}  # fmt: skip
             if checks:  # "so that's Tuesday at 5.30, is that right?": checked, offered or not
                 settled |= details(text) & set(said)
             if not marked:  # checked right already: said again it is no news, and "right so
@@ -446,7 +458,13 @@ class Comprehension(Detector):
             if any(d[0] == "time" for d in read):  # "eight thirty, please": said bare, read right
                 read -= {d for j in self._sources(ctx, i, chosen)
                          for d in bare_times(ctx.sentences[j].text)}  # fmt: skip
+            sources = [ctx.sentences[j].text for j in self._sources(ctx, i, chosen)]
+            was = {d for d, j in said.items() if self._changed_later(ctx, j)}
             for (kind, what, value), theirs in mismatches(read, set(said), details(turn)):
+                if theirs <= was:
+                    continue  # "I get it every two weeks. I'd like to change it to once a month"
+                if kind in COUNTED_KINDS and _said_bare(sources, (kind, what, value)):
+                    continue  # "four of us" … "make it five": said bare, read back right
                 source = max(said[d] for d in theirs)
                 shown = ", ".join(sorted(d[2] for d in theirs))
                 thing = f"{kind} ({what})" if what else kind
@@ -498,7 +516,12 @@ class Comprehension(Detector):
         for j in self._sources(ctx, i, chosen):
             echoed = set() if j in chosen else self._agent_said_before(ctx, j)
             said_in_turn = ctx.transcript.turns[ctx.sentences[j].turn].text
-            given = _given(ctx.sentences[j].text, disputed=bool(DISPUTED.search(said_in_turn)))
+            then = (
+                ctx.sentences[j + 1].text
+                if j + 1 < len(ctx.sentences) and ctx.sentences[j + 1].turn == ctx.sentences[j].turn
+                else ""
+            )
+            given = _given(ctx.sentences[j].text, DISPUTED.search(said_in_turn) is not None, then)
             said |= {d: j for d in given if d not in echoed}
         spoken = range(max(0, i - self.read_back_window), i)
         for kind, names in NAMES_WHEN.items():
@@ -511,6 +534,19 @@ class Comprehension(Detector):
             turn = ctx.sentences[latest].turn  # what it gives replaces what came before
             said = {d: j for d, j in said.items() if d[0] != kind or ctx.sentences[j].turn == turn}
         return said
+
+    @staticmethod
+    def _changed_later(ctx: AnalysisContext, j: int) -> bool:
+        """Whether a later sentence of the customer's turn holding ``j`` asks to change what
+        ``j`` describes ("…every two weeks. I'd like to change it to once a month")."""
+        turn = ctx.sentences[j].turn
+        for s in ctx.sentences[j + 1 :]:
+            if s.turn != turn:
+                return False
+            moving = MOVING.search(s.text)
+            if moving and CHANGED_TO.match(s.text, moving.end()):
+                return True
+        return False
 
     @staticmethod
     def _offered(ctx: AnalysisContext) -> list[tuple[int, set[Detail], list[int]]]:
@@ -554,8 +590,13 @@ class Comprehension(Detector):
     @staticmethod
     def _corrects(ctx: AnalysisContext, answer: int, theirs: set) -> bool:
         text = ctx.sentences[answer].text
-        restated = bool(details(text) & theirs)
-        denied = has_act(ctx, answer, "negate") and DENIES.match(text)  # not "okay brilliant"
+        numbers = set(NUMBER.findall(digits_for_words(text)))  # "no, thirty"
+        restated = bool(details(text) & theirs) or any(
+            re.sub(r"\.0$", "", d[2]) in numbers for d in theirs if d[0] in COUNTED_KINDS
+        )
+        denied = DENIES.match(text) and (  # not "okay brilliant"
+            has_act(ctx, answer, "negate") or NO_THEN_VALUE.match(digits_for_words(text))
+        )  # "no, [PHONE]": a "no" and the right value, the value redacted
         return restated or bool(denied) or bool(CORRECTION.search(text))
 
     def _time_to_understanding(self, ctx: AnalysisContext) -> list[Finding]:
@@ -615,20 +656,56 @@ def _kept(text: str) -> str:
     return " ".join(c for c in CLAUSES.split(text) if not CANCELLED.search(c))
 
 
-def _given(text: str, disputed: bool = False) -> set:
+def _said_bare(texts: list[str], detail: Detail) -> bool:
+    """Whether one of the customer's ``texts`` says the detail's number bare, with no detail
+    of its kind ("four of us … actually, make it five")."""
+    number = re.sub(r"\.0$", "", detail[2])
+    return any(
+        number in NUMBER.findall(digits_for_words(text))
+        and not any(d[:2] == detail[:2] for d in details(text))
+        for text in texts
+    )
+
+
+def _given(text: str, disputed: bool = False, then: str = "") -> set:
     """The details a customer's sentence gives: those in a question they ask, rough figures
     ("about eight pounds higher"), what is to be moved ("I've got one booked for Thursday
     at ten and I need to move it") and when they cannot ("I'm out from two till four") are
     left out, and so are ages ("he's twelve weeks") and what a record says where the
     customer's turn disputes it (``disputed``: "it says the twentieth and it should be…")."""
     moving = MOVING.search(text)
-    if moving and BOOKED.search(text[: moving.start()]):
-        text = text[moving.start() :]
+    if moving and (BOOKED.search(text[: moving.start()]) or CHANGED_TO.match(text, moving.end())):
+        text = text[moving.start() :]  # "I get it every two weeks, I'd like to change it to…"
     text = AGE.sub(" ", NOT_FOR_THEM.sub(" ", text))
     if disputed:  # not "the meter says oh four eight two one": a reading
         text = RECORDED.sub(" ", text)
     given = APPROXIMATE.sub(" ", digits_for_words(ASKED_ABOUT.sub(" ", text)))
-    return with_bare_amounts(details(given), given)
+    return with_bare_amounts(_self_repaired(given, digits_for_words(then)), given)
+
+
+# The customer putting right what they just said: "the seventeenth, um, no wait, sorry, the
+# eighteenth", "size nine, I mean ten"
+REPAIR = re.compile(r"\b(?:no,? wait|wait,? no|no,? sorry|sorry,? no|no,? no|i mean|or rather|"
+                    r"sorry|wait)\b[\s,.]*", re.IGNORECASE)  # fmt: skip
+GOES_ON_ADDING = re.compile(r"^\W*(?:and|also|plus|as well)\b", re.IGNORECASE)
+
+
+def _self_repaired(text: str, then: str = "") -> set:
+    """The details of ``text``, without one the customer put right at once, there or at the
+    start of what they say ``then``: a detail just before a repair ("no wait, sorry") whose
+    kind the words after it give again (not "the eighteenth, sorry, and the nineteenth")."""
+    found = details(text)
+    text = f"{text} {then}"
+    for m in REPAIR.finditer(text):
+        if m.start() > len(text) - len(then) + 12:
+            break  # a repair further on is of something said after this sentence
+        after = text[m.end() :]
+        if GOES_ON_ADDING.match(after):
+            continue
+        just_said = details(" ".join(text[: m.start()].split()[-4:]))
+        kinds = {d[0] for d in details(after)}
+        found -= {d for d in just_said if d[0] in kinds and d not in details(after)}
+    return found
 
 
 def _next_agent_turns(ctx: AnalysisContext) -> dict[int, list[int]]:

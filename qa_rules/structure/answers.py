@@ -237,10 +237,14 @@ YES_NO = re.compile(
     r"can|can't|could|couldn't|will|won't|would|have|has)\b",
     re.IGNORECASE,
 )
-DIRECT = re.compile(
-    r"^\W*(?:yes|yeah|yep|no|nope|not|sadly|unfortunately|i'm afraid|afraid|of course|sure|"
+DIRECT = re.compile(  # after a lead-in ("so that's Saturday at ten thirty") or what it is
+    # about ("for a one-day event they won't need it")
+    r"^\W*(?:(?:so|okay|ok|well|oh|ah|um|uh),?\s+|(?:for|with|on|in|at|if|by) [\w' -]{1,30}?,?\s+"
+    r"(?=(?:it|that|this|they|you|we|he|she)\b))?"
+    r"(?:yes|yeah|yep|no|nope|not|sadly|unfortunately|i'm afraid|afraid|of course|sure|"
     r"absolutely|definitely|correct|right|"
-    r"(?:it|that|this|they|you|i|we|he|she)(?:'s|'re|'ll|'d| is| isn't| are| will| won't| "
-    r"should| would| does| doesn't| do| don't| can| can't| cannot| could| couldn't| did))\b",
+    r"(?:it|that|this|they|you|i|we|he|she)(?:'s|'re|'ll|'d| is| isn't| are| aren't| will| "
+    r"won't| should| would| does| doesn't| do| don't| can| can't| cannot| could| couldn't| "
+    r"did))\b",
     re.IGNORECASE,
 )

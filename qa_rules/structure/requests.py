@@ -46,6 +46,7 @@ from callqa.qa_rules.structure.words import (
     QUESTION,
     act_index,
     closest_ask,
+    content_stems,
     sentence_span,
 )
 
@@ -221,9 +222,12 @@ def build_request(
             and not (together and _turn_names(ctx, about, j) == number - 1)]  # fmt: skip
     done += [j for j in later if j not in moves.handed]
     wanted = kind_wanted(" ".join(ctx.sentences[i].text for i in (first, *restated)))
-    if wanted != "action" and YES_NO_ASKED.search(ctx.sentences[first].text):
-        done = [j for j in done if j in moves.acted or says_yes_or_no(ctx, j)]  # "do I get
-        # some of that back?" - "the final bill will show everything": no answer
+    yes_no = YES_NO_ASKED.search(ctx.sentences[first].text)
+    if wanted != "action" and yes_no:  # "do I get some of that back?" - "the final bill will
+        # show everything": no answer; "is the exam included?" - "that includes the exam": one
+        asked = content_stems(ctx.sentences[first].text[yes_no.start() :])
+        done = [j for j in done if j in moves.acted or says_yes_or_no(ctx, j)
+                or len(asked & content_stems(ctx.sentences[j].text)) >= 2]  # fmt: skip
     if wanted == "action":
         done = [j for j in done if j in moves.acted]
     failed = [j for j in mine if j in moves.failed]
