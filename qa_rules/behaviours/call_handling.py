@@ -200,7 +200,7 @@ REFUSAL = re.compile(
 def _refused(ctx: AnalysisContext, ask: int) -> bool:
     """Whether the customer answered the agent's check in sentence ``ask`` with a refusal
     ("no, sorry", "I don't have it") or a filler alone."""
-    reply = []
+    reply: list[str] = []
     for sentence in ctx.sentences[ask + 1 :]:
         if sentence.speaker == "agent" and reply:
             break
