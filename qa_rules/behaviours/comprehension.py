@@ -695,16 +695,19 @@ def _self_repaired(text: str, then: str = "") -> set:
     start of what they say ``then``: a detail just before a repair ("no wait, sorry") whose
     kind the words after it give again (not "the eighteenth, sorry, and the nineteenth")."""
     found = details(text)
+    if not found:
+        return found
     text = f"{text} {then}"
     for m in REPAIR.finditer(text):
         if m.start() > len(text) - len(then) + 12:
             break  # a repair further on is of something said after this sentence
-        after = text[m.end() :]
+        after = text[m.end() : m.end() + 80]
         if GOES_ON_ADDING.match(after):
             continue
-        just_said = details(" ".join(text[: m.start()].split()[-4:]))
-        kinds = {d[0] for d in details(after)}
-        found -= {d for d in just_said if d[0] in kinds and d not in details(after)}
+        just_said = details(" ".join(text[max(0, m.start() - 60) : m.start()].split()[-4:]))
+        again = details(after)
+        found -= {d for d in just_said if d[0] in {k for k, _, _ in again} and d not in again}
+    return found
     return found
 
 
