@@ -101,6 +101,7 @@ GOLD_SETS = (
     ("qa-heldout-19", "qa-heldout-19.jsonl", "calls"),
     ("qa-heldout-20", "qa-heldout-20.jsonl", "calls"),
     ("qa-heldout-21", "qa-heldout-21.jsonl", "calls"),
+    ("qa-heldout-22", "qa-heldout-22.jsonl", "calls"),
 )
 # Never tuned on: only their totals are read.
 HELDOUT_SETS = tuple(name for name, _, _ in GOLD_SETS if name.startswith("qa-heldout"))

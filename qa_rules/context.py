@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -50,7 +51,20 @@ class AnalysisContext:
 
     def by_speaker(self, speaker: Speaker) -> list[int]:
         """Indexes of the sentences spoken by ``speaker``, in call order."""
-        return [i for i, s in enumerate(self.sentences) if s.speaker == speaker]
+        return list(self._indexes[speaker])
+
+    def in_turn(self, turn: int) -> list[int]:
+        """Indexes of the sentences of turn ``turn``, in order."""
+        return list(self._indexes.get(turn, ()))
+
+    @cached_property
+    def _indexes(self) -> dict[str | int, list[int]]:
+        """Sentence indexes by speaker and by turn, worked out once: detectors ask often."""
+        found: dict[str | int, list[int]] = {"agent": [], "customer": []}
+        for i, s in enumerate(self.sentences):
+            found.setdefault(s.speaker, []).append(i)
+            found.setdefault(s.turn, []).append(i)
+        return found
 
     def evidence(self, index: int) -> Evidence:
         """Evidence quoting sentence ``index`` with its turn, span and times."""

@@ -7,6 +7,7 @@ so only details redaction keeps are compared."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from callqa.qa_rules.spoken import NUMBER_WORDS
@@ -128,6 +129,8 @@ def digits_for_words(text: str) -> str:
     """``text`` with spoken numbers as digits ("two hundred and fifty" -> "250")."""
     from text_to_num import alpha2digit
 
+    if not text.isascii():  # "３:３０" is "3:30"
+        text = re.sub(r"\d", lambda m: str(unicodedata.decimal(m[0])), text)
     return alpha2digit(NUMBER_IS.sub(r"\1 is", text), "en", threshold=0)
 
 
@@ -171,6 +174,11 @@ def details(text: str) -> set[Detail]:
     """The amounts, times, hours ("two till four"), days of the month, counts, measures and
     sizes said in ``text`` (not the old value it replaces: "the twenty-eighth instead of the
     first")."""
+    return set(_details(text))
+
+
+@lru_cache(maxsize=8192)  # a call's sentences are read again for every read-back
+def _details(text: str) -> frozenset[Detail]:
     said = REPLACED.sub(" ", digits_for_words(text))
     found: set[Detail] = set()
     for m in AMOUNT.finditer(said):
@@ -214,7 +222,7 @@ def details(text: str) -> set[Detail]:
         found.add(("count", m["what"].lower(), str(int(m["n"]))))
     found |= {("figure", "", m[0]) for m in FIGURE.finditer(said)}
     found |= {("figure", "", m[0].replace(" ", "")) for m in SPELLED_FIGURE.finditer(said)}
-    return found
+    return frozenset(found)
 
 
 def _clock(m: re.Match[str]) -> str:

@@ -1577,3 +1577,21 @@ def test_a_refusal_with_its_reason_raises_no_unresolved_flag(analyzer, reason):
 
 def test_a_bare_goodbye_is_named_as_one(analyzer):
     assert "bare goodbye" in labels_of(analyzer, *BARE_GOODBYE)["no_closing"].why
+
+
+def test_unicode_digits_read_as_their_values(analyzer):
+    from callqa.qa_rules.readback import details
+
+    assert details("at ３:３０ pm, reference ４５２７") == details("at 3:30 pm, reference 4527")
+
+
+def test_a_call_of_many_wrong_read_backs_is_bounded(analyzer):
+    asked = " ".join(f"It's the {d % 28 + 1}th at {d % 12 + 1} pm, sorry, I mean the "
+                     f"{(d + 1) % 28 + 1}th." for d in range(100))  # fmt: skip
+    checks = [line for k in range(200) for line in
+              (f"agent: So that's the {k % 28 + 1}th at {k % 12 + 1} pm for {10 ** 30 + k} "
+               "people, is that right?", "customer: no")]  # fmt: skip
+    transcript = make_transcript(f"customer: I need to move my booking. {asked}", *checks)
+    (analysis,) = analyse_calls([transcript], analyzer)
+    wrong = [f for f in analysis.findings if f.label.startswith("readback")]
+    assert 0 < len(wrong) <= 20 and all(len(f.why) < 300 for f in wrong)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter, deque
+from functools import lru_cache
 
 from callqa.models.transcript import Speaker
 from callqa.qa_rules.behaviours.base import Detector, is_question, matching, phrases, register
@@ -145,6 +146,7 @@ NO_THEN_VALUE = re.compile(
 WHEN_KINDS = ("day", "weekday", "time", "hours")
 COUNTED_KINDS = ("amount", "count", "size", "measure")
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
+MAX_READ_BACK_FINDINGS = 20  # per call: the first ones say what a reviewer needs
 CHOOSES = re.compile(
     r"\bplease\b|\bi'd (?:like|prefer)\b|\b(?:can|could) (?:you|we|i)\b|"
     r"\bmake it\b|\b(?:is|'s) (?:fine|good|perfect|great|best|better)\b",
@@ -400,7 +402,7 @@ class Comprehension(Detector):
         figure) in a sentence that checks it, sums up or reports what was done, that differs
         from what the customer said: corrected by the customer in the next turn, or left
         wrong."""
-        findings = []
+        findings: list[Finding] = []
         offers = self._offered(ctx)
         offered = deque((turn, took) for turn, took, _ in offers)
         chosen = {j for _, _, named in offers for j in named}  # the options customers named
@@ -465,8 +467,12 @@ class Comprehension(Detector):
                     continue  # "I get it every two weeks. I'd like to change it to once a month"
                 if kind in COUNTED_KINDS and _said_bare(sources, (kind, what, value)):
                     continue  # "four of us" … "make it five": said bare, read back right
+                if len(findings) >= MAX_READ_BACK_FINDINGS:
+                    return findings  # a call is not reviewed for its hundredth read-back
                 source = max(said[d] for d in theirs)
-                shown = ", ".join(sorted(d[2] for d in theirs))
+                values = sorted(_short(d[2]) for d in theirs)
+                shown = ", ".join(values[:3]) + (", …" if len(values) > 3 else "")
+                value = _short(value)
                 thing = f"{kind} ({what})" if what else kind
                 answer = self._next_customer(ctx, i)
                 if answer is not None and self._corrects(ctx, answer, theirs):
@@ -521,7 +527,7 @@ class Comprehension(Detector):
                 if j + 1 < len(ctx.sentences) and ctx.sentences[j + 1].turn == ctx.sentences[j].turn
                 else ""
             )
-            given = _given(ctx.sentences[j].text, DISPUTED.search(said_in_turn) is not None, then)
+            given = _given(ctx.sentences[j].text, _disputes(said_in_turn), then)
             said |= {d: j for d in given if d not in echoed}
         spoken = range(max(0, i - self.read_back_window), i)
         for kind, names in NAMES_WHEN.items():
@@ -578,8 +584,8 @@ class Comprehension(Detector):
     def _agent_said_before(ctx: AnalysisContext, j: int) -> set[Detail]:
         """The details of the agent's turn before the customer's sentence ``j``: said back
         ("the twentieth is a bit late"), they are the agent's, not the customer's."""
-        turn = ctx.sentences[j].turn
-        return {d for k in ctx.by_speaker("agent") if ctx.sentences[k].turn == turn - 1
+        before = ctx.in_turn(ctx.sentences[j].turn - 1)
+        return {d for k in before if ctx.sentences[k].speaker == "agent"
                 for d in details(ctx.sentences[k].text)}  # fmt: skip
 
     @staticmethod
@@ -656,6 +662,11 @@ def _kept(text: str) -> str:
     return " ".join(c for c in CLAUSES.split(text) if not CANCELLED.search(c))
 
 
+def _short(value: str) -> str:
+    """A value as a finding quotes it: a reference of thousands of digits cut short."""
+    return value if len(value) <= 24 else f"{value[:20]}…"
+
+
 def _said_bare(texts: list[str], detail: Detail) -> bool:
     """Whether one of the customer's ``texts`` says the detail's number bare, with no detail
     of its kind ("four of us … actually, make it five")."""
@@ -667,7 +678,14 @@ def _said_bare(texts: list[str], detail: Detail) -> bool:
     )
 
 
-def _given(text: str, disputed: bool = False, then: str = "") -> set:
+@lru_cache(maxsize=256)
+def _disputes(turn: str) -> bool:
+    """Whether a customer's turn disputes what a record says ("it says the twentieth")."""
+    return DISPUTED.search(turn) is not None
+
+
+@lru_cache(maxsize=4096)  # each read-back looks at the same customer sentences again
+def _given(text: str, disputed: bool = False, then: str = "") -> frozenset[Detail]:
     """The details a customer's sentence gives: those in a question they ask, rough figures
     ("about eight pounds higher"), what is to be moved ("I've got one booked for Thursday
     at ten and I need to move it") and when they cannot ("I'm out from two till four") are
@@ -680,7 +698,7 @@ def _given(text: str, disputed: bool = False, then: str = "") -> set:
     if disputed:  # not "the meter says oh four eight two one": a reading
         text = RECORDED.sub(" ", text)
     given = APPROXIMATE.sub(" ", digits_for_words(ASKED_ABOUT.sub(" ", text)))
-    return with_bare_amounts(_self_repaired(given, digits_for_words(then)), given)
+    return frozenset(with_bare_amounts(_self_repaired(given, digits_for_words(then)), given))
 
 
 # The customer putting right what they just said: "the seventeenth, um, no wait, sorry, the
