@@ -1251,6 +1251,8 @@ def test_a_check_the_customer_does_not_answer_is_no_verification(analyzer):
     assert "verification" not in labels_of(
         analyzer, *asked, "customer: um", "customer: uh no sorry"
     )
+    claimed = [*asked, "customer: um, uh... er", "agent: Thank you, that's verified."]
+    assert "verification" not in labels_of(analyzer, *claimed)
 
 
 def test_name_and_number_cover_a_reset_link_not_reading_out_the_account(analyzer):

@@ -139,7 +139,7 @@ class CallHandling(Detector):
         by_caller = [] if asked_number else matching(ctx, CALLER_ID, "agent")
         looked_up = asked_number or by_caller
         named = [i for i in ctx.by_speaker("customer") if NAME_GIVEN.search(ctx.sentences[i].text)]
-        verified = [i for i in matching(ctx, VERIFICATION, "agent") if not _refused(ctx, i)] or [
+        verified = _answered_checks(ctx, matching(ctx, VERIFICATION, "agent")) or [
             i for i in ctx.by_speaker("customer") if SECURITY_DETAILS.search(ctx.sentences[i].text)
         ]
         if looked_up:  # read out after the number was asked for, or with the caller's number
@@ -195,6 +195,25 @@ REFUSAL = re.compile(
     r"|^\W*(?:(?:um|uh|er|erm|oh|sorry|no)\b\W*)*i (?:don't|can't|haven't)\b",
     re.IGNORECASE,
 )
+
+
+def _answered_checks(ctx: AnalysisContext, checks: list[int]) -> list[int]:
+    """The agent's checks the customer answered: not one met with "um" or "no, sorry", nor
+    "that's verified" said after such a reply with nothing given since."""
+    kept: list[int] = []
+    refused_at: int | None = None
+    for i in checks:
+        if refused_at is not None and all(
+            REFUSAL.search(ctx.sentences[k].text)
+            for k in range(refused_at + 1, i)
+            if ctx.sentences[k].speaker == "customer"
+        ):
+            continue
+        if _refused(ctx, i):
+            refused_at = i
+        else:
+            kept.append(i)
+    return kept
 
 
 def _refused(ctx: AnalysisContext, ask: int) -> bool:
