@@ -1367,3 +1367,18 @@ def test_values_a_customer_asks_about_are_not_details_they_gave():
     assert _given("sorry is it twenty three kilos or twenty i'm a bit nervous") == set()
     assert _given("I paid forty five pounds, is that right") == {("amount", "", "45.0")}
     assert _given("afternoon, around 3:45 pm is good") == set()  # not ":45 pm", 9 pm
+
+
+@pytest.mark.parametrize(
+    ("reply", "cannot"),
+    [
+        ("I'm not sure, I'd have to ask.", True),
+        ("I can't say exactly, sorry.", True),
+        ("For a one-day event they won't need it, the tanks hold plenty.", False),
+        ("No, it won't affect your credit score at all.", False),
+    ],
+)
+def test_a_no_put_as_wont_need_answers_the_question(reply, cannot):
+    from callqa.qa_rules.structure.answers import _cannot_say
+
+    assert _cannot_say(reply) is cannot

@@ -75,8 +75,16 @@ def direct_answer(ctx: AnalysisContext, question: int, agent: list[int]) -> int 
 
 def _cannot_say(text: str) -> bool:
     """A reply that opens by failing to answer ("I'm not sure", "I can't say exactly"), not one
-    that gives a reason with a "can't" in it ("…because they can't take wet ones")."""
-    return bool(FAILURE.search(text[:40]))
+    that gives a reason with a "can't" in it ("…because they can't take wet ones") nor a "no"
+    put as "it won't need…" ("for a one-day event they won't need emptying")."""
+    return bool(FAILURE.search(text[:40])) and not NOT_NEEDED.search(text[:60])
+
+
+NOT_NEEDED = re.compile(
+    r"\b(?:they|it|you|that|this)(?:'ll| will)? (?:won't|will not|wouldn't|would not) "
+    r"(?:need|have to|matter|affect|cost|apply|show|count|be (?:needed|a problem|an issue))\b",
+    re.IGNORECASE,
+)
 
 
 # Words of sympathy: the act head's "empathy" on a sentence without them is an answer given
