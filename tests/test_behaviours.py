@@ -555,6 +555,15 @@ CASES = [
     ),
     (
         [
+            "customer: It won't start, and I've got lambing in a fortnight and I'm honestly a bit "
+            "worried I'll be stuck without it.",
+            "agent: No, we don't want you stuck at lambing. Let's get it sorted well before then.",
+        ],
+        "distress_acknowledged",  # the worry answered with the reassurance it asks for
+        "positive",
+    ),
+    (
+        [
             "customer: It's an engagement ring, and it was valued at £1,500.",
             "agent: So I'm adding an engagement ring as a specified item valued at £1,050.",
         ],

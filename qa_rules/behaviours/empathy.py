@@ -57,6 +57,8 @@ ANSWERS_DISTRESS = phrases(
     "don't need to|won't need to|won't have to)\\b",
     "(you're|you are) not (in any trouble|fussing|a bother)",
     r"^\W*not at all\b",
+    "(we|i) (don't|do not) want you (to be |to )?(stuck|worried|worrying|worry|left|without|"
+    "out of pocket|waiting)",  # "we don't want you stuck at lambing"
 )
 APOLOGY = phrases("sorry", "apologi[sz]e", "my apologies", "apologies")
 CLARIFYING_SORRY = phrases(
