@@ -51,18 +51,23 @@ class AnalysisContext:
 
     def by_speaker(self, speaker: Speaker) -> list[int]:
         """Indexes of the sentences spoken by ``speaker``, in call order."""
-        return list(self._indexes[speaker])
+        return list(self._by_speaker.get(speaker, ()))
 
     def in_turn(self, turn: int) -> list[int]:
         """Indexes of the sentences of turn ``turn``, in order."""
-        return list(self._indexes.get(turn, ()))
+        return list(self._by_turn.get(turn, ()))
 
     @cached_property
-    def _indexes(self) -> dict[str | int, list[int]]:
-        """Sentence indexes by speaker and by turn, worked out once: detectors ask often."""
-        found: dict[str | int, list[int]] = {"agent": [], "customer": []}
+    def _by_speaker(self) -> dict[str, list[int]]:  # worked out once: detectors ask often
+        found: dict[str, list[int]] = {}
         for i, s in enumerate(self.sentences):
             found.setdefault(s.speaker, []).append(i)
+        return found
+
+    @cached_property
+    def _by_turn(self) -> dict[int, list[int]]:
+        found: dict[int, list[int]] = {}
+        for i, s in enumerate(self.sentences):
             found.setdefault(s.turn, []).append(i)
         return found
 

@@ -285,6 +285,19 @@ def mismatches(
     return out
 
 
+def number_of(detail: Detail) -> str:
+    """A detail's value as it would be written in a sentence ("1500.0" -> "1500")."""
+    return re.sub(r"\.0$", "", detail[2])
+
+
+def numbers_in(text: str) -> set[str]:
+    """The numbers said in ``text``, as digits ("no, thirty" -> {"30"})."""
+    return set(NUMBER.findall(digits_for_words(text)))
+
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
 def misheard(read_back: Detail, said: Detail) -> bool:
     """Whether a value said back differs from the customer's the way misheard numbers do:
     the same digits in another order (1,500 and 1,050), a digit dropped or added (15 and 5,
@@ -293,7 +306,7 @@ def misheard(read_back: Detail, said: Detail) -> bool:
     figure (a price, a total)."""
     if read_back[:2] != said[:2] or read_back[2] == said[2]:
         return False
-    a, b = (re.sub(r"\.0$", "", v[2]) for v in (read_back, said))
+    a, b = number_of(read_back), number_of(said)
     if not (a.replace(".", "").isdigit() and b.replace(".", "").isdigit()):
         return False
     if read_back[0] == "size":

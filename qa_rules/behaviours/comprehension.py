@@ -20,6 +20,8 @@ from callqa.qa_rules.readback import (
     digits_for_words,
     misheard,
     mismatches,
+    number_of,
+    numbers_in,
     with_bare_amounts,
 )
 from callqa.qa_rules.structure import CALLBACK_PROMISE, action_reported, has_act, sentence_span
@@ -145,7 +147,6 @@ NO_THEN_VALUE = re.compile(
 )
 WHEN_KINDS = ("day", "weekday", "time", "hours")
 COUNTED_KINDS = ("amount", "count", "size", "measure")
-NUMBER = re.compile(r"\d+(?:\.\d+)?")
 MAX_READ_BACK_FINDINGS = 20  # per call: the first ones say what a reviewer needs
 CHOOSES = re.compile(
     r"\bplease\b|\bi'd (?:like|prefer)\b|\b(?:can|could) (?:you|we|i)\b|"
@@ -596,9 +597,9 @@ class Comprehension(Detector):
     @staticmethod
     def _corrects(ctx: AnalysisContext, answer: int, theirs: set) -> bool:
         text = ctx.sentences[answer].text
-        numbers = set(NUMBER.findall(digits_for_words(text)))  # "no, thirty"
+        numbers = numbers_in(text)  # "no, thirty"
         restated = bool(details(text) & theirs) or any(
-            re.sub(r"\.0$", "", d[2]) in numbers for d in theirs if d[0] in COUNTED_KINDS
+            number_of(d) in numbers for d in theirs if d[0] in COUNTED_KINDS
         )
         denied = DENIES.match(text) and (  # not "okay brilliant"
             has_act(ctx, answer, "negate") or NO_THEN_VALUE.match(digits_for_words(text))
@@ -670,9 +671,8 @@ def _short(value: str) -> str:
 def _said_bare(texts: list[str], detail: Detail) -> bool:
     """Whether one of the customer's ``texts`` says the detail's number bare, with no detail
     of its kind ("four of us … actually, make it five")."""
-    number = re.sub(r"\.0$", "", detail[2])
     return any(
-        number in NUMBER.findall(digits_for_words(text))
+        number_of(detail) in numbers_in(text)
         and not any(d[:2] == detail[:2] for d in details(text))
         for text in texts
     )
@@ -708,7 +708,7 @@ REPAIR = re.compile(r"\b(?:no,? wait|wait,? no|no,? sorry|sorry,? no|no,? no|i m
 GOES_ON_ADDING = re.compile(r"^\W*(?:and|also|plus|as well)\b", re.IGNORECASE)
 
 
-def _self_repaired(text: str, then: str = "") -> set:
+def _self_repaired(text: str, then: str = "") -> set[Detail]:
     """The details of ``text``, without one the customer put right at once, there or at the
     start of what they say ``then``: a detail just before a repair ("no wait, sorry") whose
     kind the words after it give again (not "the eighteenth, sorry, and the nineteenth")."""
@@ -724,8 +724,8 @@ def _self_repaired(text: str, then: str = "") -> set:
             continue
         just_said = details(" ".join(text[max(0, m.start() - 60) : m.start()].split()[-4:]))
         again = details(after)
-        found -= {d for d in just_said if d[0] in {k for k, _, _ in again} and d not in again}
-    return found
+        kinds = {kind for kind, _, _ in again}
+        found -= {d for d in just_said if d[0] in kinds and d not in again}
     return found
 
 
